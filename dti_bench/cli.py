@@ -1,0 +1,97 @@
+"""The ``dti-bench`` console script: argument parsing and nothing else.
+
+A user error prints one line (``dti-bench: error: ...``) naming the key, file, row or column and the valid
+choices, and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from dti_bench.errors import UserError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dti-bench", description="Composite-indicator methodology benchmarks (Vietnam DTI and more).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run an experiment config and write a new run folder")
+    run.add_argument("config", help="experiment config (YAML)")
+    run.add_argument("--out", default="experiments", help="parent folder of run folders (default: experiments)")
+    run.add_argument("--seed", type=int, help="override every analysis seed")
+    run.add_argument("--samples", type=int, help="override every analysis sample size")
+    run.add_argument("--quiet", action="store_true", help="no summary or progress output")
+    val = sub.add_parser("validate", help="check a config, its data and framework without running it")
+    val.add_argument("config")
+    sub.add_parser("datasets", help="list the bundled datasets and published tables")
+    sub.add_parser("frameworks", help="list the bundled frameworks")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            from dti_bench.experiment import run
+
+            if args.samples is not None and args.samples < 1:
+                raise UserError(f"--samples: expected a positive whole number, got {args.samples}")
+            run(args.config, out=args.out, seed=args.seed, samples=args.samples, quiet=args.quiet)
+        elif args.command == "validate":
+            from dti_bench.config import load_config
+            from dti_bench.experiment import prepare
+
+            study = prepare(load_config(args.config))
+            print(f"{args.config}: ok ({study.framework.describe()}; data {study.dataset!r}; "
+                  f"methodology {study.methodology.label()})")
+        elif args.command == "datasets":
+            print(_list_datasets())
+        elif args.command == "frameworks":
+            print(_list_frameworks())
+    except UserError as err:
+        sys.stderr.write(f"dti-bench: error: {err}\n")
+        return EXIT_USAGE
+    return 0
+
+
+def _list_datasets() -> str:
+    from dti_bench import io
+
+    lines = ["Indicator datasets (usable as data.dataset):"]
+    for name, meta in io.bundled_datasets().items():
+        tag = "SYNTHETIC" if meta.get("synthetic") else "real"
+        lines.append(f"  {name:<36} {tag:<9} framework {meta.get('framework')}: {meta.get('title', '')}")
+    lines.append("Published DTI tables (partial where the sources are; dti_bench.io.published_table):")
+    for path in sorted(io.PUBLISHED_DIR.glob("dti_provincial_*.csv")):
+        table = io.published_table(path.stem)
+        ranked = (table["rank"].str.strip() != "").sum()
+        valued = (table["dti_score"].str.strip() != "").sum()
+        lines.append(f"  {path.stem:<36} {len(table)} rows, {ranked} ranks, {valued} DTI values")
+    lines.append(f"Sources: {io.PUBLISHED_DIR / 'sources.md'}")
+    return "\n".join(lines)
+
+
+def _list_frameworks() -> str:
+    from dti_bench import io
+
+    lines = []
+    for name, path in io.bundled_frameworks().items():
+        fw = io.load_framework(name)
+        lines.append(f"  {fw.describe()}")
+        source = fw.meta.get("source")
+        if source:
+            lines.append(f"      source: {source}")
+    return "Bundled frameworks:\n" + "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

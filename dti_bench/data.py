@@ -1,0 +1,273 @@
+"""The dataset: units x indicators, NaN = missing, with unit names, group columns and denominators.
+
+COINr's iData table is the interchange form: ``uCode`` (unit code), ``uName`` (unit name), optional ``Time``,
+group columns, denominator columns and one column per indicator. Any CSV with a named unit column works too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dti_bench.errors import DataError, choices
+from dti_bench.framework import Framework
+
+#: Columns COINr reserves in iData.
+RESERVED_COLUMNS = ("uCode", "uName", "Time")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Indicator values of a set of units.
+
+    Attributes
+    ----------
+    name : str
+        Dataset name (``dti2022-synthetic`` ...); synthetic data say so in the name.
+    units : tuple of str
+        Unit codes, unique.
+    unit_names : tuple of str
+    indicators : tuple of str
+        Indicator codes: the columns of ``values``.
+    values : ndarray, shape (units, indicators)
+        Read-only float array; NaN marks a missing value.
+    groups : DataFrame
+        Grouping columns (e.g. region), index = unit codes.
+    denominators : DataFrame
+        Denominator columns (e.g. population), index = unit codes, float.
+    synthetic : bool
+        True when the data are generated rather than observed.
+    meta : mapping
+        Provenance (source, description, generator ...).
+    """
+
+    name: str
+    units: tuple[str, ...]
+    unit_names: tuple[str, ...]
+    indicators: tuple[str, ...]
+    values: np.ndarray
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    denominators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    synthetic: bool = False
+    meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        values = np.array(self.values, dtype=float)  # a private copy, so freezing it cannot touch the caller's
+        if values.shape != (len(self.units), len(self.indicators)):
+            raise DataError(f"dataset {self.name!r}: values have shape {values.shape}, expected "
+                            f"({len(self.units)}, {len(self.indicators)})")
+        if np.isinf(values).any():
+            i, j = map(int, np.argwhere(np.isinf(values))[0])
+            raise DataError(f"dataset {self.name!r}: infinite value at unit {self.units[i]!r}, "
+                            f"column {self.indicators[j]!r}")
+        values.setflags(write=False)
+        object.__setattr__(self, "values", values)
+        dup = pd.Index(self.units)[pd.Index(self.units).duplicated()]
+        if len(dup):
+            raise DataError(f"dataset {self.name!r}: duplicate unit code {dup[0]!r}")
+
+    # -- views ---------------------------------------------------------------------------------------
+    def frame(self) -> pd.DataFrame:
+        """Indicator values as a DataFrame (index = unit codes)."""
+        return pd.DataFrame(self.values, index=pd.Index(self.units, name="unit"), columns=list(self.indicators))
+
+    def column(self, code: str) -> np.ndarray:
+        """One indicator, shape ``(units,)``."""
+        try:
+            return self.values[:, self.indicators.index(code)]
+        except ValueError:
+            raise DataError(f"dataset {self.name!r}: no indicator {code!r}; valid choices: "
+                            f"{choices(self.indicators)}") from None
+
+    def select(self, indicators: Sequence[str]) -> Dataset:
+        """The dataset restricted to (and ordered as) ``indicators``."""
+        missing = [c for c in indicators if c not in self.indicators]
+        if missing:
+            raise DataError(f"dataset {self.name!r}: indicator {missing[0]!r} of the framework is missing from "
+                            f"the data; columns present: {choices(self.indicators)}")
+        idx = [self.indicators.index(c) for c in indicators]
+        return self.replace(indicators=tuple(indicators), values=self.values[:, idx])
+
+    def take_units(self, mask_or_codes: np.ndarray | Sequence[str]) -> Dataset:
+        """The dataset restricted to some units (a boolean mask or a list of codes), order kept."""
+        if isinstance(mask_or_codes, np.ndarray) and mask_or_codes.dtype == bool:
+            idx = np.flatnonzero(mask_or_codes)
+        else:
+            idx = np.array([self.unit_index(c) for c in mask_or_codes], dtype=int)
+        units = tuple(self.units[i] for i in idx)
+        return self.replace(units=units, unit_names=tuple(self.unit_names[i] for i in idx), values=self.values[idx],
+                            groups=self.groups.loc[list(units)] if len(self.groups.columns) else self.groups,
+                            denominators=self.denominators.loc[list(units)] if len(self.denominators.columns)
+                            else self.denominators)
+
+    def unit_index(self, code: str) -> int:
+        try:
+            return self.units.index(code)
+        except ValueError:
+            raise DataError(f"dataset {self.name!r}: unknown unit {code!r}; valid choices: "
+                            f"{choices(self.units[:10])}{' ...' if len(self.units) > 10 else ''}") from None
+
+    def group(self, column: str) -> np.ndarray:
+        """A grouping column as an object array, shape ``(units,)``; missing entries are None."""
+        if column not in self.groups.columns:
+            raise DataError(f"dataset {self.name!r}: no group column {column!r}; valid choices: "
+                            f"{choices(self.groups.columns) or 'none declared'}")
+        col = self.groups[column]
+        return np.array([None if pd.isna(v) else v for v in col], dtype=object)
+
+    def replace(self, **changes: Any) -> Dataset:
+        """A copy with some fields replaced (values are re-validated)."""
+        fields = {k: getattr(self, k) for k in ("name", "units", "unit_names", "indicators", "values", "groups",
+                                                 "denominators", "synthetic", "meta")}
+        fields.update(changes)
+        return Dataset(**fields)
+
+    def to_idata(self) -> pd.DataFrame:
+        """The dataset as a COINr iData table."""
+        out = pd.DataFrame({"uCode": self.units, "uName": self.unit_names})
+        for df in (self.groups, self.denominators):
+            for col in df.columns:
+                out[col] = df[col].to_numpy()
+        for j, code in enumerate(self.indicators):
+            out[code] = self.values[:, j]
+        return out
+
+    def __repr__(self) -> str:
+        tag = " (synthetic)" if self.synthetic else ""
+        return f"Dataset({self.name!r}{tag}: {len(self.units)} units x {len(self.indicators)} indicators)"
+
+    # -- construction --------------------------------------------------------------------------------
+    @classmethod
+    def from_frame(
+        cls,
+        table: pd.DataFrame,
+        *,
+        framework: Framework | None = None,
+        unit_column: str = "uCode",
+        name_column: str | None = "uName",
+        group_columns: Sequence[str] = (),
+        denominator_columns: Sequence[str] = (),
+        ignore_columns: Sequence[str] = (),
+        name: str = "data",
+        source: str = "data",
+        synthetic: bool = False,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Dataset:
+        """Validate a raw table (strings as read from a CSV) and build a dataset.
+
+        The indicator columns are the framework's indicators when a framework is given (an unknown column is
+        an error unless it is reserved, a group, a denominator, or listed in ``ignore_columns``), otherwise
+        every remaining column. Errors name ``source``, the row (1 = header, as a spreadsheet shows it) and
+        the column.
+        """
+        cols = [str(c) for c in table.columns]
+        if unit_column not in cols:
+            raise DataError(f"{source}: no unit column {unit_column!r}; columns present: {choices(cols[:12])}")
+        groups = list(group_columns) + [g for g in (framework.groups if framework else ()) if g not in group_columns]
+        denoms = list(denominator_columns) + [d for d in (framework.denominators if framework else ())
+                                              if d not in denominator_columns]
+        known = {unit_column, *RESERVED_COLUMNS, *groups, *denoms, *ignore_columns}
+        if name_column:
+            known.add(name_column)
+        if framework is not None:
+            indicators = list(framework.indicators)
+            missing = [c for c in indicators if c not in cols]
+            if missing:
+                raise DataError(f"{source}: indicator {missing[0]!r} of framework {framework.name!r} is missing "
+                                f"from the data ({len(missing)} missing in all)")
+            unknown = [c for c in cols if c not in known and c not in indicators]
+            if unknown:
+                raise DataError(f"{source}: unknown column {unknown[0]!r}: not an indicator of framework "
+                                f"{framework.name!r}, nor {choices(RESERVED_COLUMNS)}, a group or a denominator")
+        else:
+            indicators = [c for c in cols if c not in known]
+        for col in groups + denoms:
+            if col not in cols:
+                raise DataError(f"{source}: declared column {col!r} is missing from the data")
+        codes = [_code(v) for v in table[unit_column]]
+        for i, code in enumerate(codes):
+            if not code:
+                raise DataError(f"{source}: row {i + 2}, column {unit_column!r}: empty unit code")
+        seen: dict[str, int] = {}
+        for i, code in enumerate(codes):
+            if code in seen:
+                raise DataError(f"{source}: row {i + 2}, column {unit_column!r}: duplicate unit code {code!r} "
+                                f"(first at row {seen[code] + 2})")
+            seen[code] = i
+        values = np.column_stack([_numeric(table[c], c, source) for c in indicators]) if indicators \
+            else np.empty((len(codes), 0))
+        names = [_code(v) or codes[i] for i, v in enumerate(table[name_column])] if name_column and name_column in cols \
+            else list(codes)
+        index = pd.Index(codes, name="unit")
+        group_df = pd.DataFrame({g: table[g].to_numpy(dtype=object) for g in groups}, index=index)
+        denom_df = pd.DataFrame({d: _numeric(table[d], d, source) for d in denoms}, index=index)
+        return cls(name=name, units=tuple(codes), unit_names=tuple(names), indicators=tuple(indicators), values=values,
+                   groups=group_df, denominators=denom_df, synthetic=synthetic,
+                   meta=MappingProxyType(dict(meta or {})))
+
+
+def _code(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+_MISSING_MARKS = {"", "na", "n/a", "nan", "null", "none", "-", "."}
+
+
+def _numeric(column: pd.Series, name: str, source: str) -> np.ndarray:
+    """A column as floats; blanks and common missing marks become NaN; anything else non-numeric is an error."""
+    out = np.empty(len(column), dtype=float)
+    for i, v in enumerate(column.to_numpy(dtype=object)):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out[i] = np.nan
+            continue
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            out[i] = float(v)
+            continue
+        text = str(v).strip()
+        if text.lower() in _MISSING_MARKS:
+            out[i] = np.nan
+            continue
+        try:
+            out[i] = float(text)
+        except ValueError:
+            raise DataError(f"{source}: row {i + 2}, column {name!r}: non-numeric cell {text!r}") from None
+    return out
+
+
+def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name: str | None = None) -> Dataset:
+    """Merge units by the arithmetic mean of their indicators (the DTI 2024 merger rule).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Pre-merger units x main indicators.
+    mapping : mapping of str to list of str
+        New unit code -> the codes it merges (a unit not named anywhere is dropped; map a code to itself to
+        keep it unchanged).
+
+    Returns
+    -------
+    Dataset
+        One row per key of ``mapping``: ``x_new = mean(x_old over the merged units)``, NaN-aware (the mean of
+        the present values; NaN when none is present). Unweighted by population or size, as the published
+        rule reads ("trung bình cộng các chỉ số chính", Decision 405/QĐ-BKHCN results; S35, S36, S42).
+    """
+    rows, names = [], []
+    for new, olds in mapping.items():
+        idx = [dataset.unit_index(c) for c in olds]
+        block = dataset.values[idx]
+        present = ~np.isnan(block)
+        count = present.sum(axis=0)
+        total = np.where(present, block, 0.0).sum(axis=0)
+        rows.append(np.divide(total, count, out=np.full(block.shape[1], np.nan), where=count > 0))
+        names.append(new if len(olds) > 1 else dataset.unit_names[idx[0]])
+    return Dataset(name=name or f"{dataset.name}-merged", units=tuple(mapping), unit_names=tuple(names),
+                   indicators=dataset.indicators, values=np.array(rows), synthetic=dataset.synthetic,
+                   meta=MappingProxyType({**dataset.meta, "merged_from": {k: list(v) for k, v in mapping.items()}}))

@@ -1,0 +1,204 @@
+"""``run(config)``: the only orchestrator. Resolves a config, computes what it asks for, writes one run folder.
+
+Run folder (DESIGN.md section 4): ``config.yaml`` (resolved), ``manifest.json``, ``scores.csv``, ``ranks.csv``,
+``grid.csv`` when a grid is asked for, and ``figures/``. Written under a temporary name and renamed when
+complete, so a folder that exists is complete, and an earlier run is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dti_bench import __version__, io
+from dti_bench.config import Config, load_config, parse_grid, parse_methodology, vary
+from dti_bench.data import Dataset
+from dti_bench.errors import ConfigError, MethodError
+from dti_bench.framework import Framework
+from dti_bench.index import IndexResult, compute_index
+from dti_bench.methodology import Methodology
+
+
+@dataclass(frozen=True)
+class Study:
+    """A config resolved against its data: what every analysis needs."""
+
+    config: Config
+    framework: Framework
+    dataset: Dataset
+    methodology: Methodology
+    reference: Dataset | None = None
+
+    def resolved_config(self) -> dict[str, Any]:
+        """The config with every default filled in (what ``config.yaml`` of a run holds)."""
+        return {
+            "name": self.config.name,
+            "description": self.config.description,
+            "data": self.config.data.to_config(),
+            "methodology": self.methodology.to_config(),
+            "analyses": dict(self.config.analyses),
+        }
+
+
+def prepare(config: Config) -> Study:
+    """Load the framework and data a config names and parse its methodology against the framework."""
+    spec = config.data
+    if spec.dataset is not None:
+        meta = io.dataset_meta(spec.dataset)
+        framework = io.load_framework(spec.framework if spec.framework is not None else meta["framework"])
+        dataset = io.load_dataset(spec.dataset, framework)
+    else:
+        framework = io.load_framework(spec.framework)
+        dataset = io.load_idata(spec.indicators, framework, unit_column=spec.unit_column,
+                                name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators)
+    reference = None
+    if spec.reference is not None:
+        reference = (io.load_idata(spec.reference, framework, unit_column=spec.unit_column,
+                                   name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators)
+                     if isinstance(spec.reference, Path) else io.load_dataset(str(spec.reference), framework))
+    methodology = parse_methodology(config.methodology, where=f"{config.source}: methodology", framework=framework)
+    if "grid" in config.analyses:
+        grid_variants(config, framework, methodology)  # every alternative must parse before anything runs
+    return Study(config, framework, dataset, methodology, reference)
+
+
+def grid_variants(config: Config, framework: Framework, nominal: Methodology) -> list[tuple[str, Methodology]]:
+    """The full-factorial grid of ``analyses.grid`` as (label, methodology) pairs, nominal settings elsewhere."""
+    where = f"{config.source}: analyses.grid"
+    axes = parse_grid(config.analyses["grid"], where)
+    variants = []
+    for combo in itertools.product(*[alternatives for _, alternatives in axes]):
+        changes = {path: choice for (path, _), choice in zip(axes, combo)}
+        label = "|".join(f"{path}={_label(choice)}" for path, choice in changes.items())
+        try:
+            variants.append((label, vary(nominal, changes, framework=framework)))
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
+    return variants
+
+
+def _label(choice: Any) -> str:
+    if isinstance(choice, dict):
+        return json.dumps(choice, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return str(choice)
+
+
+def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int | None = None,
+        samples: int | None = None, quiet: bool = False) -> Path:
+    """Run an experiment config and write its run folder; returns the folder's path.
+
+    ``seed`` and ``samples`` override every analysis's own (the command line's ``--seed`` / ``--samples``).
+    """
+    t0 = time.perf_counter()
+    config = load_config(config_path)
+    study = prepare(config)
+    timings: dict[str, float] = {"prepare": time.perf_counter() - t0}
+    resolved = study.resolved_config()
+    config_hash = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+    folder = io.RunFolder(Path(out), config.name, config_hash[:8])
+    try:
+        t = time.perf_counter()
+        nominal = compute_index(study.framework, study.dataset, study.methodology, reference=study.reference)
+        write_nominal(nominal, folder)
+        timings["nominal"] = time.perf_counter() - t
+        outputs: dict[str, Any] = {}
+        if "grid" in config.analyses:
+            t = time.perf_counter()
+            outputs["grid"] = write_grid(study, folder)
+            timings["grid"] = time.perf_counter() - t
+        io.write_yaml(resolved, folder.path("config.yaml"))
+        timings["total"] = time.perf_counter() - t0
+        manifest = {
+            "package": "dti_bench", "version": __version__, "git_commit": _git_commit(),
+            "config_path": str(config.path), "config_hash": config_hash, "data_hash": data_hash(study.dataset),
+            "dataset": study.dataset.name, "synthetic": study.dataset.synthetic, "framework": study.framework.name,
+            "units": len(study.dataset.units), "indicators": len(study.framework.indicators),
+            "excluded_units": list(nominal.excluded), "seed": seed, "samples_override": samples,
+            "outputs": outputs, "timings_s": {k: round(v, 4) for k, v in timings.items()},
+            "platform": {"python": sys.version.split()[0], "numpy": np.__version__, "pandas": pd.__version__,
+                         "machine": platform.machine(), "system": platform.platform()},
+        }
+        io.write_json(manifest, folder.path("manifest.json"))
+    except BaseException:
+        folder.abandon()
+        raise
+    final = folder.commit()
+    if not quiet:
+        print(summary(nominal, final))
+    return final
+
+
+def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
+    """scores.csv and ranks.csv: unit, then one column per composite (framework codes)."""
+    for name, frame in (("scores.csv", result.scores), ("ranks.csv", result.ranks)):
+        table = frame.reset_index().rename(columns={"index": "unit"})
+        if name == "ranks.csv":
+            table[list(frame.columns)] = table[list(frame.columns)].astype("Int64")
+        io.write_csv(table, folder.path(name))
+
+
+def write_grid(study: Study, folder: io.RunFolder) -> dict[str, Any]:
+    """grid.csv (unit, variant, node, score, rank), every variant of the grid; failures recorded, not fatal."""
+    rows = []
+    failed = []
+    variants = grid_variants(study.config, study.framework, study.methodology)
+    for label, methodology in variants:
+        try:
+            res = compute_index(study.framework, study.dataset, methodology, reference=study.reference)
+        except MethodError as err:
+            failed.append({"variant": label, "reason": str(err)})
+            continue
+        long = res.scores.reset_index().melt(id_vars="unit", var_name="node", value_name="score")
+        ranks = res.ranks.reset_index().melt(id_vars="unit", var_name="node", value_name="rank")
+        long["rank"] = ranks["rank"].astype("Int64")
+        long.insert(1, "variant", label)
+        rows.append(long)
+    columns = ["unit", "variant", "node", "score", "rank"]
+    table = pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+    io.write_csv(table, folder.path("grid.csv"))
+    return {"variants": len(variants), "failed": failed}
+
+
+def data_hash(dataset: Dataset) -> str:
+    """sha256 of the unit codes, indicator codes and values (NaN included)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(dataset.units).encode())
+    h.update(b"\x1e")
+    h.update("\x1f".join(dataset.indicators).encode())
+    h.update(np.ascontiguousarray(dataset.values).tobytes())
+    return h.hexdigest()
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=io.PACKAGE_DIR, capture_output=True, text=True,
+                             timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def summary(result: IndexResult, folder: Path, top: int = 10) -> str:
+    """A short table of the headline's top units, and where the run folder is."""
+    fw = result.framework
+    head = fw.headline or fw.composites[-1]
+    table = pd.DataFrame({"rank": result.ranks[head].astype("Int64"), head: result.values[head]})
+    names = dict(zip(result.dataset.units, result.dataset.unit_names))
+    table.insert(0, "name", [names[u] for u in table.index])
+    table = table.sort_values("rank").head(top)
+    tag = "  [SYNTHETIC DATA]" if result.dataset.synthetic else ""
+    lines = [f"{fw.name} on {result.dataset.name}{tag}: {len(result.dataset.units)} units, "
+             f"methodology {result.methodology.label()}", table.to_string(float_format=lambda v: f"{v:.4f}"),
+             f"run folder: {folder}"]
+    return "\n".join(lines)

@@ -1,0 +1,457 @@
+"""The framework: indicators and composite nodes as a weighted DAG.
+
+A composite is a weighted aggregate of named children; a child may feed several composites (the DTI pillars
+share the five foundation indicators). COINr's iMeta tree is the special case with one parent per node.
+
+Levels count as COINr's ``Level`` column does: indicators are level 1 and a composite sits one level above its
+highest child, unless the source (an iMeta table) states levels explicitly, in which case those are kept after
+checking that every child sits below its parents.
+
+Weights are relative within each composite's children: only their ratios matter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dti_bench.errors import FrameworkError, choices
+
+#: iMeta ``Type`` values, as COINr names them.
+IMETA_TYPES = ("Indicator", "Aggregate", "Group", "Denominator")
+#: iMeta columns that the framework model reads; any other column is kept in ``Node.extra``.
+IMETA_COLUMNS = ("iCode", "iName", "Level", "Parent", "Weight", "Direction", "Type")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One indicator or composite.
+
+    Parameters
+    ----------
+    code : str
+        Unique code (a column of the data for an indicator).
+    kind : {'indicator', 'composite'}
+    name, name_vi : str
+        English and Vietnamese names, where known ('' otherwise).
+    direction : {1, -1}
+        +1 when more is better; -1 flips the indicator once, before normalisation.
+    lo, hi : float or None
+        Goalposts (used by goalpost normalisation).
+    target : float or None
+        Target value (distance-to-target and ratio-to-target normalisations).
+    denominator : str or None
+        Name of the denominator column for the ``denominate`` step.
+    extra : mapping
+        Any other metadata (unit, source, max points...), read-only.
+    """
+
+    code: str
+    kind: str
+    name: str = ""
+    name_vi: str = ""
+    direction: int = 1
+    lo: float | None = None
+    hi: float | None = None
+    target: float | None = None
+    denominator: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``parent`` aggregates ``child`` with relative weight ``weight`` (>= 0)."""
+
+    parent: str
+    child: str
+    weight: float
+
+
+class Framework:
+    """A weighted DAG of indicators (leaves) and composites.
+
+    Build one with :meth:`from_dict` (the YAML shape) or :meth:`from_imeta` (a COINr iMeta table); the
+    constructor validates and raises :class:`~dti_bench.errors.FrameworkError` naming the offending code.
+
+    Attributes
+    ----------
+    indicators : tuple of str
+        Indicator codes in declared order: the column order of every ``(units, indicators)`` array.
+    composites : tuple of str
+        Composite codes in topological order (every child before its parents; ties by declared order).
+    nodes : tuple of str
+        ``indicators + composites``: the order of every ``(..., nodes)`` axis.
+    edges : tuple of Edge
+        Grouped by parent in ``composites`` order, children in declared order.
+    headline : str or None
+        The headline node (e.g. ``'DTI'``); inferred when exactly one composite has no parent.
+    groups, denominators : tuple of str
+        Data columns declared as grouping variables / denominators (COINr ``Type`` Group / Denominator).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        nodes: Sequence[Node],
+        edges: Sequence[Edge],
+        *,
+        headline: str | None = None,
+        levels: Mapping[str, int] | None = None,
+        groups: Sequence[str] = (),
+        denominators: Sequence[str] = (),
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.meta = MappingProxyType(dict(meta or {}))
+        self.groups = tuple(groups)
+        self.denominators = tuple(denominators)
+        self._node = _unique_nodes(nodes)
+        self._children, self._parents = _adjacency(self._node, edges)
+        self.indicators = tuple(n.code for n in nodes if n.kind == "indicator")
+        declared_composites = [n.code for n in nodes if n.kind == "composite"]
+        for code in declared_composites:
+            if not self._children[code]:
+                raise FrameworkError(f"framework {name!r}: composite {code!r} has no children")
+        for code in self.indicators:
+            if self._children[code]:
+                raise FrameworkError(f"framework {name!r}: indicator {code!r} cannot have children "
+                                     f"({choices(c for c, _ in self._children[code])})")
+        self.composites = _topological(declared_composites, self._children, name)
+        self.nodes = self.indicators + self.composites
+        self.edges = tuple(Edge(p, c, w) for p in self.composites for c, w in self._children[p])
+        self._level = _levels(self, levels)
+        roots = [c for c in self.composites if not self._parents[c]]
+        if headline is None and len(roots) == 1:
+            headline = roots[0]
+        if headline is not None and headline not in self.composites:
+            raise FrameworkError(f"framework {name!r}: headline {headline!r} is not a composite; "
+                                 f"valid choices: {choices(self.composites)}")
+        self.headline = headline
+        self.roots = tuple(roots)
+
+    # -- queries -------------------------------------------------------------------------------------
+    def node(self, code: str) -> Node:
+        """The :class:`Node` called ``code``."""
+        try:
+            return self._node[code]
+        except KeyError:
+            raise FrameworkError(f"framework {self.name!r}: unknown code {code!r}; valid choices: "
+                                 f"{choices(self.nodes)}") from None
+
+    def children(self, code: str) -> tuple[str, ...]:
+        """Children of ``code`` in declared order (empty for an indicator)."""
+        return tuple(c for c, _ in self._children[self.node(code).code])
+
+    def parents(self, code: str) -> tuple[str, ...]:
+        """Parents of ``code`` (empty for a root)."""
+        return tuple(self._parents[self.node(code).code])
+
+    def nominal_weights(self, code: str) -> np.ndarray:
+        """Nominal weights of ``code``'s children, shape ``(k,)``, as declared (not normalised)."""
+        return np.array([w for _, w in self._children[self.node(code).code]], dtype=float)
+
+    def level(self, code: str) -> int:
+        """COINr-style level: 1 for indicators, higher for composites."""
+        return self._level[self.node(code).code]
+
+    @property
+    def n_levels(self) -> int:
+        return max(self._level.values())
+
+    def at_level(self, level: int) -> tuple[str, ...]:
+        """Codes at ``level``, in ``nodes`` order."""
+        return tuple(c for c in self.nodes if self._level[c] == level)
+
+    def require_headline(self) -> str:
+        """The headline node; an error naming the candidates when it is ambiguous."""
+        if self.headline is None:
+            raise FrameworkError(f"framework {self.name!r}: more than one headline candidate "
+                                 f"({choices(self.roots)}); name one with 'headline:'")
+        return self.headline
+
+    def with_weights(self, weights: Mapping[tuple[str, str], float]) -> Framework:
+        """A copy with the edge weights in ``weights`` (keyed by ``(parent, child)``) replaced."""
+        unknown = [k for k in weights if k not in {(e.parent, e.child) for e in self.edges}]
+        if unknown:
+            raise FrameworkError(f"framework {self.name!r}: no edge {unknown[0]!r}")
+        edges = [Edge(e.parent, e.child, float(weights.get((e.parent, e.child), e.weight))) for e in self.edges]
+        return Framework(self.name, list(self._node.values()), edges, headline=self.headline,
+                         levels=dict(self._level), groups=self.groups, denominators=self.denominators,
+                         meta=self.meta)
+
+    def subset(self, indicators: Sequence[str]) -> Framework:
+        """The framework restricted to ``indicators``; composites left without children are dropped."""
+        keep = set(indicators)
+        for code in keep:
+            if self.node(code).kind != "indicator":
+                raise FrameworkError(f"framework {self.name!r}: {code!r} is not an indicator")
+        nodes = [n for n in self._node.values() if n.kind == "indicator" and n.code in keep]
+        edges: list[Edge] = []
+        for comp in self.composites:
+            kids = [(c, w) for c, w in self._children[comp] if c in keep]
+            if kids:
+                keep.add(comp)
+                nodes.append(self._node[comp])
+                edges.extend(Edge(comp, c, w) for c, w in kids)
+        headline = self.headline if self.headline in keep else None
+        return Framework(self.name, nodes, edges, headline=headline, groups=self.groups,
+                         denominators=self.denominators, meta=self.meta)
+
+    def to_imeta(self) -> pd.DataFrame:
+        """The framework as a COINr iMeta table (one row per edge; a node with two parents gets two rows)."""
+        rows: list[dict[str, Any]] = []
+        for code in self.nodes:
+            node = self._node[code]
+            parents = self._parents[code] or [None]
+            for parent in parents:
+                weight = next(w for c, w in self._children[parent] if c == code) if parent else 1.0
+                rows.append({"iCode": code, "iName": node.name, "Level": self._level[code], "Parent": parent,
+                             "Weight": weight, "Direction": node.direction,
+                             "Type": "Indicator" if node.kind == "indicator" else "Aggregate"})
+        rows += [{"iCode": g, "Type": "Group"} for g in self.groups]
+        rows += [{"iCode": d, "Type": "Denominator"} for d in self.denominators]
+        return pd.DataFrame(rows)
+
+    def describe(self) -> str:
+        """A one-line summary: name, counts, headline."""
+        return (f"{self.name}: {len(self.indicators)} indicators, {len(self.composites)} composites, "
+                f"{self.n_levels} levels, headline {self.headline or '-'}")
+
+    def __repr__(self) -> str:
+        return f"Framework({self.describe()})"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Framework) and self.name == other.name and self.nodes == other.nodes
+                and self.edges == other.edges and self.headline == other.headline)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.nodes, self.edges, self.headline))
+
+    # -- construction ----------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any], *, source: str = "framework") -> Framework:
+        """Build from the YAML shape.
+
+        ::
+
+            name: dti-provincial-2022
+            headline: DTI
+            indicators:
+              - {code: awareness, name: Digital awareness, name_vi: Nhận thức số, direction: 1}
+            composites:
+              - {code: DTI, name: ..., children: {awareness: 100, ...}}   # or a list of codes (equal weights)
+            groups: [region]
+            denominators: [population]
+
+        Any other key of an indicator or composite is kept in ``Node.extra``; top-level keys other than those
+        above go to ``meta`` (source, citation, notes...).
+        """
+        if not isinstance(spec, Mapping):
+            raise FrameworkError(f"{source}: a framework must be a mapping with keys name, indicators, composites")
+        for key in ("indicators", "composites"):
+            if not isinstance(spec.get(key), list) or not spec[key]:
+                raise FrameworkError(f"{source}: key {key!r} must be a non-empty list")
+        name = str(spec.get("name", source))
+        nodes: list[Node] = []
+        edges: list[Edge] = []
+        node_keys = {"code", "name", "name_vi", "direction", "lo", "hi", "target", "denominator"}
+        for kind, items in (("indicator", spec["indicators"]), ("composite", spec["composites"])):
+            for i, item in enumerate(items):
+                where = f"{source}: {kind}s[{i}]"
+                if isinstance(item, str):
+                    item = {"code": item}
+                if not isinstance(item, Mapping) or "code" not in item:
+                    raise FrameworkError(f"{where}: each entry needs a 'code'")
+                code = str(item["code"])
+                extra = {k: v for k, v in item.items() if k not in node_keys | {"children"}}
+                nodes.append(Node(
+                    code=code, kind=kind, name=str(item.get("name", "")), name_vi=str(item.get("name_vi", "")),
+                    direction=_direction(item.get("direction", 1), code, source),
+                    lo=_opt_float(item.get("lo"), code, "lo", source), hi=_opt_float(item.get("hi"), code, "hi", source),
+                    target=_opt_float(item.get("target"), code, "target", source),
+                    denominator=item.get("denominator"), extra=MappingProxyType(extra)))
+                if kind == "composite":
+                    kids = item.get("children")
+                    if isinstance(kids, list):
+                        kids = {str(k): 1.0 for k in kids}
+                    if not isinstance(kids, Mapping) or not kids:
+                        raise FrameworkError(f"{source}: composite {code!r} has no children")
+                    edges.extend(Edge(code, str(c), _weight(w, code, str(c), source)) for c, w in kids.items())
+        meta = {k: v for k, v in spec.items() if k not in {"name", "headline", "indicators", "composites",
+                                                             "groups", "denominators"}}
+        return cls(name, nodes, edges, headline=spec.get("headline"), groups=spec.get("groups") or (),
+                   denominators=spec.get("denominators") or (), meta=meta)
+
+    @classmethod
+    def from_imeta(cls, table: pd.DataFrame, *, name: str = "imeta", source: str = "iMeta") -> Framework:
+        """Build from a COINr iMeta table.
+
+        Columns ``iCode, Level, Parent, Weight, Type`` are required (``iName, Direction`` optional; Direction
+        defaults to 1, Weight to 1); ``Type`` is one of Indicator, Aggregate, Group, Denominator. Extra
+        columns (Unit, Target, Denominator, goalposts ``lo``/``hi``...) are kept in ``Node.extra``, and the
+        recognised ones (Target, Denominator, lo, hi, iName_vi) also fill the node's fields. A node listed on
+        several rows with different parents feeds each of them (a DAG, beyond COINr's tree).
+        """
+        missing = [c for c in ("iCode", "Type") if c not in table.columns]
+        if missing:
+            raise FrameworkError(f"{source}: missing column {missing[0]!r}; an iMeta table needs "
+                                 f"{choices(IMETA_COLUMNS)}")
+        nodes: dict[str, Node] = {}
+        edges: list[Edge] = []
+        levels: dict[str, int] = {}
+        groups: list[str] = []
+        denominators: list[str] = []
+        for row_no, row in enumerate(table.to_dict("records"), start=2):  # row 1 is the header
+            code = _cell(row.get("iCode"))
+            typ = _cell(row.get("Type"))
+            where = f"{source}: row {row_no}"
+            if not code:
+                raise FrameworkError(f"{where}: empty iCode")
+            if typ not in IMETA_TYPES:
+                raise FrameworkError(f"{where} ({code}): Type {typ!r} is not one of {choices(IMETA_TYPES)}")
+            if typ == "Group":
+                groups.append(code)
+                continue
+            if typ == "Denominator":
+                denominators.append(code)
+                continue
+            level = _cell(row.get("Level"))
+            if level is not None:
+                try:
+                    levels[code] = int(float(level))
+                except ValueError:
+                    raise FrameworkError(f"{where} ({code}): Level {level!r} is not a whole number") from None
+            extra = {k: v for k, v in row.items() if k not in IMETA_COLUMNS and _cell(v) is not None}
+            node = Node(
+                code=code, kind="indicator" if typ == "Indicator" else "composite", name=_cell(row.get("iName")) or "",
+                name_vi=_cell(row.get("iName_vi")) or "",
+                direction=_direction(_cell(row.get("Direction")) or 1, code, source),
+                lo=_opt_float(_cell(row.get("lo")), code, "lo", source),
+                hi=_opt_float(_cell(row.get("hi")), code, "hi", source),
+                target=_opt_float(_cell(row.get("Target")), code, "Target", source),
+                denominator=_cell(row.get("Denominator")), extra=MappingProxyType(extra))
+            if code in nodes and nodes[code].kind != node.kind:
+                raise FrameworkError(f"{where}: duplicate code {code!r} with a different Type")
+            if code in nodes and not _cell(row.get("Parent")):
+                raise FrameworkError(f"{where}: duplicate code {code!r}")
+            nodes.setdefault(code, node)
+            parent = _cell(row.get("Parent"))
+            if parent:
+                weight = _cell(row.get("Weight"))
+                edges.append(Edge(str(parent), code, _weight(1.0 if weight is None else weight, str(parent), code, source)))
+        return cls(name, list(nodes.values()), edges, levels=levels or None, groups=groups, denominators=denominators,
+                   meta={"source": source})
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+def _cell(value: Any) -> Any:
+    """A table cell with blanks and NaN as None, strings stripped."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _direction(value: Any, code: str, source: str) -> int:
+    try:
+        d = int(float(value))
+    except (TypeError, ValueError):
+        d = 0
+    if d not in (1, -1):
+        raise FrameworkError(f"{source}: {code!r} has direction {value!r}; valid choices: 1, -1")
+    return d
+
+
+def _opt_float(value: Any, code: str, key: str, source: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise FrameworkError(f"{source}: {code!r} has non-numeric {key} {value!r}") from None
+
+
+def _weight(value: Any, parent: str, child: str, source: str) -> float:
+    try:
+        w = float(value)
+    except (TypeError, ValueError):
+        raise FrameworkError(f"{source}: weight of {child!r} in {parent!r} is not a number: {value!r}") from None
+    if not math.isfinite(w) or w < 0:
+        raise FrameworkError(f"{source}: negative or non-finite weight {w} of {child!r} in {parent!r}")
+    return w
+
+
+def _unique_nodes(nodes: Sequence[Node]) -> dict[str, Node]:
+    out: dict[str, Node] = {}
+    for n in nodes:
+        if n.code in out:
+            raise FrameworkError(f"duplicate code {n.code!r}")
+        if n.kind not in ("indicator", "composite"):
+            raise FrameworkError(f"{n.code!r}: kind {n.kind!r} is not 'indicator' or 'composite'")
+        out[n.code] = n
+    if not any(n.kind == "indicator" for n in nodes):
+        raise FrameworkError("a framework needs at least one indicator")
+    return out
+
+
+def _adjacency(nodes: Mapping[str, Node], edges: Sequence[Edge]):
+    children: dict[str, list[tuple[str, float]]] = {c: [] for c in nodes}
+    parents: dict[str, list[str]] = {c: [] for c in nodes}
+    for e in edges:
+        if e.parent not in nodes:
+            raise FrameworkError(f"{e.child!r} has unknown parent {e.parent!r}; valid choices: "
+                                 f"{choices(c for c, n in nodes.items() if n.kind == 'composite')}")
+        if e.child not in nodes:
+            raise FrameworkError(f"composite {e.parent!r} has unknown child {e.child!r}")
+        if nodes[e.parent].kind != "composite":
+            raise FrameworkError(f"{e.child!r} has parent {e.parent!r}, which is an indicator, not a composite")
+        if e.child in parents and e.parent in parents[e.child]:
+            raise FrameworkError(f"{e.child!r} is listed twice under {e.parent!r}")
+        if e.weight < 0:
+            raise FrameworkError(f"negative weight {e.weight} of {e.child!r} in {e.parent!r}")
+        children[e.parent].append((e.child, float(e.weight)))
+        parents[e.child].append(e.parent)
+    return children, parents
+
+
+def _topological(composites: list[str], children: Mapping[str, list[tuple[str, float]]], name: str) -> tuple[str, ...]:
+    """Composites ordered children-first (Kahn's algorithm, stable in declared order); cycles are an error."""
+    pending = {c: {k for k, _ in children[c] if k in children and children[k]} for c in composites}
+    order: list[str] = []
+    while pending:
+        ready = [c for c in composites if c in pending and not pending[c]]
+        if not ready:
+            cycle = sorted(pending)
+            raise FrameworkError(f"framework {name!r}: cycle among {choices(cycle)}")
+        for c in ready:
+            order.append(c)
+            del pending[c]
+        for deps in pending.values():
+            deps.difference_update(ready)
+    return tuple(order)
+
+
+def _levels(fw: Framework, explicit: Mapping[str, int] | None) -> dict[str, int]:
+    computed: dict[str, int] = {c: 1 for c in fw.indicators}
+    for comp in fw.composites:
+        computed[comp] = 1 + max(computed[c] for c, _ in fw._children[comp])
+    if not explicit:
+        return computed
+    levels = {c: int(explicit.get(c, computed[c])) for c in fw.nodes}
+    for e in fw.edges:
+        if levels[e.child] >= levels[e.parent]:
+            raise FrameworkError(f"framework {fw.name!r}: {e.child!r} (level {levels[e.child]}) must sit below its "
+                                 f"parent {e.parent!r} (level {levels[e.parent]})")
+    for c in fw.indicators:
+        if levels[c] != 1:
+            raise FrameworkError(f"framework {fw.name!r}: indicator {c!r} has level {levels[c]}; indicators are level 1")
+    return levels

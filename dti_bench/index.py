@@ -1,0 +1,199 @@
+"""One variant, plain and obviously right: ``compute_index(framework, dataset, methodology)``.
+
+This is the oracle that the fast variant engine is tested against, so it favours clarity over speed: one
+indicator at a time, one composite at a time, each through the catalogue function the methodology names.
+
+The pipeline:
+
+1. select the framework's indicators from the dataset (``(units, indicators)``);
+2. the data-treatment steps in ``methodology.steps`` order (denominate, impute, screen, treat);
+3. direction: ``x <- -x`` for direction -1 (goalposts and targets flipped with it);
+4. normalise each indicator;
+5. aggregate each composite, children first, with its weights (nominal, overridden, or data-driven);
+6. optionally round the composite scores (``methodology.round``), then rank them (ties 'min', 1 = best).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dti_bench.aggregate import NonPositiveError
+from dti_bench.data import Dataset
+from dti_bench.errors import DataError, MethodError
+from dti_bench.framework import Framework
+from dti_bench.methodology import Method, Methodology
+from dti_bench.ranks import rank_scores
+
+
+@dataclass(frozen=True, eq=False)
+class IndexResult:
+    """Everything one variant produced.
+
+    Attributes
+    ----------
+    values : DataFrame, (units, nodes)
+        Normalised indicators and composite scores, columns in ``framework.nodes`` order.
+    ranks : DataFrame, (units, composites)
+        Ranks of the composite scores (1 = best, ties 'min', NaN unranked).
+    data : DataFrame, (units, indicators)
+        The indicator values after the data-treatment steps, before direction and normalisation.
+    weights : dict of str to ndarray
+        The weights each composite used, ``(k,)`` or ``(units, k)``, normalised to sum to 1 over its children.
+    treatment : list of dict
+        One report per treated indicator (what the outlier treatment did).
+    excluded : tuple of str
+        Units removed by screening.
+    """
+
+    framework: Framework
+    dataset: Dataset
+    methodology: Methodology
+    values: pd.DataFrame
+    ranks: pd.DataFrame
+    data: pd.DataFrame
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
+    treatment: list[dict[str, Any]] = field(default_factory=list)
+    excluded: tuple[str, ...] = ()
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Composite scores, ``(units, composites)``."""
+        return self.values[list(self.framework.composites)]
+
+    @property
+    def headline(self) -> pd.Series:
+        """Scores of the headline node."""
+        return self.values[self.framework.require_headline()]
+
+
+def compute_index(framework: Framework, dataset: Dataset, methodology: Methodology,
+                  *, reference: Dataset | None = None) -> IndexResult:
+    """Build one index variant.
+
+    Parameters
+    ----------
+    framework : Framework
+    dataset : Dataset
+        Must hold every indicator of the framework (extra columns are ignored).
+    methodology : Methodology
+    reference : Dataset, optional
+        Normalisation statistics (min, max, mean, sd, ranks) are taken from this dataset's indicators instead
+        of ``dataset``'s, e.g. to put 2023 on 2022's scale.
+
+    Returns
+    -------
+    IndexResult
+
+    Raises
+    ------
+    MethodError
+        When a method cannot be applied, naming the node, unit and indicator (e.g. a geometric mean meeting 0).
+    """
+    ds = dataset.select(framework.indicators)
+    x, ds, treatment = _treat_data(framework, ds, methodology)
+    data = pd.DataFrame(x, index=pd.Index(ds.units, name="unit"), columns=list(framework.indicators))
+
+    directions = np.array([framework.node(c).direction for c in framework.indicators], dtype=float)
+    ref = None
+    if reference is not None:
+        ref = reference.select(framework.indicators).values * directions
+    values: dict[str, np.ndarray] = {}
+    for j, code in enumerate(framework.indicators):
+        method = methodology.normalise.for_node(code, 1)
+        col = x[:, j] * directions[j]
+        values[code] = _normalise(framework, code, method, col, None if ref is None else ref[:, j], ds)
+
+    weights_used: dict[str, np.ndarray] = {}
+    explicit = dict(methodology.weights.explicit)
+    for comp in framework.composites:
+        kids = framework.children(comp)
+        block = np.column_stack([values[k] for k in kids])
+        nominal = np.array([explicit.get(k, w) for k, w in zip(kids, framework.nominal_weights(comp))])
+        wm = methodology.weights.method
+        w = np.asarray(wm.function(block, nominal, **wm.kwargs), dtype=float)
+        am = methodology.aggregate.for_node(comp, framework.level(comp))
+        try:
+            values[comp] = am.function(block, w, **am.kwargs)
+        except NonPositiveError as err:
+            raise MethodError(
+                f"node {comp!r}: {err.method} mean met {err.value!r} at unit {ds.units[err.unit]!r}, child "
+                f"{kids[err.child]!r}; use a positive-range normalisation (e.g. minmax with lo: 1, hi: 100)"
+            ) from None
+        weights_used[comp] = w / w.sum(axis=-1, keepdims=True) if np.all(w.sum(axis=-1) > 0) else w
+
+    index = pd.Index(ds.units, name="unit")
+    table = pd.DataFrame({code: values[code] for code in framework.nodes}, index=index)
+    composite_scores = table[list(framework.composites)].to_numpy()
+    ranks = pd.DataFrame(rank_scores(composite_scores, axis=0, decimals=methodology.round), index=index,
+                         columns=list(framework.composites))
+    if methodology.round is not None:
+        table[list(framework.composites)] = np.round(composite_scores, methodology.round)
+    excluded = tuple(u for u in dataset.units if u not in set(ds.units))
+    return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded)
+
+
+def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.ndarray, Dataset, list[dict]]:
+    """The data-treatment steps in the methodology's order."""
+    x = np.array(ds.values, dtype=float)
+    reports: list[dict[str, Any]] = []
+    for step in m.steps:
+        if step == "denominate" and m.denominate:
+            x = _denominate(framework, ds, x)
+        elif step == "impute":
+            groups = ds.group(m.impute.get("group")) if m.impute.get("group") else None
+            kwargs = {k: v for k, v in m.impute.kwargs.items() if k != "group"}
+            x = np.asarray(m.impute.function(x, groups=groups, **kwargs), dtype=float)
+        elif step == "screen":
+            keep = np.asarray(m.screen.function(x, units=ds.units, **m.screen.kwargs), dtype=bool)
+            if not keep.any():
+                raise MethodError(f"screening {m.screen} removed every unit")
+            ds, x = ds.take_units(keep), x[keep]
+        elif step == "treat":
+            for j, code in enumerate(framework.indicators):
+                tm = m.treat.for_node(code, 1)
+                x[:, j], report = tm.function(x[:, j], **tm.kwargs)
+                if report.get("treated") or report.get("log"):
+                    reports.append({"indicator": code, **report})
+    return x, ds, reports
+
+
+def _denominate(framework: Framework, ds: Dataset, x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    for j, code in enumerate(framework.indicators):
+        node = framework.node(code)
+        if node.denominator is None:
+            continue
+        if node.denominator not in ds.denominators.columns:
+            raise DataError(f"indicator {code!r} is denominated by {node.denominator!r}, which the data lack")
+        scale = float(node.extra.get("scale", 1.0))
+        x[:, j] = x[:, j] / ds.denominators[node.denominator].to_numpy(dtype=float) * scale
+    return x
+
+
+def _normalise(framework: Framework, code: str, method: Method, col: np.ndarray, ref: np.ndarray | None,
+               ds: Dataset) -> np.ndarray:
+    """One indicator through its normaliser, goalposts/targets filled from the framework when not given."""
+    node = framework.node(code)
+    accepted = inspect.signature(method.function).parameters
+    kwargs = method.kwargs
+    from_node = {"lo": node.lo, "hi": node.hi, "target": node.target}
+    if node.direction == -1:  # the column was negated, so its goalposts and target are too
+        from_node = {"lo": None if node.hi is None else -node.hi, "hi": None if node.lo is None else -node.lo,
+                     "target": None if node.target is None else -node.target}
+    for key, val in from_node.items():
+        if key in accepted and key not in kwargs:
+            if val is None and accepted[key].default is inspect.Parameter.empty:
+                raise MethodError(f"indicator {code!r}: normalisation {method.name!r} needs {key!r}; give it in the "
+                                  f"methodology or in the framework")
+            if val is not None:
+                kwargs[key] = val
+    if "unit" in kwargs and "unit" in accepted:
+        kwargs["unit"] = ds.unit_index(str(kwargs["unit"]))
+    if ref is not None:
+        kwargs["ref"] = ref
+    return np.asarray(method.function(col, **kwargs), dtype=float)
