@@ -1,0 +1,96 @@
+"""Config parsing: strings resolve once, unknown names fail with the valid choices listed."""
+
+from __future__ import annotations
+
+import pytest
+
+from dti_bench.config import METHODOLOGY_DEFAULTS, parse_config, parse_methodology, set_path, vary
+from dti_bench.errors import ConfigError
+from dti_bench.normalise import NORMALISERS, minmax
+
+
+def test_defaults_fill_every_key():
+    m = parse_methodology({})
+    assert m.normalise.default.name == "minmax" and m.normalise.default.function is minmax
+    assert m.weights.method.name == "nominal" and m.aggregate.default.name == "arithmetic"
+    assert set(m.to_config()) == set(METHODOLOGY_DEFAULTS)
+
+
+def test_round_trip_through_to_config(dti2022):
+    block = {"normalise": {"default": {"method": "minmax", "lo": 1, "hi": 100}, "awareness": "zscore"},
+             "aggregate": {"default": "arithmetic", 2: "geometric", "DTI": "harmonic"},
+             "weights": {"awareness": 3.0}, "round": 4}
+    m = parse_methodology(block, framework=dti2022)
+    assert parse_methodology(m.to_config(), framework=dti2022) == m
+    assert m.normalise.for_node("awareness", 1).name == "zscore"
+    assert m.normalise.for_node("institutions", 1).kwargs == {"hi": 100, "lo": 1}
+    assert m.aggregate.for_node("DTI", 2).name == "harmonic"  # a node code wins over its level
+    assert m.aggregate.for_node("digital_economy", 2).name == "geometric"
+    assert dict(m.weights.explicit) == {"awareness": 3.0}
+    assert hash(m) == hash(parse_methodology(m.to_config(), framework=dti2022))
+
+
+@pytest.mark.parametrize("block, message", [
+    ({"normalize": "minmax"}, r"unknown key 'normalize'; valid keys: .*'normalise'"),
+    ({"normalise": "minmx"}, r"methodology.normalise: unknown method 'minmx'; valid choices: 'none', 'minmax'"),
+    ({"normalise": {"method": "minmax", "low": 0}}, r"method 'minmax' has no parameter 'low'; valid parameters: 'lo', 'hi'"),
+    ({"normalise": {"method": "minmax", "lo": "zero"}}, r"normalise.lo: expected a number"),
+    ({"aggregate": {"method": "sum"}}, r"unknown method 'sum'"),
+    ({"weights": {"awareness": -1}}, r"weights.awareness: a weight must be a non-negative number"),
+    ({"steps": ["impute"]}, r"steps: must list each of"),
+    ({"round": 2.5}, r"round: expected null or a whole number"),
+    ({"denominate": "yes"}, r"denominate: expected true or false"),
+    ({"aggregate": {"default": "arithmetic", "NOPE": "geometric"}}, r"'NOPE' is neither a level nor a code"),
+])
+def test_bad_methodology_names_the_key_and_choices(dti2022, block, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_methodology(block, framework=dti2022)
+
+
+def test_every_registered_normaliser_is_reachable_by_name():
+    for name in NORMALISERS:
+        assert parse_methodology({"normalise": name}).normalise.default.name == name
+
+
+def test_vary_replaces_dotted_paths():
+    m = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
+    z = vary(m, {"normalise.method": "zscore"})
+    assert z.normalise.default.name == "zscore" and z.normalise.default.kwargs == {}  # old params dropped
+    lo = vary(m, {"normalise.lo": 0})
+    assert lo.normalise.default.kwargs == {"lo": 0, "hi": 100}
+    whole = vary(m, {"normalise": {"method": "zscore", "m": 10, "s": 2}})
+    assert whole.normalise.default.kwargs == {"m": 10, "s": 2}
+    assert vary(m, {"weights": "equal"}).weights.method.name == "equal"
+    with pytest.raises(ConfigError, match="unknown methodology key 'normalize'"):
+        vary(m, {"normalize": "rank"})
+
+
+def test_set_path_does_not_touch_the_original():
+    block = {"normalise": "minmax"}
+    out = set_path(block, "normalise.lo", 5)
+    assert block == {"normalise": "minmax"} and out == {"normalise": {"method": "minmax", "lo": 5}}
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"name": "x", "data": {"dataset": "d"}, "method": {}}, r"unknown key 'method'; valid keys"),
+    ({"name": "x"}, r"data: expected a mapping"),
+    ({"name": "x", "data": {"dataset": "d", "indicators": "a.csv", "framework": "f.csv"}}, r"exactly one of"),
+    ({"name": "x", "data": {"indicators": "a.csv"}}, r"data.framework: an 'indicators' table needs a framework"),
+    ({"name": "x", "data": {"dataset": "d", "colour": 1}}, r"data: unknown key 'colour'"),
+    ({"name": "x", "data": {"dataset": "d"}, "analyses": {"gird": {}}}, r"unknown analysis 'gird'"),
+    ({"name": "x", "data": {"dataset": "d"}, "analyses": {"grid": {"normalize": ["a"]}}}, r"unknown methodology path 'normalize'"),
+    ({"name": "a b", "data": {"dataset": "d"}}, r"name: expected a name without spaces"),
+    ({"name": "x", "data": {"indicators": "${DTI_BENCH_NOT_SET_ANYWHERE}/a.csv", "framework": "f.csv"}},
+     r"data.indicators: environment variable \$\{DTI_BENCH_NOT_SET_ANYWHERE\} is not set"),
+])
+def test_bad_configs(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(raw)
+
+
+def test_paths_resolve_relative_to_the_config_and_expand_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("DTI_BENCH_TEST_ROOT", str(tmp_path))
+    cfg = parse_config({"name": "x", "data": {"indicators": "${DTI_BENCH_TEST_ROOT}/d.csv", "framework": "m.csv"}},
+                       path=tmp_path / "sub" / "c.yaml")
+    assert cfg.data.indicators == tmp_path / "d.csv"
+    assert cfg.data.framework == tmp_path / "sub" / "m.csv"
