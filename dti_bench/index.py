@@ -94,19 +94,10 @@ def compute_index(framework: Framework, dataset: Dataset, methodology: Methodolo
     MethodError
         When a method cannot be applied, naming the node, unit and indicator (e.g. a geometric mean meeting 0).
     """
-    ds = dataset.select(framework.indicators)
-    x, ds, treatment = _treat_data(framework, ds, methodology)
-    data = pd.DataFrame(x, index=pd.Index(ds.units, name="unit"), columns=list(framework.indicators))
-
-    directions = np.array([framework.node(c).direction for c in framework.indicators], dtype=float)
-    ref = None
-    if reference is not None:
-        ref = reference.select(framework.indicators).values * directions
-    values: dict[str, np.ndarray] = {}
-    for j, code in enumerate(framework.indicators):
-        method = methodology.normalise.for_node(code, 1)
-        col = x[:, j] * directions[j]
-        values[code] = _normalise(framework, code, method, col, None if ref is None else ref[:, j], ds)
+    prepared = prepare_indicators(framework, dataset, methodology, reference=reference)
+    ds, treatment = prepared.dataset, prepared.treatment
+    data = pd.DataFrame(prepared.raw, index=pd.Index(ds.units, name="unit"), columns=list(framework.indicators))
+    values: dict[str, np.ndarray] = {code: prepared.normalised[:, j] for j, code in enumerate(framework.indicators)}
 
     weights_used: dict[str, np.ndarray] = {}
     explicit = dict(methodology.weights.explicit)
@@ -135,6 +126,42 @@ def compute_index(framework: Framework, dataset: Dataset, methodology: Methodolo
         table[list(framework.composites)] = np.round(composite_scores, methodology.round)
     excluded = tuple(u for u in dataset.units if u not in set(ds.units))
     return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded)
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedIndicators:
+    """The indicators of one data-treatment + normalisation choice, ready to aggregate.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        The units that survived screening, indicators in framework order.
+    raw : ndarray, shape (units, indicators)
+        After denominate / impute / screen / treat, before direction and normalisation.
+    normalised : ndarray, shape (units, indicators)
+        Direction applied, then normalised: what aggregation receives.
+    treatment : list of dict
+    """
+
+    dataset: Dataset
+    raw: np.ndarray
+    normalised: np.ndarray
+    treatment: list[dict[str, Any]]
+
+
+def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Methodology,
+                       *, reference: Dataset | None = None) -> PreparedIndicators:
+    """Steps 1-4 of the pipeline (select, treat, direction, normalise), shared by the oracle and the engine."""
+    ds = dataset.select(framework.indicators)
+    x, ds, treatment = _treat_data(framework, ds, methodology)
+    directions = np.array([framework.node(c).direction for c in framework.indicators], dtype=float)
+    ref = None if reference is None else reference.select(framework.indicators).values * directions
+    normalised = np.empty_like(x)
+    for j, code in enumerate(framework.indicators):
+        method = methodology.normalise.for_node(code, 1)
+        normalised[:, j] = _normalise(framework, code, method, x[:, j] * directions[j],
+                                      None if ref is None else ref[:, j], ds)
+    return PreparedIndicators(ds, x, normalised, treatment)
 
 
 def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.ndarray, Dataset, list[dict]]:
