@@ -8,10 +8,29 @@ The contract every normaliser meets (COINr's ``n_*`` functions do the same)::
   before normalisation, by the pipeline).
 - ``ref``: optional shape ``(m,)``: the same indicator in a reference dataset; statistics (min, max, mean, sd,
   ranks) are taken from it instead of ``x``, so that panels can be made comparable (e.g. 2023 normalised with
-  2022's min and max). ``None`` means ``ref = x``.
+  2022's min and max). ``None`` means ``ref = x``. Methods whose scale is fixed by parameters alone
+  (``goalposts``, ``ratio_target``, ``thresholds``, ``none``) accept ``ref`` and ignore it: fixed scales are
+  comparable across panels already.
 - NaN in, NaN out: missing values stay missing and are ignored by the statistics.
 - Parameters named ``lo``, ``hi`` and ``target`` that the config leaves out are filled by the pipeline from the
-  framework's node (goalposts and targets live with the indicator).
+  framework's node (goalposts and targets live with the indicator), negated and swapped for direction -1. A
+  parameter named ``unit`` is given in the config as a unit code and reaches the method as that unit's integer
+  position in ``x``.
+
+Degenerate cases, decided once for the whole catalogue:
+
+- **No present value** in the statistics source (``ref``, or ``x``): :class:`~dti_bench.errors.MethodError`;
+  there is nothing to scale against. Methods that need no statistics return an all-NaN column.
+- **Zero range / zero variance** (every present value of the statistics source equal): the units cannot be told
+  apart, so every present value maps to the midpoint of the method's output scale and no end of the scale is
+  favoured: ``(lo + hi)/2`` for ``minmax``, ``m`` for ``zscore``, 0.5 for ``dist_max`` and ``dist_ref``.
+- **Ties** in rank-based methods share the lowest rank (``'min'``, as COINr's default and as the DTI publishes),
+  so a fully tied column has rank 1, Borda score 0 and percentile 0; a lone present value, which has nothing to
+  be compared with, has percentile 0.5 (the midpoint rule).
+- **A parameter that makes the scale empty or reversed** (goalposts with ``hi <= lo``, a target not above the
+  data's minimum, a reference unit holding the minimum of a non-constant column, a non-positive maximum for
+  ``frac_max``, a non-positive target for ``ratio_target``, logs of non-positive values): MethodError naming the
+  parameter, rather than silently reversing the indicator's direction or dividing by zero.
 
 To add a method: write the function here (numpydoc: formula, NaN policy, reference) and add it to
 :data:`NORMALISERS`; the contract tests in ``tests/test_methods_contract.py`` pick it up.
@@ -19,6 +38,7 @@ To add a method: write the function here (numpydoc: formula, NaN policy, referen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import MappingProxyType
 
 import numpy as np
@@ -34,6 +54,11 @@ def _stats_source(x: np.ndarray, ref: np.ndarray | None) -> np.ndarray:
     return present
 
 
+def _constant(x: np.ndarray, value: float) -> np.ndarray:
+    """``value`` at every present position of ``x``, NaN elsewhere (the zero-range answer)."""
+    return np.where(np.isnan(x), np.nan, float(value))
+
+
 def none(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     """Pass values through unchanged (for data already on a common scale, e.g. DTI points / max points)."""
     return np.array(x, dtype=float)
@@ -45,7 +70,9 @@ def minmax(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray |
     .. math:: y = lo + (hi - lo)\,\frac{x - \min(r)}{\max(r) - \min(r)}
 
     with ``r = ref`` or ``x``. A constant column (zero range) maps to the midpoint ``(lo + hi)/2``: every unit
-    is equally good, and no side of the scale is favoured. NaN stays NaN; statistics ignore NaN.
+    is equally good, and no side of the scale is favoured. NaN stays NaN; statistics ignore NaN. With ``ref``,
+    values outside the reference's range land outside ``[lo, hi]`` (they are not clipped: a 2023 value above
+    2022's maximum is genuinely better than anything in 2022).
 
     References
     ----------
@@ -55,7 +82,7 @@ def minmax(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray |
     r = _stats_source(x, ref)
     xmin, xmax = r.min(), r.max()
     if xmax == xmin:
-        return np.where(np.isnan(x), np.nan, (lo + hi) / 2.0)
+        return _constant(x, (lo + hi) / 2.0)
     return lo + (hi - lo) * (x - xmin) / (xmax - xmin)
 
 
@@ -75,8 +102,322 @@ def zscore(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.ndarray | N
     r = _stats_source(x, ref)
     sd = r.std(ddof=1) if r.size > 1 else 0.0
     if not sd > 0:
-        return np.where(np.isnan(x), np.nan, float(m))
+        return _constant(x, m)
     return m + s * (x - r.mean()) / sd
+
+
+def _rank_min(x: np.ndarray, ref: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """``1 + #{r < x}`` at present positions (NaN elsewhere), and the number ``m`` of present ``r``."""
+    r = np.sort(_stats_source(x, ref))
+    present = ~np.isnan(x)
+    out = np.full(x.shape, np.nan)
+    # side='left' counts the reference values strictly below: ties share the lowest rank ('min')
+    out[present] = 1.0 + np.searchsorted(r, x[present], side="left")
+    return out, r.size
+
+
+def rank(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Ranks, higher value = higher rank number, ties ``'min'`` (COINr ``n_rank``).
+
+    .. math:: y_i = 1 + \#\{\, j : r_j < x_i \,\}
+
+    with ``r = ref`` or ``x`` (present values only). Without ``ref`` this is ``rank(x, ties.method = "min")``
+    in R: 1 for the lowest value, so that, as for every normaliser, a higher output is better (the *reverse* of
+    a published ranking, where 1 = best; see :mod:`dti_bench.ranks`). Tied values share the lowest rank. With
+    ``ref``, each value is placed in the reference distribution: a value above every reference value gets
+    ``m + 1``. NaN stays NaN and is not counted. Shape ``(units,)`` in and out.
+
+    References
+    ----------
+    COINr ``n_rank``; OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5 (ranking).
+    """
+    out, _ = _rank_min(np.asarray(x, dtype=float), ref)
+    return out
+
+
+def percentile(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Percentile ranks in ``[0, 1]`` (COINr ``n_prank``).
+
+    .. math:: y_i = \min\!\left(\frac{\mathrm{rank}_i - 1}{m - 1},\ 1\right)
+
+    with ``rank`` as in :func:`rank` (ties ``'min'``, counted against ``r = ref`` or ``x``) and ``m`` the number
+    of present values of ``r``: the share of the *other* units with a strictly lower value. Without ``ref`` the
+    cap never binds and this is COINr's ``(rank - 1)/(n - 1)``; with ``ref`` a value above the reference's
+    maximum would reach ``m/(m - 1)`` and is capped at 1, the score of the reference's best. A fully tied column
+    is 0 everywhere (ties ``'min'``). A lone present value (``m = 1``, where COINr divides 0 by 0) maps to 0.5:
+    nothing to compare with, so the midpoint. NaN stays NaN.
+
+    References
+    ----------
+    COINr ``n_prank``.
+    """
+    x = np.asarray(x, dtype=float)
+    r, m = _rank_min(x, ref)
+    if m == 1:
+        return _constant(x, 0.5)
+    return np.minimum((r - 1.0) / (m - 1.0), 1.0)
+
+
+def borda(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Borda scores: the number of values strictly below (COINr ``n_borda``).
+
+    .. math:: y_i = \mathrm{rank}_i - 1 = \#\{\, j : r_j < x_i \,\}
+
+    with ``rank`` as in :func:`rank` (ties ``'min'``, ``r = ref`` or ``x``). The lowest value scores 0; a fully
+    tied column is 0 everywhere. NaN stays NaN.
+
+    References
+    ----------
+    COINr ``n_borda``; Borda (1781), *Mémoire sur les élections au scrutin*.
+    """
+    return rank(x, ref=ref) - 1.0
+
+
+def goalposts(x: np.ndarray, *, lo: float, hi: float, cap: bool = True, log: bool = False, scale: float = 1.0,
+              ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Distance from the lower goalpost to the upper one (COINr ``n_goalposts``; the HDI's dimension indices).
+
+    .. math:: y = a \cdot \mathrm{clip}\!\left(\frac{x - lo}{hi - lo},\ 0,\ 1\right)
+              \qquad\text{or, with } \texttt{log}:\qquad
+              y = a \cdot \mathrm{clip}\!\left(\frac{\ln x - \ln lo}{\ln hi - \ln lo},\ 0,\ 1\right)
+
+    with ``a = scale`` (COINr's third goalpost ``gposts[3]``, applied after the clipping as COINr does) and the
+    clipping only when ``cap`` (COINr's ``trunc2posts``). ``log`` is the HDI's treatment of income (UNDP 2010 on):
+    each doubling counts the same. Goalposts come from the framework node when the config leaves them out (the
+    pipeline negates and swaps them for direction -1, so ``lo < hi`` always holds for a valid node).
+
+    A unit's score depends on its own value only, so adding or removing units never changes it, and ``ref`` is
+    accepted and ignored. NaN stays NaN.
+
+    Raises
+    ------
+    MethodError
+        ``hi <= lo`` (empty or reversed scale); with ``log``, ``lo <= 0`` or a present ``x <= 0`` (e.g. a
+        direction -1 indicator, whose values were negated).
+
+    References
+    ----------
+    COINr ``n_goalposts``; UNDP (2010), *Human Development Report*, technical note 1.
+    """
+    x = np.asarray(x, dtype=float)
+    if not hi > lo:
+        raise MethodError(f"goalposts: need lo < hi, got lo={lo!r}, hi={hi!r}")
+    if log:
+        if not lo > 0:
+            raise MethodError(f"goalposts with log: true needs lo > 0, got lo={lo!r}")
+        present = x[~np.isnan(x)]
+        if (present <= 0).any():
+            raise MethodError(f"goalposts with log: true needs positive values, got {float(present.min()):g} "
+                              f"(a direction -1 indicator is negated before normalisation; use log: false)")
+        with np.errstate(invalid="ignore"):  # NaN only: non-positive values were refused above
+            y = (np.log(x) - np.log(lo)) / (np.log(hi) - np.log(lo))
+    else:
+        y = (x - lo) / (hi - lo)
+    if cap:
+        y = np.clip(y, 0.0, 1.0)
+    return scale * y
+
+
+def dist_max(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Distance to the maximum (COINr ``n_dist2max``).
+
+    .. math:: y = 1 - \frac{\max(r) - x}{\max(r) - \min(r)}
+
+    with ``r = ref`` or ``x``: 1 for the best unit, 0 for the worst (algebraically min-max onto ``[0, 1]``,
+    kept under COINr's name so that configs written for COINr read the same). Zero range: 0.5 everywhere (COINr
+    returns NaN). NaN stays NaN.
+
+    References
+    ----------
+    COINr ``n_dist2max``; OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5.
+    """
+    x = np.asarray(x, dtype=float)
+    r = _stats_source(x, ref)
+    xmin, xmax = r.min(), r.max()
+    if xmax == xmin:
+        return _constant(x, 0.5)
+    return 1.0 - (xmax - x) / (xmax - xmin)
+
+
+def dist_ref(x: np.ndarray, *, unit: int | None = None, cap_max: bool = False,
+             ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Distance to a reference unit (COINr ``n_dist2ref``).
+
+    .. math:: y = 1 - \frac{x_{u} - x}{x_{u} - \min(r)}
+
+    with ``x_u = x[unit]`` (the reference unit's own value: ``unit`` is its position in ``x``, which the
+    pipeline converts from the unit code in the config) and ``r = ref`` or ``x``. The reference unit scores 1,
+    the minimum 0; units above the reference exceed 1 unless ``cap_max`` (then they score 1).
+
+    Degenerate cases: a constant column (``x`` and ``r`` all equal to ``x_u``) gives 0.5 everywhere (zero-range
+    rule); a reference unit at or below ``min(r)`` while other values differ leaves no scale (it would divide by
+    zero or reverse the indicator), and raises. NaN stays NaN.
+
+    Raises
+    ------
+    MethodError
+        ``unit`` missing or out of range, the reference unit's value missing, or ``x_u <= min(r)`` on a
+        non-constant column.
+
+    References
+    ----------
+    COINr ``n_dist2ref``.
+    """
+    x = np.asarray(x, dtype=float)
+    if unit is None:
+        raise MethodError("dist_ref: needs 'unit', the code of the reference unit")
+    if not 0 <= int(unit) < x.shape[0]:
+        raise MethodError(f"dist_ref: unit position {unit!r} is outside 0..{x.shape[0] - 1}")
+    r = _stats_source(x, ref)
+    xu = x[int(unit)]
+    if np.isnan(xu):
+        raise MethodError(f"dist_ref: the reference unit (position {unit}) has a missing value")
+    xmin = r.min()
+    if not xu > xmin:
+        everything = np.concatenate([r, x[~np.isnan(x)]])
+        if (everything == xu).all():
+            return _constant(x, 0.5)
+        raise MethodError(f"dist_ref: the reference unit (position {unit}) has value {float(xu):g}, not above the "
+                          f"minimum {float(xmin):g}; choose a leading unit as the reference")
+    y = 1.0 - (xu - x) / (xu - xmin)
+    return np.minimum(y, 1.0) if cap_max else y
+
+
+def dist_target(x: np.ndarray, *, target: float, cap_max: bool = False,
+                ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Distance to a target (COINr ``n_dist2targ``).
+
+    .. math:: y = \frac{x - \min(r)}{target - \min(r)}
+
+    with ``r = ref`` or ``x``: the minimum scores 0, a unit at the target 1, units past the target above 1 unless
+    ``cap_max`` (then 1). For direction -1 the pipeline negates both ``x`` and the target, which gives COINr's
+    ``(max - x)/(max - target)`` exactly. The target comes from the framework node when the config omits it.
+    NaN stays NaN.
+
+    Raises
+    ------
+    MethodError
+        ``target <= min(r)``: every unit already meets the target, and the formula would divide by zero or
+        reverse the indicator (COINr only warns).
+
+    References
+    ----------
+    COINr ``n_dist2targ``; OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5
+    (distance to a reference).
+    """
+    x = np.asarray(x, dtype=float)
+    xmin = _stats_source(x, ref).min()
+    if not target > xmin:
+        raise MethodError(f"dist_target: target {target!r} is not above the data's minimum {float(xmin):g} (after the "
+                          f"direction is applied); use ratio_target or goalposts")
+    y = (x - xmin) / (target - xmin)
+    return np.minimum(y, 1.0) if cap_max else y
+
+
+def frac_max(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Fraction of the maximum (COINr ``n_fracmax``).
+
+    .. math:: y = \frac{x}{\max(r)}
+
+    with ``r = ref`` or ``x``: the best unit scores 1; zero scores 0. Meaningful for non-negative,
+    higher-is-better indicators (ratio scale). A constant positive column is 1 everywhere (the formula is
+    defined there, so the zero-range rule does not apply). NaN stays NaN.
+
+    Raises
+    ------
+    MethodError
+        ``max(r) <= 0`` (all zero, or a direction -1 indicator, whose values were negated): dividing would be
+        undefined or reverse the order.
+
+    References
+    ----------
+    COINr ``n_fracmax``.
+    """
+    x = np.asarray(x, dtype=float)
+    xmax = _stats_source(x, ref).max()
+    if not xmax > 0:
+        raise MethodError(f"frac_max: needs a positive maximum, got {float(xmax):g}; use minmax or dist_max")
+    return x / xmax
+
+
+def ratio_target(x: np.ndarray, *, target: float, points: float = 1.0, cap: bool = True,
+                 ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Ratio to a target, times the points at stake: how DTI component indicators are scored.
+
+    .. math:: y = \mathrm{points} \cdot \min\!\left(\frac{x}{target},\ 1\right)
+
+    (the minimum only when ``cap``). The DTI methodology: "Tỷ lệ = a/b; Điểm = Tỷ lệ × Điểm tối đa" (ratio =
+    achieved / required; score = ratio × maximum points). The target comes from the framework node when the
+    config omits it. A unit's score depends on its own value only; ``ref`` is accepted and ignored. There is
+    no floor: a negative value scores below 0. NaN stays NaN.
+
+    Raises
+    ------
+    MethodError
+        ``target <= 0`` (including a direction -1 indicator, whose target the pipeline negates): a ratio to a
+        non-positive target does not order units; use dist_target or goalposts.
+
+    References
+    ----------
+    The scoring rule as read in a province-issued district DTI modelled on Decision 922/QĐ-BTTTT (source S61 in
+    ``dti_bench/datasets/dti_published/methodology.md``, section 3; that the national rules are the same is
+    inferred there, the 922 appendix being unreadable).
+    """
+    x = np.asarray(x, dtype=float)
+    if not target > 0:
+        raise MethodError(f"ratio_target: needs a positive target, got {target!r}")
+    y = x / target
+    if cap:
+        y = np.minimum(y, 1.0)
+    return points * y
+
+
+def thresholds(x: np.ndarray, *, cuts: Sequence[float] | None = None, points: Sequence[float] | None = None,
+               ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Step scoring from a table of cut points: the DTI's rules such as "4 meetings a year: 20 points".
+
+    .. math:: y_i = \mathrm{points}_k, \quad k = \max\{\, k : x_i \ge \mathrm{cuts}_k \,\}; \qquad
+              y_i = 0 \text{ if } x_i < \mathrm{cuts}_0
+
+    A value scores the points of the highest cut it reaches (``x >= cut``); below the lowest cut it scores 0
+    (put a cut at the data's floor with its own points if that level should score). ``cuts`` are not touched by
+    the pipeline, so a direction -1 indicator needs negated cuts (``x`` is negated). A unit's score depends on
+    its own value only; ``ref`` is accepted and ignored. NaN stays NaN.
+
+    Parameters
+    ----------
+    cuts : sequence of float, shape (k,)
+        Strictly ascending cut points, e.g. ``[1, 2, 3, 4]`` meetings.
+    points : sequence of float, shape (k,)
+        Points for reaching each cut, e.g. ``[5, 10, 15, 20]``.
+
+    Raises
+    ------
+    MethodError
+        ``cuts`` or ``points`` missing or empty, of different lengths, or ``cuts`` not strictly ascending.
+
+    References
+    ----------
+    The step rules as read in a province-issued district DTI modelled on Decision 922/QĐ-BTTTT (source S61 in
+    ``dti_bench/datasets/dti_published/methodology.md``, section 3).
+    """
+    x = np.asarray(x, dtype=float)
+    if cuts is None or points is None or len(cuts) == 0:
+        raise MethodError("thresholds: needs 'cuts' and 'points', two lists of the same non-zero length")
+    c = np.asarray(cuts, dtype=float)
+    p = np.asarray(points, dtype=float)
+    if c.ndim != 1 or c.shape != p.shape:
+        raise MethodError(f"thresholds: 'cuts' ({len(cuts)}) and 'points' ({len(points)}) need the same length")
+    if not (np.isfinite(c).all() and np.isfinite(p).all()):
+        raise MethodError("thresholds: 'cuts' and 'points' must be finite numbers")
+    if (np.diff(c) <= 0).any():
+        raise MethodError(f"thresholds: 'cuts' must be strictly ascending, got {list(cuts)!r}")
+    present = ~np.isnan(x)
+    out = np.full(x.shape, np.nan)
+    # side='right' - 1 is the index of the highest cut <= x, or -1 below the lowest cut
+    k = np.searchsorted(c, x[present], side="right") - 1
+    out[present] = np.where(k >= 0, p[np.maximum(k, 0)], 0.0)
+    return out
 
 
 #: name -> normaliser, read-only. The config's ``normalise:`` names resolve through this dict only.
@@ -84,4 +425,14 @@ NORMALISERS = MappingProxyType({
     "none": none,
     "minmax": minmax,
     "zscore": zscore,
+    "rank": rank,
+    "percentile": percentile,
+    "borda": borda,
+    "goalposts": goalposts,
+    "dist_max": dist_max,
+    "dist_ref": dist_ref,
+    "dist_target": dist_target,
+    "frac_max": frac_max,
+    "ratio_target": ratio_target,
+    "thresholds": thresholds,
 })

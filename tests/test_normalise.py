@@ -1,0 +1,283 @@
+"""The normalisation catalogue: hand-computed tables pin every method, Hypothesis states the invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dti_bench.errors import MethodError
+from dti_bench.normalise import NORMALISERS
+from dti_bench.ranks import rank_scores
+
+NAN = np.nan
+
+# One 5-unit column with a tie (units 1, 2) and a missing value (unit 4), used by every table below.
+# Present values 2, 6, 6, 10: n = 4, min 2, max 10, range 8, mean 24/4 = 6,
+# sample sd = sqrt(((-4)^2 + 0 + 0 + 4^2)/3) = sqrt(32/3), so 4/sd = sqrt(16*3/32) = sqrt(1.5).
+X = np.array([2.0, 6.0, 6.0, 10.0, NAN])
+
+TABLE = [
+    # (method, params, expected)
+    ("none", {}, [2, 6, 6, 10, NAN]),
+    # (x - 2)/8
+    ("minmax", {}, [0, 4 / 8, 4 / 8, 1, NAN]),
+    # 1 + 99 (x - 2)/8
+    ("minmax", {"lo": 1.0, "hi": 100.0}, [1, 1 + 99 * 0.5, 1 + 99 * 0.5, 100, NAN]),
+    # (x - 6)/sqrt(32/3)
+    ("zscore", {}, [-math.sqrt(1.5), 0, 0, math.sqrt(1.5), NAN]),
+    # 100 + 10 (x - 6)/sd
+    ("zscore", {"m": 100.0, "s": 10.0}, [100 - 10 * math.sqrt(1.5), 100, 100, 100 + 10 * math.sqrt(1.5), NAN]),
+    # ascending, ties 'min': 2 -> 1, 6 and 6 -> 2, 10 -> 4 (3 is skipped)
+    ("rank", {}, [1, 2, 2, 4, NAN]),
+    # (rank - 1)/(4 - 1)
+    ("percentile", {}, [0, 1 / 3, 1 / 3, 3 / 3, NAN]),
+    # rank - 1
+    ("borda", {}, [0, 1, 1, 3, NAN]),
+    # (x - 0)/(8 - 0) = 0.25, 0.75, 0.75, 1.25 -> capped at 1
+    ("goalposts", {"lo": 0.0, "hi": 8.0}, [0.25, 0.75, 0.75, 1, NAN]),
+    ("goalposts", {"lo": 0.0, "hi": 8.0, "cap": False}, [0.25, 0.75, 0.75, 1.25, NAN]),
+    # COINr's scale multiplies after capping: 100 * (0.25, 0.75, 0.75, 1)
+    ("goalposts", {"lo": 0.0, "hi": 8.0, "scale": 100.0}, [25, 75, 75, 100, NAN]),
+    # HDI-style log: (ln x - ln 1)/(ln 16 - ln 1); ln 2/ln 16 = 1/4
+    ("goalposts", {"lo": 1.0, "hi": 16.0, "log": True},
+     [0.25, math.log(6) / math.log(16), math.log(6) / math.log(16), math.log(10) / math.log(16), NAN]),
+    # 1 - (10 - x)/(10 - 2)
+    ("dist_max", {}, [1 - 8 / 8, 1 - 4 / 8, 1 - 4 / 8, 1 - 0 / 8, NAN]),
+    # reference unit 1 (value 6): 1 - (6 - x)/(6 - 2)
+    ("dist_ref", {"unit": 1}, [1 - 4 / 4, 1 - 0 / 4, 1 - 0 / 4, 1 + 4 / 4, NAN]),
+    ("dist_ref", {"unit": 1, "cap_max": True}, [0, 1, 1, 1, NAN]),
+    # (x - 2)/(8 - 2)
+    ("dist_target", {"target": 8.0}, [0 / 6, 4 / 6, 4 / 6, 8 / 6, NAN]),
+    ("dist_target", {"target": 8.0, "cap_max": True}, [0, 4 / 6, 4 / 6, 1, NAN]),
+    # x/10
+    ("frac_max", {}, [0.2, 0.6, 0.6, 1.0, NAN]),
+    # 20 * min(x/8, 1): 20 * 2/8 = 5, 20 * 6/8 = 15, 20 * min(10/8, 1) = 20
+    ("ratio_target", {"target": 8.0, "points": 20.0}, [5, 15, 15, 20, NAN]),
+    ("ratio_target", {"target": 8.0, "points": 20.0, "cap": False}, [5, 15, 15, 25, NAN]),
+    ("ratio_target", {"target": 8.0}, [0.25, 0.75, 0.75, 1, NAN]),
+    # cuts 3, 6, 9 -> 5, 10, 20 points: 2 < 3 -> 0; 6 >= 6 -> 10; 10 >= 9 -> 20
+    ("thresholds", {"cuts": [3.0, 6.0, 9.0], "points": [5.0, 10.0, 20.0]}, [0, 10, 10, 20, NAN]),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "expected"), TABLE, ids=[f"{t[0]}-{i}" for i, t in enumerate(TABLE)])
+def test_hand_computed_table(name, params, expected):
+    np.testing.assert_allclose(NORMALISERS[name](X, **params), np.array(expected, dtype=float), rtol=1e-12)
+
+
+def test_every_registered_method_is_pinned_by_the_table():
+    assert {t[0] for t in TABLE} == set(NORMALISERS)
+
+
+def test_thresholds_dti_meetings_rule():
+    # the DTI's step rule "meetings per year: 1 -> 5 points, 2 -> 10, 3 -> 15, 4 -> 20"; 0 meetings is below the
+    # lowest cut (0 points), 7 meetings reach the highest cut only (20 points)
+    meetings = np.array([0.0, 1.0, 3.0, 4.0, 7.0])
+    got = NORMALISERS["thresholds"](meetings, cuts=[1, 2, 3, 4], points=[5, 10, 15, 20])
+    np.testing.assert_array_equal(got, [0, 5, 15, 20, 20])
+
+
+@pytest.mark.parametrize(("cuts", "points", "match"), [
+    ([1, 3, 2], [5, 10, 15], "ascending"),
+    ([1, 1, 2], [5, 10, 15], "ascending"),
+    ([1, 2], [5, 10, 15], "same length"),
+    (None, [5], "needs 'cuts'"),
+    ([], [], "needs 'cuts'"),
+])
+def test_thresholds_refuses_a_malformed_table(cuts, points, match):
+    with pytest.raises(MethodError, match=match):
+        NORMALISERS["thresholds"](X, cuts=cuts, points=points)
+
+
+# ----- reference statistics ------------------------------------------------------------------------------------
+
+def test_2023_with_2022_min_and_max():
+    # 2022: min 20, max 100 -> (x - 20)/80; a 2023 value above 2022's maximum goes above 1
+    col_2022 = np.array([20.0, 40.0, 60.0, 80.0, 100.0])
+    col_2023 = np.array([30.0, 50.0, NAN, 90.0, 110.0])
+    got = NORMALISERS["minmax"](col_2023, ref=col_2022)
+    np.testing.assert_allclose(got, [10 / 80, 30 / 80, NAN, 70 / 80, 90 / 80])
+
+
+def test_ranks_against_a_reference_distribution():
+    # ref present values 1, 5, 6, 9 (m = 4): rank = 1 + #{ref < x}
+    # x = 2: {1} -> 2; x = 6: {1, 5} -> 3 (6 is not strictly below); x = 10: all four -> 5
+    ref = np.array([1.0, 5.0, NAN, 6.0, 9.0])
+    np.testing.assert_array_equal(NORMALISERS["rank"](X, ref=ref), [2, 3, 3, 5, NAN])
+    np.testing.assert_array_equal(NORMALISERS["borda"](X, ref=ref), [1, 2, 2, 4, NAN])
+    # (rank - 1)/(4 - 1), the value above the reference's maximum capped at 1 (4/3 -> 1)
+    np.testing.assert_allclose(NORMALISERS["percentile"](X, ref=ref), [1 / 3, 2 / 3, 2 / 3, 1, NAN])
+
+
+def test_dist_target_and_frac_max_with_reference():
+    ref = np.array([4.0, 5.0, 20.0])
+    # min(ref) = 4: (x - 4)/(8 - 4); max(ref) = 20: x/20
+    np.testing.assert_allclose(NORMALISERS["dist_target"](X, target=8.0, ref=ref), [-0.5, 0.5, 0.5, 1.5, NAN])
+    np.testing.assert_allclose(NORMALISERS["frac_max"](X, ref=ref), [0.1, 0.3, 0.3, 0.5, NAN])
+
+
+# ----- degenerate cases ----------------------------------------------------------------------------------------
+
+CONSTANT = np.array([3.0, 3.0, NAN, 3.0, 3.0])
+
+
+@pytest.mark.parametrize(("name", "params", "expected"), [
+    ("minmax", {"lo": 0.0, "hi": 100.0}, 50.0),
+    ("zscore", {"m": 10.0}, 10.0),
+    ("dist_max", {}, 0.5),
+    ("dist_ref", {"unit": 0}, 0.5),
+    ("rank", {}, 1.0),  # ties 'min'
+    ("borda", {}, 0.0),
+    ("percentile", {}, 0.0),
+    ("frac_max", {}, 1.0),  # defined: 3/3
+])
+def test_constant_column(name, params, expected):
+    np.testing.assert_array_equal(NORMALISERS[name](CONSTANT, **params), [expected] * 2 + [NAN] + [expected] * 2)
+
+
+def test_lone_present_value_has_percentile_one_half():
+    np.testing.assert_array_equal(NORMALISERS["percentile"](np.array([NAN, 7.0, NAN])), [NAN, 0.5, NAN])
+
+
+STATISTICAL = ["minmax", "zscore", "rank", "percentile", "borda", "dist_max", "dist_target", "frac_max"]
+
+
+@pytest.mark.parametrize("name", STATISTICAL)
+def test_no_present_value_is_a_method_error(name):
+    params = {"target": 1.0} if name == "dist_target" else {}
+    with pytest.raises(MethodError, match="no present value"):
+        NORMALISERS[name](np.full(3, NAN), **params)
+
+
+@pytest.mark.parametrize(("name", "x", "params", "match"), [
+    ("goalposts", X, {"lo": 5.0, "hi": 5.0}, "lo < hi"),
+    ("goalposts", X, {"lo": 0.0, "hi": 16.0, "log": True}, "lo > 0"),
+    ("goalposts", -X, {"lo": 1.0, "hi": 16.0, "log": True}, "positive values"),
+    ("dist_target", X, {"target": 2.0}, "not above the data's minimum"),
+    ("dist_ref", X, {"unit": 0}, "not above the minimum"),
+    ("dist_ref", X, {"unit": 4}, "missing value"),
+    ("dist_ref", X, {"unit": 5}, "outside"),
+    ("dist_ref", X, {}, "needs 'unit'"),
+    ("frac_max", -X, {}, "positive maximum"),
+    ("ratio_target", X, {"target": -8.0}, "positive target"),
+])
+def test_empty_or_reversed_scale_is_a_method_error(name, x, params, match):
+    with pytest.raises(MethodError, match=match):
+        NORMALISERS[name](x, **params)
+
+
+# ----- properties ----------------------------------------------------------------------------------------------
+
+# Parameters that make each method valid on the columns drawn below (values in [1, 1000]); dist_ref's reference
+# unit depends on the column, so its entry is a function of x.
+PARAMS = {
+    "none": {},
+    "minmax": {"lo": 0.0, "hi": 100.0},
+    "zscore": {},
+    "rank": {},
+    "percentile": {},
+    "borda": {},
+    "goalposts": {"lo": 1.0, "hi": 500.0, "log": True},
+    "dist_max": {},
+    "dist_ref": lambda x: {"unit": int(np.nanargmax(x))},
+    "dist_target": {"target": 2000.0},
+    "frac_max": {},
+    "ratio_target": {"target": 500.0, "points": 20.0},
+    "thresholds": {"cuts": [10.0, 100.0, 500.0], "points": [5.0, 10.0, 20.0]},
+}
+
+
+def params_for(name: str, x: np.ndarray) -> dict:
+    p = PARAMS[name]
+    return p(x) if callable(p) else dict(p)
+
+
+values = st.one_of(st.just(NAN), st.floats(1.0, 1000.0))
+columns = arrays(np.float64, st.integers(1, 12), elements=values).filter(lambda a: (~np.isnan(a)).any())
+# integer-valued columns keep affine and monotone maps exact, so no tie is created or broken by rounding
+int_values = st.one_of(st.just(NAN), st.integers(-20, 20).map(float))
+int_columns = arrays(np.float64, st.integers(2, 12), elements=int_values).filter(lambda a: (~np.isnan(a)).any())
+
+
+def test_params_cover_the_registry():
+    assert set(PARAMS) == set(NORMALISERS)
+
+
+@pytest.mark.parametrize("name", sorted(NORMALISERS))
+@settings(max_examples=40, deadline=None)
+@given(x=columns)
+def test_shape_and_missing_positions_preserved(name, x):
+    y = NORMALISERS[name](x, **params_for(name, x))
+    assert y.shape == x.shape
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(x))
+
+
+@pytest.mark.parametrize("name", sorted(NORMALISERS))
+@settings(max_examples=40, deadline=None)
+@given(x=columns)
+def test_reference_equal_to_x_changes_nothing(name, x):
+    params = params_for(name, x)
+    np.testing.assert_array_equal(NORMALISERS[name](x, ref=x.copy(), **params), NORMALISERS[name](x, **params))
+
+
+@pytest.mark.parametrize("name", ["minmax", "zscore", "dist_max"])
+@settings(max_examples=60, deadline=None)
+@given(x=int_columns, a=st.integers(1, 50), b=st.integers(-1000, 1000))
+def test_ranks_invariant_under_positive_affine_maps(name, x, a, b):
+    f = NORMALISERS[name]
+    np.testing.assert_array_equal(rank_scores(f(a * x + b)), rank_scores(f(x)))
+
+
+@pytest.mark.parametrize("name", ["rank", "percentile", "borda"])
+@settings(max_examples=60, deadline=None)
+@given(x=int_columns, ref=int_columns)
+def test_rank_methods_invariant_under_strictly_increasing_maps(name, x, ref):
+    f = NORMALISERS[name]
+    for g in (np.exp, lambda v: v ** 3, lambda v: np.arctan(v / 7)):
+        # the normalised values themselves are unchanged, hence their ranks too; with a reference as well
+        np.testing.assert_array_equal(f(g(x)), f(x))
+        np.testing.assert_array_equal(f(g(x), ref=g(ref)), f(x, ref=ref))
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=columns, other=columns)
+def test_goalposts_of_a_unit_ignore_the_other_units(x, other):
+    # adding units (other) or removing them (the first half only) leaves each unit's score unchanged
+    f = NORMALISERS["goalposts"]
+    alone = f(x, lo=1.0, hi=500.0)
+    np.testing.assert_array_equal(f(np.concatenate([x, other]), lo=1.0, hi=500.0)[: x.size], alone)
+    np.testing.assert_array_equal(f(x[: x.size // 2], lo=1.0, hi=500.0), alone[: x.size // 2])
+
+
+def test_adding_a_unit_reverses_an_order_under_minmax_but_not_under_goalposts():
+    # Two indicators, composite = arithmetic mean of the normalised values.
+    #          ind1  ind2
+    #   A       10     0
+    #   B        0     8
+    #   C        5    10
+    #   D       30     5   <- added
+    ind1 = np.array([10.0, 0.0, 5.0])
+    ind2 = np.array([0.0, 8.0, 10.0])
+    mm = NORMALISERS["minmax"]
+
+    # Without D: ind1 range 0..10 -> A 1, B 0; ind2 range 0..10 -> A 0, B 0.8.
+    # A = (1 + 0)/2 = 0.5  >  B = (0 + 0.8)/2 = 0.4
+    before = (mm(ind1) + mm(ind2)) / 2
+    np.testing.assert_allclose(before[:2], [0.5, 0.4])
+
+    # With D: ind1 range 0..30 -> A 1/3, B 0; ind2 range still 0..10.
+    # A = (1/3 + 0)/2 = 1/6 ~ 0.167  <  B = (0 + 0.8)/2 = 0.4: D's value on ind1 reversed A and B
+    after = (mm(np.append(ind1, 30.0)) + mm(np.append(ind2, 5.0))) / 2
+    np.testing.assert_allclose(after[:2], [1 / 6, 0.4])
+    assert before[0] > before[1] and after[0] < after[1]
+
+    # Goalposts 0..40 on both: A = (10/40 + 0)/2 = 0.125, B = (0 + 8/40)/2 = 0.1, with or without D
+    gp = NORMALISERS["goalposts"]
+    before_gp = (gp(ind1, lo=0.0, hi=40.0) + gp(ind2, lo=0.0, hi=40.0)) / 2
+    after_gp = (gp(np.append(ind1, 30.0), lo=0.0, hi=40.0) + gp(np.append(ind2, 5.0), lo=0.0, hi=40.0)) / 2
+    np.testing.assert_allclose(before_gp[:2], [0.125, 0.1])
+    np.testing.assert_array_equal(after_gp[:3], before_gp)
