@@ -1,0 +1,251 @@
+"""Monte Carlo uncertainty analysis over methodology factors: rank intervals and rank stability.
+
+For each unit: nominal rank, median, mean, 5th and 95th percentile rank, mean absolute rank shift against
+nominal, probability of a top-k place, and the full rank-frequency matrix; for the index, the mean absolute rank
+shift R̄s of Saisana, Saltelli & Tarantola (2005, JRSS-A 168:307), R̄s = mean_c |rank_ref(c) − rank(c)|.
+
+Statistics stream: each chunk returns integer rank-frequency counts and one scalar per sample (its R̄s, its
+largest shift, its Spearman ρ with the nominal ranks), so the per-sample ranks need not be kept (they can be
+saved with ``save_ranks``). Integer counts add up exactly in any order, and the per-sample scalars are kept in
+sample order, so results are identical whatever the chunk size or executor.
+
+Percentile ranks use the inverted empirical CDF: q_p = the smallest rank r with P(rank <= r) >= p (numpy's
+``'inverted_cdf'``), so every reported rank is one that occurred.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dti_bench.data import Dataset
+from dti_bench.design import Factor, monte_carlo, to_design
+from dti_bench.engine import DEFAULT_CHUNK, Engine
+from dti_bench.executors import run_tasks
+from dti_bench.framework import Framework
+from dti_bench.methodology import Methodology
+
+DEFAULT_TOP_K = (1, 3, 10)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One chunk of a Monte Carlo run: everything a worker needs, picklable."""
+
+    framework: Framework
+    dataset: Dataset
+    reference: Dataset | None
+    nominal: Methodology
+    factors: tuple[Factor, ...]
+    seed: int
+    start: int
+    stop: int
+    node: str
+    nominal_ranks: np.ndarray
+    keep_ranks: bool
+
+
+@dataclass
+class Partial:
+    """What a chunk returns."""
+
+    start: int
+    frequency: np.ndarray                 # (units, units) int64: frequency[u, r - 1]
+    abs_shift: np.ndarray                 # (units,) int64: Σ |rank − nominal| over the chunk
+    rbar: np.ndarray                      # (samples,) per-sample R̄s (NaN if failed)
+    max_shift: np.ndarray                 # (samples,)
+    spearman: np.ndarray                  # (samples,)
+    failed: dict[int, str] = field(default_factory=dict)
+    ranks: np.ndarray | None = None       # (samples, units) int16 when kept
+    slow: int = 0
+
+
+def run_chunk(task: Task) -> Partial:
+    """Evaluate samples ``task.start:task.stop`` and reduce them to counts (the worker side)."""
+    engine = Engine(task.framework, task.dataset, reference=task.reference)
+    u = monte_carlo(task.factors, task.seed, task.start, task.stop)
+    design = to_design(u, task.factors, task.framework, task.nominal)
+    ev = engine.evaluate(design)
+    c = task.framework.composites.index(task.node)
+    ranks = ev.ranks[:, :, c]                                   # (samples, units), NaN for failed/unranked
+    n_units = ranks.shape[1]
+    ok = ~ev.failed
+    frequency = np.zeros((n_units, n_units), dtype=np.int64)
+    valid = ok[:, None] & ~np.isnan(ranks)
+    rows, cols = np.nonzero(valid)
+    np.add.at(frequency, (cols, ranks[rows, cols].astype(int) - 1), 1)
+    shift = np.abs(ranks - task.nominal_ranks[None, :])
+    abs_shift = np.where(valid, shift, 0).sum(axis=0).astype(np.int64)
+    n_valid = valid.sum(axis=1)
+    shift0 = np.where(valid, shift, 0.0)
+    has = ok & (n_valid > 0)
+    rbar = np.where(has, shift0.sum(axis=1) / np.maximum(n_valid, 1), np.nan)
+    max_shift = np.where(has, shift0.max(axis=1), np.nan)
+    spearman = _spearman_rows(ranks, task.nominal_ranks, ok)
+    kept = np.where(valid, ranks, 0).astype(np.int16) if task.keep_ranks else None
+    return Partial(task.start, frequency, abs_shift, rbar, max_shift, spearman,
+                   {task.start + i: why for i, why in ev.reasons.items()}, kept, ev.slow_variants)
+
+
+def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Spearman ρ of each row with the nominal ranks: Pearson's r of the 'min' ranks over the units ranked in
+    both, vectorised over rows with masks (NaN for failed rows or a constant side)."""
+    both = (~np.isnan(ranks) & ~np.isnan(nominal)[None, :] & ok[:, None]).astype(float)
+    n = both.sum(axis=1)
+    a = np.where(both > 0, ranks, 0.0)
+    b = np.where(both > 0, nominal[None, :], 0.0)
+    safe_n = np.maximum(n, 1.0)[:, None]
+    da = (a - a.sum(axis=1, keepdims=True) / safe_n) * both
+    db = (b - b.sum(axis=1, keepdims=True) / safe_n) * both
+    num = (da * db).sum(axis=1)
+    den = np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
+    return np.divide(num, den, out=np.full(len(n), np.nan), where=(den > 0) & (n > 1))
+
+
+@dataclass(frozen=True, eq=False)
+class UncertaintyResult:
+    """The reduced Monte Carlo run."""
+
+    units: tuple[str, ...]
+    unit_names: tuple[str, ...]
+    node: str
+    samples: int
+    nominal_ranks: np.ndarray
+    frequency: np.ndarray
+    abs_shift: np.ndarray
+    rbar: np.ndarray
+    max_shift: np.ndarray
+    spearman: np.ndarray
+    failed: dict[int, str]
+    ranks: np.ndarray | None = None
+    slow_variants: int = 0
+
+    @property
+    def n_ok(self) -> int:
+        return self.samples - len(self.failed)
+
+    def table(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> pd.DataFrame:
+        """uncertainty.csv: unit, nominal_rank, median_rank, mean_rank, q05_rank, q95_rank, mean_abs_shift,
+        then p_top<k> for each k."""
+        f = self.frequency.astype(float)
+        counts = f.sum(axis=1)
+        r = np.arange(1, f.shape[1] + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cdf = np.cumsum(f, axis=1) / counts[:, None]
+            mean = (f * r).sum(axis=1) / counts
+            mas = self.abs_shift / counts
+        table = pd.DataFrame({
+            "unit": self.units,
+            "nominal_rank": pd.array(np.where(np.isnan(self.nominal_ranks), pd.NA, self.nominal_ranks), dtype="Int64"),
+            "median_rank": _quantile(cdf, 0.5, counts),
+            "mean_rank": mean,
+            "q05_rank": _quantile(cdf, 0.05, counts),
+            "q95_rank": _quantile(cdf, 0.95, counts),
+            "mean_abs_shift": mas,
+        })
+        for k in top_k:
+            table[f"p_top{k}"] = f[:, :k].sum(axis=1) / np.where(counts > 0, counts, np.nan)
+        table.insert(1, "name", self.unit_names)
+        return table
+
+    def frequency_table(self) -> pd.DataFrame:
+        """rank_frequency.csv: unit, then rank_1 ... rank_n, the share of successful samples at each rank."""
+        counts = self.frequency.sum(axis=1, keepdims=True)
+        share = np.divide(self.frequency, counts, out=np.zeros(self.frequency.shape), where=counts > 0)
+        table = pd.DataFrame(share, columns=[f"rank_{r}" for r in range(1, share.shape[1] + 1)])
+        table.insert(0, "unit", self.units)
+        return table
+
+    def stability(self) -> pd.DataFrame:
+        """stability.csv: per-sample rank-stability metrics summarised (mean, 5 %, median, 95 %)."""
+        rows = []
+        for name, values in (("mean_abs_shift", self.rbar), ("max_abs_shift", self.max_shift),
+                             ("spearman", self.spearman)):
+            v = values[~np.isnan(values)]
+            if v.size:
+                q = np.quantile(v, [0.05, 0.5, 0.95])
+                rows.append({"metric": name, "mean": float(v.mean()), "q05": q[0], "median": q[1], "q95": q[2]})
+            else:
+                rows.append({"metric": name, "mean": np.nan, "q05": np.nan, "median": np.nan, "q95": np.nan})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> dict[str, Any]:
+        """Index-level numbers for the manifest: samples, failures (with their most common reasons), R̄s."""
+        reasons = Counter(self.failed.values()).most_common(5)
+        ok = ~np.isnan(self.rbar)
+        return {
+            "node": self.node, "samples": self.samples, "failed": len(self.failed),
+            "failure_reasons": [{"reason": r, "count": c} for r, c in reasons],
+            "mean_abs_rank_shift": float(self.rbar[ok].mean()) if ok.any() else None,
+            "slow_path_variants": self.slow_variants,
+        }
+
+
+def _quantile(cdf: np.ndarray, p: float, counts: np.ndarray) -> pd.arrays.IntegerArray:
+    """Inverted-CDF quantile of each row's rank distribution (1-based), NA for units never ranked."""
+    r = (cdf >= p - 1e-12).argmax(axis=1) + 1
+    return pd.array(np.where(counts > 0, r, pd.NA), dtype="Int64")
+
+
+def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology, factors: Sequence[Factor], *,
+                    samples: int, seed: int, node: str | None = None, chunk_size: int = DEFAULT_CHUNK,
+                    executor: str = "serial", workers: int | None = None, address: str | None = None,
+                    reference: Dataset | None = None, keep_ranks: bool = False,
+                    progress: bool = False) -> UncertaintyResult:
+    """Monte Carlo uncertainty analysis of ``node`` (default: the headline) over ``factors``.
+
+    Parameters
+    ----------
+    samples : int
+        Monte Carlo sample size; ``seed`` fixes the draws (sample i is the same whatever ``chunk_size``).
+    executor : {'serial', 'process', 'dask'}
+        Where chunks run (:func:`dti_bench.executors.run_tasks`).
+    keep_ranks : bool
+        Keep every sample's ranks, shape (samples, units), int16 (0 = unranked or failed).
+    """
+    from dti_bench.index import compute_index
+
+    node = node or framework.require_headline()
+    nominal_result = compute_index(framework, dataset, nominal, reference=reference)
+    nominal_ranks = np.full(len(dataset.units), np.nan)
+    ranked = nominal_result.ranks[node]
+    for i, unit in enumerate(dataset.units):
+        if unit in ranked.index:
+            nominal_ranks[i] = ranked[unit]
+    tasks = [Task(framework, dataset, reference, nominal, tuple(factors), int(seed), start,
+                  min(start + chunk_size, samples), node, nominal_ranks, keep_ranks)
+             for start in range(0, samples, chunk_size)]
+    bar = _progress(len(tasks), progress)
+    try:
+        parts = run_tasks(run_chunk, tasks, executor=executor, workers=workers, address=address,
+                          progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    n = len(dataset.units)
+    failed: dict[int, str] = {}
+    for p in parts:
+        failed.update(p.failed)
+    return UncertaintyResult(
+        units=dataset.units, unit_names=dataset.unit_names, node=node, samples=samples, nominal_ranks=nominal_ranks,
+        frequency=sum((p.frequency for p in parts), np.zeros((n, n), dtype=np.int64)),
+        abs_shift=sum((p.abs_shift for p in parts), np.zeros(n, dtype=np.int64)),
+        rbar=np.concatenate([p.rbar for p in parts]), max_shift=np.concatenate([p.max_shift for p in parts]),
+        spearman=np.concatenate([p.spearman for p in parts]), failed=failed,
+        ranks=np.concatenate([p.ranks for p in parts]) if keep_ranks else None,
+        slow_variants=sum(p.slow for p in parts))
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total < 2:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the bar is a nicety, never a reason to fail
+        return None
+    return tqdm(total=total, desc="uncertainty", unit="chunk", leave=False)
