@@ -329,7 +329,8 @@ def bod(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) 
       if those are all 0), scaled so that the tightest constraint binds; its score stays 0 and its row a
       positive sum. That happens when its present children are all 0, and under share bounds with
       ``lo > 0`` when any child is 0: that child cannot reach its minimum share unless the score is 0 (the
-      known zero problem of pie-share constraints).
+      known zero problem of pie-share constraints). Min-max normalisation puts every indicator's worst unit
+      at 0, so with ``lo > 0`` normalise to a positive range (``minmax`` with ``lo: 1, hi: 100``).
     - ``bounds`` infeasible for a unit with :math:`m` present children (``lo > 1/m`` or ``hi < 1/m``) are
       relaxed to include :math:`1/m` for that unit, so it is not scored 0 for having missing values; bounds
       that are infeasible for all ``k`` children raise :class:`~dti_bench.errors.MethodError`.
