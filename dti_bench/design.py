@@ -276,7 +276,6 @@ def to_design(u: np.ndarray, factors: Sequence[Factor], framework: Framework, no
     n = u.shape[0]
     cache = {} if cache is None else cache
     methodologies: list[Methodology] = cache.setdefault("__list__", [])
-    keys = np.zeros((n, 0), dtype=object)
     power = weight_factor = weights = include = None
     col = 0
     discrete: list[tuple[Factor, np.ndarray]] = []

@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,14 @@ import pandas as pd
 from dti_bench import __version__, io
 from dti_bench.config import Config, load_config, parse_grid, parse_methodology, vary
 from dti_bench.data import Dataset
-from dti_bench.errors import ConfigError, MethodError
+from dti_bench.design import parse_factors
+from dti_bench.engine import DEFAULT_CHUNK, Design, Engine
+from dti_bench.errors import ConfigError, choices
+from dti_bench.executors import EXECUTORS
 from dti_bench.framework import Framework
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.methodology import Methodology
+from dti_bench.uncertainty import DEFAULT_TOP_K, run_uncertainty
 
 
 @dataclass(frozen=True)
@@ -68,9 +73,13 @@ def prepare(config: Config) -> Study:
                                    name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators)
                      if isinstance(spec.reference, Path) else io.load_dataset(str(spec.reference), framework))
     methodology = parse_methodology(config.methodology, where=f"{config.source}: methodology", framework=framework)
+    study = Study(config, framework, dataset, methodology, reference)
+    # every alternative and factor must parse before anything runs
     if "grid" in config.analyses:
-        grid_variants(config, framework, methodology)  # every alternative must parse before anything runs
-    return Study(config, framework, dataset, methodology, reference)
+        grid_variants(config, framework, methodology)
+    if "uncertainty" in config.analyses:
+        uncertainty_spec(study)
+    return study
 
 
 def grid_variants(config: Config, framework: Framework, nominal: Methodology) -> list[tuple[str, Methodology]]:
@@ -117,6 +126,10 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
             t = time.perf_counter()
             outputs["grid"] = write_grid(study, folder)
             timings["grid"] = time.perf_counter() - t
+        if "uncertainty" in config.analyses:
+            t = time.perf_counter()
+            outputs["uncertainty"] = write_uncertainty(study, folder, seed=seed, samples=samples, quiet=quiet)
+            timings["uncertainty"] = time.perf_counter() - t
         io.write_yaml(resolved, folder.path("config.yaml"))
         timings["total"] = time.perf_counter() - t0
         manifest = {
@@ -149,25 +162,83 @@ def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
 
 
 def write_grid(study: Study, folder: io.RunFolder) -> dict[str, Any]:
-    """grid.csv (unit, variant, node, score, rank), every variant of the grid; failures recorded, not fatal."""
-    rows = []
-    failed = []
+    """grid.csv (unit, variant, node, score, rank), every variant of the grid through the engine; failed variants
+    are recorded with their reason in the manifest, not fatal."""
     variants = grid_variants(study.config, study.framework, study.methodology)
-    for label, methodology in variants:
-        try:
-            res = compute_index(study.framework, study.dataset, methodology, reference=study.reference)
-        except MethodError as err:
-            failed.append({"variant": label, "reason": str(err)})
+    engine = Engine(study.framework, study.dataset, reference=study.reference)
+    ev = engine.evaluate(Design.of([m for _, m in variants]))
+    rows = []
+    for i, (label, _) in enumerate(variants):
+        if ev.failed[i]:
             continue
-        long = res.scores.reset_index().melt(id_vars="unit", var_name="node", value_name="score")
-        ranks = res.ranks.reset_index().melt(id_vars="unit", var_name="node", value_name="rank")
-        long["rank"] = ranks["rank"].astype("Int64")
-        long.insert(1, "variant", label)
-        rows.append(long)
+        for c, node in enumerate(ev.composites):
+            rows.append(pd.DataFrame({"unit": ev.units, "variant": label, "node": node, "score": ev.scores[i, :, c],
+                                      "rank": pd.array(_int_or_na(ev.ranks[i, :, c]), dtype="Int64")}))
     columns = ["unit", "variant", "node", "score", "rank"]
     table = pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
     io.write_csv(table, folder.path("grid.csv"))
+    failed = [{"variant": variants[i][0], "reason": ev.reasons[i]} for i in np.flatnonzero(ev.failed)]
     return {"variants": len(variants), "failed": failed}
+
+
+def _int_or_na(values: np.ndarray) -> list:
+    return [pd.NA if np.isnan(v) else int(v) for v in values]
+
+
+def write_uncertainty(study: Study, folder: io.RunFolder, *, seed: int | None, samples: int | None,
+                      quiet: bool) -> dict[str, Any]:
+    """uncertainty.csv, rank_frequency.csv and stability.csv of ``analyses.uncertainty``."""
+    spec = uncertainty_spec(study, seed=seed, samples=samples)
+    t = time.perf_counter()
+    result = run_uncertainty(study.framework, study.dataset, study.methodology, spec["factors"],
+                             samples=spec["samples"], seed=spec["seed"], node=spec["node"],
+                             chunk_size=spec["chunk_size"], executor=spec["executor"], workers=spec["workers"],
+                             address=spec["address"], reference=study.reference, keep_ranks=spec["save_ranks"],
+                             progress=not quiet)
+    wall = time.perf_counter() - t
+    io.write_csv(result.table(spec["top_k"]), folder.path("uncertainty.csv"))
+    io.write_csv(result.frequency_table(), folder.path("rank_frequency.csv"))
+    io.write_csv(result.stability(), folder.path("stability.csv"))
+    if result.ranks is not None:
+        np.savez_compressed(folder.path("uncertainty_ranks.npz"), ranks=result.ranks, units=np.array(result.units))
+    return {**result.summary(), "seed": spec["seed"], "chunk_size": spec["chunk_size"],
+            "chunks": -(-spec["samples"] // spec["chunk_size"]), "executor": spec["executor"],
+            "factors": [f.name for f in spec["factors"]], "wall_s": round(wall, 4),
+            "samples_per_s": round(spec["samples"] / wall, 1) if wall > 0 else None}
+
+
+UNCERTAINTY_KEYS = ("samples", "seed", "factors", "node", "chunk_size", "executor", "workers", "address", "top_k",
+                    "save_ranks")
+
+
+def uncertainty_spec(study: Study, *, seed: int | None = None, samples: int | None = None) -> dict[str, Any]:
+    """``analyses.uncertainty`` validated, defaults filled, factors parsed; ``seed``/``samples`` override."""
+    where = f"{study.config.source}: analyses.uncertainty"
+    block = study.config.analyses["uncertainty"]
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of {choices(UNCERTAINTY_KEYS)}")
+    unknown = [k for k in block if k not in UNCERTAINTY_KEYS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(UNCERTAINTY_KEYS)}")
+    spec = {"samples": 1000, "seed": 1, "node": None, "chunk_size": DEFAULT_CHUNK, "executor": "serial",
+            "workers": None, "address": None, "top_k": list(DEFAULT_TOP_K), "save_ranks": False, **block}
+    if samples is not None:
+        spec["samples"] = samples
+    if seed is not None:
+        spec["seed"] = seed
+    for key in ("samples", "chunk_size", "seed"):
+        val = spec[key]
+        if isinstance(val, bool) or not isinstance(val, int) or val < (0 if key == "seed" else 1):
+            raise ConfigError(f"{where}.{key}: expected a {'non-negative' if key == 'seed' else 'positive'} whole "
+                              f"number, got {val!r}")
+    if spec["executor"] not in EXECUTORS:
+        raise ConfigError(f"{where}.executor: {spec['executor']!r} is not one of {choices(EXECUTORS)}")
+    if spec["node"] is not None and spec["node"] not in study.framework.composites:
+        raise ConfigError(f"{where}.node: {spec['node']!r} is not a composite; valid choices: "
+                          f"{choices(study.framework.composites)}")
+    spec["node"] = spec["node"] or study.framework.require_headline()
+    spec["factors"] = parse_factors(block.get("factors"), study.framework, study.methodology, f"{where}.factors")
+    return spec
 
 
 def data_hash(dataset: Dataset) -> str:
