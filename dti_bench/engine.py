@@ -296,14 +296,16 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
     x : ndarray, shape (variants, units, k)
     w : ndarray, shape (variants, k)
     p : ndarray, shape (variants,)
-        ``φ_p(x) = x^p`` for p ≠ 0 and ``log x`` for p = 0 (1 arithmetic, 0 geometric, −1 harmonic).
+        ``φ_p(x) = x^p`` for p ≠ 0 and ``log x`` for p = 0 (1 arithmetic, 0 geometric, −1 harmonic);
+        |p| < 1e-12 counts as 0, as :func:`dti_bench.aggregate.power` decides.
 
     Returns
     -------
     y : ndarray, shape (variants, units)
         NaN where a unit has no present child of positive weight.
     bad : list of (method, unit, child, value) or None, one per variant
-        The first offending value where p ≤ 0 meets x ≤ 0, or p ∉ {1} meets x < 0.
+        The first offending value where p ≤ 0 meets x ≤ 0, or p > 0 (not 1 or an odd integer) meets x < 0:
+        the domain :func:`dti_bench.aggregate.power` documents.
 
     Notes
     -----
@@ -311,6 +313,7 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
     :func:`dti_bench.aggregate.present_weights` does for the one-variant path.
     """
     x = np.asarray(x, dtype=float)
+    p = np.where(np.abs(p) < 1e-12, 0.0, np.asarray(p, dtype=float))
     present = ~np.isnan(x)
     wp = np.where(present, w[:, None, :], 0.0)
     total = wp.sum(axis=-1)
@@ -321,32 +324,40 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
         rows = np.flatnonzero(p == value)
         xs, ws, tot = x[rows], wp[rows], total[rows]
         active = ws > 0
+        okr = ok[rows]
+        wn = np.divide(ws, tot[..., None], out=np.zeros_like(ws), where=okr[..., None])
+        odd = value > 0 and float(value).is_integer() and value % 2 == 1
         if value == 1.0:
-            num = np.where(active, xs, 0.0)
-            mean = np.einsum("buk,buk->bu", num, ws)
-        else:
-            offending = active & ((xs <= 0) if value <= 0 else (xs < 0))
-            if offending.any():
-                for r in np.flatnonzero(offending.any(axis=(1, 2))):
-                    u, k = map(int, np.argwhere(offending[r])[0])
-                    bad[rows[r]] = (_NAMES.get(value, "power"), u, k, float(xs[r, u, k]))
-            safe = np.where(active & ~offending, xs, 1.0)
+            y[rows] = np.where(okr, np.einsum("buk,buk->bu", np.where(active, xs, 0.0), wn), np.nan)
+            continue
+        offending = active & ((xs <= 0) if value <= 0 else (xs < 0)) if not odd else np.zeros_like(active)
+        if offending.any():
+            for r in np.flatnonzero(offending.any(axis=(1, 2))):
+                u, k = map(int, np.argwhere(offending[r])[0])
+                bad[rows[r]] = (_NAMES.get(value, "power"), u, k, float(xs[r, u, k]))
+        use = active & ~offending
+        safe = np.where(use, xs, 1.0)
+        with np.errstate(divide="ignore"):
             if value == 0.0:
-                mean = np.einsum("buk,buk->bu", np.log(safe), ws)
+                y[rows] = np.where(okr, np.exp(np.einsum("buk,buk->bu", np.log(safe), wn)), np.nan)
             elif value == -1.0:
-                mean = np.einsum("buk,buk->bu", 1.0 / safe, ws)
+                y[rows] = np.where(okr, 1.0 / np.einsum("buk,buk->bu", 1.0 / safe, wn), np.nan)
+            elif odd:
+                # negative values allowed (x^p is increasing on the real line): scale by the largest |x|
+                m = np.where(use, np.abs(safe), 0.0).max(axis=-1)
+                m = np.where(m > 0, m, 1.0)
+                sm = np.einsum("buk,buk->bu", np.where(use, (safe / m[..., None]) ** value, 0.0), wn)
+                y[rows] = np.where(okr, m * np.sign(sm) * np.abs(sm) ** (1.0 / value), np.nan)
             else:
-                mean = np.einsum("buk,buk->bu", safe ** value, ws)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(ok[rows], mean / np.where(ok[rows], tot, 1.0), np.nan)
-            if value == 1.0:
-                y[rows] = mean
-            elif value == 0.0:
-                y[rows] = np.exp(mean)
-            elif value == -1.0:
-                y[rows] = 1.0 / mean
-            else:
-                y[rows] = mean ** (1.0 / value)
+                # m · exp(log1p(Σ w̃ expm1(p ln(x/m))) / p), m the largest (p > 0) or smallest (p < 0) value:
+                # no overflow for large |p|, and no cancellation for p near 0 (where x^p ≈ 1 + p ln x)
+                m = np.where(use, safe, -np.inf if value > 0 else np.inf)
+                m = m.max(axis=-1) if value > 0 else m.min(axis=-1)
+                zero = ~(np.isfinite(m) & (m > 0))  # p > 0 and every used child is 0: the mean is 0
+                m = np.where(zero, 1.0, m)
+                t = np.expm1(value * np.log(np.where(use, safe, 1.0) / m[..., None]))
+                s = np.einsum("buk,buk->bu", np.where(use, t, 0.0), wn)
+                y[rows] = np.where(okr, np.where(zero, 0.0, m * np.exp(np.log1p(s) / value)), np.nan)
     return y, bad
 
 
