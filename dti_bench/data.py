@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dti_bench.readonly import ReadOnlyDict
 from dti_bench.errors import DataError, choices
 from dti_bench.framework import Framework
 
@@ -54,7 +54,7 @@ class Dataset:
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     denominators: pd.DataFrame = field(default_factory=pd.DataFrame)
     synthetic: bool = False
-    meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    meta: Mapping[str, Any] = field(default_factory=lambda: ReadOnlyDict({}))
 
     def __post_init__(self) -> None:
         values = np.array(self.values, dtype=float)  # a private copy, so freezing it cannot touch the caller's
@@ -208,7 +208,7 @@ class Dataset:
         denom_df = pd.DataFrame({d: _numeric(table[d], d, source) for d in denoms}, index=index)
         return cls(name=name, units=tuple(codes), unit_names=tuple(names), indicators=tuple(indicators), values=values,
                    groups=group_df, denominators=denom_df, synthetic=synthetic,
-                   meta=MappingProxyType(dict(meta or {})))
+                   meta=ReadOnlyDict(dict(meta or {})))
 
 
 def _code(value: Any) -> str:
@@ -270,4 +270,4 @@ def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name:
         names.append(new if len(olds) > 1 else dataset.unit_names[idx[0]])
     return Dataset(name=name or f"{dataset.name}-merged", units=tuple(mapping), unit_names=tuple(names),
                    indicators=dataset.indicators, values=np.array(rows), synthetic=dataset.synthetic,
-                   meta=MappingProxyType({**dataset.meta, "merged_from": {k: list(v) for k, v in mapping.items()}}))
+                   meta=ReadOnlyDict({**dataset.meta, "merged_from": {k: list(v) for k, v in mapping.items()}}))

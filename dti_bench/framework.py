@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dti_bench.readonly import ReadOnlyDict
 from dti_bench.errors import FrameworkError, choices
 
 #: iMeta ``Type`` values, as COINr names them.
@@ -61,7 +61,7 @@ class Node:
     hi: float | None = None
     target: float | None = None
     denominator: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False, hash=False)
+    extra: Mapping[str, Any] = field(default_factory=lambda: ReadOnlyDict({}), compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Framework:
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
-        self.meta = MappingProxyType(dict(meta or {}))
+        self.meta = ReadOnlyDict(dict(meta or {}))
         self.groups = tuple(groups)
         self.denominators = tuple(denominators)
         self._node = _unique_nodes(nodes)
@@ -275,7 +275,7 @@ class Framework:
                     direction=_direction(item.get("direction", 1), code, source),
                     lo=_opt_float(item.get("lo"), code, "lo", source), hi=_opt_float(item.get("hi"), code, "hi", source),
                     target=_opt_float(item.get("target"), code, "target", source),
-                    denominator=item.get("denominator"), extra=MappingProxyType(extra)))
+                    denominator=item.get("denominator"), extra=ReadOnlyDict(extra)))
                 if kind == "composite":
                     kids = item.get("children")
                     if isinstance(kids, list):
@@ -335,7 +335,7 @@ class Framework:
                 lo=_opt_float(_cell(row.get("lo")), code, "lo", source),
                 hi=_opt_float(_cell(row.get("hi")), code, "hi", source),
                 target=_opt_float(_cell(row.get("Target")), code, "Target", source),
-                denominator=_cell(row.get("Denominator")), extra=MappingProxyType(extra))
+                denominator=_cell(row.get("Denominator")), extra=ReadOnlyDict(extra))
             if code in nodes and nodes[code].kind != node.kind:
                 raise FrameworkError(f"{where}: duplicate code {code!r} with a different Type")
             if code in nodes and not _cell(row.get("Parent")):

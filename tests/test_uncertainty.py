@@ -1,0 +1,116 @@
+"""Monte Carlo uncertainty: factor parsing, sampling determinism, and the statistics by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dti_bench.config import parse_methodology
+from dti_bench.design import BLOCK, monte_carlo, parse_factors, problem, to_design
+from dti_bench.engine import Engine
+from dti_bench.errors import ConfigError
+from dti_bench.uncertainty import UncertaintyResult, run_uncertainty
+
+NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
+FACTORS = [
+    {"path": "normalise", "choices": [{"method": "minmax", "lo": 1, "hi": 100}, {"method": "zscore", "m": 10, "s": 2}],
+     "name": "normalisation"},
+    {"path": "aggregate.method", "choices": ["arithmetic", "geometric"], "name": "aggregation"},
+    {"path": "weights", "noise": 0.25, "levels": [1, 2], "name": "weight noise"},
+]
+
+
+@pytest.fixture(scope="module")
+def factors(example_framework):
+    return parse_factors(FACTORS, example_framework, NOMINAL, "factors")
+
+
+def test_factor_dimensions_and_salib_groups(factors, example_framework):
+    assert [f.kind for f in factors] == ["choice", "choice", "noise"]
+    assert factors[2].dimension == len(example_framework.edges) == 8  # 6 indicator weights + 2 pillar weights
+    prob = problem(factors)
+    assert prob["num_vars"] == 10 and prob["groups"].count("weight noise") == 8
+
+
+def test_monte_carlo_rows_do_not_depend_on_slicing(factors):
+    whole = monte_carlo(factors, 7, 0, 3 * BLOCK + 5)
+    assert np.array_equal(whole[BLOCK - 3: 2 * BLOCK + 4], monte_carlo(factors, 7, BLOCK - 3, 2 * BLOCK + 4))
+    assert not np.array_equal(whole[:10], monte_carlo(factors, 8, 0, 10))
+
+
+def test_to_design_maps_bins_and_noise(factors, example_framework):
+    u = np.array([[0.1, 0.9] + [0.0] * 8, [0.5, 0.49] + [1.0 - 1e-12] * 8])
+    d = to_design(u, factors, example_framework, NOMINAL)
+    m0, m1 = d.methodologies[d.which[0]], d.methodologies[d.which[1]]
+    assert (m0.normalise.default.name, m0.aggregate.default.name) == ("minmax", "geometric")
+    assert (m1.normalise.default.name, m1.aggregate.default.name) == ("zscore", "arithmetic")
+    np.testing.assert_allclose(d.weight_factor[0], 0.75)  # u = 0: w(1 - 0.25)
+    np.testing.assert_allclose(d.weight_factor[1], 1.25, rtol=1e-10)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"path": "normalise.method", "choices": ["minmx"]}, "unknown method 'minmx'"),
+    ({"path": "weights", "noise": 1.5}, "noise: expected a fraction"),
+    ({"path": "aggregate.p", "range": [2, 1]}, "low < high"),
+    ({"path": "colour", "choices": [1]}, "unknown methodology path 'colour'"),
+    ({"path": "weights", "noise": 0.2, "levels": [7]}, "no weight at levels"),
+    ({"path": "normalise.method", "choices": ["rank"], "bins": 3}, "unknown key 'bins'"),
+    ({"path": "indicators", "exclude": 1.0}, "probability in \\[0, 1\\)"),
+])
+def test_bad_factors_name_the_key(example_framework, bad, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_factors([bad], example_framework, NOMINAL, "analyses.uncertainty.factors")
+
+
+def test_statistics_by_hand():
+    # two units; unit a: ranks 1, 1, 2, 2 over four samples; unit b: 2, 2, 1, 1; nominal a = 1, b = 2
+    freq = np.array([[2, 2], [2, 2]])
+    res = UncertaintyResult(("a", "b"), ("A", "B"), "index", 4, np.array([1.0, 2.0]), freq, np.array([2, 2]),
+                            np.array([0, 0, 1, 1.0]), np.array([0, 0, 1, 1.0]), np.array([1, 1, -1, -1.0]), {})
+    t = res.table(top_k=(1,))
+    assert t["mean_rank"].tolist() == [1.5, 1.5]
+    assert t["median_rank"].tolist() == [1, 1]  # smallest r with P(rank <= r) >= 0.5
+    assert t["q05_rank"].tolist() == [1, 1] and t["q95_rank"].tolist() == [2, 2]
+    assert t["mean_abs_shift"].tolist() == [0.5, 0.5] and t["p_top1"].tolist() == [0.5, 0.5]
+    assert res.summary()["mean_abs_rank_shift"] == 0.5
+    assert res.frequency_table().loc[0, ["rank_1", "rank_2"]].tolist() == [0.5, 0.5]
+
+
+def test_statistics_match_the_ranks_of_the_samples(example_framework, example_data, factors):
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=600, seed=3, keep_ranks=True)
+    u = monte_carlo(factors, 3, 0, 600)
+    ev = Engine(example_framework, example_data).evaluate(to_design(u, factors, example_framework, NOMINAL))
+    ranks = ev.ranks[:, :, -1]
+    assert np.array_equal(res.ranks, ranks.astype(np.int16))
+    t = res.table()
+    np.testing.assert_allclose(t["mean_rank"], ranks.mean(axis=0))
+    np.testing.assert_array_equal(t["median_rank"], np.quantile(ranks, 0.5, axis=0, method="inverted_cdf"))
+    np.testing.assert_array_equal(t["q05_rank"], np.quantile(ranks, 0.05, axis=0, method="inverted_cdf"))
+    np.testing.assert_array_equal(t["q95_rank"], np.quantile(ranks, 0.95, axis=0, method="inverted_cdf"))
+    nominal = res.nominal_ranks
+    np.testing.assert_allclose(t["mean_abs_shift"], np.abs(ranks - nominal).mean(axis=0))
+    np.testing.assert_allclose(res.rbar, np.abs(ranks - nominal).mean(axis=1))
+    assert (res.frequency.sum(axis=1) == 600).all()
+
+
+@pytest.mark.parametrize("chunk, executor", [(1000, "serial"), (97, "serial"), (250, "process"), (333, "dask")])
+def test_results_identical_whatever_chunk_size_and_executor(example_framework, example_data, factors, chunk, executor):
+    pytest.importorskip("dask.distributed") if executor == "dask" else None
+    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=1000, seed=11, chunk_size=1000)
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=1000, seed=11,
+                          chunk_size=chunk, executor=executor, workers=2)
+    assert np.array_equal(ref.frequency, res.frequency)
+    assert np.array_equal(ref.rbar, res.rbar, equal_nan=True)
+    assert np.array_equal(ref.spearman, res.spearman, equal_nan=True)
+    assert ref.table().equals(res.table())
+
+
+def test_failed_samples_are_counted_and_left_out(example_framework, example_data):
+    nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+    factors = parse_factors([{"path": "aggregate.method", "choices": ["arithmetic", "geometric"]}],
+                            example_framework, nominal, "f")
+    res = run_uncertainty(example_framework, example_data, nominal, factors, samples=200, seed=1)
+    n_failed = res.summary()["failed"]
+    assert 50 < n_failed < 150  # geometric meets min-max zeros in about half the samples
+    assert "geometric mean met 0.0" in res.summary()["failure_reasons"][0]["reason"]
+    assert (res.frequency.sum(axis=1) == 200 - n_failed).all()
