@@ -1,0 +1,365 @@
+"""Rank-stability metrics, the robust-pair share, and leave-one-out removal.
+
+Hand-computed examples pin every metric; scipy pins the correlation coefficients on random data with ties;
+Hypothesis states the invariants (identity, symmetry, batch = loop, the FMS two-indicator identity).
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy import stats
+
+from dti_bench import io
+from dti_bench.config import parse_methodology
+from dti_bench.errors import FrameworkError
+from dti_bench.ranks import (
+    RANK_METRICS, kendall_tau_a, kendall_tau_b, max_abs_shift, mean_abs_shift, rank_biased_overlap,
+    rank_scores, robust_pair_share, share_moving, simplex_box_vertices, spearman, summarise, top_k_jaccard,
+)
+from dti_bench.removal import SHIFT_COLUMNS, leave_one_out, removal_summary, removed_with, without
+
+REF = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+SWAP = np.array([2.0, 1.0, 3.0, 5.0, 4.0])  # units 1<->2 and 4<->5 swapped
+
+
+# -- the hand-computed example ---------------------------------------------------------------------------------
+
+def test_hand_example_correlations():
+    # d = |REF - SWAP| = [1, 1, 0, 1, 1], sum d^2 = 4: rho = 1 - 6*4 / (5*(25-1)) = 1 - 24/120 = 0.8
+    assert spearman(REF, SWAP) == pytest.approx(0.8, abs=1e-15)
+    # 10 pairs, discordant (u1,u2) and (u4,u5): C = 8, D = 2, no ties: tau = (8-2)/10 = 0.6 for a and b
+    assert kendall_tau_b(REF, SWAP) == pytest.approx(0.6, abs=1e-15)
+    assert kendall_tau_a(REF, SWAP) == pytest.approx(0.6, abs=1e-15)
+
+
+def test_hand_example_shifts():
+    # |shift| = [1, 1, 0, 1, 1]: mean 4/5 = 0.8, max 1; more than 0 places: 4 of 5; more than 1: none
+    assert mean_abs_shift(REF, SWAP) == pytest.approx(0.8, abs=1e-15)
+    assert max_abs_shift(REF, SWAP) == 1.0
+    assert share_moving(REF, SWAP, 0) == pytest.approx(0.8)
+    assert share_moving(REF, SWAP, 1) == 0.0
+
+
+def test_hand_example_top_k_and_rbo():
+    # top-2 {u1,u2} = {u2,u1}: 1; top-4 {u1,u2,u3,u4} vs {u1,u2,u3,u5}: |3| / |5| = 0.6
+    assert top_k_jaccard(REF, SWAP, 2) == 1.0
+    assert top_k_jaccard(REF, SWAP, 4) == pytest.approx(0.6)
+    # Prefix overlaps X_d = 0, 2, 3, 3, 5, so A_d = X_d/d = 0, 1, 1, 0.75, 1. With p = 0.9:
+    # (0.1/0.9) * (0*0.9 + 1*0.81 + 1*0.729 + 0.75*0.6561 + 1*0.59049) + 1 * 0.9^5
+    #   = (0.1/0.9) * 2.621565 + 0.59049 = 0.291285 + 0.59049 = 0.881775
+    assert rank_biased_overlap(REF, SWAP) == pytest.approx(0.881775, abs=1e-12)
+
+
+def test_summarise_one_row_per_variant():
+    table = summarise(REF, np.stack([SWAP, REF, REF[::-1]]))
+    assert list(table.columns) == ["spearman", "kendall_tau_b", "mean_abs_shift", "max_abs_shift",
+                                   "share_moving_gt_3", "share_moving_gt_5", "share_moving_gt_10",
+                                   "top10_jaccard", "rbo"]
+    assert table.index.name == "variant" and len(table) == 3
+    assert table.loc[0, "spearman"] == pytest.approx(0.8) and table.loc[0, "rbo"] == pytest.approx(0.881775)
+    assert table.loc[1].tolist() == pytest.approx([1, 1, 0, 0, 0, 0, 0, 1, 1])
+    # the reversal: shifts [4, 2, 0, 2, 4] -> mean 12/5 = 2.4, max 4, share moving more than 3 places = 2/5
+    assert table.loc[2, ["spearman", "kendall_tau_b", "mean_abs_shift", "max_abs_shift", "share_moving_gt_3"]
+                      ].tolist() == pytest.approx([-1, -1, 2.4, 4, 0.4])
+
+
+# -- ties and missing ranks ------------------------------------------------------------------------------------
+
+def test_ties_by_hand():
+    a, b = np.array([1.0, 2, 2, 4]), np.array([1.0, 2, 3, 4])
+    # Spearman = Pearson of average ranks: a -> [1, 2.5, 2.5, 4], b = [1, 2, 3, 4], both mean 2.5;
+    # deviations [-1.5, 0, 0, 1.5] and [-1.5, -.5, .5, 1.5]: cov 4.5, ss 4.5 and 5: rho = 4.5/sqrt(22.5) = sqrt(0.9)
+    assert spearman(a, b) == pytest.approx(np.sqrt(0.9), abs=1e-15)
+    # 6 pairs: (u2,u3) tied in a, the other 5 concordant: tau_b = 5 / sqrt((6-1)(6-0)) = 5/sqrt(30); tau_a = 5/6
+    assert kendall_tau_b(a, b) == pytest.approx(5 / np.sqrt(30), abs=1e-15)
+    assert kendall_tau_a(a, b) == pytest.approx(5 / 6, abs=1e-15)
+
+
+def test_top_k_keeps_boundary_ties():
+    # ref ties two units for 3rd place: its top-3 is {u1,u2,u3,u4} (4 units); the other's is {u1,u2,u3}: 3/4
+    assert top_k_jaccard([1, 2, 3, 3, 5], [1, 2, 3, 4, 5], 3) == pytest.approx(0.75)
+
+
+def test_unranked_units_are_left_out():
+    a = np.array([1.0, 2.0, np.nan, 3.0])
+    b = np.array([1.0, np.nan, 2.0, 3.0])
+    # ranked in both: u1 (1, 1) and u4 (3, 3): perfectly concordant, no shift
+    assert spearman(a, b) == 1.0 and kendall_tau_b(a, b) == 1.0 and kendall_tau_a(a, b) == 1.0
+    assert mean_abs_shift(a, b) == 0.0 and max_abs_shift(a, b) == 0.0 and share_moving(a, b, 0) == 0.0
+    assert rank_biased_overlap(a, b) == pytest.approx(1.0)
+    # top-2: {u1,u2} vs {u1,u3}: 1/3 (an unranked unit is in no top set)
+    assert top_k_jaccard(a, b, 2) == pytest.approx(1 / 3)
+
+
+def test_nothing_comparable_is_nan_without_warning():
+    empty = np.full(4, np.nan)
+    for name, metric in RANK_METRICS.items():
+        assert np.isnan(metric(empty, empty)), name
+        if name != "top_k_jaccard":
+            assert np.isnan(metric(empty, [1.0, 2, 3, 4])), name
+    assert top_k_jaccard(empty, [1.0, 2, 3, 4], 2) == 0.0  # empty set vs {u1, u2}: 0 / 2
+    assert np.isnan(spearman([1.0, 1, 1], [1.0, 2, 3]))  # constant side: no variance
+    assert np.isnan(kendall_tau_b([1.0, 1, 1], [1.0, 2, 3]))
+    assert kendall_tau_a([1.0, 1, 1], [1.0, 2, 3]) == 0.0  # 3 pairs, all tied in a: (0 - 0)/3
+
+
+def test_shapes_are_checked():
+    with pytest.raises(ValueError, match="do not match"):
+        spearman([1.0, 2, 3], [[1.0, 2]])
+    with pytest.raises(ValueError):
+        share_moving(REF, SWAP, -1)
+    with pytest.raises(ValueError):
+        top_k_jaccard(REF, SWAP, 0)
+    with pytest.raises(ValueError):
+        rank_biased_overlap(REF, SWAP, p=1.0)
+
+
+def test_registry_is_read_only():
+    assert list(RANK_METRICS) == ["spearman", "kendall_tau_b", "kendall_tau_a", "mean_abs_shift",
+                                  "max_abs_shift", "share_moving", "top_k_jaccard", "rank_biased_overlap"]
+    with pytest.raises(TypeError):
+        RANK_METRICS["mine"] = spearman  # type: ignore[index]
+
+
+# -- agreement with scipy, and batch = loop ----------------------------------------------------------------
+
+tied_ranks = st.integers(4, 14).flatmap(
+    lambda n: st.tuples(arrays(np.float64, n, elements=st.integers(1, 5).map(float)),
+                        arrays(np.float64, n, elements=st.integers(1, 5).map(float)),
+                        arrays(np.bool_, n)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(tied_ranks)
+def test_correlations_agree_with_scipy_on_units_ranked_in_both(case):
+    a, b, missing = case
+    b = np.where(missing, np.nan, b)  # NaN marks unranked units in b
+    keep = ~missing
+    assume(keep.sum() >= 2 and np.ptp(a[keep]) > 0 and np.ptp(b[keep]) > 0)
+    assert spearman(a, b) == pytest.approx(stats.spearmanr(a[keep], b[keep]).statistic, abs=1e-12)
+    assert kendall_tau_b(a, b) == pytest.approx(stats.kendalltau(a[keep], b[keep]).statistic, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 9), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_batched_metrics_equal_the_loop(n, variants, seed):
+    rng = np.random.default_rng(seed)
+    ref = rank_scores(rng.integers(0, 4, size=(n, 2)))  # (units, nodes), with ties
+    batch = rank_scores(rng.integers(0, 4, size=(variants, n, 2)), axis=1).astype(float)
+    batch[rng.random(batch.shape) < 0.1] = np.nan
+    for name, metric in RANK_METRICS.items():
+        out = metric(ref, batch)
+        assert out.shape == (variants, 2), name
+        loop = np.array([[metric(ref[:, j], batch[v, :, j]) for j in range(2)] for v in range(variants)])
+        np.testing.assert_allclose(out, loop, rtol=0, atol=1e-12, err_msg=name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tied_ranks)
+def test_symmetric_metrics_and_identity(case):
+    a, b, _ = case
+    a, b = rank_scores(-a), rank_scores(-b)  # 'min' ranks of the tied values (low value = rank 1)
+    for metric in (spearman, kendall_tau_b, kendall_tau_a, mean_abs_shift, max_abs_shift, rank_biased_overlap):
+        assert metric(a, b) == pytest.approx(metric(b, a), nan_ok=True, abs=1e-12)
+    assert rank_biased_overlap(a, a) == pytest.approx(1.0, abs=1e-12)
+    assert mean_abs_shift(a, a) == 0.0 and top_k_jaccard(a, a, 3) == 1.0
+
+
+# -- rank-biased overlap -----------------------------------------------------------------------------------
+
+def _rbo_by_sets(a, b, p):
+    """RBO_ext from prefix sets, as the paper defines it: depth-d prefix = units with fewer than d ahead."""
+    both = [u for u in range(len(a)) if np.isfinite(a[u]) and np.isfinite(b[u])]
+    ahead_a = {u: sum(a[v] < a[u] for v in both) for u in both}
+    ahead_b = {u: sum(b[v] < b[u] for v in both) for u in both}
+    n, total = len(both), 0.0
+    agreement = []
+    for d in range(1, n + 1):
+        s = {u for u in both if ahead_a[u] < d}
+        t = {u for u in both if ahead_b[u] < d}
+        agreement.append(2 * len(s & t) / (len(s) + len(t)))
+        total += agreement[-1] * p ** d
+    return (1 - p) / p * total + agreement[-1] * p ** n
+
+
+def test_rbo_of_reversed_list_by_hand():
+    # u1 u2 u3 vs u3 u2 u1: X = 0, 1, 3 so A = 0, 1/2, 1:
+    # (0.1/0.9) * (0 + 0.5*0.81 + 1*0.729) + 0.9^3 = (0.1/0.9) * 1.134 + 0.729 = 0.126 + 0.729 = 0.855
+    assert rank_biased_overlap([1, 2, 3], [3, 2, 1]) == pytest.approx(0.855, abs=1e-12)
+    # evaluated to depth 2 only and extrapolated: (0.1/0.9) * (0.5*0.81) + A_2 * 0.9^2 = 0.045 + 0.405 = 0.45
+    assert rank_biased_overlap([1, 2, 3], [3, 2, 1], depth=2) == pytest.approx(0.45, abs=1e-12)
+
+
+def test_rbo_ties_enter_the_prefix_together():
+    # a ties u1, u2 for first: at depth 1 its prefix is {u1, u2}, b's is {u1}: A_1 = 2*1/(2+1) = 2/3; then 1, 1.
+    # (0.1/0.9) * (2/3*0.9 + 0.81 + 0.729) + 0.729 = (0.1/0.9) * 2.139 + 0.729 = 0.237667 + 0.729 = 0.966667
+    assert rank_biased_overlap([1, 1, 3], [1, 2, 3]) == pytest.approx(0.1 / 0.9 * 2.139 + 0.729, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tied_ranks, st.sampled_from([0.5, 0.9, 0.98]))
+def test_rbo_equals_the_prefix_set_definition(case, p):
+    a, b, missing = case
+    b = np.where(missing, np.nan, b)
+    assume((~missing).any())
+    assert rank_biased_overlap(a, b, p) == pytest.approx(_rbo_by_sets(a, b, p), abs=1e-12)
+
+
+# -- robust pairs (Foster, McGillivray & Seth 2013) -----------------------------------------------------------
+
+def test_robust_pairs_by_hand():
+    x = np.array([[0.9, 0.8],    # A dominates B and C on both indicators
+                  [0.5, 0.6],    # B vs C: (0.5 - 0.1, 0.6 - 0.7) = (0.4, -0.1): mixed signs
+                  [0.1, 0.7],
+                  [0.1, 0.7]])   # D equals C: tied under every weighting
+    share, order = robust_pair_share(x, return_pairs=True)
+    # 6 pairs; robust: (A,B), (A,C), (A,D); not: (B,C), (B,D), (C,D): 3/6
+    assert share == 0.5
+    assert order[0].tolist() == [0, 1, 1, 1] and order[1, 0] == -1 and order[1, 2] == 0 and order[2, 3] == 0
+    assert np.array_equal(order, -order.T)
+    # a box 0.4 <= w <= 0.6: B - C = 0.4 w1 - 0.1 w2 >= 0.16 - 0.06 = 0.1 > 0, so (B,C) and (B,D) turn robust: 5/6
+    for method in ("lp", "vertices"):
+        assert robust_pair_share(x, w_lo=0.4, w_hi=0.6, method=method) == pytest.approx(5 / 6)
+
+
+def test_a_zero_difference_breaks_robustness_only_where_its_weight_can_reach_one():
+    x = np.array([[1.0, 0.0], [0.0, 0.0]])  # d = (1, 0): tied at w = (0, 1)
+    for method in ("lp", "vertices"):
+        assert robust_pair_share(x, method=method) == 0.0
+        assert robust_pair_share(x, w_hi=0.9, method=method) == 1.0  # w1 >= 0.1 > 0
+
+
+def test_units_with_missing_values_take_part_in_no_pair():
+    x = np.array([[1.0, 1.0], [0.0, 0.0], [np.nan, 2.0]])
+    share, order = robust_pair_share(x, return_pairs=True)
+    assert share == 1.0 and not order[2].any() and not order[:, 2].any()
+    assert np.isnan(robust_pair_share(x[[0, 2]]))
+
+
+def test_box_vertices_by_hand():
+    # 0.2 <= w <= 0.5, sum 1: two coordinates at bounds, the third = 1 - the two, within bounds only for
+    # {0.2, 0.5} -> 0.3: the 6 permutations of (0.2, 0.3, 0.5)
+    v = simplex_box_vertices([0.2] * 3, [0.5] * 3)
+    expected = sorted(itertools.permutations((0.2, 0.3, 0.5)))
+    np.testing.assert_allclose(v, np.array(expected), atol=1e-15)
+    np.testing.assert_array_equal(simplex_box_vertices([0.0] * 3, [1.0] * 3), np.eye(3)[::-1])
+    with pytest.raises(ValueError, match="no weight vector"):
+        simplex_box_vertices([0.5] * 3, [1.0] * 3)
+
+
+def test_finite_weight_set():
+    x = np.array([[0.9, 0.1], [0.5, 0.5]])  # d = (0.4, -0.4): ahead under w1 > 1/2, behind under w1 < 1/2
+    assert robust_pair_share(x, np.array([[0.6, 0.4], [0.9, 0.1]])) == 1.0
+    assert robust_pair_share(x, np.array([[0.6, 0.4], [0.4, 0.6]])) == 0.0
+    assert robust_pair_share(x, np.eye(2)) == robust_pair_share(x)  # the unit vectors span the simplex
+
+
+distinct_pairs = st.integers(2, 12).flatmap(
+    lambda n: arrays(np.float64, (n, 2), elements=st.floats(-100, 100, allow_nan=False), unique=True))
+
+
+@settings(max_examples=100, deadline=None)
+@given(distinct_pairs)
+def test_two_indicators_share_is_one_plus_tau_a_over_two(x):
+    # Over the whole simplex a pair is robust iff both indicators order it the same way (concordant): with
+    # C concordant and D discordant among P pairs, no ties, C + D = P and tau_a = (C - D)/P, so C/P = (1 + tau_a)/2.
+    share, order = robust_pair_share(x, method="vertices", return_pairs=True)
+    n = x.shape[0]
+    pairs = n * (n - 1) // 2
+    robust = int(np.count_nonzero(order)) // 2
+    tau_a = kendall_tau_a(x[:, 0], x[:, 1])
+    c_minus_d = round(tau_a * pairs)
+    assert abs(tau_a * pairs - c_minus_d) < 1e-9
+    assert Fraction(robust, pairs) == (1 + Fraction(c_minus_d, pairs)) / 2  # exact, in rationals
+    assert share == robust / pairs
+    assert share == pytest.approx((1 + tau_a) / 2, abs=1e-15)
+
+
+@pytest.mark.parametrize("k, seed, lo, hi", [(3, 0, None, None), (3, 1, 0.15, 0.6), (4, 2, 0.1, 0.4),
+                                             (4, 3, [0.05, 0.1, 0.2, 0.25], [0.5, 0.3, 0.45, 0.35])])
+def test_lp_and_vertices_agree(k, seed, lo, hi):
+    x = np.random.default_rng(seed).random((9, k))
+    lp_share, lp_order = robust_pair_share(x, w_lo=lo, w_hi=hi, method="lp", return_pairs=True)
+    vx_share, vx_order = robust_pair_share(x, w_lo=lo, w_hi=hi, method="vertices", return_pairs=True)
+    assert lp_share == vx_share
+    np.testing.assert_array_equal(lp_order, vx_order)
+    if lo is not None:  # a smaller weight set can only make more pairs robust
+        assert vx_share >= robust_pair_share(x, method="vertices")
+
+
+# -- leave one out on the DTI 2022 framework ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dti():
+    fw = io.load_framework("dti-provincial-2022")
+    return fw, io.load_dataset("dti2022-published-profiles", fw), parse_methodology({"normalise": "none"})
+
+
+def test_leave_one_out_table_shape(dti):
+    fw, ds, m = dti
+    table = leave_one_out(fw, ds, m)
+    assert list(table.columns) == list(SHIFT_COLUMNS)
+    # 8 indicators + 3 pillars (the headline DTI itself is not removed) x 5 units, headline only
+    assert len(table) == 11 * 5
+    assert not table.duplicated(["removed", "unit"]).any()
+    assert set(table["node"]) == {"DTI"}
+    assert table.groupby("removed", sort=False)["level"].first().tolist() == [1] * 8 + [2] * 3
+
+
+def test_removing_society_activity_by_hand(dti):
+    fw, ds, m = dti
+    table = leave_one_out(fw, ds, m).set_index(["removed", "unit"])
+    # S01 Đà Nẵng without society_activity, weights renormalised over 850 points:
+    # (100*(1.0 + 0.9 + 0.8253 + 0.8487 + 0.7578) + 200*0.8575 + 150*0.7836) / 850 = 722.22 / 850
+    row = table.loc[("society_activity", "da_nang")]
+    assert row["score"] == pytest.approx(722.22 / 850, abs=1e-12)
+    # The five by hand: HCM 662.505, QN 634.87, Huế 652.445, Cần Thơ 648.19 (all / 850), so the order is
+    # ĐN > HCM > Huế > Cần Thơ > QN: nominal 1..5 = ĐN, HCM, QN, Huế, Cần Thơ -> shifts 0, 0, -2, +1, +1
+    shifts = table.loc["society_activity", "shift"]
+    assert shifts.to_dict() == {"da_nang": 0, "ho_chi_minh": 0, "quang_ninh": -2, "thua_thien_hue": 1, "can_tho": 1}
+    summary = removal_summary(leave_one_out(fw, ds, m)).set_index("removed")
+    assert summary.loc["society_activity", "mean_abs_shift"] == pytest.approx(0.8)  # (2 + 1 + 1)/5
+    assert summary.loc["society_activity", "max_abs_shift"] == 2.0
+
+
+def test_removing_an_indicator_is_subset(dti):
+    fw, ds, m = dti
+    rest = [c for c in fw.indicators if c != "society_activity"]
+    assert without(fw, ["society_activity"]) == fw.subset(rest)
+
+
+def test_a_pillar_takes_only_what_nothing_else_holds(dti):
+    fw, ds, m = dti
+    # the foundation indicators and society_activity also feed the DTI: only the pillar node goes
+    assert removed_with(fw, ["digital_society"]) == {"digital_society"}
+    table = leave_one_out(fw, ds, m, nodes="all", elements=["digital_society", "gov_activity"])
+    assert set(table.loc[table["removed"] == "digital_society", "node"]) == {"DTI", "digital_government",
+                                                                             "digital_economy"}
+    assert (table.loc[table["removed"] == "digital_society", "shift"] == 0).all()
+    # gov_activity gone: digital_government is the mean of the five foundation indicators (100 points each)
+    gov = table[(table["removed"] == "gov_activity") & (table["node"] == "digital_government")]
+    values = pd.DataFrame(ds.values, index=list(ds.units), columns=list(ds.indicators))
+    expected = values[list(fw.indicators[:5])].mean(axis=1)
+    np.testing.assert_allclose(gov["score"].to_numpy(), expected.loc[gov["unit"]].to_numpy(), atol=1e-12)
+    with pytest.raises(FrameworkError):
+        leave_one_out(fw, ds, m, nodes=["awareness"])
+
+
+def test_removing_a_subtree():
+    from dti_bench.framework import Framework
+    fw = Framework.from_dict({
+        "name": "toy", "indicators": ["a", "b", "c", "d"],
+        "composites": [{"code": "P", "children": ["a", "b"]}, {"code": "Q", "children": ["b", "c", "d"]},
+                       {"code": "I", "children": ["P", "Q"]}]})
+    # P goes with a (only under P); b stays (Q holds it)
+    assert removed_with(fw, ["P"]) == {"P", "a"}
+    reduced = without(fw, ["P"])
+    assert reduced.indicators == ("b", "c", "d") and reduced.composites == ("Q", "I")
+    assert reduced.level("I") == fw.level("I") == 3  # levels kept from the full framework
