@@ -32,6 +32,8 @@ from dti_bench.executors import EXECUTORS
 from dti_bench.framework import Framework
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.methodology import Methodology
+from dti_bench.screening import run_morris, run_pawn
+from dti_bench.sensitivity import run_sobol
 from dti_bench.uncertainty import DEFAULT_TOP_K, run_uncertainty
 
 
@@ -79,6 +81,8 @@ def prepare(config: Config) -> Study:
         grid_variants(config, framework, methodology)
     if "uncertainty" in config.analyses:
         uncertainty_spec(study)
+    if "sensitivity" in config.analyses:
+        sensitivity_spec(study)
     return study
 
 
@@ -130,6 +134,10 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
             t = time.perf_counter()
             outputs["uncertainty"] = write_uncertainty(study, folder, seed=seed, samples=samples, quiet=quiet)
             timings["uncertainty"] = time.perf_counter() - t
+        if "sensitivity" in config.analyses:
+            t = time.perf_counter()
+            outputs["sensitivity"] = write_sensitivity(study, folder, seed=seed, samples=samples)
+            timings["sensitivity"] = time.perf_counter() - t
         io.write_yaml(resolved, folder.path("config.yaml"))
         timings["total"] = time.perf_counter() - t0
         manifest = {
@@ -239,6 +247,76 @@ def uncertainty_spec(study: Study, *, seed: int | None = None, samples: int | No
     spec["node"] = spec["node"] or study.framework.require_headline()
     spec["factors"] = parse_factors(block.get("factors"), study.framework, study.methodology, f"{where}.factors")
     return spec
+
+
+SENSITIVITY_KEYS = ("method", "samples", "seed", "factors", "node", "target", "max_runs", "converge_on",
+                    "num_resamples", "trajectories", "num_levels", "slices")
+SENSITIVITY_METHODS = ("sobol", "morris", "pawn")
+
+
+def sensitivity_spec(study: Study, *, seed: int | None = None, samples: int | None = None) -> dict[str, Any]:
+    """``analyses.sensitivity`` validated, defaults filled, factors parsed; ``seed``/``samples`` override.
+
+    ``samples`` is the Sobol' base size N (a power of 2; N (d + 2) runs), the Morris trajectories, or the PAWN
+    Monte Carlo sample size.
+    """
+    where = f"{study.config.source}: analyses.sensitivity"
+    block = study.config.analyses["sensitivity"]
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of {choices(SENSITIVITY_KEYS)}")
+    unknown = [k for k in block if k not in SENSITIVITY_KEYS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(SENSITIVITY_KEYS)}")
+    spec = {"method": "sobol", "samples": 256, "seed": 1, "node": None, "target": 0.05, "max_runs": 200_000,
+            "converge_on": "summary", "num_resamples": 100, "num_levels": 4, "slices": 10, **block}
+    if samples is not None:
+        spec["samples"] = samples
+    if seed is not None:
+        spec["seed"] = seed
+    if spec["method"] not in SENSITIVITY_METHODS:
+        raise ConfigError(f"{where}.method: {spec['method']!r} is not one of {choices(SENSITIVITY_METHODS)}")
+    n = spec["samples"]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ConfigError(f"{where}.samples: expected a whole number >= 2, got {n!r}")
+    if spec["method"] == "sobol" and n & (n - 1):
+        raise ConfigError(f"{where}.samples: the Sobol' base size must be a power of 2 (e.g. 256, 1024), got {n}")
+    if spec["target"] is not None and not (isinstance(spec["target"], (int, float)) and 0 < spec["target"] < 1):
+        raise ConfigError(f"{where}.target: expected a half-width in (0, 1) or null, got {spec['target']!r}")
+    if spec["converge_on"] not in ("summary", "all"):
+        raise ConfigError(f"{where}.converge_on: expected 'summary' or 'all', got {spec['converge_on']!r}")
+    if spec["node"] is not None and spec["node"] not in study.framework.composites:
+        raise ConfigError(f"{where}.node: {spec['node']!r} is not a composite; valid choices: "
+                          f"{choices(study.framework.composites)}")
+    spec["factors"] = parse_factors(block.get("factors"), study.framework, study.methodology, f"{where}.factors")
+    if spec["method"] == "pawn":
+        wide = [f.name for f in spec["factors"] if f.dimension != 1]
+        if wide:
+            raise ConfigError(f"{where}: PAWN conditions on one column per factor; factor {wide[0]!r} spans several "
+                              f"(use method sobol or morris for weight factors)")
+    return spec
+
+
+def write_sensitivity(study: Study, folder: io.RunFolder, *, seed: int | None, samples: int | None) -> dict[str, Any]:
+    """sensitivity.csv (Sobol') or screening.csv (Morris, PAWN) of ``analyses.sensitivity``."""
+    spec = sensitivity_spec(study, seed=seed, samples=samples)
+    args = (study.framework, study.dataset, study.methodology, spec["factors"])
+    t = time.perf_counter()
+    if spec["method"] == "sobol":
+        result = run_sobol(*args, n=spec["samples"], seed=spec["seed"], node=spec["node"], target=spec["target"],
+                           max_runs=spec["max_runs"], converge_on=spec["converge_on"],
+                           num_resamples=spec["num_resamples"], reference=study.reference)
+        io.write_csv(result.table(), folder.path("sensitivity.csv"))
+        summary = result.summary()
+    else:
+        if spec["method"] == "morris":
+            table = run_morris(*args, trajectories=spec["samples"], num_levels=spec["num_levels"], seed=spec["seed"],
+                               node=spec["node"], reference=study.reference)
+        else:
+            table = run_pawn(*args, samples=spec["samples"], slices=spec["slices"], seed=spec["seed"],
+                             node=spec["node"], reference=study.reference)
+        io.write_csv(table, folder.path("screening.csv"))
+        summary = {"method": spec["method"], "factors": [f.name for f in spec["factors"]], **table.attrs}
+    return {**summary, "seed": spec["seed"], "wall_s": round(time.perf_counter() - t, 4)}
 
 
 def data_hash(dataset: Dataset) -> str:

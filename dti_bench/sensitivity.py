@@ -1,0 +1,296 @@
+"""Variance-based sensitivity analysis of index ranks and scores to methodology factors, through SALib.
+
+Design: SALib's Saltelli/Sobol'-sequence sample (``SALib.sample.sobol``, no second order), ``N(d + 2)`` runs for
+``d`` factors. Each factor is one SALib *group*, however many hypercube columns it uses (a weight-noise factor
+perturbs every weight of its levels but is one factor), so categorical choices, continuous ranges and grouped
+weights mix in one design. Discrete choices map from [0, 1) to their alternatives by fixed equal bins
+(:mod:`dti_bench.design`); rows that map to the same variant are evaluated once.
+
+Estimators: first order after Saltelli et al. (2010, CPC 181:259), total after Jansen (1999), exactly as
+``SALib.analyze.sobol`` computes them (output standardised first, variance of the stacked A and B samples,
+bootstrap confidence intervals ``Z · sd`` over ``num_resamples`` resamples of the base rows drawn with
+``numpy.random.default_rng(seed).integers``), vectorised over every output at once. Tests check the numbers
+equal SALib's own ``analyze`` on identical samples.
+
+Outputs: every unit's rank and score at the analysed node, and the index-level mean absolute rank shift R̄s
+against the nominal ranks. A base row any of whose ``d + 2`` runs failed (e.g. a geometric mean meeting a zero)
+is dropped from every estimator; the count is reported.
+
+Convergence: N doubles (the Sobol' design of 2N starts with the design of N, so earlier runs are reused) until
+every total index of the convergence outputs has a confidence half-width below ``target`` or the run budget is
+spent. Warnings flag first-order indices negative beyond their interval or above their total index.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from dti_bench.data import Dataset
+from dti_bench.design import Factor, problem, to_design
+from dti_bench.engine import Engine, rank_rows
+from dti_bench.framework import Framework
+from dti_bench.index import compute_index
+from dti_bench.methodology import Methodology
+
+SUMMARY_OUTPUT = "mean_abs_shift"
+
+
+def saltelli_sample(factors: Sequence[Factor], n: int, seed: int) -> np.ndarray:
+    """The unit-hypercube Saltelli design of ``n`` base rows: shape ``(n (d + 2), columns)``."""
+    from SALib.sample import sobol as sobol_sample
+
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"the Sobol' base sample size must be a power of 2, got {n}")
+    return sobol_sample.sample(problem(factors), n, calc_second_order=False, scramble=True, seed=seed)
+
+
+def sobol_indices(y: np.ndarray, d: int, *, num_resamples: int = 100, conf_level: float = 0.95,
+                  seed: int = 1) -> dict[str, np.ndarray]:
+    """First-order and total Sobol' indices of many outputs at once, as ``SALib.analyze.sobol`` computes them.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n (d + 2), outputs)
+        Model outputs in SALib's row order (A, AB_1 ... AB_d, B for each base row).
+    d : int
+        Number of factors (SALib groups).
+
+    Returns
+    -------
+    dict with ``S1, S1_conf, ST, ST_conf`` of shape (d, outputs), and ``constant`` (outputs,) flagging outputs
+    that never vary (their indices are 0, as SALib returns with a warning).
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        y = y[:, None]
+    n = y.shape[0] // (d + 2)
+    mean, sd = y.mean(axis=0), y.std(axis=0)
+    constant = ~(sd > 0)
+    ys = np.divide(y - mean, sd, out=np.zeros_like(y), where=~constant)
+    blocks = ys.reshape(n, d + 2, -1)
+    a, ab, b = blocks[:, 0], blocks[:, 1:-1], blocks[:, -1]
+    r = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
+    z = norm.ppf(0.5 + conf_level / 2)
+    out = {k: np.zeros((d, y.shape[1])) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+    var = np.var(np.concatenate([a, b]), axis=0)
+    ok = (var > np.finfo(float).eps) & ~constant
+    # resampled blocks for the intervals, one output slice at a time to bound memory (n × resamples × slice)
+    for j in range(d):
+        out["S1"][j] = _ratio(np.mean(b * (ab[:, j] - a), axis=0), var, ok)
+        out["ST"][j] = _ratio(0.5 * np.mean((a - ab[:, j]) ** 2, axis=0), var, ok)
+    step = max(1, int(2e7 // max(1, n * num_resamples)))
+    for lo in range(0, y.shape[1], step):
+        sl = slice(lo, lo + step)
+        ar, br = a[:, sl][r], b[:, sl][r]                      # (n, resamples, slice)
+        vr = np.var(np.concatenate([ar, br]), axis=0)
+        okr = vr > np.finfo(float).eps
+        spread = np.ptp(np.concatenate([ar, br]).reshape(-1, ar.shape[-1]), axis=0) != 0
+        for j in range(d):
+            abr = ab[:, j, sl][r]
+            s1 = _ratio(np.mean(br * (abr - ar), axis=0), vr, okr)
+            st = _ratio(0.5 * np.mean((ar - abr) ** 2, axis=0), vr, okr)
+            out["S1_conf"][j, sl] = np.where(spread & ok[sl], z * s1.std(axis=0, ddof=1), 0.0)
+            out["ST_conf"][j, sl] = np.where(spread & ok[sl], z * st.std(axis=0, ddof=1), 0.0)
+    out["constant"] = constant
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=ok)
+
+
+@dataclass(frozen=True, eq=False)
+class Outputs:
+    """Model outputs of a Saltelli design, rows in SALib order."""
+
+    ranks: np.ndarray      # (rows, units)
+    scores: np.ndarray     # (rows, units)
+    rbar: np.ndarray       # (rows,)
+    failed: np.ndarray     # (rows,) bool
+    reasons: dict[int, str] = field(default_factory=dict)
+
+
+def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], nominal: Methodology,
+                    node_index: int, nominal_ranks: np.ndarray, cache: dict | None = None,
+                    chunk_size: int = 4096) -> Outputs:
+    """Run the engine on the unit-hypercube rows ``u``; rows mapping to the same variant are computed once."""
+    fw = engine.framework
+    design = to_design(u, factors, fw, nominal, cache)
+    key = _variant_keys(design)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    unique = design.take(first)
+    n_units = len(engine.units)
+    scores = np.empty((len(first), n_units))
+    failed = np.zeros(len(first), dtype=bool)
+    reasons: dict[int, str] = {}
+    for start in range(0, len(first), chunk_size):
+        sl = slice(start, min(start + chunk_size, len(first)))
+        ev = engine.evaluate(unique.take(sl))
+        scores[sl] = ev.scores[:, :, node_index]
+        failed[sl] = ev.failed
+        reasons.update({start + i: why for i, why in ev.reasons.items()})
+    ranks = rank_rows(scores)
+    shift = np.abs(ranks - nominal_ranks[None, :])
+    valid = ~np.isnan(shift)
+    n_valid = valid.sum(axis=1)
+    rbar = np.where(n_valid > 0, np.where(valid, shift, 0.0).sum(axis=1) / np.maximum(n_valid, 1), np.nan)
+    row_reasons = {}
+    for i in np.flatnonzero(failed[inverse]):
+        row_reasons[int(i)] = reasons.get(int(inverse[i]), "failed")
+    return Outputs(ranks[inverse], scores[inverse], rbar[inverse], failed[inverse], row_reasons)
+
+
+def _variant_keys(design) -> np.ndarray:
+    """One row of numbers per variant that is equal exactly when the variants are."""
+    parts = [design.which[:, None].astype(float)]
+    for arr in (design.power, design.weight_factor, design.weights):
+        if arr is not None:
+            parts.append(np.where(np.isnan(arr), -np.inf, arr))
+    if design.include is not None:
+        parts.append(design.include.astype(float))
+    return np.hstack(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class SobolResult:
+    """Sobol' indices of every output, with the convergence history."""
+
+    factors: tuple[str, ...]
+    units: tuple[str, ...]
+    node: str
+    n: int
+    runs: int
+    indices: dict[str, np.ndarray]       # S1, S1_conf, ST, ST_conf: (factors, outputs); constant: (outputs,)
+    outputs: tuple[tuple[str, str], ...]  # (output, quantity) per column
+    dropped: int
+    history: list[dict[str, Any]]
+    warnings: list[str]
+    converged: bool
+
+    def table(self) -> pd.DataFrame:
+        """sensitivity.csv: output, factor, S1, S1_conf, ST, ST_conf, then quantity (rank/score/summary), node."""
+        rows = []
+        for o, (output, quantity) in enumerate(self.outputs):
+            for f, factor in enumerate(self.factors):
+                rows.append({"output": output, "factor": factor, "S1": self.indices["S1"][f, o],
+                             "S1_conf": self.indices["S1_conf"][f, o], "ST": self.indices["ST"][f, o],
+                             "ST_conf": self.indices["ST_conf"][f, o], "quantity": quantity, "node": self.node})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> dict[str, Any]:
+        col = self.outputs.index((SUMMARY_OUTPUT, "summary"))
+        return {
+            "method": "sobol", "node": self.node, "factors": list(self.factors), "N": self.n, "runs": self.runs,
+            "dropped_base_rows": self.dropped, "converged": self.converged, "warnings": self.warnings,
+            "history": self.history,
+            SUMMARY_OUTPUT: {f: {"S1": round(float(self.indices["S1"][i, col]), 4),
+                                 "ST": round(float(self.indices["ST"][i, col]), 4),
+                                 "ST_conf": round(float(self.indices["ST_conf"][i, col]), 4)}
+                             for i, f in enumerate(self.factors)},
+        }
+
+
+def run_sobol(framework: Framework, dataset: Dataset, nominal: Methodology, factors: Sequence[Factor], *,
+              n: int = 256, seed: int = 1, node: str | None = None, target: float | None = 0.05,
+              max_runs: int = 200_000, converge_on: str = "summary", num_resamples: int = 100,
+              reference: Dataset | None = None) -> SobolResult:
+    """Sobol' sensitivity analysis of ``node``'s ranks, scores and R̄s to ``factors``.
+
+    Parameters
+    ----------
+    n : int
+        Starting base sample size (a power of 2). With ``target`` set, N doubles until every total index of the
+        ``converge_on`` outputs (``'summary'``: R̄s; ``'all'``: every output) has a 95 % half-width below
+        ``target``, or until the next doubling would exceed ``max_runs`` model runs.
+    target : float or None
+        None runs exactly ``n`` base rows.
+    """
+    node = node or framework.require_headline()
+    engine = Engine(framework, dataset, reference=reference)
+    node_index = framework.composites.index(node)
+    nominal_result = compute_index(framework, dataset, nominal, reference=reference)
+    ranked = nominal_result.ranks[node]
+    nominal_ranks = np.array([ranked.get(u, np.nan) for u in engine.units], dtype=float)
+    d = len(factors)
+    cache: dict = {}
+    history: list[dict[str, Any]] = []
+    outputs_so_far: Outputs | None = None
+    current = n
+    while True:
+        u = saltelli_sample(factors, current, seed)
+        done = 0 if outputs_so_far is None else len(outputs_so_far.rbar)
+        new = evaluate_design(engine, u[done:], factors, nominal, node_index, nominal_ranks, cache)
+        outputs_so_far = new if outputs_so_far is None else _concat(outputs_so_far, new)
+        # while doubling, only the outputs convergence is judged on need their intervals
+        cols = [len(engine.units) * 2] if converge_on == "summary" else None
+        res = _analyse(outputs_so_far, d, current, num_resamples, seed, cols)
+        worst = float(np.max(res["ST_conf"])) if res["ST_conf"].size else 0.0
+        history.append({"N": current, "runs": current * (d + 2), "max_ST_halfwidth": round(worst, 5),
+                        "dropped_base_rows": res["dropped"]})
+        if target is None or worst < target or 2 * current * (d + 2) > max_runs:
+            break
+        current *= 2
+    res = _analyse(outputs_so_far, d, current, num_resamples, seed)
+    outputs = tuple([(u, "rank") for u in engine.units] + [(u, "score") for u in engine.units]
+                    + [(SUMMARY_OUTPUT, "summary")])
+    names = tuple(f.name for f in factors)
+    return SobolResult(names, engine.units, node, current, current * (d + 2), res, outputs, res["dropped"], history,
+                       _warnings(res, names, outputs), target is None or worst < target)
+
+
+def _concat(a: Outputs, b: Outputs) -> Outputs:
+    offset = len(a.rbar)
+    return Outputs(np.concatenate([a.ranks, b.ranks]), np.concatenate([a.scores, b.scores]),
+                   np.concatenate([a.rbar, b.rbar]), np.concatenate([a.failed, b.failed]),
+                   {**a.reasons, **{offset + k: v for k, v in b.reasons.items()}})
+
+
+def _analyse(outs: Outputs, d: int, n: int, num_resamples: int, seed: int,
+             columns: list[int] | None = None) -> dict[str, Any]:
+    """Sobol' indices over the base rows none of whose runs failed or left a unit unranked."""
+    y = np.column_stack([outs.ranks, outs.scores, outs.rbar])
+    if columns is not None:
+        y = y[:, columns]
+    bad_rows = outs.failed | np.isnan(y).any(axis=1)
+    bad_base = bad_rows.reshape(n, d + 2).any(axis=1)
+    keep = np.repeat(~bad_base, d + 2)
+    res = sobol_indices(y[keep], d, num_resamples=num_resamples, seed=seed) if keep.any() else \
+        {k: np.full((d, y.shape[1]), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")} | \
+        {"constant": np.ones(y.shape[1], dtype=bool)}
+    res["dropped"] = int(bad_base.sum())
+    return res
+
+
+def _warnings(res: dict[str, np.ndarray], factors: Sequence[str], outputs) -> list[str]:
+    out = []
+    s1, c1, st, ct = res["S1"], res["S1_conf"], res["ST"], res["ST_conf"]
+    for f, name in enumerate(factors):
+        neg = np.flatnonzero(s1[f] + c1[f] < 0)
+        high = np.flatnonzero(s1[f] - c1[f] > st[f] + ct[f])
+        if neg.size:
+            out.append(f"factor {name!r}: first-order index negative beyond its interval for {neg.size} output(s), "
+                       f"e.g. {outputs[neg[0]][0]} ({outputs[neg[0]][1]})")
+        if high.size:
+            out.append(f"factor {name!r}: first-order index above its total index for {high.size} output(s), "
+                       f"e.g. {outputs[high[0]][0]} ({outputs[high[0]][1]})")
+    if res.get("dropped"):
+        out.append(f"{res['dropped']} base row(s) dropped because a run failed")
+    return out
+
+
+def salib_reference(y: np.ndarray, factors: Sequence[Factor], *, num_resamples: int = 100, seed: int = 1):
+    """SALib's own ``analyze`` of one output column (for tests and cross-checks)."""
+    from SALib.analyze import sobol as sobol_analyze
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sobol_analyze.analyze(problem(factors), np.asarray(y, dtype=float), calc_second_order=False,
+                                     num_resamples=num_resamples, seed=seed)
