@@ -23,7 +23,7 @@ import pandas as pd
 from dti_bench.data import Dataset
 from dti_bench.design import Factor, monte_carlo, problem
 from dti_bench.engine import Engine
-from dti_bench.errors import ConfigError
+from dti_bench.errors import ConfigError, MethodError
 from dti_bench.framework import Framework
 from dti_bench.index import compute_index
 from dti_bench.methodology import Methodology
@@ -67,6 +67,8 @@ def run_morris(framework: Framework, dataset: Dataset, nominal: Methodology, fac
     step = len(factors) + 1
     bad = (out.failed | np.isnan(y).any(axis=1)).reshape(-1, step).any(axis=1)
     keep = np.repeat(~bad, step)
+    if not keep.any():
+        raise MethodError(f"Morris: every trajectory met a failed run ({next(iter(out.reasons.values()), '')})")
     rows = []
     for j, name in enumerate(names):
         with warnings.catch_warnings():
@@ -101,6 +103,9 @@ def run_pawn(framework: Framework, dataset: Dataset, nominal: Methodology, facto
     out = evaluate_design(engine, x, factors, nominal, idx, nominal_ranks)
     y, names = _outputs(out, engine.units)
     keep = ~(out.failed | np.isnan(y).any(axis=1))
+    if keep.sum() < 2 * slices:
+        raise MethodError(f"PAWN: only {int(keep.sum())} of {samples} runs succeeded "
+                          f"({next(iter(out.reasons.values()), '')})")
     prob = {k: v for k, v in problem(factors).items() if k != "groups"}
     rows = []
     for j, name in enumerate(names):

@@ -1,0 +1,121 @@
+"""Sobol' indices: analytic values of a linear model, a dummy factor, agreement with SALib, convergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dti_bench.config import parse_methodology
+from dti_bench.design import parse_factors
+from dti_bench.screening import run_morris, run_pawn
+from dti_bench.sensitivity import run_sobol, salib_reference, saltelli_sample, sobol_indices
+
+NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
+NORMALISATION = {"path": "normalise", "choices": [{"method": "minmax", "lo": 1, "hi": 100},
+                                                  {"method": "zscore", "m": 10, "s": 2}], "name": "normalisation"}
+AGGREGATION = {"path": "aggregate.method", "choices": ["arithmetic", "geometric"], "name": "aggregation"}
+NOISE = {"path": "weights", "noise": 0.25, "levels": [1, 2], "name": "weight noise"}
+
+
+def linear_factors(example_framework, k):
+    # k one-column continuous factors: their hypercube columns are the model's inputs in the analytic test
+    return parse_factors([{"path": "aggregate.p", "range": [0.5, 1.5], "name": f"x{i}"} for i in range(k)],
+                         example_framework, NOMINAL, "f")
+
+
+@pytest.mark.parametrize("n", [1024, 8192])
+def test_linear_model_first_order_and_total_indices(example_framework, n):
+    # y = Σ w_i x_i, x_i ~ U(0, 1) independent: S1_i = ST_i = w_i² σ_i² / Σ w_j² σ_j² (σ² = 1/12 for all)
+    w = np.array([1.0, 2.0, 3.0])
+    analytic = w ** 2 / (w ** 2).sum()
+    factors = linear_factors(example_framework, 3)
+    u = saltelli_sample(factors, n, seed=2)
+    res = sobol_indices(u @ w, 3, seed=2)
+    tol = 6.0 / np.sqrt(n)  # Monte Carlo error of the estimators shrinks like N^-1/2
+    np.testing.assert_allclose(res["S1"][:, 0], analytic, atol=tol)
+    np.testing.assert_allclose(res["ST"][:, 0], analytic, atol=tol)
+    assert (np.abs(res["ST"][:, 0] - analytic) <= res["ST_conf"][:, 0] * 3 + 1e-3).all()
+
+
+def test_estimates_converge_to_the_analytic_value(example_framework):
+    w = np.array([1.0, 0.5, 2.0, 1.0])
+    analytic = w ** 2 / (w ** 2).sum()
+    factors = linear_factors(example_framework, 4)
+    errors = []
+    for n in (256, 4096, 65536):
+        u = saltelli_sample(factors, n, seed=5)
+        errors.append(np.abs(sobol_indices(u @ w, 4, num_resamples=10)["S1"][:, 0] - analytic).max())
+    assert errors[2] < errors[0] and errors[2] < 0.01
+
+
+def test_matches_salib_analyze_on_identical_samples(example_framework):
+    factors = parse_factors([NORMALISATION, AGGREGATION, NOISE], example_framework, NOMINAL, "f")
+    u = saltelli_sample(factors, 64, seed=3)
+    rng = np.random.default_rng(0)
+    y = np.column_stack([u[:, 0] * 3 + u[:, -1] ** 2, rng.random(len(u)), np.sin(6 * u[:, 1]) + u[:, 4]])
+    mine = sobol_indices(y, 3, num_resamples=50, seed=9)
+    for j in range(y.shape[1]):
+        ref = salib_reference(y[:, j], factors, num_resamples=50, seed=9)
+        for key in ("S1", "S1_conf", "ST", "ST_conf"):
+            np.testing.assert_allclose(mine[key][:, j], ref[key], rtol=1e-10, atol=1e-12, err_msg=key)
+
+
+def test_dummy_factor_with_identical_alternatives_gets_zero(example_framework, example_data):
+    dummy = {"path": "normalise.method", "choices": ["zscore", "zscore"], "name": "dummy"}
+    factors = parse_factors([dummy, {**NOISE, "levels": [1]}], example_framework,
+                            parse_methodology({"normalise": "zscore"}), "f")
+    res = run_sobol(example_framework, example_data, parse_methodology({"normalise": "zscore"}), factors,
+                    n=256, seed=1, target=None)
+    table = res.table()
+    d = table[table["factor"] == "dummy"]
+    assert np.allclose(d["ST"], 0.0) and np.allclose(d["S1"], 0.0, atol=1e-12)
+    varying = table[(table["factor"] == "weight noise") & (table["quantity"] == "score")]
+    assert (varying["ST"] > 0.5).all()  # the only live factor explains the scores
+
+
+def test_run_sobol_equals_salib_on_its_own_outputs(example_framework, example_data):
+    factors = parse_factors([NORMALISATION, AGGREGATION, NOISE], example_framework, NOMINAL, "f")
+    res = run_sobol(example_framework, example_data, NOMINAL, factors, n=128, seed=4, target=None, num_resamples=20)
+    from dti_bench.engine import Engine
+    from dti_bench.sensitivity import evaluate_design
+
+    from dti_bench.index import compute_index
+
+    u = saltelli_sample(factors, 128, seed=4)
+    nominal_ranks = compute_index(example_framework, example_data, NOMINAL).ranks["Index"].to_numpy(dtype=float)
+    out = evaluate_design(Engine(example_framework, example_data), u, factors, NOMINAL, 2, nominal_ranks)
+    ref = salib_reference(out.rbar, factors, num_resamples=20, seed=4)
+    col = res.outputs.index(("mean_abs_shift", "summary"))
+    np.testing.assert_allclose(res.indices["ST"][:, col], ref["ST"], rtol=1e-10)
+    np.testing.assert_allclose(res.indices["S1"][:, col], ref["S1"], rtol=1e-10, atol=1e-12)
+
+
+def test_convergence_doubles_until_target(example_framework, example_data):
+    factors = parse_factors([NORMALISATION, AGGREGATION, NOISE], example_framework, NOMINAL, "f")
+    res = run_sobol(example_framework, example_data, NOMINAL, factors, n=64, seed=1, target=0.1, num_resamples=50)
+    ns = [h["N"] for h in res.history]
+    assert ns == [64 * 2 ** i for i in range(len(ns))] and res.converged
+    assert res.history[-1]["max_ST_halfwidth"] < 0.1 <= res.history[-2]["max_ST_halfwidth"]
+    capped = run_sobol(example_framework, example_data, NOMINAL, factors, n=64, seed=1, target=0.001, max_runs=2000)
+    assert not capped.converged and capped.runs <= 2000
+
+
+def test_failed_base_rows_are_dropped_and_reported(example_framework, example_data):
+    nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+    factors = parse_factors([AGGREGATION, {**NOISE, "levels": [1]}], example_framework, nominal, "f")
+    res = run_sobol(example_framework, example_data, nominal, factors, n=64, seed=1, target=None)
+    assert 0 < res.dropped < 64 and any("dropped" in w for w in res.warnings)
+
+
+def test_morris_and_pawn_rank_a_dead_factor_last(example_framework, example_data):
+    same = {"method": "minmax", "lo": 1, "hi": 100}
+    dummy = {"path": "normalise", "choices": [same, same], "name": "dummy"}
+    live = {"path": "aggregate.p", "range": [-1.0, 2.0], "name": "p"}
+    nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
+    factors = parse_factors([dummy, live], example_framework, nominal, "f")
+    morris = run_morris(example_framework, example_data, nominal, factors, trajectories=20)
+    m = morris[morris["output"] == "mean_abs_shift"].set_index("factor")
+    assert m.loc["dummy", "mu_star"] == 0 and m.loc["p", "mu_star"] > 0
+    pawn = run_pawn(example_framework, example_data, nominal, factors, samples=1000)
+    p = pawn[pawn["output"] == "mean_abs_shift"].set_index("factor")
+    assert p.loc["p", "median"] > p.loc["dummy", "median"]
