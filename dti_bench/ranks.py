@@ -62,7 +62,7 @@ def rank_scores(scores: np.ndarray, axis: int = 0, *, decimals: int | None = Non
         s = np.round(s, decimals)
     if s.size == 0:
         return s.copy()
-    return stats.rankdata(-s, method="min", axis=axis, nan_policy="omit")
+    return stats.rankdata(-s, method="min", axis=axis, nan_policy="omit").astype(float)
 
 
 # -- shared plumbing ------------------------------------------------------------------------------------------
