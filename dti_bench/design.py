@@ -347,11 +347,16 @@ def grid(factors: Sequence[Factor], framework: Framework, nominal: Methodology) 
     for combo in itertools.product(*[range(len(f.choices)) for f in factors]):
         settings = [(f, f.choices[i]) for f, i in zip(factors, combo)]
         methodologies.append(methodology_for(nominal, settings, framework))
-        labels.append("|".join(f"{f.name}={_label(v)}" for f, v in settings))
+        labels.append("|".join(f"{f.name}={label_choice(v)}" for f, v in settings))
     return Design.of(methodologies), labels
 
 
-def _label(value: Any) -> str:
+def label_choice(value: Any) -> str:
+    """A short label for an alternative: ``minmax(lo=1,hi=100)`` for a block, the value itself otherwise."""
     if isinstance(value, Mapping):
-        return ",".join(f"{k}:{v}" for k, v in value.items())
+        params = ",".join(f"{k}={label_choice(v)}" for k, v in value.items() if k != "method")
+        name = value.get("method", "")
+        return f"{name}({params})" if params else str(name) or "{}"
+    if isinstance(value, list):
+        return "[" + ",".join(label_choice(v) for v in value) + "]"
     return str(value)

@@ -25,13 +25,15 @@ import pandas as pd
 from dti_bench import __version__, io
 from dti_bench.config import Config, load_config, parse_grid, parse_methodology, vary
 from dti_bench.data import Dataset
-from dti_bench.design import parse_factors
+from dti_bench.design import label_choice, parse_factors
 from dti_bench.engine import DEFAULT_CHUNK, Design, Engine
 from dti_bench.errors import ConfigError, choices
 from dti_bench.executors import EXECUTORS
 from dti_bench.framework import Framework
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.methodology import Methodology
+from dti_bench.ranks import robust_pair_share, summarise
+from dti_bench.removal import leave_one_out, removal_summary
 from dti_bench.screening import run_morris, run_pawn
 from dti_bench.sensitivity import run_sobol
 from dti_bench.uncertainty import DEFAULT_TOP_K, run_uncertainty
@@ -93,18 +95,12 @@ def grid_variants(config: Config, framework: Framework, nominal: Methodology) ->
     variants = []
     for combo in itertools.product(*[alternatives for _, alternatives in axes]):
         changes = {path: choice for (path, _), choice in zip(axes, combo)}
-        label = "|".join(f"{path}={_label(choice)}" for path, choice in changes.items())
+        label = "|".join(f"{path}={label_choice(choice)}" for path, choice in changes.items())
         try:
             variants.append((label, vary(nominal, changes, framework=framework)))
         except ConfigError as err:
             raise ConfigError(f"{where}: {err}") from None
     return variants
-
-
-def _label(choice: Any) -> str:
-    if isinstance(choice, dict):
-        return json.dumps(choice, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return str(choice)
 
 
 def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int | None = None,
@@ -124,16 +120,21 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
         t = time.perf_counter()
         nominal = compute_index(study.framework, study.dataset, study.methodology, reference=study.reference)
         write_nominal(nominal, folder)
+        nominal_ranks = nominal.ranks.reindex(list(study.dataset.units))
         timings["nominal"] = time.perf_counter() - t
         outputs: dict[str, Any] = {}
         if "grid" in config.analyses:
             t = time.perf_counter()
-            outputs["grid"] = write_grid(study, folder)
+            outputs["grid"] = write_grid(study, folder, nominal_ranks)
             timings["grid"] = time.perf_counter() - t
         if "uncertainty" in config.analyses:
             t = time.perf_counter()
             outputs["uncertainty"] = write_uncertainty(study, folder, seed=seed, samples=samples, quiet=quiet)
             timings["uncertainty"] = time.perf_counter() - t
+        if "stability" in config.analyses:
+            t = time.perf_counter()
+            outputs["stability"] = write_stability(study, folder, nominal)
+            timings["stability"] = time.perf_counter() - t
         if "sensitivity" in config.analyses:
             t = time.perf_counter()
             outputs["sensitivity"] = write_sensitivity(study, folder, seed=seed, samples=samples)
@@ -169,9 +170,10 @@ def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
         io.write_csv(table, folder.path(name))
 
 
-def write_grid(study: Study, folder: io.RunFolder) -> dict[str, Any]:
-    """grid.csv (unit, variant, node, score, rank), every variant of the grid through the engine; failed variants
-    are recorded with their reason in the manifest, not fatal."""
+def write_grid(study: Study, folder: io.RunFolder, nominal_ranks: pd.DataFrame) -> dict[str, Any]:
+    """grid.csv (unit, variant, node, score, rank), every variant of the grid through the engine, and
+    grid_stability.csv (every rank-stability metric of each variant against the nominal ranks, per composite);
+    failed variants are recorded with their reason in the manifest, not fatal."""
     variants = grid_variants(study.config, study.framework, study.methodology)
     engine = Engine(study.framework, study.dataset, reference=study.reference)
     ev = engine.evaluate(Design.of([m for _, m in variants]))
@@ -185,8 +187,60 @@ def write_grid(study: Study, folder: io.RunFolder) -> dict[str, Any]:
     columns = ["unit", "variant", "node", "score", "rank"]
     table = pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
     io.write_csv(table, folder.path("grid.csv"))
+    ok = np.flatnonzero(~ev.failed)
+    stability = []
+    for c, node in enumerate(ev.composites):
+        if ok.size == 0:
+            break
+        metrics = summarise(nominal_ranks[node].to_numpy(dtype=float), ev.ranks[ok, :, c])
+        metrics.insert(0, "variant", [variants[i][0] for i in ok])
+        metrics.insert(1, "node", node)
+        stability.append(metrics)
+    if stability:
+        io.write_csv(pd.concat(stability, ignore_index=True), folder.path("grid_stability.csv"))
     failed = [{"variant": variants[i][0], "reason": ev.reasons[i]} for i in np.flatnonzero(ev.failed)]
     return {"variants": len(variants), "failed": failed}
+
+
+STABILITY_KEYS = ("leave_one_out", "robust_pairs", "nodes")
+
+
+def write_stability(study: Study, folder: io.RunFolder, nominal: IndexResult) -> dict[str, Any]:
+    """``analyses.stability``: leave-one-out rank changes (removal.csv, removal_summary.csv) and the robust-pair
+    share of Foster, McGillivray & Seth over the headline's weights (whole simplex, or a box of ±``box`` around
+    the nominal weights)::
+
+        stability: {leave_one_out: true, robust_pairs: {box: 0.25}, nodes: all}
+    """
+    where = f"{study.config.source}: analyses.stability"
+    block = study.config.analyses["stability"] or {}
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of {choices(STABILITY_KEYS)}")
+    unknown = [k for k in block if k not in STABILITY_KEYS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(STABILITY_KEYS)}")
+    out: dict[str, Any] = {}
+    if block.get("leave_one_out", True):
+        shifts = leave_one_out(study.framework, study.dataset, study.methodology, nodes=block.get("nodes"))
+        io.write_csv(shifts, folder.path("removal.csv"))
+        summary = removal_summary(shifts)
+        io.write_csv(summary, folder.path("removal_summary.csv"))
+        out["leave_one_out"] = {"elements": int(shifts["removed"].nunique())}
+    pairs = block.get("robust_pairs")
+    if pairs:
+        pairs = {} if pairs is True else pairs
+        head = study.framework.require_headline()
+        kids = study.framework.children(head)
+        x = nominal.values[list(kids)].to_numpy(dtype=float)
+        w = nominal.weights[head]
+        box = pairs.get("box") if isinstance(pairs, Mapping) else None
+        if box is not None and not (isinstance(box, (int, float)) and 0 < box < 1):
+            raise ConfigError(f"{where}.robust_pairs.box: expected a fraction in (0, 1), got {box!r}")
+        kwargs = {} if box is None else {"w_lo": w * (1 - box), "w_hi": w * (1 + box)}
+        share = robust_pair_share(x, method="vertices" if len(kids) <= 16 else "lp", **kwargs)
+        out["robust_pair_share"] = {"node": head, "weights": "simplex" if box is None else f"nominal ±{box:.0%}",
+                                    "share": float(share)}
+    return out
 
 
 def _int_or_na(values: np.ndarray) -> list:
