@@ -4,6 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= configs/dti2022.yaml
+# Third-party case-study data (PAPI, PCI, BLI) are read from a folder, never committed; use the shared copy
+# beside the checkout when there is one, unless the caller set DTI_BENCH_DATA already.
+ifneq ($(wildcard ../shared/datasets),)
+DTI_BENCH_DATA ?= $(abspath ../shared/datasets)
+export DTI_BENCH_DATA
+endif
 
 .PHONY: run test install clean
 

@@ -66,8 +66,10 @@ METHODOLOGY_DEFAULTS: dict[str, Any] = {
 IMPLICIT_METHOD = {"screen": "coverage"}
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output")
-DATA_KEYS = ("dataset", "indicators", "framework", "unit_column", "name_column", "groups", "denominators",
-             "root", "reference")
+DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_column", "name_column", "groups",
+             "denominators", "root", "reference")
+#: The environment variable naming the folder of third-party data (PAPI, PCI, BLI), when data.root is not given.
+DATA_ENV = "DTI_BENCH_DATA"
 ANALYSIS_KEYS = ("grid", "uncertainty", "sensitivity", "importance", "coherence", "stability")
 
 
@@ -226,6 +228,9 @@ class DataSpec:
 
     dataset: str | None = None
     indicators: Path | None = None
+    external: str | None = None
+    year: int | None = None
+    root: Path | None = None
     framework: str | Path | None = None
     unit_column: str = "uCode"
     name_column: str | None = "uName"
@@ -306,9 +311,13 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
         raise ConfigError(f"{src}: data: unknown key {unknown[0]!r}; valid keys: {choices(DATA_KEYS)}")
     base = path.parent if path else Path.cwd()
     root = block.get("root")
+    root_path = None
     if root is not None:
         root_path = Path(_expand(str(root), src, "root"))
-        base = root_path if root_path.is_absolute() else base / root_path
+        root_path = root_path if root_path.is_absolute() else base / root_path
+        base = root_path
+    elif os.environ.get(DATA_ENV):
+        root_path = Path(os.environ[DATA_ENV])
 
     def as_path(key: str) -> Path | None:
         val = block.get(key)
@@ -319,9 +328,14 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
 
     dataset = block.get("dataset")
     indicators = as_path("indicators")
-    if (dataset is None) == (indicators is None):
+    external = block.get("external")
+    if sum(v is not None for v in (dataset, indicators, external)) != 1:
         raise ConfigError(f"{src}: data: give exactly one of 'dataset' (a bundled dataset; `dti-bench datasets` "
-                          f"lists them) or 'indicators' (an iData CSV)")
+                          f"lists them), 'indicators' (an iData CSV) or 'external' (third-party data read from the "
+                          f"data folder: data.root or ${DATA_ENV})")
+    year = block.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise ConfigError(f"{src}: data.year: expected a year such as 2019, got {year!r}")
     framework = block.get("framework")
     if framework is not None and str(framework).endswith((".yaml", ".yml", ".csv")):
         framework = as_path("framework")
@@ -334,7 +348,8 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     for key in ("groups", "denominators"):
         if block.get(key) is not None and not isinstance(block.get(key), list):
             raise ConfigError(f"{src}: data.{key}: expected a list of column names")
-    return DataSpec(dataset=dataset, indicators=indicators, framework=framework,
+    return DataSpec(dataset=dataset, indicators=indicators, external=external, year=year, root=root_path,
+                    framework=framework,
                     unit_column=str(block.get("unit_column", "uCode")),
                     name_column=block.get("name_column", "uName"),
                     groups=tuple(block.get("groups") or ()), denominators=tuple(block.get("denominators") or ()),

@@ -63,7 +63,14 @@ class Study:
 def prepare(config: Config) -> Study:
     """Load the framework and data a config names and parse its methodology against the framework."""
     spec = config.data
-    if spec.dataset is not None:
+    if spec.external is not None:
+        from dti_bench.external import load_external
+
+        framework, dataset = load_external(spec.external, root=spec.root, year=spec.year)
+        if spec.framework is not None:
+            framework = io.load_framework(spec.framework)
+            dataset = dataset.select(framework.indicators)
+    elif spec.dataset is not None:
         meta = io.dataset_meta(spec.dataset)
         framework = io.load_framework(spec.framework if spec.framework is not None else meta["framework"])
         dataset = io.load_dataset(spec.dataset, framework)
