@@ -55,7 +55,7 @@ def test_exact_linear_dependence_is_one(method):
 
 pairs = st.integers(3, 25).flatmap(lambda n: st.tuples(
     arrays(float, n, elements=st.integers(-6, 6).map(float)),
-    arrays(float, n, elements=st.floats(-50, 50, allow_nan=False, width=32))))
+    arrays(float, n, elements=st.integers(-500, 500).map(lambda v: v / 10))))  # no spread lost to rounding
 
 
 @pytest.mark.parametrize("method", METHODS)
