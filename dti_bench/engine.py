@@ -214,21 +214,32 @@ class Engine:
         return w
 
     def _aggregate(self, m: Methodology, block: np.ndarray, design: Design):
+        """Composite scores ``(variants, units, composites)`` of one methodology's variants.
+
+        A node's values are kept *shared* (``(units,)``, the same for every variant) until something makes them
+        vary: indicators are shared unless the design switches some off, so the first level of composites is one
+        matrix product per composite over all variants (``(units, k) @ (k, variants)``), which BLAS does fast.
+        """
         fw = self.framework
         b = len(design)
-        n_ind = len(fw.indicators)
-        values = np.empty((b, len(self.units), len(fw.nodes)))
-        values[:, :, :n_ind] = block[None]
-        if design.include is not None:
-            values[:, :, :n_ind] = np.where(design.include[:, None, :], values[:, :, :n_ind], np.nan)
+        n_units = len(self.units)
+        values: dict[str, np.ndarray] = {}
+        for j, code in enumerate(fw.indicators):
+            col = block[:, j]
+            values[code] = col if design.include is None else np.where(design.include[:, j, None], col[None], np.nan)
         edge_w = self._edge_weights(m, design)
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow_rows: set[int] = set()
         data_driven = m.weights.method.name not in BATCHED_WEIGHTS
+        out = np.empty((b, n_units, len(fw.composites)))
         for c, comp in enumerate(fw.composites):
-            kids = self._kids[c]
-            x = values[:, :, kids]
+            kids = fw.children(comp)
+            parts = [values[k] for k in kids]
+            if all(a.ndim == 1 for a in parts):
+                x = np.column_stack(parts)                                   # (units, k), shared
+            else:
+                x = np.stack([np.broadcast_to(a, (b, n_units)) for a in parts], axis=-1)  # (variants, units, k)
             w = edge_w[:, self._edge_pos[c]]
             method = m.aggregate.for_node(comp, fw.level(comp))
             p = _exponent(method)
@@ -238,31 +249,7 @@ class Engine:
             else:
                 p_rows = None if p is None else np.full(b, p)
             if data_driven or p_rows is None or np.isnan(p_rows).any():
-                y = np.full((b, len(self.units)), np.nan)
-                for i in range(b):
-                    if failed[i]:
-                        continue
-                    slow_rows.add(i)
-                    try:
-                        wi = w[i]
-                        if data_driven:
-                            wm = m.weights.method
-                            wi = np.asarray(wm.function(x[i], w[i], **wm.kwargs), dtype=float)
-                            if design.weight_factor is not None:
-                                wi = wi * design.weight_factor[i, self._edge_pos[c]]
-                        if p_rows is not None and not np.isnan(p_rows[i]):
-                            y[i], bad = quasi_arithmetic(x[i:i + 1], wi[None], p_rows[i:i + 1])
-                            if bad[0] is not None:
-                                raise NonPositiveError(*bad[0])
-                        else:
-                            y[i] = method.function(x[i], wi, **method.kwargs)
-                    except NonPositiveError as err:
-                        failed[i] = True
-                        reasons[i] = (f"node {comp!r}: {err.method} mean met {err.value!r} at unit "
-                                      f"{self.units[err.unit]!r}, child {fw.children(comp)[err.child]!r}")
-                    except MethodError as err:
-                        failed[i] = True
-                        reasons[i] = f"node {comp!r}: {err}"
+                y = self._slow(m, method, comp, c, x, w, p_rows, design, failed, reasons, slow_rows)
             else:
                 y, bad = quasi_arithmetic(x, w, p_rows)
                 for i, info in enumerate(bad):
@@ -270,9 +257,43 @@ class Engine:
                         name, unit, child, value = info
                         failed[i] = True
                         reasons[i] = (f"node {comp!r}: {name} mean met {value!r} at unit {self.units[unit]!r}, "
-                                      f"child {fw.children(comp)[child]!r}")
-            values[:, :, n_ind + c] = y
-        return values[:, :, n_ind:], failed, reasons, len(slow_rows)
+                                      f"child {kids[child]!r}")
+            values[comp] = y
+            out[:, :, c] = y
+        return out, failed, reasons, len(slow_rows)
+
+    def _slow(self, m, method, comp, c, x, w, p_rows, design, failed, reasons, slow_rows) -> np.ndarray:
+        """One variant at a time, through the catalogue functions (data-driven weights, other aggregators)."""
+        fw = self.framework
+        b = len(w)
+        y = np.full((b, len(self.units)), np.nan)
+        for i in range(b):
+            if failed[i]:
+                continue
+            slow_rows.add(i)
+            xi = x if x.ndim == 2 else x[i]
+            try:
+                wi = w[i]
+                if m.weights.method.name not in BATCHED_WEIGHTS:
+                    wm = m.weights.method
+                    wi = np.asarray(wm.function(xi, w[i], **wm.kwargs), dtype=float)
+                    if design.weight_factor is not None:
+                        wi = wi * design.weight_factor[i, self._edge_pos[c]]
+                if p_rows is not None and not np.isnan(p_rows[i]) and wi.ndim == 1:
+                    yi, bad = quasi_arithmetic(xi, wi[None], p_rows[i:i + 1])
+                    if bad[0] is not None:
+                        raise NonPositiveError(*bad[0])
+                    y[i] = yi[0]
+                else:
+                    y[i] = method.function(xi, wi, **method.kwargs)
+            except NonPositiveError as err:
+                failed[i] = True
+                reasons[i] = (f"node {comp!r}: {err.method} mean met {err.value!r} at unit "
+                              f"{self.units[err.unit]!r}, child {fw.children(comp)[err.child]!r}")
+            except MethodError as err:
+                failed[i] = True
+                reasons[i] = f"node {comp!r}: {err}"
+        return y
 
 
 def _exponent(method) -> float | None:
@@ -288,12 +309,17 @@ def _exponent(method) -> float | None:
 _NAMES = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}
 
 
+def _is_odd_integer(value: float) -> bool:
+    return value > 0 and float(value).is_integer() and value % 2 == 1
+
+
 def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
     r"""Weighted power means of a batch, NaN-aware: :math:`y = \phi_p^{-1}(\sum w \phi_p(x) / \sum w)`.
 
     Parameters
     ----------
-    x : ndarray, shape (variants, units, k)
+    x : ndarray, shape (units, k) or (variants, units, k)
+        Children values: shared by every variant (2-D), or one block per variant (3-D).
     w : ndarray, shape (variants, k)
     p : ndarray, shape (variants,)
         ``φ_p(x) = x^p`` for p ≠ 0 and ``log x`` for p = 0 (1 arithmetic, 0 geometric, −1 harmonic);
@@ -310,55 +336,83 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
     Notes
     -----
     Missing children (NaN) are skipped and the weights renormalised over the present ones, exactly as
-    :func:`dti_bench.aggregate.present_weights` does for the one-variant path.
+    :func:`dti_bench.aggregate.present_weights` does for the one-variant path. General p is computed as
+    ``m · exp(log1p(Σ w̃ expm1(p ln(x/m))) / p)`` with m the unit's largest (p > 0) or smallest (p < 0) present
+    value: no overflow for large |p| and no cancellation near p = 0. With shared ``x`` every sum over children
+    is one matrix product for all variants at once.
     """
     x = np.asarray(x, dtype=float)
+    w = np.asarray(w, dtype=float)
     p = np.where(np.abs(p) < 1e-12, 0.0, np.asarray(p, dtype=float))
+    shared = x.ndim == 2
     present = ~np.isnan(x)
-    wp = np.where(present, w[:, None, :], 0.0)
-    total = wp.sum(axis=-1)
-    ok = total > 0
+    y = np.full((len(p), x.shape[-2]), np.nan)
     bad: list = [None] * len(p)
-    y = np.full(x.shape[:2], np.nan)
+
+    def weighted_mean(phi: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Σ w φ / Σ w over present children, (rows, units); NaN where no present child has weight."""
+        wr = w[rows]
+        if shared:
+            num = np.where(present, phi, 0.0) @ wr.T                       # (units, rows)
+            den = present.astype(float) @ wr.T
+            num, den = num.T, den.T
+        else:
+            wp = np.where(present[rows], wr[:, None, :], 0.0)
+            num = np.einsum("buk,buk->bu", np.where(present[rows], phi, 0.0), wp)
+            den = wp.sum(axis=-1)
+        return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
+
     for value in np.unique(p):
         rows = np.flatnonzero(p == value)
-        xs, ws, tot = x[rows], wp[rows], total[rows]
-        active = ws > 0
-        okr = ok[rows]
-        wn = np.divide(ws, tot[..., None], out=np.zeros_like(ws), where=okr[..., None])
-        odd = value > 0 and float(value).is_integer() and value % 2 == 1
+        xs, pres = (x, present) if shared else (x[rows], present[rows])
+        odd = _is_odd_integer(value)
         if value == 1.0:
-            y[rows] = np.where(okr, np.einsum("buk,buk->bu", np.where(active, xs, 0.0), wn), np.nan)
+            y[rows] = weighted_mean(np.where(pres, xs, 0.0), rows)
             continue
-        offending = active & ((xs <= 0) if value <= 0 else (xs < 0)) if not odd else np.zeros_like(active)
-        if offending.any():
-            for r in np.flatnonzero(offending.any(axis=(1, 2))):
-                u, k = map(int, np.argwhere(offending[r])[0])
-                bad[rows[r]] = (_NAMES.get(value, "power"), u, k, float(xs[r, u, k]))
-        use = active & ~offending
-        safe = np.where(use, xs, 1.0)
+        invalid = pres & (((xs <= 0) if value <= 0 else (xs < 0)) if not odd else np.zeros(xs.shape, bool))
+        if invalid.any():
+            _flag(invalid, w, rows, shared, value, xs, bad)
+        safe = np.where(pres & ~invalid, xs, 1.0)
         with np.errstate(divide="ignore"):
             if value == 0.0:
-                y[rows] = np.where(okr, np.exp(np.einsum("buk,buk->bu", np.log(safe), wn)), np.nan)
+                y[rows] = np.exp(weighted_mean(np.log(safe), rows))
             elif value == -1.0:
-                y[rows] = np.where(okr, 1.0 / np.einsum("buk,buk->bu", 1.0 / safe, wn), np.nan)
-            elif odd:
-                # negative values allowed (x^p is increasing on the real line): scale by the largest |x|
-                m = np.where(use, np.abs(safe), 0.0).max(axis=-1)
-                m = np.where(m > 0, m, 1.0)
-                sm = np.einsum("buk,buk->bu", np.where(use, (safe / m[..., None]) ** value, 0.0), wn)
-                y[rows] = np.where(okr, m * np.sign(sm) * np.abs(sm) ** (1.0 / value), np.nan)
+                y[rows] = 1.0 / weighted_mean(1.0 / safe, rows)
             else:
-                # m · exp(log1p(Σ w̃ expm1(p ln(x/m))) / p), m the largest (p > 0) or smallest (p < 0) value:
-                # no overflow for large |p|, and no cancellation for p near 0 (where x^p ≈ 1 + p ln x)
-                m = np.where(use, safe, -np.inf if value > 0 else np.inf)
-                m = m.max(axis=-1) if value > 0 else m.min(axis=-1)
-                zero = ~(np.isfinite(m) & (m > 0))  # p > 0 and every used child is 0: the mean is 0
-                m = np.where(zero, 1.0, m)
-                t = np.expm1(value * np.log(np.where(use, safe, 1.0) / m[..., None]))
-                s = np.einsum("buk,buk->bu", np.where(use, t, 0.0), wn)
-                y[rows] = np.where(okr, np.where(zero, 0.0, m * np.exp(np.log1p(s) / value)), np.nan)
+                use = pres & ~invalid
+                if odd:  # negatives allowed (x^p increases on the whole line): scale by the largest |x|
+                    m = np.where(use, np.abs(safe), 0.0).max(axis=-1)
+                    m = np.where(m > 0, m, 1.0)
+                    sm = weighted_mean((safe / m[..., None]) ** value, rows)
+                    y[rows] = m * np.sign(sm) * np.abs(sm) ** (1.0 / value)
+                else:
+                    m = np.where(use, safe, -np.inf if value > 0 else np.inf)
+                    m = m.max(axis=-1) if value > 0 else m.min(axis=-1)
+                    usable = np.isfinite(m) & (m > 0)
+                    zero = (value > 0) & ~usable & use.any(axis=-1)  # p > 0, every present child 0: mean 0
+                    m = np.where(usable, m, 1.0)
+                    t = np.expm1(value * np.log(np.where(use, safe, 1.0) / m[..., None]))
+                    s = weighted_mean(t, rows)
+                    y[rows] = np.where(zero & ~np.isnan(s), 0.0, m * np.exp(np.log1p(s) / value))
     return y, bad
+
+
+def _flag(invalid, w, rows, shared, value, xs, bad) -> None:
+    """Record, per variant, the first child value outside the mean's domain among children of positive weight."""
+    name = _NAMES.get(float(value), "power")
+    if shared:
+        cols = invalid.any(axis=0)                                    # children with an invalid value
+        hit = (w[rows][:, cols] > 0).any(axis=1)
+        col_index = np.flatnonzero(cols)
+        for r in np.flatnonzero(hit):
+            k = int(col_index[np.flatnonzero(w[rows[r]][cols] > 0)[0]])
+            u = int(np.flatnonzero(invalid[:, k])[0])
+            bad[rows[r]] = (name, u, k, float(xs[u, k]))
+    else:
+        active = invalid & (w[rows][:, None, :] > 0)
+        for r in np.flatnonzero(active.any(axis=(1, 2))):
+            u, k = map(int, np.argwhere(active[r])[0])
+            bad[rows[r]] = (name, u, k, float(xs[r, u, k]))
 
 
 def rank_rows(scores: np.ndarray) -> np.ndarray:
