@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from dti_bench.aggregate import NonPositiveError
 from dti_bench.data import Dataset
@@ -163,8 +164,24 @@ class Engine:
         return self._cache[key]
 
     # -- evaluation ----------------------------------------------------------------------------------
-    def evaluate(self, design: Design) -> Evaluation:
-        """Scores and ranks of every variant of ``design`` (one chunk: call :meth:`chunks` for large designs)."""
+    def warm(self, methodologies: Sequence[Methodology]) -> None:
+        """Prepare the indicator blocks of ``methodologies`` now (before shipping the engine to workers)."""
+        for m in methodologies:
+            self.indicators(m)
+
+    def evaluate(self, design: Design, *, rank: Sequence[str] | None = None) -> Evaluation:
+        """Scores and ranks of every variant of ``design`` (one chunk: call :meth:`chunks` for large designs).
+
+        ``rank`` limits ranking to these composites (the others' ranks are NaN): ranking is the costliest step
+        left once aggregation is batched, and an analysis usually needs one node's ranks.
+        """
+        # The products here are small (units x children x variants); OpenBLAS's threads cost more than they
+        # give on them, badly so on a busy machine (x100 measured on 2 cores), and chunks are the unit of
+        # parallelism anyway.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._evaluate(design, rank)
+
+    def _evaluate(self, design: Design, rank: Sequence[str] | None) -> Evaluation:
         fw = self.framework
         b, n_units, n_comp = len(design), len(self.units), len(fw.composites)
         scores = np.full((b, n_units, n_comp), np.nan)
@@ -189,8 +206,9 @@ class Engine:
             if m.round is not None:
                 scores[rows] = np.round(scores[rows], m.round)
         scores[failed] = np.nan
-        for c in range(n_comp):
-            ranks[:, :, c] = rank_rows(scores[:, :, c])
+        for c, comp in enumerate(fw.composites):
+            if rank is None or comp in rank:
+                ranks[:, :, c] = rank_rows(scores[:, :, c])
         return Evaluation(self.units, fw.composites, scores, ranks, failed, reasons, slow)
 
     def chunks(self, design: Design, chunk_size: int = DEFAULT_CHUNK) -> Iterator[tuple[slice, Evaluation]]:
@@ -346,6 +364,7 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
     p = np.where(np.abs(p) < 1e-12, 0.0, np.asarray(p, dtype=float))
     shared = x.ndim == 2
     present = ~np.isnan(x)
+    complete = bool(present.all())
     y = np.full((len(p), x.shape[-2]), np.nan)
     bad: list = [None] * len(p)
 
@@ -353,14 +372,17 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
         """Σ w φ / Σ w over present children, (rows, units); NaN where no present child has weight."""
         wr = w[rows]
         if shared:
-            num = np.where(present, phi, 0.0) @ wr.T                       # (units, rows)
-            den = present.astype(float) @ wr.T
+            num = (np.where(present, phi, 0.0) if not complete else phi) @ wr.T   # (units, rows)
+            den = present.astype(float) @ wr.T if not complete else wr.sum(axis=1)[None, :]
             num, den = num.T, den.T
+        elif complete:  # nothing missing: plain weighted sums, no masks (batched matmul beats einsum here)
+            num = np.matmul(phi, wr[:, :, None])[..., 0]
+            den = wr.sum(axis=1)[:, None]
         else:
             wp = np.where(present[rows], wr[:, None, :], 0.0)
             num = np.einsum("buk,buk->bu", np.where(present[rows], phi, 0.0), wp)
             den = wp.sum(axis=-1)
-        return np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
+        return np.divide(num, np.broadcast_to(den, num.shape), out=np.full(num.shape, np.nan), where=den > 0)
 
     for value in np.unique(p):
         rows = np.flatnonzero(p == value)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dti_bench.data import Dataset
-from dti_bench.design import Factor, monte_carlo, to_design
+from dti_bench.design import Factor, methodology_for, monte_carlo, to_design
 from dti_bench.engine import DEFAULT_CHUNK, Engine
 from dti_bench.executors import run_tasks
 from dti_bench.framework import Framework
@@ -37,9 +37,7 @@ DEFAULT_TOP_K = (1, 3, 10)
 class Task:
     """One chunk of a Monte Carlo run: everything a worker needs, picklable."""
 
-    framework: Framework
-    dataset: Dataset
-    reference: Dataset | None
+    engine: Engine
     nominal: Methodology
     factors: tuple[Factor, ...]
     seed: int
@@ -67,11 +65,12 @@ class Partial:
 
 def run_chunk(task: Task) -> Partial:
     """Evaluate samples ``task.start:task.stop`` and reduce them to counts (the worker side)."""
-    engine = Engine(task.framework, task.dataset, reference=task.reference)
+    engine = task.engine
+    fw = engine.framework
     u = monte_carlo(task.factors, task.seed, task.start, task.stop)
-    design = to_design(u, task.factors, task.framework, task.nominal)
-    ev = engine.evaluate(design)
-    c = task.framework.composites.index(task.node)
+    design = to_design(u, task.factors, fw, task.nominal)
+    ev = engine.evaluate(design, rank=[task.node])
+    c = fw.composites.index(task.node)
     ranks = ev.ranks[:, :, c]                                   # (samples, units), NaN for failed/unranked
     n_units = ranks.shape[1]
     ok = ~ev.failed
@@ -217,8 +216,10 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
     for i, unit in enumerate(dataset.units):
         if unit in ranked.index:
             nominal_ranks[i] = ranked[unit]
-    tasks = [Task(framework, dataset, reference, nominal, tuple(factors), int(seed), start,
-                  min(start + chunk_size, samples), node, nominal_ranks, keep_ranks)
+    engine = Engine(framework, dataset, reference=reference)
+    engine.warm(_discrete_methodologies(factors, framework, nominal))
+    tasks = [Task(engine, nominal, tuple(factors), int(seed), start, min(start + chunk_size, samples), node,
+                  nominal_ranks, keep_ranks)
              for start in range(0, samples, chunk_size)]
     bar = _progress(len(tasks), progress)
     try:
@@ -239,6 +240,21 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
         spearman=np.concatenate([p.spearman for p in parts]), failed=failed,
         ranks=np.concatenate([p.ranks for p in parts]) if keep_ranks else None,
         slow_variants=sum(p.slow for p in parts))
+
+
+def _discrete_methodologies(factors: Sequence[Factor], framework: Framework, nominal: Methodology,
+                            limit: int = 256) -> list[Methodology]:
+    """Every methodology the choice factors can produce (when there are at most ``limit``), to prepare once."""
+    import itertools
+
+    choice = [f for f in factors if f.kind == "choice"]
+    if any(f.kind == "range" and f.path != "aggregate.p" for f in factors):
+        return [nominal]  # continuous data-changing factors: blocks are prepared as values are drawn
+    sizes = [len(f.choices) for f in choice]
+    if int(np.prod(sizes, dtype=float)) > limit:
+        return [nominal]
+    return [methodology_for(nominal, [(f, f.choices[i]) for f, i in zip(choice, combo)], framework)
+            for combo in itertools.product(*[range(n) for n in sizes])]
 
 
 def _progress(total: int, enabled: bool):
