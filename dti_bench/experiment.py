@@ -142,6 +142,14 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
             t = time.perf_counter()
             outputs["stability"] = write_stability(study, folder, nominal)
             timings["stability"] = time.perf_counter() - t
+        if "importance" in config.analyses:
+            t = time.perf_counter()
+            outputs["importance"] = write_importance(study, folder, nominal, seed=seed)
+            timings["importance"] = time.perf_counter() - t
+        if "coherence" in config.analyses:
+            t = time.perf_counter()
+            outputs["coherence"] = write_coherence(study, folder, nominal)
+            timings["coherence"] = time.perf_counter() - t
         if "sensitivity" in config.analyses:
             t = time.perf_counter()
             outputs["sensitivity"] = write_sensitivity(study, folder, seed=seed, samples=samples)
@@ -308,6 +316,77 @@ def uncertainty_spec(study: Study, *, seed: int | None = None, samples: int | No
     spec["node"] = spec["node"] or study.framework.require_headline()
     spec["factors"] = parse_factors(block.get("factors"), study.framework, study.methodology, f"{where}.factors")
     return spec
+
+
+IMPORTANCE_KEYS = ("methods", "n_boot", "seed", "target", "optimise", "compare_to")
+
+
+def _block(study: Study, key: str, valid: tuple[str, ...]) -> dict[str, Any]:
+    """``analyses.<key>`` as a dict (``true`` = defaults), unknown keys refused."""
+    where = f"{study.config.source}: analyses.{key}"
+    block = study.config.analyses[key]
+    if block is True or block is None:
+        return {}
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{where}: expected true or a mapping of {choices(valid)}")
+    unknown = [k for k in block if k not in valid]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(valid)}")
+    return dict(block)
+
+
+def write_importance(study: Study, folder: io.RunFolder, nominal: IndexResult, *, seed: int | None) -> dict[str, Any]:
+    """importance.csv (weights versus importance, Paruolo et al. 2013) and, with ``optimise``, optimised_weights.csv
+    (Becker et al. 2017): ``importance: {methods: [bspline, knn], n_boot: 200, optimise: equal}``."""
+    from dti_bench.importance import CORRELATION_RATIOS, importance_table, optimise_weights
+
+    where = f"{study.config.source}: analyses.importance"
+    spec = {"methods": ["bspline", "knn"], "n_boot": 200, "seed": 1, "target": "headline", "optimise": None,
+            "compare_to": "effective", **_block(study, "importance", IMPORTANCE_KEYS)}
+    if seed is not None:
+        spec["seed"] = seed
+    bad = [m for m in spec["methods"] if m not in CORRELATION_RATIOS]
+    if bad:
+        raise ConfigError(f"{where}.methods: unknown estimator {bad[0]!r}; valid choices: {choices(CORRELATION_RATIOS)}")
+    if spec["target"] not in ("headline", "parent"):
+        raise ConfigError(f"{where}.target: expected 'headline' or 'parent', got {spec['target']!r}")
+    if spec["optimise"] not in (None, "equal", "nominal"):
+        raise ConfigError(f"{where}.optimise: expected null, 'equal' or 'nominal', got {spec['optimise']!r}")
+    table = importance_table(nominal, target=spec["target"], methods=tuple(spec["methods"]), n_boot=spec["n_boot"],
+                             seed=spec["seed"], compare_to=spec["compare_to"])
+    io.write_csv(table, folder.path("importance.csv"))
+    out: dict[str, Any] = {"rows": len(table), "methods": spec["methods"], "seed": spec["seed"]}
+    if spec["optimise"]:
+        rows = []
+        for comp in study.framework.composites:
+            kids = list(study.framework.children(comp))
+            if len(kids) < 2:
+                continue
+            x = nominal.values[kids].to_numpy(dtype=float)
+            target = "equal" if spec["optimise"] == "equal" else study.framework.nominal_weights(comp)
+            res = optimise_weights(x, target, method=spec["methods"][0])
+            for k, child in enumerate(kids):
+                rows.append({"parent": comp, "child": child, "target_share": res.target[k],
+                             "optimal_weight": res.weights[k], "achieved_share": res.shares[k],
+                             "residual": res.residual, "reachable": res.reachable})
+        io.write_csv(pd.DataFrame(rows), folder.path("optimised_weights.csv"))
+        out["optimised"] = spec["optimise"]
+    return out
+
+
+COHERENCE_KEYS = ("threshold",)
+
+
+def write_coherence(study: Study, folder: io.RunFolder, nominal: IndexResult) -> dict[str, Any]:
+    """coherence_correlations.csv and coherence_composites.csv (Handbook step 4: correlations, Cronbach's alpha,
+    PCA per composite, flagged weak or negative child-parent correlations)."""
+    from dti_bench.coherence import WEAK_CORRELATION, coherence_tables
+
+    spec = {"threshold": WEAK_CORRELATION, **_block(study, "coherence", COHERENCE_KEYS)}
+    tables = coherence_tables(nominal, threshold=spec["threshold"])
+    for name, table in tables.items():
+        io.write_csv(table, folder.path(f"{name}.csv"))
+    return {name: len(t) for name, t in tables.items()}
 
 
 SENSITIVITY_KEYS = ("method", "samples", "seed", "factors", "node", "target", "max_runs", "converge_on",
