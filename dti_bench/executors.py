@@ -8,7 +8,7 @@ starts a LocalCluster for the duration of the call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from dti_bench.errors import ConfigError, choices
@@ -20,28 +20,28 @@ EXECUTORS = ("serial", "process", "dask")
 
 
 def run_tasks(function: Callable[[T], R], tasks: Sequence[T], *, executor: str = "serial", workers: int | None = None,
-              address: str | None = None, progress: Callable[[int], None] | None = None) -> list[R]:
-    """``[function(t) for t in tasks]``, computed by ``executor``, in task order.
+              address: str | None = None, progress: Callable[[int], None] | None = None) -> Iterator[R]:
+    """``function(t) for t in tasks``, computed by ``executor``, yielded in task order.
 
-    ``function`` must be a module-level function (picklable) for the process and dask executors.
-    ``progress`` is called with the number of tasks finished after each one.
+    A generator, so the caller can reduce each result as it arrives and hold one at a time (a chunk's
+    rank-frequency matrix of 10,000 units is 400 MB). ``function`` must be a module-level function (picklable)
+    for the process and dask executors. ``progress`` is called with 1 after each task.
     """
     if executor not in EXECUTORS:
         raise ConfigError(f"executor {executor!r} is not one of {choices(EXECUTORS)}")
     if executor == "serial" or len(tasks) <= 1:
-        return _serial(function, tasks, progress)
-    if executor == "process":
-        return _process(function, tasks, workers, progress)
-    return _dask(function, tasks, workers, address, progress)
+        yield from _serial(function, tasks, progress)
+    elif executor == "process":
+        yield from _process(function, tasks, workers, progress)
+    else:
+        yield from _dask(function, tasks, workers, address, progress)
 
 
 def _serial(function, tasks, progress):
-    out = []
     for t in tasks:
-        out.append(function(t))
+        yield function(t)
         if progress:
             progress(1)
-    return out
 
 
 def _process(function, tasks, workers, progress):
@@ -51,16 +51,15 @@ def _process(function, tasks, workers, progress):
     # 'spawn' keeps workers free of the parent's threads and state, the same on every platform
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(function, t) for t in tasks]
-        return _gather(futures, progress)
+        yield from _gather(futures, progress)
 
 
-def _gather(futures: Iterable[Any], progress):
-    out = []
-    for f in futures:
-        out.append(f.result())
+def _gather(futures: list[Any], progress):
+    for i, f in enumerate(futures):
+        yield f.result()
+        futures[i] = None  # let the finished result go
         if progress:
             progress(1)
-    return out
 
 
 def _dask(function, tasks, workers, address, progress):
@@ -70,7 +69,8 @@ def _dask(function, tasks, workers, address, progress):
         raise ConfigError("executor 'dask' needs dask.distributed: pip install 'dti_bench[dask]'") from None
     if address:
         with Client(address) as client:
-            return _gather(client.map(function, tasks, pure=False), progress)
+            yield from _gather(client.map(function, tasks, pure=False), progress)
+        return
     with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with Client(cluster) as client:
-            return _gather(client.map(function, tasks, pure=False), progress)
+            yield from _gather(client.map(function, tasks, pure=False), progress)

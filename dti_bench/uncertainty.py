@@ -31,6 +31,8 @@ from dti_bench.framework import Framework
 from dti_bench.methodology import Methodology
 
 DEFAULT_TOP_K = (1, 3, 10)
+#: Rank-frequency counts: int32 holds 2^31 samples and halves the (units, units) matrix of large runs.
+FREQUENCY_DTYPE = np.int32
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Partial:
     """What a chunk returns."""
 
     start: int
-    frequency: np.ndarray                 # (units, units) int64: frequency[u, r - 1]
+    frequency: np.ndarray                 # (units, units) int32: frequency[u, r - 1]
     abs_shift: np.ndarray                 # (units,) int64: Σ |rank − nominal| over the chunk
     rbar: np.ndarray                      # (samples,) per-sample R̄s (NaN if failed)
     max_shift: np.ndarray                 # (samples,)
@@ -74,10 +76,11 @@ def run_chunk(task: Task) -> Partial:
     ranks = ev.ranks[:, :, c]                                   # (samples, units), NaN for failed/unranked
     n_units = ranks.shape[1]
     ok = ~ev.failed
-    frequency = np.zeros((n_units, n_units), dtype=np.int64)
     valid = ok[:, None] & ~np.isnan(ranks)
     rows, cols = np.nonzero(valid)
-    np.add.at(frequency, (cols, ranks[rows, cols].astype(int) - 1), 1)
+    # frequency[u, r - 1] counts unit u at rank r; a bincount over flat (u, r) positions (np.add.at is ~20x slower)
+    flat = cols.astype(np.int64) * n_units + ranks[rows, cols].astype(np.int64) - 1
+    frequency = np.bincount(flat, minlength=n_units * n_units).astype(FREQUENCY_DTYPE).reshape(n_units, n_units)
     shift = np.abs(ranks - task.nominal_ranks[None, :])
     abs_shift = np.where(valid, shift, 0).sum(axis=0).astype(np.int64)
     n_valid = valid.sum(axis=1)
@@ -222,24 +225,33 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
                   nominal_ranks, keep_ranks)
              for start in range(0, samples, chunk_size)]
     bar = _progress(len(tasks), progress)
+    n = len(dataset.units)
+    frequency = np.zeros((n, n), dtype=FREQUENCY_DTYPE)
+    abs_shift = np.zeros(n, dtype=np.int64)
+    per_sample = {k: np.full(samples, np.nan) for k in ("rbar", "max_shift", "spearman")}
+    kept = np.zeros((samples, n), dtype=np.int16) if keep_ranks else None
+    failed: dict[int, str] = {}
+    slow = 0
     try:
-        parts = run_tasks(run_chunk, tasks, executor=executor, workers=workers, address=address,
-                          progress=bar.update if bar else None)
+        # reduce each chunk as it arrives: integer sums are exact in any order, per-sample values go to their rows
+        for p in run_tasks(run_chunk, tasks, executor=executor, workers=workers, address=address,
+                           progress=bar.update if bar else None):
+            frequency += p.frequency
+            abs_shift += p.abs_shift
+            sl = slice(p.start, p.start + len(p.rbar))
+            per_sample["rbar"][sl], per_sample["max_shift"][sl], per_sample["spearman"][sl] = \
+                p.rbar, p.max_shift, p.spearman
+            if kept is not None:
+                kept[sl] = p.ranks
+            failed.update(p.failed)
+            slow += p.slow
     finally:
         if bar:
             bar.close()
-    n = len(dataset.units)
-    failed: dict[int, str] = {}
-    for p in parts:
-        failed.update(p.failed)
     return UncertaintyResult(
         units=dataset.units, unit_names=dataset.unit_names, node=node, samples=samples, nominal_ranks=nominal_ranks,
-        frequency=sum((p.frequency for p in parts), np.zeros((n, n), dtype=np.int64)),
-        abs_shift=sum((p.abs_shift for p in parts), np.zeros(n, dtype=np.int64)),
-        rbar=np.concatenate([p.rbar for p in parts]), max_shift=np.concatenate([p.max_shift for p in parts]),
-        spearman=np.concatenate([p.spearman for p in parts]), failed=failed,
-        ranks=np.concatenate([p.ranks for p in parts]) if keep_ranks else None,
-        slow_variants=sum(p.slow for p in parts))
+        frequency=frequency, abs_shift=abs_shift, rbar=per_sample["rbar"], max_shift=per_sample["max_shift"],
+        spearman=per_sample["spearman"], failed=failed, ranks=kept, slow_variants=slow)
 
 
 def _discrete_methodologies(factors: Sequence[Factor], framework: Framework, nominal: Methodology,
