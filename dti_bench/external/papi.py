@@ -70,6 +70,7 @@ from dti_bench.data import Dataset
 from dti_bench.errors import DataError, choices
 from dti_bench.framework import Framework
 from dti_bench.index import IndexResult, compute_index
+from dti_bench.methodology import Methodology
 from dti_bench.ranks import mean_abs_shift, spearman
 from dti_bench.removal import without
 
@@ -346,7 +347,7 @@ def published_scores(result: IndexResult) -> pd.DataFrame:
     return pd.DataFrame(out, index=result.values.index)
 
 
-def official_methodology():
+def official_methodology() -> Methodology:
     """PAPI's own aggregation: no normalisation, nominal weights, arithmetic means (see the module docstring)."""
     return parse_methodology({"normalise": "none", "weights": "nominal", "aggregate": "arithmetic"})
 
