@@ -189,16 +189,23 @@ class Engine:
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow = 0
+        # Variants whose methodologies share the indicator block, the rounding and the kind of every aggregator
+        # run as one batch: the aggregation exponent and the (nominal/equal/explicit) weights vary per row.
+        groups: dict[tuple, list[int]] = {}
         for m_index in np.unique(design.which):
-            rows = np.flatnonzero(design.which == m_index)
-            m = design.methodologies[int(m_index)]
+            groups.setdefault(self._batch_key(design.methodologies[int(m_index)]), []).append(int(m_index))
+        for members in groups.values():
+            rows = np.flatnonzero(np.isin(design.which, members))
+            m = design.methodologies[members[0]]
             block, error = self.indicators(m)
             if error is not None:
                 failed[rows] = True
                 reasons.update({int(r): error for r in rows})
                 continue
             sub = design.take(rows)
-            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(m, block, sub)
+            local = np.searchsorted(np.array(members), sub.which)  # members is sorted (np.unique order)
+            ms = [design.methodologies[i] for i in members]
+            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(ms, local, block, sub)
             scores[rows] = sub_scores
             failed[rows] |= sub_failed
             reasons.update({int(rows[i]): why for i, why in sub_reasons.items()})
@@ -217,27 +224,40 @@ class Engine:
             sl = slice(start, min(start + chunk_size, len(design)))
             yield sl, self.evaluate(design.take(sl))
 
-    def _edge_weights(self, m: Methodology, design: Design) -> np.ndarray:
-        """Per-variant edge weights ``(variants, edges)`` before data-driven methods."""
+    def _batch_key(self, m: Methodology) -> tuple:
+        """What must be equal for two methodologies' variants to share one batch."""
         fw = self.framework
-        explicit = dict(m.weights.explicit)
-        base = np.array([explicit.get(e.child, e.weight) for e in fw.edges], dtype=float)
+        kinds = tuple("quasi" if _exponent(m.aggregate.for_node(c, fw.level(c))) is not None
+                      else m.aggregate.for_node(c, fw.level(c)) for c in fw.composites)
+        weights = "batched" if m.weights.method.name in BATCHED_WEIGHTS else m.weights.method
+        return (self.data_key(m), m.round, weights, kinds)
+
+    def _base_weights(self, m: Methodology) -> np.ndarray:
+        """Edge weights ``(edges,)`` of a methodology before any per-variant change (equal = ones)."""
         if m.weights.method.name == "equal":
-            base = np.ones_like(base)
-        w = np.broadcast_to(base, (len(design), len(base))).copy()
+            return np.ones(len(self.framework.edges))
+        explicit = dict(m.weights.explicit)
+        return np.array([explicit.get(e.child, e.weight) for e in self.framework.edges], dtype=float)
+
+    def _edge_weights(self, ms: Sequence[Methodology], local: np.ndarray, design: Design) -> np.ndarray:
+        """Per-variant edge weights ``(variants, edges)`` before data-driven methods."""
+        w = np.array([self._base_weights(m) for m in ms])[local]
         if design.weights is not None:
             w = np.where(np.isnan(design.weights), w, design.weights)
         if design.weight_factor is not None:
             w = w * design.weight_factor
         return w
 
-    def _aggregate(self, m: Methodology, block: np.ndarray, design: Design):
-        """Composite scores ``(variants, units, composites)`` of one methodology's variants.
+    def _aggregate(self, ms: Sequence[Methodology], local: np.ndarray, block: np.ndarray, design: Design):
+        """Composite scores ``(variants, units, composites)`` of one batch.
 
-        A node's values are kept *shared* (``(units,)``, the same for every variant) until something makes them
-        vary: indicators are shared unless the design switches some off, so the first level of composites is one
-        matrix product per composite over all variants (``(units, k) @ (k, variants)``), which BLAS does fast.
+        ``ms`` are the batch's methodologies (equal but for quasi-arithmetic exponents and batched weights) and
+        ``local`` each variant's index into them. A node's values are kept *shared* (``(units,)``, the same for
+        every variant) until something makes them vary: indicators are shared unless the design switches some
+        off, so the first level of composites is one matrix product per composite over all variants
+        (``(units, k) @ (k, variants)``).
         """
+        m = ms[0]
         fw = self.framework
         b = len(design)
         n_units = len(self.units)
@@ -245,7 +265,7 @@ class Engine:
         for j, code in enumerate(fw.indicators):
             col = block[:, j]
             values[code] = col if design.include is None else np.where(design.include[:, j, None], col[None], np.nan)
-        edge_w = self._edge_weights(m, design)
+        edge_w = self._edge_weights(ms, local, design)
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow_rows: set[int] = set()
@@ -261,11 +281,13 @@ class Engine:
             w = edge_w[:, self._edge_pos[c]]
             method = m.aggregate.for_node(comp, fw.level(comp))
             p = _exponent(method)
+            if p is not None:
+                p = np.array([_exponent(mi.aggregate.for_node(comp, fw.level(comp))) for mi in ms])[local]
             power = None if design.power is None else design.power[:, c]
             if power is not None and not np.isnan(power).all():
                 p_rows = np.where(np.isnan(power), np.nan if p is None else p, power)
             else:
-                p_rows = None if p is None else np.full(b, p)
+                p_rows = None if p is None else p
             if data_driven or p_rows is None or np.isnan(p_rows).any():
                 y = self._slow(m, method, comp, c, x, w, p_rows, design, failed, reasons, slow_rows)
             else:
@@ -382,7 +404,11 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
             wp = np.where(present[rows], wr[:, None, :], 0.0)
             num = np.einsum("buk,buk->bu", np.where(present[rows], phi, 0.0), wp)
             den = wp.sum(axis=-1)
-        return np.divide(num, np.broadcast_to(den, num.shape), out=np.full(num.shape, np.nan), where=den > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = num / den
+        if not complete:
+            mean[np.broadcast_to(den <= 0, mean.shape)] = np.nan
+        return mean
 
     for value in np.unique(p):
         rows = np.flatnonzero(p == value)
