@@ -129,6 +129,20 @@ def test_listing_commands():
 
 
 def test_bundled_configs_validate():
+    import os
+
     for cfg in sorted((REPO / "configs").glob("*.yaml")):
+        if "external:" in cfg.read_text() and not os.environ.get("DTI_BENCH_DATA"):
+            continue  # third-party case studies: tests/test_external.py covers them, skipped without the data
         code, out, err = run_cli("validate", cfg)
         assert code == 0, f"{cfg.name}: {err}"
+
+
+def test_case_study_without_data_says_what_is_needed(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DTI_BENCH_DATA"}
+    proc = subprocess.run([sys.executable, "-m", "dti_bench", "validate", str(REPO / "configs" / "pci.yaml")],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "DTI_BENCH_DATA" in proc.stderr and "pcivietnam.vn" in proc.stderr

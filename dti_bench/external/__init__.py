@@ -32,6 +32,9 @@ def load_external(name: str, *, root: Path | None, year: int | None = None) -> t
     if name not in registry:
         raise ConfigError(f"data.external: unknown source {name!r}; valid choices: {choices(registry)}")
     if root is None:
+        import importlib
+
+        needs = getattr(importlib.import_module(f"dti_bench.external.{name}"), "REQUIRED", f"{name}'s files")
         raise DataError(f"data.external {name!r}: no data folder; set data.root in the config or the DTI_BENCH_DATA "
-                        f"environment variable to the folder holding {name}'s files")
+                        f"environment variable to the folder holding {needs}")
     return registry[name](Path(root), year)
