@@ -184,8 +184,7 @@ class Engine:
     def _evaluate(self, design: Design, rank: Sequence[str] | None) -> Evaluation:
         fw = self.framework
         b, n_units, n_comp = len(design), len(self.units), len(fw.composites)
-        scores = np.full((b, n_units, n_comp), np.nan)
-        ranks = np.full((b, n_units, n_comp), np.nan)
+        scores = np.empty((b, n_units, n_comp))  # every row belongs to a batch below, which fills it
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow = 0
@@ -213,9 +212,13 @@ class Engine:
             if m.round is not None:
                 scores[rows] = np.round(scores[rows], m.round)
         scores[failed] = np.nan
-        for c, comp in enumerate(fw.composites):
-            if rank is None or comp in rank:
+        wanted = [c for c, comp in enumerate(fw.composites) if rank is None or comp in rank]
+        if wanted:
+            ranks = np.full((b, n_units, n_comp), np.nan)
+            for c in wanted:
                 ranks[:, :, c] = rank_rows(scores[:, :, c])
+        else:
+            ranks = np.broadcast_to(np.nan, scores.shape)  # nothing asked: a read-only view, no memory
         return Evaluation(self.units, fw.composites, scores, ranks, failed, reasons, slow)
 
     def chunks(self, design: Design, chunk_size: int = DEFAULT_CHUNK) -> Iterator[tuple[slice, Evaluation]]:

@@ -42,13 +42,18 @@ from dti_bench.methodology import Methodology
 SUMMARY_OUTPUT = "mean_abs_shift"
 
 
-def saltelli_sample(factors: Sequence[Factor], n: int, seed: int) -> np.ndarray:
-    """The unit-hypercube Saltelli design of ``n`` base rows: shape ``(n (d + 2), columns)``."""
+def saltelli_sample(factors: Sequence[Factor], n: int, seed: int, *, skip: int = 0) -> np.ndarray:
+    """The unit-hypercube Saltelli design of ``n`` base rows: shape ``(n (d + 2), columns)``.
+
+    ``skip`` base rows are skipped first: the design of 2N is the design of N followed by the N rows that
+    ``skip=N`` gives, so a doubling schedule draws each row once.
+    """
     from SALib.sample import sobol as sobol_sample
 
     if n < 2 or n & (n - 1):
         raise ValueError(f"the Sobol' base sample size must be a power of 2, got {n}")
-    return sobol_sample.sample(problem(factors), n, calc_second_order=False, scramble=True, seed=seed)
+    return sobol_sample.sample(problem(factors), n, calc_second_order=False, scramble=True, seed=seed,
+                               skip_values=skip)
 
 
 def sobol_indices(y: np.ndarray, d: int, *, num_resamples: int = 100, conf_level: float = 0.95,
@@ -81,23 +86,25 @@ def sobol_indices(y: np.ndarray, d: int, *, num_resamples: int = 100, conf_level
     out = {k: np.zeros((d, y.shape[1])) for k in ("S1", "S1_conf", "ST", "ST_conf")}
     var = np.var(np.concatenate([a, b]), axis=0)
     ok = (var > np.finfo(float).eps) & ~constant
-    # resampled blocks for the intervals, one output slice at a time to bound memory (n × resamples × slice)
     for j in range(d):
         out["S1"][j] = _ratio(np.mean(b * (ab[:, j] - a), axis=0), var, ok)
         out["ST"][j] = _ratio(0.5 * np.mean((a - ab[:, j]) ** 2, axis=0), var, ok)
-    step = max(1, int(2e7 // max(1, n * num_resamples)))
-    for lo in range(0, y.shape[1], step):
-        sl = slice(lo, lo + step)
-        ar, br = a[:, sl][r], b[:, sl][r]                      # (n, resamples, slice)
-        vr = np.var(np.concatenate([ar, br]), axis=0)
-        okr = vr > np.finfo(float).eps
-        spread = np.ptp(np.concatenate([ar, br]).reshape(-1, ar.shape[-1]), axis=0) != 0
-        for j in range(d):
-            abr = ab[:, j, sl][r]
-            s1 = _ratio(np.mean(br * (abr - ar), axis=0), vr, okr)
-            st = _ratio(0.5 * np.mean((ar - abr) ** 2, axis=0), vr, okr)
-            out["S1_conf"][j, sl] = np.where(spread & ok[sl], z * s1.std(axis=0, ddof=1), 0.0)
-            out["ST_conf"][j, sl] = np.where(spread & ok[sl], z * st.std(axis=0, ddof=1), 0.0)
+    # Bootstrap: a resample is a row-count vector, so every resampled mean is a row of counts @ values, one
+    # matrix product for all resamples and outputs instead of (n, resamples, outputs) gathers. Same draws as
+    # SALib (``r``), same numbers.
+    counts = np.zeros((num_resamples, n))
+    np.add.at(counts, (np.broadcast_to(np.arange(num_resamples), r.shape), r), 1.0)
+    drawn = counts.sum(axis=0) > 0
+    both = np.concatenate([a[drawn], b[drawn]])
+    spread = both.max(axis=0) > both.min(axis=0)   # SALib: ptp of the resampled A and B, all resamples together
+    mean_r = (counts @ a + counts @ b) / (2 * n)
+    var_r = (counts @ (a * a) + counts @ (b * b)) / (2 * n) - mean_r ** 2
+    ok_r = var_r > np.finfo(float).eps
+    for j in range(d):
+        s1 = _ratio(counts @ (b * (ab[:, j] - a)) / n, var_r, ok_r)
+        st = _ratio(0.5 * (counts @ ((a - ab[:, j]) ** 2)) / n, var_r, ok_r)
+        out["S1_conf"][j] = np.where(spread & ok, z * s1.std(axis=0, ddof=1), 0.0)
+        out["ST_conf"][j] = np.where(spread & ok, z * st.std(axis=0, ddof=1), 0.0)
     out["constant"] = constant
     return out
 
@@ -133,7 +140,7 @@ def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], no
     reasons: dict[int, str] = {}
     for start in range(0, len(first), chunk_size):
         sl = slice(start, min(start + chunk_size, len(first)))
-        ev = engine.evaluate(unique.take(sl))
+        ev = engine.evaluate(unique.take(sl), rank=())  # ranked below, on the node only
         scores[sl] = ev.scores[:, :, node_index]
         failed[sl] = ev.failed
         reasons.update({start + i: why for i, why in ev.reasons.items()})
@@ -225,9 +232,10 @@ def run_sobol(framework: Framework, dataset: Dataset, nominal: Methodology, fact
     outputs_so_far: Outputs | None = None
     current = n
     while True:
-        u = saltelli_sample(factors, current, seed)
-        done = 0 if outputs_so_far is None else len(outputs_so_far.rbar)
-        new = evaluate_design(engine, u[done:], factors, nominal, node_index, nominal_ranks, cache)
+        # the design of 2N is the design of N plus N new base rows: draw and evaluate only those
+        done = 0 if outputs_so_far is None else current // 2
+        u = saltelli_sample(factors, current - done, seed, skip=done)
+        new = evaluate_design(engine, u, factors, nominal, node_index, nominal_ranks, cache)
         outputs_so_far = new if outputs_so_far is None else _concat(outputs_so_far, new)
         # while doubling, only the outputs convergence is judged on need their intervals
         cols = [len(engine.units) * 2] if converge_on == "summary" else None
