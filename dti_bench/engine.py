@@ -13,10 +13,7 @@ evaluated for the whole batch with array kernels:
 - any other aggregator or data-driven weighting runs through its catalogue function one variant at a time (the
   slow path; correct, and reported in :attr:`Evaluation.slow_variants`).
 
-Work is chunked over variants, so memory is bounded by the chunk: the node array takes
-``chunk × units × nodes × 8`` bytes and the kernel's temporaries about four times ``chunk × units × k × 8`` for
-the widest composite (k children). For the 98-component DTI (63 units, 111 nodes, widest composite 56
-children) the default chunk of 1,024 variants needs about 57 MB + 4 × 29 MB, under 200 MB.
+Work is chunked over variants, so memory is bounded by the chunk (:func:`default_chunk`).
 
 A variant that cannot be computed (a geometric or harmonic mean meeting a value <= 0, a power mean meeting a
 negative value) is marked failed with its reason; its scores are NaN; the batch goes on.
@@ -37,7 +34,24 @@ from dti_bench.framework import Framework
 from dti_bench.index import prepare_indicators
 from dti_bench.methodology import Methodology
 
-DEFAULT_CHUNK = 1024
+#: Chunk size when none is given: as many variants as fit :data:`CHUNK_MEMORY` (see :func:`default_chunk`).
+DEFAULT_CHUNK = None
+#: Working memory a chunk may take, in bytes.
+CHUNK_MEMORY = 256 * 2 ** 20
+MAX_CHUNK = 8192
+
+
+def default_chunk(framework: Framework, units: int) -> int:
+    """Variants per chunk so that a chunk's arrays stay near :data:`CHUNK_MEMORY` (256 MiB).
+
+    A chunk holds the composite scores ``(chunk, units, composites)`` and, while one composite is aggregated,
+    about four temporaries of ``(chunk, units, k)`` for its ``k`` children: ``8 · chunk · units · (composites +
+    4 k_max)`` bytes. 63 provinces and the 98-component DTI give the cap of 8,192; 10,000 units with 100
+    indicators in 10 groups give 30.
+    """
+    widest = max(len(framework.children(c)) for c in framework.composites)
+    per_variant = 8 * units * (len(framework.composites) + 4 * widest)
+    return int(min(MAX_CHUNK, max(16, CHUNK_MEMORY // per_variant)))
 
 #: Aggregators with a batched kernel, and their exponent p in φ⁻¹(Σ w φ(x) / Σ w).
 QUASI_ARITHMETIC = {"arithmetic": 1.0, "geometric": 0.0, "harmonic": -1.0}
@@ -221,8 +235,9 @@ class Engine:
             ranks = np.broadcast_to(np.nan, scores.shape)  # nothing asked: a read-only view, no memory
         return Evaluation(self.units, fw.composites, scores, ranks, failed, reasons, slow)
 
-    def chunks(self, design: Design, chunk_size: int = DEFAULT_CHUNK) -> Iterator[tuple[slice, Evaluation]]:
+    def chunks(self, design: Design, chunk_size: int | None = DEFAULT_CHUNK) -> Iterator[tuple[slice, Evaluation]]:
         """Evaluate ``design`` chunk by chunk, yielding ``(slice of the design, Evaluation)``."""
+        chunk_size = chunk_size or default_chunk(self.framework, len(self.units))
         for start in range(0, len(design), chunk_size):
             sl = slice(start, min(start + chunk_size, len(design)))
             yield sl, self.evaluate(design.take(sl))
@@ -490,4 +505,5 @@ def evaluate(framework: Framework, dataset: Dataset, methodologies: Sequence[Met
     return Engine(framework, dataset, **kwargs).evaluate(Design.of(methodologies))
 
 
-__all__ = ["DEFAULT_CHUNK", "Design", "Engine", "Evaluation", "evaluate", "quasi_arithmetic", "rank_rows"]
+__all__ = ["DEFAULT_CHUNK", "Design", "Engine", "Evaluation", "default_chunk", "evaluate", "quasi_arithmetic",
+           "rank_rows"]

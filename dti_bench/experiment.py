@@ -26,7 +26,7 @@ from dti_bench import __version__, io
 from dti_bench.config import Config, load_config, parse_grid, parse_methodology, vary
 from dti_bench.data import Dataset
 from dti_bench.design import label_choice, parse_factors
-from dti_bench.engine import DEFAULT_CHUNK, Design, Engine
+from dti_bench.engine import DEFAULT_CHUNK, Design, Engine, default_chunk
 from dti_bench.errors import ConfigError, choices
 from dti_bench.executors import EXECUTORS
 from dti_bench.framework import Framework
@@ -273,13 +273,14 @@ def write_uncertainty(study: Study, folder: io.RunFolder, *, seed: int | None, s
                              address=spec["address"], reference=study.reference, keep_ranks=spec["save_ranks"],
                              progress=not quiet)
     wall = time.perf_counter() - t
+    chunk = spec["chunk_size"] or default_chunk(study.framework, len(study.dataset.units))
     io.write_csv(result.table(spec["top_k"]), folder.path("uncertainty.csv"))
     io.write_csv(result.frequency_table(), folder.path("rank_frequency.csv"))
     io.write_csv(result.stability(), folder.path("stability.csv"))
     if result.ranks is not None:
         np.savez_compressed(folder.path("uncertainty_ranks.npz"), ranks=result.ranks, units=np.array(result.units))
-    return {**result.summary(), "seed": spec["seed"], "chunk_size": spec["chunk_size"],
-            "chunks": -(-spec["samples"] // spec["chunk_size"]), "executor": spec["executor"],
+    return {**result.summary(), "seed": spec["seed"], "chunk_size": chunk,
+            "chunks": -(-spec["samples"] // chunk), "executor": spec["executor"],
             "factors": [f.name for f in spec["factors"]], "wall_s": round(wall, 4),
             "samples_per_s": round(spec["samples"] / wall, 1) if wall > 0 else None}
 
@@ -305,6 +306,8 @@ def uncertainty_spec(study: Study, *, seed: int | None = None, samples: int | No
         spec["seed"] = seed
     for key in ("samples", "chunk_size", "seed"):
         val = spec[key]
+        if key == "chunk_size" and val is None:
+            continue  # sized to the memory budget
         if isinstance(val, bool) or not isinstance(val, int) or val < (0 if key == "seed" else 1):
             raise ConfigError(f"{where}.{key}: expected a {'non-negative' if key == 'seed' else 'positive'} whole "
                               f"number, got {val!r}")

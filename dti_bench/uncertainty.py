@@ -25,7 +25,7 @@ import pandas as pd
 
 from dti_bench.data import Dataset
 from dti_bench.design import Factor, methodology_for, monte_carlo, to_design
-from dti_bench.engine import DEFAULT_CHUNK, Engine
+from dti_bench.engine import DEFAULT_CHUNK, Engine, default_chunk
 from dti_bench.executors import run_tasks
 from dti_bench.framework import Framework
 from dti_bench.methodology import Methodology
@@ -33,6 +33,9 @@ from dti_bench.methodology import Methodology
 DEFAULT_TOP_K = (1, 3, 10)
 #: Rank-frequency counts: int32 holds 2^31 samples and halves the (units, units) matrix of large runs.
 FREQUENCY_DTYPE = np.int32
+#: Above this many units a chunk returns its ranks (int16) and the parent counts them: a (units, units) partial
+#: per chunk (400 MB at 10,000 units) would cost more to ship between processes than the ranks.
+PARENT_COUNTS_ABOVE = 2000
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,13 @@ class Partial:
     """What a chunk returns."""
 
     start: int
-    frequency: np.ndarray                 # (units, units) int32: frequency[u, r - 1]
+    frequency: np.ndarray | None          # (units, units) int32: frequency[u, r - 1]; None: count ``ranks``
     abs_shift: np.ndarray                 # (units,) int64: Σ |rank − nominal| over the chunk
     rbar: np.ndarray                      # (samples,) per-sample R̄s (NaN if failed)
     max_shift: np.ndarray                 # (samples,)
     spearman: np.ndarray                  # (samples,)
     failed: dict[int, str] = field(default_factory=dict)
-    ranks: np.ndarray | None = None       # (samples, units) int16 when kept
+    ranks: np.ndarray | None = None       # (samples, units) int16, 0 = unranked: when kept or to be counted
     slow: int = 0
 
 
@@ -77,10 +80,12 @@ def run_chunk(task: Task) -> Partial:
     n_units = ranks.shape[1]
     ok = ~ev.failed
     valid = ok[:, None] & ~np.isnan(ranks)
-    rows, cols = np.nonzero(valid)
-    # frequency[u, r - 1] counts unit u at rank r; a bincount over flat (u, r) positions (np.add.at is ~20x slower)
-    flat = cols.astype(np.int64) * n_units + ranks[rows, cols].astype(np.int64) - 1
-    frequency = np.bincount(flat, minlength=n_units * n_units).astype(FREQUENCY_DTYPE).reshape(n_units, n_units)
+    compact = np.where(valid, ranks, 0).astype(np.int16 if n_units < 2 ** 15 else np.int32)  # 0 = not ranked
+    if n_units <= PARENT_COUNTS_ABOVE:
+        frequency = np.zeros((n_units, n_units), dtype=FREQUENCY_DTYPE)
+        count_ranks(frequency, compact)
+    else:
+        frequency = None  # a (units, units) partial would outweigh the ranks: the parent counts them
     shift = np.abs(ranks - task.nominal_ranks[None, :])
     abs_shift = np.where(valid, shift, 0).sum(axis=0).astype(np.int64)
     n_valid = valid.sum(axis=1)
@@ -89,9 +94,26 @@ def run_chunk(task: Task) -> Partial:
     rbar = np.where(has, shift0.sum(axis=1) / np.maximum(n_valid, 1), np.nan)
     max_shift = np.where(has, shift0.max(axis=1), np.nan)
     spearman = _spearman_rows(ranks, task.nominal_ranks, ok)
-    kept = np.where(valid, ranks, 0).astype(np.int16) if task.keep_ranks else None
+    kept = compact if task.keep_ranks or frequency is None else None
     return Partial(task.start, frequency, abs_shift, rbar, max_shift, spearman,
                    {task.start + i: why for i, why in ev.reasons.items()}, kept, ev.slow_variants)
+
+
+def count_ranks(frequency: np.ndarray, ranks: np.ndarray) -> None:
+    """Add rank counts to ``frequency[u, r - 1]`` in place; ``ranks`` is (samples, units), 0 = not ranked.
+
+    A bincount over flat (unit, rank) positions (np.add.at is ~20x slower), in blocks of units so that the
+    temporary stays under ~80 MB whatever the number of units.
+    """
+    n = frequency.shape[0]
+    block = max(1, 10_000_000 // n)
+    for u0 in range(0, n, block):
+        sub = ranks[:, u0:u0 + block].astype(np.int64)
+        units = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
+        keep = sub > 0
+        flat = units[keep] * n + sub[keep] - 1
+        frequency[u0:u0 + block] += np.bincount(flat, minlength=sub.shape[1] * n).reshape(-1, n).astype(
+            frequency.dtype)
 
 
 def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -195,7 +217,7 @@ def _quantile(cdf: np.ndarray, p: float, counts: np.ndarray) -> pd.arrays.Intege
 
 
 def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology, factors: Sequence[Factor], *,
-                    samples: int, seed: int, node: str | None = None, chunk_size: int = DEFAULT_CHUNK,
+                    samples: int, seed: int, node: str | None = None, chunk_size: int | None = DEFAULT_CHUNK,
                     executor: str = "serial", workers: int | None = None, address: str | None = None,
                     reference: Dataset | None = None, keep_ranks: bool = False,
                     progress: bool = False) -> UncertaintyResult:
@@ -220,6 +242,7 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
         if unit in ranked.index:
             nominal_ranks[i] = ranked[unit]
     engine = Engine(framework, dataset, reference=reference)
+    chunk_size = chunk_size or default_chunk(framework, len(dataset.units))
     engine.warm(_discrete_methodologies(factors, framework, nominal))
     tasks = [Task(engine, nominal, tuple(factors), int(seed), start, min(start + chunk_size, samples), node,
                   nominal_ranks, keep_ranks)
@@ -236,7 +259,10 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
         # reduce each chunk as it arrives: integer sums are exact in any order, per-sample values go to their rows
         for p in run_tasks(run_chunk, tasks, executor=executor, workers=workers, address=address,
                            progress=bar.update if bar else None):
-            frequency += p.frequency
+            if p.frequency is not None:
+                frequency += p.frequency
+            else:
+                count_ranks(frequency, p.ranks)
             abs_shift += p.abs_shift
             sl = slice(p.start, p.start + len(p.rbar))
             per_sample["rbar"][sl], per_sample["max_shift"][sl], per_sample["spearman"][sl] = \

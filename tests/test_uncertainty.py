@@ -114,3 +114,21 @@ def test_failed_samples_are_counted_and_left_out(example_framework, example_data
     assert 50 < n_failed < 150  # geometric meets min-max zeros in about half the samples
     assert "geometric mean met 0.0" in res.summary()["failure_reasons"][0]["reason"]
     assert (res.frequency.sum(axis=1) == 200 - n_failed).all()
+
+
+def test_parent_side_counting_for_many_units_gives_the_same_result(example_framework, example_data, factors,
+                                                                   monkeypatch):
+    import dti_bench.uncertainty as unc
+
+    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=500, seed=2, chunk_size=128)
+    monkeypatch.setattr(unc, "PARENT_COUNTS_ABOVE", 2)  # pretend 8 units are many: chunks ship ranks instead
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=500, seed=2, chunk_size=128)
+    assert np.array_equal(ref.frequency, res.frequency) and res.ranks is None
+
+
+def test_count_ranks_by_hand():
+    from dti_bench.uncertainty import count_ranks
+
+    freq = np.zeros((3, 3), dtype=np.int32)
+    count_ranks(freq, np.array([[1, 2, 3], [2, 1, 0], [1, 1, 3]], dtype=np.int16))  # 0 = unranked
+    assert freq.tolist() == [[2, 1, 0], [2, 1, 0], [0, 0, 2]]  # u0: 1, 2, 1; u1: 2, 1, 1; u2: 3, -, 3
