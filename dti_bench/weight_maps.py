@@ -1,0 +1,169 @@
+"""Weight maps: how one unit's rank changes over every split of weight among three nodes.
+
+Three nodes (the DTI 2022 pillars, say) are combined by a composite whose three weights ``(w1, w2, w3)`` run
+over the simplex ``w1 + w2 + w3 = 1``. :func:`simplex_rank_map` evaluates that composite at every point of a
+barycentric grid through the batched engine and records the chosen unit's rank and score; the figure is drawn
+by :func:`dti_bench.plotting.ternary_rank_map`. The map shows at a glance the weight regions in which the unit
+keeps its rank and the boundaries where it changes (the graphical counterpart of Foster, McGillivray & Seth's
+robust-pair share, which asks the same question of every pair of units at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dti_bench.data import Dataset
+from dti_bench.engine import BATCHED_WEIGHTS, Design, Engine
+from dti_bench.errors import ConfigError, FrameworkError, choices
+from dti_bench.framework import Edge, Framework, Node
+from dti_bench.methodology import Methodology
+
+#: Code of the composite that :func:`simplex_rank_map` adds when the three nodes do not already form one.
+SIMPLEX_NODE = "simplex"
+
+
+def barycentric_grid(resolution: int) -> np.ndarray:
+    r"""Every weight triple on the regular simplex grid of step ``1 / resolution``.
+
+    .. math:: \{(i, j, k) / r : i, j, k \in \mathbb{N},\ i + j + k = r\}
+
+    Parameters
+    ----------
+    resolution : int
+        r >= 1, the number of steps along each edge of the triangle.
+
+    Returns
+    -------
+    ndarray, shape ((r + 1)(r + 2) / 2, 3)
+        Rows sum to 1 exactly in integer arithmetic (the division is the only rounding); the three vertices
+        (1, 0, 0), (0, 1, 0), (0, 0, 1) are rows, so a map always shows each node alone.
+    """
+    r = int(resolution)
+    if r < 1:
+        raise ConfigError(f"resolution must be a whole number >= 1, got {resolution!r}")
+    i, j = np.meshgrid(np.arange(r + 1), np.arange(r + 1), indexing="ij")
+    keep = i + j <= r
+    ijk = np.column_stack([i[keep], j[keep], r - i[keep] - j[keep]])
+    return ijk / r
+
+
+def simplex_rank_map(framework: Framework, dataset: Dataset, methodology: Methodology, children: Sequence[str] | None,
+                     unit: str, resolution: int = 40, node: str | None = None) -> pd.DataFrame:
+    r"""The rank and score of ``unit`` at every weighting of three nodes.
+
+    The three nodes are combined by a composite :math:`y(w) = M_w(x_1, x_2, x_3)` — the methodology's
+    aggregator :math:`M` (arithmetic: :math:`\sum_i w_i x_i`) with weights on the grid of
+    :func:`barycentric_grid` — and every grid point is one variant of a single batched
+    :class:`~dti_bench.engine.Design`; everything below the three nodes keeps its nominal weights.
+
+    Parameters
+    ----------
+    framework, dataset, methodology
+        The index; the methodology's weighting must be one the engine batches (nominal, equal or explicit
+        weights): a data-driven weighting would replace the grid's weights with its own.
+    children : sequence of 3 str, or None
+        The three nodes (indicators or composites, distinct). ``None`` takes ``node``'s children.
+    unit : str
+        The unit whose rank is mapped.
+    resolution : int
+        Steps along each edge of the triangle: ``(r + 1)(r + 2) / 2`` variants.
+    node : str, optional
+        An existing composite with exactly these three children, to vary in place (its own aggregator
+        applies). By default a new composite ``'simplex'`` over ``children`` becomes the headline of a derived
+        framework (aggregated with the methodology's default for its level); composites that already exist
+        stay as they are, so the three nodes are scored exactly as in the index.
+
+    Returns
+    -------
+    DataFrame, ((r + 1)(r + 2) / 2, 5)
+        Columns ``w1, w2, w3`` (in ``children`` order, summing to 1), ``rank`` (of ``unit`` among all units,
+        1 = best, ties 'min') and ``score`` (of ``unit``). ``attrs`` holds ``children``, ``names`` (their
+        display names), ``unit``, ``unit_name``, ``node`` (the composite read) and ``nominal`` (the three
+        nominal weights normalised to sum to 1, when some composite of the framework has exactly these three
+        children; else None).
+
+    Notes
+    -----
+    NaN policy: a variant the engine cannot compute (a geometric mean meeting a zero) has NaN rank and score;
+    a unit missing one of the three nodes is scored on the others with renormalised weights, so at the vertex
+    of a node it is missing it has NaN. At a vertex a zero-weight child is skipped entirely, so with any
+    quasi-arithmetic mean the vertex :math:`(1, 0, 0)` reproduces the first node's own score and rank.
+
+    References
+    ----------
+    Foster, McGillivray & Seth (2013), Econometric Reviews 32(1):172 — rank robustness to weights;
+    OECD/JRC Handbook on Constructing Composite Indicators (2008), step 8.
+    """
+    if methodology.weights.method.name not in BATCHED_WEIGHTS:
+        raise ConfigError(f"simplex_rank_map: weights {methodology.weights.method.name!r} are data-driven and would "
+                          f"override the simplex weights; use one of {choices(BATCHED_WEIGHTS)} or explicit weights")
+    if node is not None:
+        kids = framework.children(node)
+        if children is None:
+            children = kids
+        if len(kids) != 3 or set(kids) != set(children):
+            raise FrameworkError(f"simplex_rank_map: composite {node!r} has children {choices(kids)}, not exactly "
+                                 f"the three nodes {choices(children)}")
+    if children is None or len(children) != 3 or len(set(children)) != 3:
+        raise FrameworkError(f"simplex_rank_map: need three distinct nodes, got {children!r}")
+    children = tuple(str(c) for c in children)
+    for code in children:
+        framework.node(code)  # unknown codes fail here, with the valid choices
+    if unit not in dataset.units:
+        raise ConfigError(f"simplex_rank_map: unknown unit {unit!r}; valid choices: {choices(dataset.units)}")
+
+    derived, target = (framework, node) if node is not None else (_with_simplex_node(framework, children), SIMPLEX_NODE)
+    edge_pos = {e.child: i for i, e in enumerate(derived.edges) if e.parent == target}
+    grid = barycentric_grid(resolution)
+    weights = np.full((len(grid), len(derived.edges)), np.nan)
+    weights[:, [edge_pos[c] for c in children]] = grid
+    engine = Engine(derived, dataset)
+    design = Design(methodologies=(methodology,), which=np.zeros(len(grid), dtype=int), weights=weights)
+    u = engine.units.index(unit)
+    c = derived.composites.index(target)
+    rank, score = np.full(len(grid), np.nan), np.full(len(grid), np.nan)
+    for rows, result in engine.chunks(design):  # memory bounded by the chunk, whatever the resolution
+        rank[rows], score[rows] = result.ranks[:, u, c], result.scores[:, u, c]
+    table = pd.DataFrame({"w1": grid[:, 0], "w2": grid[:, 1], "w3": grid[:, 2], "rank": rank, "score": score})
+    table.attrs.update(children=list(children), names=[framework.node(k).name or k for k in children],
+                       unit=unit, unit_name=dataset.unit_names[dataset.unit_index(unit)], node=target,
+                       nominal=_nominal(framework, methodology, children, node))
+    return table
+
+
+def _with_simplex_node(framework: Framework, children: tuple[str, ...]) -> Framework:
+    """``framework`` plus a composite :data:`SIMPLEX_NODE` over ``children`` (equal placeholder weights), as headline."""
+    if SIMPLEX_NODE in framework.nodes:
+        raise FrameworkError(f"simplex_rank_map: the framework already has a node {SIMPLEX_NODE!r}")
+    nodes = [framework.node(code) for code in framework.nodes]
+    nodes.append(Node(code=SIMPLEX_NODE, kind="composite", name="Simplex composite"))
+    edges = list(framework.edges) + [Edge(SIMPLEX_NODE, c, 1.0) for c in children]
+    # keep the framework's levels, so per-level aggregator overrides still address the same nodes
+    levels = {code: framework.level(code) for code in framework.nodes}
+    levels[SIMPLEX_NODE] = 1 + max(levels[c] for c in children)
+    return Framework(framework.name, nodes, edges, headline=SIMPLEX_NODE, levels=levels,
+                     groups=framework.groups, denominators=framework.denominators, meta=framework.meta)
+
+
+def _nominal(framework: Framework, methodology: Methodology, children: tuple[str, ...],
+             node: str | None) -> list[float] | None:
+    """The weights the methodology gives the composite whose children are exactly ``children`` (as the engine
+    reads them: nominal, overridden by explicit weights, or equal), in ``children`` order, summing to 1."""
+    candidates = [node] if node is not None else [
+        c for c in framework.composites if len(framework.children(c)) == 3 and set(framework.children(c)) == set(children)]
+    if not candidates:
+        return None
+    parent = candidates[0]
+    explicit = dict(methodology.weights.explicit)
+    w = {c: (1.0 if methodology.weights.method.name == "equal" else explicit.get(c, v))
+         for c, v in zip(framework.children(parent), framework.nominal_weights(parent))}
+    total = sum(w.values())
+    if total <= 0:
+        return None
+    return [float(w[c] / total) for c in children]
+
+
+__all__ = ["SIMPLEX_NODE", "barycentric_grid", "simplex_rank_map"]
