@@ -172,7 +172,8 @@ class Engine:
                 self._cache[key] = (np.full((len(self.units), len(self.framework.indicators)), np.nan), str(err))
             else:
                 block = np.full((len(self.units), len(self.framework.indicators)), np.nan)
-                rows = [self.dataset.unit_index(u) for u in prepared.dataset.units]
+                position = {u: i for i, u in enumerate(self.units)}
+                rows = [position[u] for u in prepared.dataset.units]
                 block[rows] = prepared.normalised
                 self._cache[key] = (block, None)
         return self._cache[key]
@@ -435,10 +436,15 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
         if value == 1.0:
             y[rows] = weighted_mean(np.where(pres, xs, 0.0), rows)
             continue
-        invalid = pres & (((xs <= 0) if value <= 0 else (xs < 0)) if not odd else np.zeros(xs.shape, bool))
+        if odd:
+            invalid = np.zeros(xs.shape, bool)
+        else:
+            invalid = (xs <= 0) if value <= 0 else (xs < 0)  # NaN compares False: only present values
         if invalid.any():
             _flag(invalid, w, rows, shared, value, xs, bad)
-        safe = np.where(pres & ~invalid, xs, 1.0)
+            safe = np.where(pres & ~invalid, xs, 1.0)
+        else:
+            safe = xs if complete else np.where(pres, xs, 1.0)
         with np.errstate(divide="ignore"):
             if value == 0.0:
                 y[rows] = np.exp(weighted_mean(np.log(safe), rows))
@@ -489,7 +495,9 @@ def rank_rows(scores: np.ndarray) -> np.ndarray:
     """
     s = np.asarray(scores, dtype=float)
     n = s.shape[-1]
-    order = np.argsort(-s, axis=-1, kind="stable")  # NaN sorts last
+    # the default introsort (SIMD-accelerated in numpy >= 1.25) is 2-4x faster than a stable sort, and 'min'
+    # ranks do not depend on the order within a run of ties
+    order = np.argsort(-s, axis=-1)  # NaN sorts last
     sv = np.take_along_axis(s, order, axis=-1)
     new = np.ones(sv.shape, dtype=bool)
     new[..., 1:] = sv[..., 1:] != sv[..., :-1]

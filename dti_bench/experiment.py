@@ -32,6 +32,7 @@ from dti_bench.executors import EXECUTORS
 from dti_bench.framework import Framework
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.methodology import Methodology
+from dti_bench.plotting import draw_run_figures
 from dti_bench.ranks import robust_pair_share, summarise
 from dti_bench.removal import leave_one_out, removal_summary
 from dti_bench.screening import run_morris, run_pawn
@@ -154,6 +155,9 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
             t = time.perf_counter()
             outputs["sensitivity"] = write_sensitivity(study, folder, seed=seed, samples=samples)
             timings["sensitivity"] = time.perf_counter() - t
+        t = time.perf_counter()
+        outputs["figures"] = draw_run_figures(folder.tmp)
+        timings["figures"] = time.perf_counter() - t
         io.write_yaml(resolved, folder.path("config.yaml"))
         timings["total"] = time.perf_counter() - t0
         manifest = {

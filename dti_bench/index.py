@@ -124,7 +124,8 @@ def compute_index(framework: Framework, dataset: Dataset, methodology: Methodolo
                          columns=list(framework.composites))
     if methodology.round is not None:
         table[list(framework.composites)] = np.round(composite_scores, methodology.round)
-    excluded = tuple(u for u in dataset.units if u not in set(ds.units))
+    kept = set(ds.units)
+    excluded = tuple(u for u in dataset.units if u not in kept)
     return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded)
 
 

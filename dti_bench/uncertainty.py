@@ -108,12 +108,12 @@ def count_ranks(frequency: np.ndarray, ranks: np.ndarray) -> None:
     n = frequency.shape[0]
     block = max(1, 10_000_000 // n)
     for u0 in range(0, n, block):
-        sub = ranks[:, u0:u0 + block].astype(np.int64)
-        units = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
+        sub = ranks[:, u0:u0 + block]
         keep = sub > 0
-        flat = units[keep] * n + sub[keep] - 1
+        units = np.broadcast_to(np.arange(sub.shape[1], dtype=np.int64), sub.shape)[keep]
+        flat = units * n + sub[keep].astype(np.int64) - 1
         frequency[u0:u0 + block] += np.bincount(flat, minlength=sub.shape[1] * n).reshape(-1, n).astype(
-            frequency.dtype)
+            frequency.dtype, copy=False)
 
 
 def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -255,6 +255,7 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
     kept = np.zeros((samples, n), dtype=np.int16) if keep_ranks else None
     failed: dict[int, str] = {}
     slow = 0
+    pending: list[np.ndarray] = []  # ranks waiting to be counted: one bincount per ~25 million entries
     try:
         # reduce each chunk as it arrives: integer sums are exact in any order, per-sample values go to their rows
         for p in run_tasks(run_chunk, tasks, executor=executor, workers=workers, address=address,
@@ -262,7 +263,11 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
             if p.frequency is not None:
                 frequency += p.frequency
             else:
-                count_ranks(frequency, p.ranks)
+                pending.append(p.ranks)
+                # each count touches the whole (units, units) matrix, so gather at least that many entries first
+                if sum(r.size for r in pending) >= max(25_000_000, n * n):
+                    count_ranks(frequency, np.concatenate(pending))
+                    pending.clear()
             abs_shift += p.abs_shift
             sl = slice(p.start, p.start + len(p.rbar))
             per_sample["rbar"][sl], per_sample["max_shift"][sl], per_sample["spearman"][sl] = \
@@ -271,6 +276,8 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
                 kept[sl] = p.ranks
             failed.update(p.failed)
             slow += p.slow
+        if pending:
+            count_ranks(frequency, np.concatenate(pending))
     finally:
         if bar:
             bar.close()
