@@ -67,7 +67,7 @@ IMPLICIT_METHOD = {"screen": "coverage"}
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output")
 DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_column", "name_column", "groups",
-             "denominators", "root", "reference")
+             "denominators", "root", "reference", "merge")
 #: The environment variable naming the folder of third-party data (PAPI, PCI, BLI), when data.root is not given.
 DATA_ENV = "DTI_BENCH_DATA"
 ANALYSIS_KEYS = ("grid", "uncertainty", "sensitivity", "importance", "coherence", "stability")
@@ -237,6 +237,7 @@ class DataSpec:
     groups: tuple[str, ...] = ()
     denominators: tuple[str, ...] = ()
     reference: str | Path | None = None
+    merge: str | None = None
 
     def to_config(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -353,7 +354,7 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
                     unit_column=str(block.get("unit_column", "uCode")),
                     name_column=block.get("name_column", "uName"),
                     groups=tuple(block.get("groups") or ()), denominators=tuple(block.get("denominators") or ()),
-                    reference=reference)
+                    reference=reference, merge=block.get("merge"))
 
 
 def parse_grid(block: Any, where: str) -> list[tuple[str, list[Any]]]:

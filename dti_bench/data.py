@@ -255,7 +255,8 @@ def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name:
     Returns
     -------
     Dataset
-        One row per key of ``mapping``: ``x_new = mean(x_old over the merged units)``, NaN-aware (the mean of
+        One row per key of ``mapping``, named "A + B" after its former units and grouped as the first of them:
+        ``x_new = mean(x_old over the merged units)``, NaN-aware (the mean of
         the present values; NaN when none is present). Unweighted by population or size, as the published
         rule reads ("trung bình cộng các chỉ số chính", Decision 405/QĐ-BKHCN results; S35, S36, S42).
     """
@@ -267,7 +268,10 @@ def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name:
         count = present.sum(axis=0)
         total = np.where(present, block, 0.0).sum(axis=0)
         rows.append(np.divide(total, count, out=np.full(block.shape[1], np.nan), where=count > 0))
-        names.append(new if len(olds) > 1 else dataset.unit_names[idx[0]])
+        names.append(" + ".join(dataset.unit_names[i] for i in idx))
+    first = [dataset.units[dataset.unit_index(olds[0])] for olds in mapping.values()]
+    index = pd.Index(list(mapping), name="unit")
+    groups = dataset.groups.loc[first].set_axis(index) if len(dataset.groups.columns) else pd.DataFrame(index=index)
     return Dataset(name=name or f"{dataset.name}-merged", units=tuple(mapping), unit_names=tuple(names),
-                   indicators=dataset.indicators, values=np.array(rows), synthetic=dataset.synthetic,
+                   indicators=dataset.indicators, values=np.array(rows), synthetic=dataset.synthetic, groups=groups,
                    meta=ReadOnlyDict({**dataset.meta, "merged_from": {k: list(v) for k, v in mapping.items()}}))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from dti_bench import __version__, io
 from dti_bench.config import Config, load_config, parse_grid, parse_methodology, vary
-from dti_bench.data import Dataset
+from dti_bench.data import Dataset, merge_units
 from dti_bench.design import label_choice, parse_factors
 from dti_bench.engine import DEFAULT_CHUNK, Design, Engine, default_chunk
 from dti_bench.errors import ConfigError, choices
@@ -79,6 +79,9 @@ def prepare(config: Config) -> Study:
         framework = io.load_framework(spec.framework)
         dataset = io.load_idata(spec.indicators, framework, unit_column=spec.unit_column,
                                 name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators)
+    if spec.merge is not None:
+        # e.g. the 2025 provincial arrangement: merged units get the mean of their former units' indicators
+        dataset = merge_units(dataset, io.load_mergers(str(spec.merge)), name=f"{dataset.name}-merged-{spec.merge}")
     reference = None
     if spec.reference is not None:
         reference = (io.load_idata(spec.reference, framework, unit_column=spec.unit_column,

@@ -111,7 +111,7 @@ def bundled_frameworks() -> dict[str, Path]:
     out = {}
     for path in sorted(FRAMEWORKS_DIR.glob("*.yaml")):
         spec = read_yaml(path)
-        if isinstance(spec, Mapping) and "indicators" in spec:
+        if isinstance(spec, Mapping) and ("indicators" in spec or "extends" in spec):
             out[str(spec.get("name", path.stem))] = path
     return out
 
@@ -135,14 +135,33 @@ def _framework_file(path: Path) -> Framework:
         table = read_table(path)
         table = table.replace("", np.nan)
         return Framework.from_imeta(table, name=path.stem, source=str(path))
-    return Framework.from_dict(read_yaml(path), source=str(path))
+    return Framework.from_dict(_resolve_extends(read_yaml(path), path), source=str(path))
+
+
+def _resolve_extends(spec: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
+    """A framework YAML may start from another: ``extends: NAME`` takes the named bundled framework's (or a
+    sibling file's) indicators and composites, then adds this file's; other keys override the base's."""
+    if not isinstance(spec, Mapping) or "extends" not in spec:
+        return spec
+    base_ref = str(spec["extends"])
+    candidates = [path.parent / f"{base_ref}.yaml", FRAMEWORKS_DIR / f"{base_ref}.yaml"]
+    base_path = next((c for c in candidates if c.exists()), None)
+    if base_path is None or base_path in seen:
+        raise FrameworkError(f"{path}: extends {base_ref!r}, which is not a framework file here "
+                             f"(or extends itself)")
+    base = _resolve_extends(read_yaml(base_path), base_path, (*seen, path))
+    merged = {**base, **{k: v for k, v in spec.items() if k not in ("extends", "indicators", "composites")}}
+    merged["indicators"] = list(base.get("indicators", [])) + list(spec.get("indicators") or [])
+    merged["composites"] = list(base.get("composites", [])) + list(spec.get("composites") or [])
+    return merged
 
 
 def load_mergers(name: str = "mergers-2025") -> dict[str, list[str]]:
     """A merger table (new unit -> former units), e.g. the 2025 provincial arrangement."""
     path = FRAMEWORKS_DIR / f"{name}.yaml"
     if not path.exists():
-        raise ConfigError(f"unknown merger table {name!r}")
+        known = sorted(p.stem for p in FRAMEWORKS_DIR.glob("mergers-*.yaml"))
+        raise ConfigError(f"data.merge: unknown merger table {name!r}; valid choices: {choices(known)}")
     return {k: list(v) for k, v in read_yaml(path)["units"].items()}
 
 
