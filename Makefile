@@ -11,7 +11,7 @@ DTI_BENCH_DATA ?= $(abspath ../shared/datasets)
 export DTI_BENCH_DATA
 endif
 
-.PHONY: run test install clean
+.PHONY: run test bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install the venv module (e.g. apt-get install python3-venv)"; exit 1; }
@@ -28,6 +28,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
