@@ -134,30 +134,12 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
         nominal_ranks = nominal.ranks.reindex(list(study.dataset.units))
         timings["nominal"] = time.perf_counter() - t
         outputs: dict[str, Any] = {}
-        if "grid" in config.analyses:
-            t = time.perf_counter()
-            outputs["grid"] = write_grid(study, folder, nominal_ranks)
-            timings["grid"] = time.perf_counter() - t
-        if "uncertainty" in config.analyses:
-            t = time.perf_counter()
-            outputs["uncertainty"] = write_uncertainty(study, folder, seed=seed, samples=samples, quiet=quiet)
-            timings["uncertainty"] = time.perf_counter() - t
-        if "stability" in config.analyses:
-            t = time.perf_counter()
-            outputs["stability"] = write_stability(study, folder, nominal)
-            timings["stability"] = time.perf_counter() - t
-        if "importance" in config.analyses:
-            t = time.perf_counter()
-            outputs["importance"] = write_importance(study, folder, nominal, seed=seed)
-            timings["importance"] = time.perf_counter() - t
-        if "coherence" in config.analyses:
-            t = time.perf_counter()
-            outputs["coherence"] = write_coherence(study, folder, nominal)
-            timings["coherence"] = time.perf_counter() - t
-        if "sensitivity" in config.analyses:
-            t = time.perf_counter()
-            outputs["sensitivity"] = write_sensitivity(study, folder, seed=seed, samples=samples)
-            timings["sensitivity"] = time.perf_counter() - t
+        context = RunContext(study, folder, nominal, nominal_ranks, seed, samples, quiet)
+        for name, writer in ANALYSES.items():  # in this order: figures and reports read them in it
+            if name in config.analyses:
+                t = time.perf_counter()
+                outputs[name] = writer(context)
+                timings[name] = time.perf_counter() - t
         t = time.perf_counter()
         outputs["figures"] = draw_run_figures(folder.tmp)
         timings["figures"] = time.perf_counter() - t
@@ -183,6 +165,19 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
     return final
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What every analysis writer receives: the study, the folder being written, the nominal result, overrides."""
+
+    study: Study
+    folder: io.RunFolder
+    nominal: IndexResult
+    nominal_ranks: pd.DataFrame
+    seed: int | None
+    samples: int | None
+    quiet: bool
+
+
 def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
     """scores.csv and ranks.csv: unit, then one column per composite (framework codes)."""
     for name, frame in (("scores.csv", result.scores), ("ranks.csv", result.ranks)):
@@ -192,10 +187,11 @@ def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
         io.write_csv(table, folder.path(name))
 
 
-def write_grid(study: Study, folder: io.RunFolder, nominal_ranks: pd.DataFrame) -> dict[str, Any]:
+def write_grid(ctx: RunContext) -> dict[str, Any]:
     """grid.csv (unit, variant, node, score, rank), every variant of the grid through the engine, and
     grid_stability.csv (every rank-stability metric of each variant against the nominal ranks, per composite);
     failed variants are recorded with their reason in the manifest, not fatal."""
+    study, folder, nominal_ranks = ctx.study, ctx.folder, ctx.nominal_ranks
     variants = grid_variants(study.config, study.framework, study.methodology)
     engine = Engine(study.framework, study.dataset, reference=study.reference)
     ev = engine.evaluate(Design.of([m for _, m in variants]))
@@ -227,13 +223,14 @@ def write_grid(study: Study, folder: io.RunFolder, nominal_ranks: pd.DataFrame) 
 STABILITY_KEYS = ("leave_one_out", "robust_pairs", "nodes")
 
 
-def write_stability(study: Study, folder: io.RunFolder, nominal: IndexResult) -> dict[str, Any]:
+def write_stability(ctx: RunContext) -> dict[str, Any]:
     """``analyses.stability``: leave-one-out rank changes (removal.csv, removal_summary.csv) and the robust-pair
     share of Foster, McGillivray & Seth over the headline's weights (whole simplex, or a box of ±``box`` around
     the nominal weights)::
 
         stability: {leave_one_out: true, robust_pairs: {box: 0.25}, nodes: all}
     """
+    study, folder, nominal = ctx.study, ctx.folder, ctx.nominal
     where = f"{study.config.source}: analyses.stability"
     block = study.config.analyses["stability"] or {}
     if not isinstance(block, Mapping):
@@ -269,10 +266,10 @@ def _int_or_na(values: np.ndarray) -> list:
     return [pd.NA if np.isnan(v) else int(v) for v in values]
 
 
-def write_uncertainty(study: Study, folder: io.RunFolder, *, seed: int | None, samples: int | None,
-                      quiet: bool) -> dict[str, Any]:
+def write_uncertainty(ctx: RunContext) -> dict[str, Any]:
     """uncertainty.csv, rank_frequency.csv and stability.csv of ``analyses.uncertainty``."""
-    spec = uncertainty_spec(study, seed=seed, samples=samples)
+    study, folder, quiet = ctx.study, ctx.folder, ctx.quiet
+    spec = uncertainty_spec(study, seed=ctx.seed, samples=ctx.samples)
     t = time.perf_counter()
     result = run_uncertainty(study.framework, study.dataset, study.methodology, spec["factors"],
                              samples=spec["samples"], seed=spec["seed"], node=spec["node"],
@@ -345,11 +342,12 @@ def _block(study: Study, key: str, valid: tuple[str, ...]) -> dict[str, Any]:
     return dict(block)
 
 
-def write_importance(study: Study, folder: io.RunFolder, nominal: IndexResult, *, seed: int | None) -> dict[str, Any]:
+def write_importance(ctx: RunContext) -> dict[str, Any]:
     """importance.csv (weights versus importance, Paruolo et al. 2013) and, with ``optimise``, optimised_weights.csv
     (Becker et al. 2017): ``importance: {methods: [bspline, knn], n_boot: 200, optimise: equal}``."""
     from dti_bench.importance import CORRELATION_RATIOS, importance_table, optimise_weights
 
+    study, folder, nominal, seed = ctx.study, ctx.folder, ctx.nominal, ctx.seed
     where = f"{study.config.source}: analyses.importance"
     spec = {"methods": ["bspline", "knn"], "n_boot": 200, "seed": 1, "target": "headline", "optimise": None,
             "compare_to": "effective", **_block(study, "importance", IMPORTANCE_KEYS)}
@@ -387,11 +385,12 @@ def write_importance(study: Study, folder: io.RunFolder, nominal: IndexResult, *
 COHERENCE_KEYS = ("threshold",)
 
 
-def write_coherence(study: Study, folder: io.RunFolder, nominal: IndexResult) -> dict[str, Any]:
+def write_coherence(ctx: RunContext) -> dict[str, Any]:
     """coherence_correlations.csv and coherence_composites.csv (Handbook step 4: correlations, Cronbach's alpha,
     PCA per composite, flagged weak or negative child-parent correlations)."""
     from dti_bench.coherence import WEAK_CORRELATION, coherence_tables
 
+    study, folder, nominal = ctx.study, ctx.folder, ctx.nominal
     spec = {"threshold": WEAK_CORRELATION, **_block(study, "coherence", COHERENCE_KEYS)}
     tables = coherence_tables(nominal, threshold=spec["threshold"])
     for name, table in tables.items():
@@ -446,9 +445,10 @@ def sensitivity_spec(study: Study, *, seed: int | None = None, samples: int | No
     return spec
 
 
-def write_sensitivity(study: Study, folder: io.RunFolder, *, seed: int | None, samples: int | None) -> dict[str, Any]:
+def write_sensitivity(ctx: RunContext) -> dict[str, Any]:
     """sensitivity.csv (Sobol') or screening.csv (Morris, PAWN) of ``analyses.sensitivity``."""
-    spec = sensitivity_spec(study, seed=seed, samples=samples)
+    study, folder = ctx.study, ctx.folder
+    spec = sensitivity_spec(study, seed=ctx.seed, samples=ctx.samples)
     args = (study.framework, study.dataset, study.methodology, spec["factors"])
     t = time.perf_counter()
     if spec["method"] == "sobol":
@@ -467,6 +467,17 @@ def write_sensitivity(study: Study, folder: io.RunFolder, *, seed: int | None, s
         io.write_csv(table, folder.path("screening.csv"))
         summary = {"method": spec["method"], "factors": [f.name for f in spec["factors"]], **table.attrs}
     return {**summary, "seed": spec["seed"], "wall_s": round(time.perf_counter() - t, 4)}
+
+
+#: analysis key -> writer, in the order a run computes them.
+ANALYSES = {
+    "grid": write_grid,
+    "uncertainty": write_uncertainty,
+    "stability": write_stability,
+    "importance": write_importance,
+    "coherence": write_coherence,
+    "sensitivity": write_sensitivity,
+}
 
 
 def data_hash(dataset: Dataset) -> str:
