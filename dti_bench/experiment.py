@@ -141,7 +141,8 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
                 outputs[name] = writer(context)
                 timings[name] = time.perf_counter() - t
         t = time.perf_counter()
-        outputs["figures"] = draw_run_figures(folder.tmp)
+        label = f"SYNTHETIC DATA ({study.dataset.name})" if study.dataset.synthetic else None
+        outputs["figures"] = draw_run_figures(folder.tmp, label=label)
         timings["figures"] = time.perf_counter() - t
         io.write_yaml(resolved, folder.path("config.yaml"))
         timings["total"] = time.perf_counter() - t0
