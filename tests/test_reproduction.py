@@ -112,3 +112,50 @@ def test_merger_table_covers_63_provinces_in_34_units():
     assert len(mergers) == 34 and len(members) == 63 and set(members) == slugs
     assert mergers["da_nang"] == ["da_nang", "quang_nam"]  # S35
     assert set(mergers["hai_phong"]) == {"hai_phong", "hai_duong"}  # S39
+
+
+def published_2022():
+    table = io.published_table("dti_provincial_2022")
+    slugs = io.provinces().set_index("province_ascii")["slug"]
+    return table.assign(unit=[slugs[p] for p in table["province_ascii"]]).set_index("unit")
+
+
+OFFICIAL_ROUNDED = parse_methodology({"normalise": "none", "round": 4})
+
+
+def test_synthetic_2022_reproduces_all_63_published_ranks_through_the_package(dti2022):
+    # S01: the full 2022 rank list, Thanh Hóa and Yên Bái tied 15th (ties 'min': nobody 16th)
+    data = io.load_dataset("dti2022-synthetic", dti2022)
+    assert data.synthetic and "synthetic" in data.name
+    res = compute_index(dti2022, data, OFFICIAL_ROUNDED)
+    published = published_2022()
+    ranks = res.ranks["DTI"].reindex(published.index)
+    assert ranks.tolist() == published["rank"].astype(int).tolist()
+    assert ranks["thanh_hoa"] == ranks["yen_bai"] == 15 and 16 not in ranks.tolist()
+
+
+def test_synthetic_2022_matches_published_values_and_mean(dti2022):
+    data = io.load_dataset("dti2022-synthetic", dti2022)
+    values = compute_index(dti2022, data, OFFICIAL_ROUNDED).values
+    # S02: Trà Vinh DTI 0.6077 and pillars 0.6683 / 0.6647 / 0.5991; S03: Quảng Ninh pillars
+    assert values.loc["tra_vinh", ["DTI", "digital_government", "digital_economy", "digital_society"]].tolist() == \
+        [0.6077, 0.6683, 0.6647, 0.5991]
+    assert values.loc["quang_ninh", ["digital_government", "digital_economy", "digital_society"]].tolist() == \
+        [0.7804, 0.7187, 0.6864]
+    # S01: the five published DTIs; HCM's published profile sums to 0.716355, which rounds to 0.7164 (see meta.yaml)
+    for unit, published in PUBLISHED_DTI_2022.items():
+        assert abs(values.loc[unit, "DTI"] - published) <= 1e-4 + 1e-12, unit
+    # S13: mean provincial DTI 2022 = 0.5763
+    assert round(values["DTI"].mean(), 4) == 0.5763
+
+
+def test_components_aggregate_to_the_main_indicators(dti2022):
+    comp_fw = io.load_framework("dti-provincial-2022-components")
+    comps = io.load_dataset("dti2022-synthetic-components", comp_fw)
+    mains = io.load_dataset("dti2022-synthetic", dti2022)
+    res = compute_index(comp_fw, comps, parse_methodology({"normalise": "none"}))
+    for code in dti2022.indicators:
+        np.testing.assert_allclose(res.values[code].to_numpy(), mains.column(code), atol=1e-9)
+    # and the DTI of the 98-component framework is the official DTI of the main indicators
+    official = compute_index(dti2022, mains, parse_methodology({"normalise": "none"})).values["DTI"]
+    np.testing.assert_allclose(res.values["DTI"].to_numpy(), official.to_numpy(), atol=1e-9)
