@@ -157,7 +157,8 @@ def power(x: np.ndarray, w: np.ndarray, *, p: float = 1.0) -> np.ndarray:
       refuses them too: :math:`x^2` is not monotone, so the "mean" of (-1, -1) would be 1.
 
     Each unit is computed as :math:`m\,(\sum \tilde w_i (x_i/m)^p)^{1/p}` with ``m`` its largest absolute value
-    (``p > 0``) or smallest value (``p < 0``), so that large ``|p|`` neither overflows nor divides by zero.
+    (``p > 0``) or smallest value (``p < 0``), so that large ``|p|`` neither overflows nor divides by zero; for
+    ``|p| < 0.01`` through ``log1p`` and ``expm1``, so that the mean tends smoothly to the geometric one.
 
     Parameters
     ----------
@@ -196,12 +197,22 @@ def power(x: np.ndarray, w: np.ndarray, *, p: float = 1.0) -> np.ndarray:
         m = np.where(used, np.abs(np.nan_to_num(x)), 0.0).max(axis=-1, initial=0.0)
     else:
         m = np.where(used, x, np.inf).min(axis=-1, initial=np.inf)
+    zero = ok & (m == 0)  # every used child is 0 (possible for p > 0 only): the mean is 0
     m = np.where(ok & (m > 0), m, 1.0)
     base = np.where(used, np.nan_to_num(x) / m[:, None], 1.0)
-    s = np.where(used, wn * np.power(base, p), 0.0).sum(axis=-1)
-    s = np.where(ok, s, 1.0)  # a unit with nothing to average would raise 0 to a negative power
-    y = m * np.sign(s) * np.power(np.abs(s), 1.0 / p)
-    return np.where(ok, y, np.nan)
+    if abs(p) >= 1e-2:
+        s = np.where(used, wn * np.power(base, p), 0.0).sum(axis=-1)
+        s = np.where(ok & ~zero, s, 1.0)  # a unit with nothing to average would raise 0 to a negative power
+        y = m * np.sign(s) * np.power(np.abs(s), 1.0 / p)
+    else:
+        # s**(1/p) loses every digit as p -> 0; log1p/expm1 keep them: with sum(wn) = 1,
+        # log s = log1p(sum wn * expm1(p log base)), and a zero child contributes expm1(-inf) = -1
+        positive = used & (base > 0)
+        logs = np.log(np.where(positive, base, 1.0))
+        t = np.where(positive, wn * np.expm1(p * logs), np.where(used, -wn, 0.0)).sum(axis=-1)
+        t = np.where(ok & ~zero, np.maximum(t, np.nextafter(-1.0, 0.0)), 0.0)
+        y = m * np.exp(np.log1p(t) / p)
+    return np.where(ok, np.where(zero, 0.0, y), np.nan)
 
 
 def minimum(x: np.ndarray, w: np.ndarray) -> np.ndarray:
