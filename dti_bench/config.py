@@ -70,7 +70,7 @@ DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_col
              "denominators", "root", "reference", "merge")
 #: The environment variable naming the folder of third-party data (PAPI, PCI, BLI), when data.root is not given.
 DATA_ENV = "DTI_BENCH_DATA"
-ANALYSIS_KEYS = ("grid", "uncertainty", "sensitivity", "importance", "coherence", "stability")
+ANALYSIS_KEYS = ("grid", "uncertainty", "sensitivity", "importance", "coherence", "stability", "weight_map")
 
 
 # -- methods -----------------------------------------------------------------------------------------------
