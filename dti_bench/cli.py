@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("config")
     sub.add_parser("datasets", help="list the bundled datasets and published tables")
     sub.add_parser("frameworks", help="list the bundled frameworks")
+    rep = sub.add_parser("report", help="write the audit report (one self-contained HTML file) of a run folder")
+    rep.add_argument("run_dir", help="a run folder (holding manifest.json)")
+    rep.add_argument("--out", help="the HTML file to write (default: RUN_DIR/report.html)")
     return parser
 
 
@@ -57,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_list_datasets())
         elif args.command == "frameworks":
             print(_list_frameworks())
+        elif args.command == "report":
+            from dti_bench.report import write_report
+
+            print(f"report: {write_report(args.run_dir, out=args.out)}")
     except UserError as err:
         sys.stderr.write(f"dti-bench: error: {err}\n")
         return EXIT_USAGE

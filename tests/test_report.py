@@ -1,0 +1,396 @@
+"""The audit report: one self-contained, well-formed HTML page per run folder, with every section, and honest about
+the analyses a run did not do."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from dti_bench.errors import DataError
+from dti_bench.experiment import run
+from dti_bench.report import (ROBUST_WIDTH, SECTIONS, VOLATILE_WIDTH, _format_column, render_report,
+                              unit_verdicts, write_report)
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "configs" / "examples"
+TITLES = ("Summary", "Framework and data", "Statistical coherence", "Uncertainty analysis", "Sensitivity analysis",
+          "Weights versus importance", "Leave-one-out", "Conclusions", "Appendix")
+#: Tags that must open and close in pairs (void elements such as img and meta are left out).
+STRUCTURAL = {"html", "head", "body", "header", "nav", "main", "section", "div", "table", "caption", "thead", "tbody",
+              "tr", "th", "td", "figure", "figcaption", "pre", "ul", "ol", "li", "p", "h1", "h2", "h3", "style",
+              "title", "code", "strong", "sub", "span", "a"}
+
+
+class Page(HTMLParser):
+    """Checks nesting of the structural tags and collects attributes, tables and text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: set[str] = set()
+        self.links: list[tuple[str, str, str]] = []  # (tag, attribute, value) for src and href
+        self.tables: list[dict] = []  # {"caption": str, "rows": [[cell, ...]], "classes": [tr class]}
+        self._cell: list[str] | None = None
+        self._caption: list[str] | None = None
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        for name, value in attrs:
+            if name in ("src", "href"):
+                self.links.append((tag, name, value or ""))
+        if tag in STRUCTURAL:
+            self.stack.append(tag)
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": [], "classes": []})
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr" and self.stack.count("tbody"):
+            self.tables[-1]["rows"].append([])
+            self.tables[-1]["classes"].append(dict(attrs).get("class") or "")
+        elif tag == "td" and self.stack.count("tbody"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag not in STRUCTURAL:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+            return
+        self.stack.pop()
+        if tag == "caption":
+            self.tables[-1]["caption"] = "".join(self._caption or [])
+            self._caption = None
+        elif tag == "td" and self._cell is not None:
+            self.tables[-1]["rows"][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._caption is not None:
+            self._caption.append(data)
+
+    def table(self, caption_start: str) -> dict:
+        found = [t for t in self.tables if t["caption"].startswith(caption_start)]
+        assert len(found) == 1, [t["caption"] for t in self.tables]
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory) -> Path:
+    return run(REPO / "configs" / "coinr-example.yaml", out=tmp_path_factory.mktemp("r"), quiet=True)
+
+
+@pytest.fixture(scope="module")
+def full_report(full_run) -> tuple[Path, str, Page]:
+    path = write_report(full_run)
+    text = path.read_text(encoding="utf-8")
+    return path, text, Page(text)
+
+
+@pytest.fixture(scope="module")
+def bare_run(tmp_path_factory) -> Path:
+    """Nominal outputs only: a config with no analyses."""
+    base = tmp_path_factory.mktemp("bare")
+    config = base / "bare.yaml"
+    config.write_text(yaml.safe_dump({"name": "bare", "data": {"indicators": str(EXAMPLES / "example_iData.csv"),
+                                                                "framework": str(EXAMPLES / "example_iMeta.csv")}}),
+                      encoding="utf-8")
+    return run(config, out=base / "exp", quiet=True)
+
+
+def fake_run(folder: Path, units: list[str], q05: list[int], q95: list[int]) -> Path:
+    """A hand-made run folder holding only a manifest, nominal ranks and an uncertainty table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_text(json.dumps({"units": len(units), "synthetic": False, "outputs": {
+        "uncertainty": {"node": "Index", "samples": 100, "failed": 0, "mean_abs_rank_shift": 1.5}}}))
+    nominal = list(range(1, len(units) + 1))
+    pd.DataFrame({"unit": units, "Index": nominal}).to_csv(folder / "ranks.csv", index=False)
+    pd.DataFrame({"unit": units, "nominal_rank": nominal, "median_rank": nominal, "mean_rank": nominal,
+                  "q05_rank": q05, "q95_rank": q95, "mean_abs_shift": 0.5}).to_csv(folder / "uncertainty.csv",
+                                                                                       index=False)
+    return folder
+
+
+# -- the full run -------------------------------------------------------------------------------------------------
+
+def test_report_is_written_beside_the_run_and_well_formed(full_run, full_report):
+    path, text, page = full_report
+    assert path == full_run / "report.html" and path.stat().st_size > 10_000
+    assert text.startswith("<!DOCTYPE html>")
+    assert page.errors == [] and page.stack == []
+    assert {"html", "head", "body", "main", "section", "table", "figure", "pre"} <= page.tags
+
+
+def test_every_section_title_in_order(full_report):
+    _, text, _ = full_report
+    assert tuple(SECTIONS.values()) == TITLES
+    positions = [text.index(f"<h2>{i}. {title}</h2>") for i, title in enumerate(TITLES, start=1)]
+    assert positions == sorted(positions)
+
+
+def test_self_contained_no_external_requests(full_report):
+    _, text, page = full_report
+    images = [v for tag, attr, v in page.links if tag == "img"]
+    assert images and all(v.startswith("data:image/png;base64,") for v in images)
+    assert base64.b64decode(images[0].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [v for _, _, v in page.links if v.lower().startswith(("http:", "https:", "//", "file:"))]
+    assert all(v.startswith(("#", "data:")) for _, _, v in page.links)
+    assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
+    # every figure the run drew is in the report
+    drawn = json.loads((full_report[0].parent / "manifest.json").read_text())["outputs"]["figures"]
+    assert len(images) == len(drawn) == 11
+
+
+def test_conclusions_table_one_row_per_unit_with_documented_verdicts(full_run, full_report):
+    _, text, page = full_report
+    units = pd.read_csv(full_run / "uncertainty.csv", keep_default_na=False)
+    table = page.table("Conclusions: every unit")
+    assert sorted(row[0] for row in table["rows"]) == sorted(units["unit"])
+    # columns: unit, name, nominal rank, interval, width, verdict; in nominal-rank order
+    assert [int(row[2]) for row in table["rows"]] == sorted(units["nominal_rank"])
+    by_unit = units.set_index("unit")
+    for row, cls in zip(table["rows"], table["classes"]):
+        lo, hi = by_unit.loc[row[0], ["q05_rank", "q95_rank"]]
+        assert row[3] == f"{lo}–{hi}" and int(row[4]) == hi - lo
+        expected = "robust" if hi - lo <= ROBUST_WIDTH else "volatile" if hi - lo > VOLATILE_WIDTH else "moderate"
+        assert row[5] == expected and cls == (expected if expected != "moderate" else "")
+    assert f"at most {ROBUST_WIDTH} places" in text and f"more than {VOLATILE_WIDTH} places" in text
+
+
+def test_sections_carry_the_run_numbers(full_run, full_report):
+    _, text, page = full_report
+    manifest = json.loads((full_run / "manifest.json").read_text())
+    sens = manifest["outputs"]["sensitivity"]
+    # the Sobol' summary: one row per factor, S1 printed to 3 decimals with its interval S1 ± S1_conf
+    sobol = page.table("Sobol' indices of the mean absolute rank shift")
+    rows = pd.read_csv(full_run / "sensitivity.csv").query("output == 'mean_abs_shift'")
+    assert [r[0] for r in sobol["rows"]] == list(rows["factor"]) == sens["factors"]
+    first = rows.iloc[0]
+    assert sobol["rows"][0][1] == f"{first['S1']:.3f}"
+    assert sobol["rows"][0][2] == f"[{first['S1'] - first['S1_conf']:.3f}, {first['S1'] + first['S1_conf']:.3f}]"
+    history = page.table("Convergence history")
+    assert [int(r[0]) for r in history["rows"]] == [h["N"] for h in sens["history"]]
+    # R̄s from the manifest, the coherence table, leave-one-out sorted by mean shift, the verbatim appendix
+    assert f"R̄s = {manifest['outputs']['uncertainty']['mean_abs_rank_shift']:.3f} places" in text
+    assert len(page.table("Coherence of each composite")["rows"]) == 3
+    loo = [float(r[3]) for r in page.table("Rank shifts when one element is left out")["rows"]]
+    assert loo == sorted(loo, reverse=True) and len(loo) == 8
+    assert escape((full_run / "manifest.json").read_text()) in text
+    assert escape((full_run / "config.yaml").read_text()) in text
+    assert "SYNTHETIC DATA" not in text  # the example data are made up but not flagged synthetic
+    # the framework is found again from the config: headline first, then top-down, declared weights
+    structure = page.table("Framework structure: example_iMeta")
+    assert [r[0] for r in structure["rows"]] == ["Index", "Econ", "Social"]
+    assert structure["rows"][1][2] == "GDPpc (1), Exports (2), Unemp (1)"
+
+
+# -- partial runs -------------------------------------------------------------------------------------------------
+
+def test_nominal_only_run_says_what_was_not_run(bare_run):
+    text = write_report(bare_run, out=bare_run.parent / "elsewhere" / "r.html").read_text(encoding="utf-8")
+    page = Page(text)
+    assert page.errors == [] and page.stack == []
+    for title in TITLES:
+        assert f". {title}</h2>" in text
+    for what in ("statistical coherence", "grid of methodological alternatives", "Monte Carlo uncertainty analysis",
+                 "sensitivity analysis", "weights versus importance", "leave-one-out"):
+        assert f"Not run: {what} — this run's config has no" in text
+    assert "img" not in page.tags
+    # conclusions still list every unit, with their nominal ranks and no verdict
+    table = page.table("Conclusions: every unit")
+    assert len(table["rows"]) == 8 and {r[-1] for r in table["rows"]} == {"not assessed"}
+    assert [int(r[1]) for r in table["rows"]] == list(range(1, 9))
+
+
+def test_synthetic_banner(bare_run, tmp_path):
+    copy = shutil.copytree(bare_run, tmp_path / "run")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "synthetic": True}))
+    text = render_report(copy)
+    assert '<div class="banner">SYNTHETIC DATA' in text and "[SYNTHETIC DATA]</title>" in text
+    assert "SYNTHETIC" not in render_report(bare_run)
+
+
+def test_verdict_thresholds_pinned_on_a_hand_made_table(tmp_path):
+    # widths q95 - q05: 0, 3, 4, 10, 11, NA  ->  robust (<= 3), robust, moderate, moderate, volatile (> 10), none
+    folder = fake_run(tmp_path / "run", ["A", "B", "C", "D", "E", "F"], [1, 1, 2, 1, 1, 1], [1, 4, 6, 11, 12, 1])
+    table = pd.read_csv(folder / "uncertainty.csv")
+    table.loc[5, ["q05_rank", "q95_rank"]] = np.nan  # a unit never ranked
+    table.to_csv(folder / "uncertainty.csv", index=False)
+    verdicts, source = unit_verdicts(folder)
+    assert list(verdicts["width"].iloc[:5]) == [0, 3, 4, 10, 11]
+    assert list(verdicts["verdict"]) == ["robust", "robust", "moderate", "moderate", "volatile", "not ranked"]
+    assert "5–95 % interval" in source and "100 Monte Carlo samples" in source
+
+
+def test_grid_range_stands_in_for_missing_uncertainty(tmp_path):
+    folder = fake_run(tmp_path / "run", ["A", "B", "C"], [1, 2, 3], [1, 2, 3])
+    (folder / "uncertainty.csv").unlink()
+    # A is 1st or 2nd over the variants, B 2nd or 1st, C 3rd throughout: ranges 1-2, 1-2, 3-3
+    pd.DataFrame({"unit": ["A", "B", "C"] * 2, "variant": ["v1"] * 3 + ["v2"] * 3, "node": "Index",
+                  "score": 0.0, "rank": [1, 2, 3, 2, 1, 3]}).to_csv(folder / "grid.csv", index=False)
+    verdicts, source = unit_verdicts(folder)
+    assert list(verdicts["q05_rank"]) == [1, 1, 3] and list(verdicts["q95_rank"]) == [2, 2, 3]
+    assert "over the 2 grid variants" in source and "no Monte Carlo uncertainty analysis" in source
+    assert "range (min–max) of the ranks" in render_report(folder)
+
+
+def test_headline_without_a_framework_is_the_analysed_node(tmp_path):
+    # the DTI's composites: the headline comes first in ranks.csv, the pillars after it; with no framework to load,
+    # the node the uncertainty analysis ran on (the headline by default) names it, not the last column
+    folder = fake_run(tmp_path / "run", ["A", "B"], [1, 2], [1, 2])
+    pd.DataFrame({"unit": ["A", "B"], "Index": [1, 2], "pillar_1": [2, 1], "pillar_2": [1, 2]}).to_csv(
+        folder / "ranks.csv", index=False)
+    text = render_report(folder)
+    assert "headline <strong>Index</strong>" in text and "Nominal first place on Index: A." in text
+
+
+def tiny_png(path: Path, width: int) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (width, 20), (200, 30, 30)).save(path)
+
+
+def test_screening_and_weight_maps_from_hand_made_tables(tmp_path):
+    folder = fake_run(tmp_path / "run", ["A", "B"], [1, 1], [2, 2])
+    pd.DataFrame({"output": ["A", "A", "B", "B", "mean_abs_shift", "mean_abs_shift"],
+                  "factor": ["agg", "w"] * 3, "mu_star": [0.0, 0.5, 1.0, 0.25, 0.5, 0.125],
+                  "mu_star_conf": 0.1, "mu": 0.0, "sigma": 0.2, "method": "morris", "node": "Index"}).to_csv(
+        folder / "screening.csv", index=False)
+    pd.DataFrame({"w1": [1.0], "w2": [0.0], "w3": [0.0], "rank": [1]}).to_csv(folder / "weight_map-A.csv",
+                                                                             index=False)
+    (folder / "figures").mkdir()
+    tiny_png(folder / "figures" / "ternary_rank_map-A.png", 700)
+    page = Page(render_report(folder))
+    summary = page.table("Screening of the mean absolute rank shift")
+    assert summary["rows"] == [["agg", "0.500", "0.100", "0.000", "0.200"], ["w", "0.125", "0.100", "0.000", "0.200"]]
+    per_unit = page.table("μ* of each unit's rank")
+    assert per_unit["rows"] == [["A", "0.000", "0.500"], ["B", "1.000", "0.250"]]
+    images = [v for tag, _, v in page.links if tag == "img"]
+    assert len(images) == 1  # the weight map, in section 6
+    assert "Not run: weight maps" not in render_report(folder)
+
+
+def test_not_a_run_folder_is_a_user_error(tmp_path):
+    with pytest.raises(DataError, match="no such folder"):
+        write_report(tmp_path / "missing")
+    with pytest.raises(DataError, match=r"not a run folder \(no manifest.json\)"):
+        write_report(tmp_path)
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(DataError, match="manifest.json: invalid JSON"):
+        write_report(tmp_path)
+
+
+# -- formatting and escaping ---------------------------------------------------------------------------------------
+
+def test_number_formatting_pinned():
+    # whole numbers print as integers, missing as an en dash; a column of decimals shares one precision:
+    # 3 decimals below 10, 2 below 1000, 1 above (with thousands separators)
+    assert _format_column(pd.Series([1.0, 2.0, np.nan])) == (["1", "2", "–"], True)
+    assert _format_column(pd.Series([0.1234, 9.5])) == (["0.123", "9.500"], True)
+    assert _format_column(pd.Series([0.1234, 12.5])) == (["0.12", "12.50"], True)
+    assert _format_column(pd.Series([1234.56, 0.5])) == (["1,234.6", "0.5"], True)
+    assert _format_column(pd.Series([-0.0001, 1.0]))[0] == ["0.000", "1.000"]  # no negative zero
+    assert _format_column(pd.Series([1.0, 0.0]), decimals=True)[0] == ["1.000", "0.000"]
+    assert _format_column(pd.Series([0.80004, 0.7]), digits=4)[0] == ["0.8000", "0.7000"]
+    # intervals align like numbers; text does not
+    intervals = pd.Series(["4–5", "[0.1, 0.2]", None], dtype=object)
+    assert _format_column(intervals) == (["4–5", "[0.1, 0.2]", "–"], True)
+    assert _format_column(pd.Series([True, False])) == (["yes", "no"], False)
+    assert _format_column(pd.Series(["a<b", None], dtype=object)) == (["a&lt;b", "–"], False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=8))
+def test_a_numeric_column_shares_one_precision(values):
+    cells, numeric = _format_column(pd.Series(values, dtype=float))
+    assert numeric and len(cells) == len(values)
+    decimals = {len(c.split(".")[1]) if "." in c else 0 for c in cells}
+    assert len(decimals) == 1
+    digits = decimals.pop()
+    for cell, value in zip(cells, values):
+        assert abs(float(cell.replace(",", "")) - value) <= 0.5 * 10.0 ** -digits + 1e-9 * abs(value)
+
+
+codes = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(codes, min_size=2, max_size=6, unique=True), st.data())
+def test_strings_from_files_are_escaped(units, data):
+    # unit codes are arbitrary text ('<script>', '&', quotes): they reach the page escaped, never as markup
+    units = [f"u{u}" for u in units]
+    q05 = data.draw(st.lists(st.integers(1, 6), min_size=len(units), max_size=len(units)))
+    widths = data.draw(st.lists(st.integers(0, 15), min_size=len(units), max_size=len(units)))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = fake_run(Path(tmp) / "run", units, q05, [a + w for a, w in zip(q05, widths)])
+        text = render_report(folder)
+    page = Page(text)
+    assert page.errors == [] and page.stack == []
+    assert page.tags <= STRUCTURAL | {"meta", "img", "br"}
+    table = page.table("Conclusions: every unit")
+    assert sorted(r[0] for r in table["rows"]) == sorted(units)
+    for unit in units:
+        assert escape(unit) in text
+    for row in table["rows"]:
+        width = int(row[3])
+        assert row[4] == ("robust" if width <= ROBUST_WIDTH else "volatile" if width > VOLATILE_WIDTH
+                          else "moderate")
+
+
+# -- command line and browser ---------------------------------------------------------------------------------------
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "dti_bench", *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+
+
+def test_cli_report(full_run):
+    (full_run / "report.html").unlink(missing_ok=True)
+    proc = run_cli("report", full_run)
+    assert proc.returncode == 0, proc.stderr
+    assert (full_run / "report.html").is_file() and str(full_run / "report.html") in proc.stdout
+
+
+def test_cli_report_errors_are_one_line_exit_2(tmp_path):
+    for folder, needle in ((tmp_path, "not a run folder (no manifest.json)"), (tmp_path / "nope", "no such folder")):
+        proc = run_cli("report", folder)
+        assert proc.returncode == 2 and needle in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_report_renders_in_headless_chromium(full_report, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no chromium, chromium-browser or google-chrome binary on PATH")
+    from PIL import Image
+
+    shot = tmp_path / "shot.png"
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    proc = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1200,2000",
+                           full_report[0].resolve().as_uri()], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.is_file()
+    with Image.open(shot) as image:
+        extrema = image.convert("RGB").getextrema()
+    assert any(lo != hi for lo, hi in extrema), "the screenshot is a single colour"
