@@ -575,8 +575,7 @@ def test_na_group_label_means_no_group(tmp_path):
 
 
 @pytest.mark.xfail(strict=True, reason="framework.Framework.from_imeta reads 'NA' (what R's write.csv writes in "
-                                       "empty cells) as a value: the Index row's Weight 'NA' is refused as not a "
-                                       "number, and its Parent 'NA' as an unknown node")
+                                       "empty cells) as a value: the Index row gets the unknown parent 'NA'")
 def test_imeta_written_by_r_with_na_cells(tmp_path):
     table = pd.read_csv(IMETA, dtype=str, keep_default_na=False)
     table = table.replace("", "NA")
@@ -586,4 +585,19 @@ def test_imeta_written_by_r_with_na_cells(tmp_path):
     coin.normalise(n_minmax)
     got, _ = run_config(tmp_path, {"normalise": {"method": "minmax", "lo": 0, "hi": 100}, "aggregate": "arithmetic"},
                         imeta=imeta)
+    assert_scores_equal(got, coin.aggregate(a_amean))
+
+
+@pytest.mark.xfail(strict=True, reason="framework.Framework.from_imeta refuses iMeta Type 'Other', which COINr's "
+                                       "check_iMeta allows for unit metadata columns of iData")
+def test_imeta_type_other_is_unit_metadata(tmp_path):
+    meta = pd.read_csv(IMETA, dtype=str, keep_default_na=False)
+    meta.loc[len(meta)] = {**{c: "" for c in meta.columns}, "iCode": "Capital", "iName": "Capital", "Type": "Other"}
+    imeta = tmp_path / "iMeta_other.csv"
+    meta.to_csv(imeta, index=False)
+    idata = write_variant(tmp_path, lambda table: table.insert(2, "Capital", table["uName"] + " City"))
+    coin = Coin()
+    coin.normalise(n_minmax)
+    got, _ = run_config(tmp_path, {"normalise": {"method": "minmax", "lo": 0, "hi": 100}, "aggregate": "arithmetic"},
+                        idata=idata, imeta=imeta)
     assert_scores_equal(got, coin.aggregate(a_amean))
