@@ -171,7 +171,8 @@ class Dataset:
         groups = list(group_columns) + [g for g in (framework.groups if framework else ()) if g not in group_columns]
         denoms = list(denominator_columns) + [d for d in (framework.denominators if framework else ())
                                               if d not in denominator_columns]
-        known = {unit_column, *RESERVED_COLUMNS, *groups, *denoms, *ignore_columns}
+        others = tuple(framework.others) if framework is not None else ()
+        known = {unit_column, *RESERVED_COLUMNS, *groups, *denoms, *ignore_columns, *others}
         if name_column:
             known.add(name_column)
         if framework is not None:
@@ -204,7 +205,9 @@ class Dataset:
         names = [_code(v) or codes[i] for i, v in enumerate(table[name_column])] if name_column and name_column in cols \
             else list(codes)
         index = pd.Index(codes, name="unit")
-        group_df = pd.DataFrame({g: table[g].to_numpy(dtype=object) for g in groups}, index=index)
+        # a blank or NA group cell (R writes NA) means "no group", never a group called "NA"
+        group_df = pd.DataFrame({g: [None if _code(v).lower() in _MISSING_MARKS else _code(v) for v in table[g]]
+                                 for g in groups}, index=index, dtype=object)
         denom_df = pd.DataFrame({d: _numeric(table[d], d, source) for d in denoms}, index=index)
         return cls(name=name, units=tuple(codes), unit_names=tuple(names), indicators=tuple(indicators), values=values,
                    groups=group_df, denominators=denom_df, synthetic=synthetic,

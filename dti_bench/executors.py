@@ -71,6 +71,7 @@ def _dask(function, tasks, workers, address, progress):
         with Client(address) as client:
             yield from _gather(client.map(function, tasks, pure=False), progress)
         return
-    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    # ":0": any free port for the dashboard, so two clusters (or a leftover one) never collide on 8787
+    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with Client(cluster) as client:
             yield from _gather(client.map(function, tasks, pure=False), progress)

@@ -481,7 +481,7 @@ def write_weight_map(ctx: RunContext) -> dict[str, Any]:
     """``analyses.weight_map``: each named unit's rank over the simplex of three weights (weight_map-<unit>.csv and
     the ternary figure), e.g. ``weight_map: {children: [digital_government, digital_economy, digital_society],
     units: [ha_noi], resolution: 80}`` (children default: the headline's, when it has three)."""
-    from dti_bench.plotting import save_figure, ternary_rank_map
+    from dti_bench.plotting import save_figure, stamp, ternary_rank_map
     from dti_bench.weight_maps import simplex_rank_map
 
     study = ctx.study
@@ -499,8 +499,7 @@ def write_weight_map(ctx: RunContext) -> dict[str, Any]:
         io.write_csv(table, ctx.folder.path(f"weight_map-{unit}.csv"))
         fig, drawn = ternary_rank_map(table, unit)
         if study.dataset.synthetic:
-            fig.text(0.995, 0.003, f"SYNTHETIC DATA ({study.dataset.name})", ha="right", va="bottom", fontsize=5.5,
-                     color="0.35")
+            stamp(fig, f"SYNTHETIC DATA ({study.dataset.name})")
         save_figure(fig, drawn, ctx.folder.path("figures"), f"ternary_rank_map-{unit}")
         written.append(unit)
     return {"units": written, "resolution": spec["resolution"]}

@@ -23,8 +23,10 @@ import pandas as pd
 from dti_bench.readonly import ReadOnlyDict
 from dti_bench.errors import FrameworkError, choices
 
-#: iMeta ``Type`` values, as COINr names them.
-IMETA_TYPES = ("Indicator", "Aggregate", "Group", "Denominator")
+#: iMeta ``Type`` values, as COINr names them ("Other": unit metadata columns of iData, carried but not used).
+IMETA_TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
+#: Cell values that mean "empty" in an iMeta table (R's write.csv writes NA).
+_EMPTY_CELLS = {"", "na", "nan", "n/a", "null"}
 #: iMeta columns that the framework model reads; any other column is kept in ``Node.extra``.
 IMETA_COLUMNS = ("iCode", "iName", "Level", "Parent", "Weight", "Direction", "Type")
 
@@ -91,8 +93,9 @@ class Framework:
         Grouped by parent in ``composites`` order, children in declared order.
     headline : str or None
         The headline node (e.g. ``'DTI'``); inferred when exactly one composite has no parent.
-    groups, denominators : tuple of str
-        Data columns declared as grouping variables / denominators (COINr ``Type`` Group / Denominator).
+    groups, denominators, others : tuple of str
+        Data columns declared as grouping variables / denominators / other unit metadata (COINr ``Type`` Group /
+        Denominator / Other); "other" columns are accepted in the data and not used.
     """
 
     def __init__(
@@ -105,12 +108,14 @@ class Framework:
         levels: Mapping[str, int] | None = None,
         groups: Sequence[str] = (),
         denominators: Sequence[str] = (),
+        others: Sequence[str] = (),
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.meta = ReadOnlyDict(dict(meta or {}))
         self.groups = tuple(groups)
         self.denominators = tuple(denominators)
+        self.others = tuple(others)
         self._node = _unique_nodes(nodes)
         self._children, self._parents = _adjacency(self._node, edges)
         self.indicators = tuple(n.code for n in nodes if n.kind == "indicator")
@@ -183,7 +188,7 @@ class Framework:
         edges = [Edge(e.parent, e.child, float(weights.get((e.parent, e.child), e.weight))) for e in self.edges]
         return Framework(self.name, list(self._node.values()), edges, headline=self.headline,
                          levels=dict(self._level), groups=self.groups, denominators=self.denominators,
-                         meta=self.meta)
+                         others=self.others, meta=self.meta)
 
     def subset(self, indicators: Sequence[str]) -> Framework:
         """The framework restricted to ``indicators``; composites left without children are dropped."""
@@ -201,7 +206,7 @@ class Framework:
                 edges.extend(Edge(comp, c, w) for c, w in kids)
         headline = self.headline if self.headline in keep else None
         return Framework(self.name, nodes, edges, headline=headline, groups=self.groups,
-                         denominators=self.denominators, meta=self.meta)
+                         denominators=self.denominators, others=self.others, meta=self.meta)
 
     def to_imeta(self) -> pd.DataFrame:
         """The framework as a COINr iMeta table (one row per edge; a node with two parents gets two rows)."""
@@ -216,6 +221,7 @@ class Framework:
                              "Type": "Indicator" if node.kind == "indicator" else "Aggregate"})
         rows += [{"iCode": g, "Type": "Group"} for g in self.groups]
         rows += [{"iCode": d, "Type": "Denominator"} for d in self.denominators]
+        rows += [{"iCode": o, "Type": "Other"} for o in self.others]
         return pd.DataFrame(rows)
 
     def describe(self) -> str:
@@ -284,9 +290,9 @@ class Framework:
                         raise FrameworkError(f"{source}: composite {code!r} has no children")
                     edges.extend(Edge(code, str(c), _weight(w, code, str(c), source)) for c, w in kids.items())
         meta = {k: v for k, v in spec.items() if k not in {"name", "headline", "indicators", "composites",
-                                                             "groups", "denominators"}}
+                                                             "groups", "denominators", "others"}}
         return cls(name, nodes, edges, headline=spec.get("headline"), groups=spec.get("groups") or (),
-                   denominators=spec.get("denominators") or (), meta=meta)
+                   denominators=spec.get("denominators") or (), others=spec.get("others") or (), meta=meta)
 
     @classmethod
     def from_imeta(cls, table: pd.DataFrame, *, name: str = "imeta", source: str = "iMeta") -> Framework:
@@ -307,6 +313,7 @@ class Framework:
         levels: dict[str, int] = {}
         groups: list[str] = []
         denominators: list[str] = []
+        others: list[str] = []
         for row_no, row in enumerate(table.to_dict("records"), start=2):  # row 1 is the header
             code = _cell(row.get("iCode"))
             typ = _cell(row.get("Type"))
@@ -320,6 +327,9 @@ class Framework:
                 continue
             if typ == "Denominator":
                 denominators.append(code)
+                continue
+            if typ == "Other":
+                others.append(code)
                 continue
             level = _cell(row.get("Level"))
             if level is not None:
@@ -346,7 +356,7 @@ class Framework:
                 weight = _cell(row.get("Weight"))
                 edges.append(Edge(str(parent), code, _weight(1.0 if weight is None else weight, str(parent), code, source)))
         return cls(name, list(nodes.values()), edges, levels=levels or None, groups=groups, denominators=denominators,
-                   meta={"source": source})
+                   others=others, meta={"source": source})
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -357,7 +367,7 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, str):
         value = value.strip()
-        return value or None
+        return None if value.lower() in _EMPTY_CELLS else value
     return value
 
 

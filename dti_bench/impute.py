@@ -28,7 +28,13 @@ from dti_bench.errors import MethodError
 
 
 def none(x: np.ndarray, *, groups: np.ndarray | None = None) -> np.ndarray:
-    """No imputation: missing values stay missing (and are skipped by aggregation)."""
+    """No imputation: missing values stay missing (NaN), and aggregation skips them with renormalised weights.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 3.1 (case deletion / no imputation
+    as the baseline); COINr's default when ``Impute`` is not run.
+    """
     return np.array(x, dtype=float)
 
 

@@ -60,7 +60,15 @@ def _constant(x: np.ndarray, value: float) -> np.ndarray:
 
 
 def none(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
-    """Pass values through unchanged (for data already on a common scale, e.g. DTI points / max points)."""
+    """Pass values through unchanged: :math:`y = x` (for data already on a common scale).
+
+    The official DTI aggregates main indicators that are already points / max points on [0, 1], so it
+    normalises nothing. NaN stays NaN; ``ref`` is accepted and ignored (there are no statistics).
+
+    References
+    ----------
+    Decision 922/QĐ-BTTTT, Appendix I (S45): main indicators scored as points against a maximum.
+    """
     return np.array(x, dtype=float)
 
 

@@ -819,6 +819,11 @@ def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str)
 
 # -- a run folder --------------------------------------------------------------------------------------------
 
+def stamp(fig: Figure, label: str) -> None:
+    """Write ``label`` small in the figure's top-right corner (above the axes, clear of the axis labels)."""
+    fig.text(0.998, 0.998, label, ha="right", va="top", fontsize=5.5, color="0.35")
+
+
 def draw_run_figures(run_dir: str | Path, *, label: str | None = None) -> list[str]:
     """Draw every figure a run folder's CSVs support into ``run_dir/figures/``; return the names written.
 
@@ -845,7 +850,7 @@ def draw_run_figures(run_dir: str | Path, *, label: str | None = None) -> list[s
 
     def save(name: str, drawn: FigureAndTable) -> None:
         if label:
-            drawn[0].text(0.995, 0.003, label, ha="right", va="bottom", fontsize=5.5, color="0.35")
+            stamp(drawn[0], label)
         save_figure(*drawn, out, name)
         written.append(name)
 

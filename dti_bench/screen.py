@@ -21,7 +21,12 @@ from dti_bench.errors import MethodError, choices
 
 
 def none(x: np.ndarray, *, units: Sequence[str] = ()) -> np.ndarray:
-    """Keep every unit."""
+    """Keep every unit, whatever its missing values (NaN are left to imputation and aggregation).
+
+    References
+    ----------
+    COINr ``Screen`` not applied; OECD/JRC (2008) Handbook, section 3 (coverage rules are a choice).
+    """
     return np.ones(np.asarray(x).shape[0], dtype=bool)
 
 

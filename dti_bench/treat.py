@@ -23,7 +23,12 @@ from dti_bench.errors import MethodError
 
 
 def none(x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
-    """No treatment."""
+    """No treatment: the column is returned unchanged, NaN included, and the report lists no treated cell.
+
+    References
+    ----------
+    COINr ``Treat`` with no indicator selected; OECD/JRC (2008) Handbook, section 3 (treatment is optional).
+    """
     return np.array(x, dtype=float), {"method": "none", "treated": [], "iterations": 0, "log": False}
 
 

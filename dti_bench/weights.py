@@ -37,12 +37,28 @@ _ZERO_SCORE = 1e-12
 
 
 def nominal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The framework's weights (with any explicit overrides already applied), unchanged."""
+    """The framework's weights (with any explicit overrides already applied), unchanged: :math:`w_i`.
+
+    NaN policy: the weights do not look at ``x``; a missing child is handled by the aggregator, which
+    renormalises the weights over the present children (:func:`dti_bench.aggregate.present_weights`).
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6.1 (weights set by the framework).
+    """
     return np.asarray(w, dtype=float)
 
 
 def equal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Equal weights: every child of a composite counts the same, ``w_i = 1/k``."""
+    """Equal weights: every child of a composite counts the same, :math:`w_i = 1/k`.
+
+    NaN policy: the weights do not look at ``x``; a missing child is handled by the aggregator, which
+    renormalises the weights over the present children, so the present ones stay equal.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6.1 (equal weighting).
+    """
     k = np.asarray(w).shape[-1]
     return np.full(k, 1.0 / k)
 
@@ -441,6 +457,9 @@ def noise(w: np.ndarray, *, noise: float, rng: np.random.Generator,
     stays zero. Because of the renormalisation the mean of :math:`w'` differs from :math:`w / \sum w` by
     :math:`O(\epsilon^2)` (to second order by :math:`w_i \epsilon^2 (\sum_l w_l^2 - w_i)/3` for normalised
     :math:`w`); with equal weights the mean is exact by symmetry.
+
+    NaN policy: the weights must be finite; a NaN (or negative, or all-zero) weight raises MethodError rather
+    than spreading NaN through every draw.
 
     Parameters
     ----------

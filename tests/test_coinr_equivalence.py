@@ -553,11 +553,8 @@ def test_minmax_of_a_constant_column_is_the_midpoint(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# COINr tables written by R: found while writing this file, not fixed here (data.py and framework.py)
+# COINr tables written by R (found while writing this file, then fixed in data.py and framework.py)
 
-@pytest.mark.xfail(strict=True, reason="data.Dataset keeps a group cell 'NA' (R's missing mark) as the label 'NA', "
-                                       "so unlabelled units are imputed from each other; COINr's i_mean_grp "
-                                       "(skip_f_na = TRUE) leaves them alone")
 def test_na_group_label_means_no_group(tmp_path):
     def unlabel_kes_and_lar(table):
         table.loc[table["uCode"].isin(["KES", "LAR"]), "Region"] = "NA"
@@ -574,8 +571,6 @@ def test_na_group_label_means_no_group(tmp_path):
     assert_scores_equal(got, expected)
 
 
-@pytest.mark.xfail(strict=True, reason="framework.Framework.from_imeta reads 'NA' (what R's write.csv writes in "
-                                       "empty cells) as a value: the Index row gets the unknown parent 'NA'")
 def test_imeta_written_by_r_with_na_cells(tmp_path):
     table = pd.read_csv(IMETA, dtype=str, keep_default_na=False)
     table = table.replace("", "NA")
@@ -588,8 +583,6 @@ def test_imeta_written_by_r_with_na_cells(tmp_path):
     assert_scores_equal(got, coin.aggregate(a_amean))
 
 
-@pytest.mark.xfail(strict=True, reason="framework.Framework.from_imeta refuses iMeta Type 'Other', which COINr's "
-                                       "check_iMeta allows for unit metadata columns of iData")
 def test_imeta_type_other_is_unit_metadata(tmp_path):
     meta = pd.read_csv(IMETA, dtype=str, keep_default_na=False)
     meta.loc[len(meta)] = {**{c: "" for c in meta.columns}, "iCode": "Capital", "iName": "Capital", "Type": "Other"}

@@ -125,22 +125,9 @@ SOURCE = re.compile(r"^References\n-+$|COINr|Handbook|\b(1[789]|20)\d\d\b", re.M
 
 NO_NAN_POLICY = "the docstring does not say what happens to NaN / missing values"
 NO_SOURCE = "the docstring cites no source (no References section, no COINr/Handbook/author-year citation)"
-NAN_POLICY_GAPS = {
-    ("normalise", "none"): NO_NAN_POLICY,
-    ("weights", "nominal"): NO_NAN_POLICY,
-    ("weights", "equal"): NO_NAN_POLICY,
-    ("treat", "none"): NO_NAN_POLICY,
-    ("screen", "none"): NO_NAN_POLICY,
-    ("perturbation", "noise"): NO_NAN_POLICY + " (NaN weights raise MethodError, undocumented)",
-}
-SOURCE_GAPS = {
-    ("normalise", "none"): NO_SOURCE,
-    ("weights", "nominal"): NO_SOURCE,
-    ("weights", "equal"): NO_SOURCE,
-    ("impute", "none"): NO_SOURCE,
-    ("treat", "none"): NO_SOURCE,
-    ("screen", "none"): NO_SOURCE,
-}
+# Known gaps, each a strict xfail until fixed (all fixed so far; keep the mechanism for the next one).
+NAN_POLICY_GAPS: dict[tuple[str, str], str] = {}
+SOURCE_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize(("family", "name"), methods(*CATALOGUE), ids=ids(methods(*CATALOGUE)))
