@@ -71,7 +71,10 @@ MACRO_NAME = re.compile(r"^[A-Za-z]+$")
 
 
 def macro_name(*parts: str) -> str:
-    """A LaTeX command name (letters only) from parts: ``macro_name('dti', 'ST', 'weight noise')`` = dtiSTWeightNoise."""
+    """A LaTeX command name (letters only) from parts.
+
+    ``macro_name('dti', 'ST', 'weight noise')`` = dtiSTWeightNoise; raises ValueError when no letter is left.
+    """
     out = []
     for i, part in enumerate(parts):
         words = re.findall(r"[A-Za-z]+", str(part))
@@ -659,7 +662,8 @@ def papi_dimension_numbers(path: Path) -> dict[str, str]:
         "papiDimNew": fmt_int(len(NEW_DIMENSIONS)),
         "papiDimSpearman": fmt(rho, 2), "papiDimRbar": fmt(ok["shift"].abs().mean()),
         "papiDimMoved": fmt_int((ok["shift"].abs() >= MOVE).sum()), "papiDimUnits": fmt_int(len(ok)),
-        "papiDimUp": tex_escape(up["name"]), "papiDimUpSix": ordinal(up["rank_6"]), "papiDimUpEight": ordinal(up["rank_8"]),
+        "papiDimUp": tex_escape(up["name"]), "papiDimUpSix": ordinal(up["rank_6"]),
+        "papiDimUpEight": ordinal(up["rank_8"]),
         "papiDimDown": tex_escape(down["name"]), "papiDimDownSix": ordinal(down["rank_6"]),
         "papiDimDownEight": ordinal(down["rank_8"]),
     }
@@ -725,10 +729,10 @@ def robust_table(run: Path, rows: int = TABLE_ROWS) -> str:
     qlo, qhi = (re.findall(r"\d+", c)[0].lstrip("0") or "0" for c in (lo, hi))
     lines = [r"\begin{tabular}{lrrcrr}", r"\toprule",
              rf"Province & Nominal & Median & {qlo}--{qhi}\,\% band & $\bar R_{{s,c}}$ & $P(\text{{top ten}})$ \\",
-             r"\midrule", rf"\multicolumn{{6}}{{l}}{{\emph{{Most robust}}}} \\"]
+             r"\midrule", r"\multicolumn{6}{l}{\emph{Most robust}} \\"]
     for group, frame in (("most", most), ("least", least)):
         if group == "least":
-            lines += [r"\midrule", rf"\multicolumn{{6}}{{l}}{{\emph{{Least robust}}}} \\"]
+            lines += [r"\midrule", r"\multicolumn{6}{l}{\emph{Least robust}} \\"]
         for _, r in frame.iterrows():
             lines.append(f"{display(str(r['unit']), names)} & {fmt_int(r['nominal_rank'])} & "
                          f"{fmt_width(r['median_rank'])} & {fmt_int(r[lo])}--{fmt_int(r[hi])} & "
@@ -744,8 +748,7 @@ def grid_table(run: Path, node: str | None = None) -> str:
     grid = read(run, "grid_stability.csv")
     grid = grid[grid["node"] == node]
     parsed = [dict(p.split("=", 1) for p in v.split("|")) for v in grid["variant"]]
-    grid = grid.assign(normalise=[p.get("normalise", "") for p in parsed],
-                       aggregate=[p.get("aggregate", "") for p in parsed], weights=[p.get("weights", "") for p in parsed])
+    grid = grid.assign(**{axis: [p.get(axis, "") for p in parsed] for axis in ("normalise", "aggregate", "weights")})
     lines = [r"\begin{tabular}{llrrrr}", r"\toprule",
              r" & & \multicolumn{2}{c}{Nominal weights} & \multicolumn{2}{c}{Equal weights} \\",
              r"\cmidrule(lr){3-4}\cmidrule(lr){5-6}",

@@ -13,7 +13,6 @@ import importlib.util
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
