@@ -1,7 +1,8 @@
 """``run(config)``: the only orchestrator. Resolves a config, computes what it asks for, writes one run folder.
 
 Run folder (DESIGN.md section 4): ``config.yaml`` (resolved), ``manifest.json``, ``scores.csv``, ``ranks.csv``,
-``grid.csv`` when a grid is asked for, and ``figures/``. Written under a temporary name and renamed when
+``grid.csv`` when a grid is asked for, the other analyses' tables, ``figures/`` and ``report.html`` (the audit
+report, as ``dti-bench report`` writes it). Written under a temporary name and renamed when
 complete, so a folder that exists is complete, and an earlier run is never overwritten.
 """
 
@@ -33,6 +34,7 @@ from dti_bench.framework import Framework
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.methodology import Methodology
 from dti_bench.plotting import draw_run_figures
+from dti_bench.report import write_report
 from dti_bench.ranks import robust_pair_share, summarise
 from dti_bench.removal import leave_one_out, removal_summary
 from dti_bench.screening import run_morris, run_pawn
@@ -147,7 +149,7 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
         io.write_yaml(resolved, folder.path("config.yaml"))
         timings["total"] = time.perf_counter() - t0
         manifest = {
-            "package": "dti_bench", "version": __version__, "git_commit": _git_commit(),
+            "run_id": folder.run_id, "package": "dti_bench", "version": __version__, "git_commit": _git_commit(),
             "config_path": str(config.path), "config_hash": config_hash, "data_hash": data_hash(study.dataset),
             "dataset": study.dataset.name, "synthetic": study.dataset.synthetic, "framework": study.framework.name,
             "units": len(study.dataset.units), "indicators": len(study.framework.indicators),
@@ -157,12 +159,14 @@ def run(config_path: str | Path, *, out: str | Path = "experiments", seed: int |
                          "machine": platform.machine(), "system": platform.platform()},
         }
         io.write_json(manifest, folder.path("manifest.json"))
+        write_report(folder.tmp)  # report.html, from the files just written (they are the report's only input)
     except BaseException:
         folder.abandon()
         raise
     final = folder.commit()
     if not quiet:
         print(summary(nominal, final))
+        print(f"report: {final / 'report.html'}")
     return final
 
 

@@ -244,8 +244,13 @@ class _Run:
                 return {str(u): str(n) for u, n in zip(table["unit"], table["name"]) if pd.notna(n)}
         return {}
 
+    @property
+    def run_id(self) -> str:
+        """The run's id: the manifest's (a report written before the folder is renamed sees a temporary name)."""
+        return str(self.manifest.get("run_id") or self.path.name)
+
     def run_date(self) -> str:
-        match = re.match(r"(\d{8}T\d{6}Z)", self.path.name)
+        match = re.match(r"(\d{8}T\d{6}Z)", self.run_id)
         if match:
             when = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ")
             return when.strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -482,7 +487,7 @@ def _section_summary(run: _Run) -> str:
         ("Framework", f"{escape(str(m.get('framework', '–')))}; composites {_codes(composites)}"
                       + (f"; headline <strong>{escape(head)}</strong>" if head else "")),
         ("Nominal methodology", f"<ul>{method_rows}</ul>" if method_rows else "–"),
-        ("Run", f"{escape(run.path.name)}, {escape(run.run_date())}"),
+        ("Run", f"{escape(run.run_id)}, {escape(run.run_date())}"),
         ("Package", f"{escape(str(m.get('package', 'dti_bench')))} {escape(str(m.get('version', '?')))}, commit "
                     f"<code>{escape(str(m.get('git_commit') or 'unknown'))}</code>"),
         ("Config", f"{escape(str(m.get('config_path', '–')))}, hash <code>{escape(str(m.get('config_hash', '–')))}"
@@ -958,7 +963,7 @@ def render_report(run_dir: str | Path) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Statistical audit: {escape(name)}{synthetic}</title><style>{_CSS}</style></head><body>"
             f"<header><h1>Statistical audit: {escape(name)}</h1>"
-            f'<p class="subtitle">Composite-indicator audit report of run {escape(run.path.name)}, written by '
+            f'<p class="subtitle">Composite-indicator audit report of run {escape(run.run_id)}, written by '
             f"dti_bench from the run folder's tables.</p></header>"
             f"<nav><ol>{toc}</ol></nav><main>{body}</main></body></html>\n")
 
