@@ -301,12 +301,7 @@ UNCERTAINTY_KEYS = ("samples", "seed", "factors", "node", "chunk_size", "executo
 def uncertainty_spec(study: Study, *, seed: int | None = None, samples: int | None = None) -> dict[str, Any]:
     """``analyses.uncertainty`` validated, defaults filled, factors parsed; ``seed``/``samples`` override."""
     where = f"{study.config.source}: analyses.uncertainty"
-    block = study.config.analyses["uncertainty"]
-    if not isinstance(block, Mapping):
-        raise ConfigError(f"{where}: expected a mapping of {choices(UNCERTAINTY_KEYS)}")
-    unknown = [k for k in block if k not in UNCERTAINTY_KEYS]
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(UNCERTAINTY_KEYS)}")
+    block = _block(study, "uncertainty", UNCERTAINTY_KEYS)
     spec = {"samples": 1000, "seed": 1, "node": None, "chunk_size": DEFAULT_CHUNK, "executor": "serial",
             "workers": None, "address": None, "top_k": list(DEFAULT_TOP_K), "save_ranks": False, **block}
     if samples is not None:
@@ -419,12 +414,7 @@ def sensitivity_spec(study: Study, *, seed: int | None = None, samples: int | No
     Monte Carlo sample size.
     """
     where = f"{study.config.source}: analyses.sensitivity"
-    block = study.config.analyses["sensitivity"]
-    if not isinstance(block, Mapping):
-        raise ConfigError(f"{where}: expected a mapping of {choices(SENSITIVITY_KEYS)}")
-    unknown = [k for k in block if k not in SENSITIVITY_KEYS]
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(SENSITIVITY_KEYS)}")
+    block = _block(study, "sensitivity", SENSITIVITY_KEYS)
     spec = {"method": "sobol", "samples": 256, "seed": 1, "node": None, "target": 0.05, "max_runs": 200_000,
             "converge_on": "summary", "num_resamples": 100, "num_levels": 4, "slices": 10, **block}
     if samples is not None:
