@@ -184,12 +184,20 @@ class RunContext:
 
 
 def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
-    """scores.csv and ranks.csv: unit, then one column per composite (framework codes)."""
+    """scores.csv and ranks.csv: unit, then one column per composite (framework codes); treatment.csv, every
+    cell the nominal methodology's outlier treatment changed, and excluded.csv, the units screening removed."""
     for name, frame in (("scores.csv", result.scores), ("ranks.csv", result.ranks)):
         table = frame.reset_index().rename(columns={"index": "unit"})
         if name == "ranks.csv":
             table[list(frame.columns)] = table[list(frame.columns)].astype("Int64")
         io.write_csv(table, folder.path(name))
+    rows = [{"indicator": report["indicator"], "unit": result.dataset.units[int(position)], "original": old,
+             "treated": new, "method": report.get("method"), "log": bool(report.get("log"))}
+            for report in result.treatment for position, old, new in report.get("treated", [])]
+    if rows:
+        io.write_csv(pd.DataFrame(rows), folder.path("treatment.csv"))
+    if result.excluded:
+        io.write_csv(pd.DataFrame({"unit": list(result.excluded)}), folder.path("excluded.csv"))
 
 
 def write_grid(ctx: RunContext) -> dict[str, Any]:
