@@ -31,7 +31,7 @@ from dti_bench.aggregate import NonPositiveError
 from dti_bench.data import Dataset
 from dti_bench.errors import MethodError, UserError
 from dti_bench.framework import Framework
-from dti_bench.index import prepare_indicators
+from dti_bench.index import prepare_indicators, treat_indicators
 from dti_bench.methodology import Methodology
 
 #: Chunk size when none is given: as many variants as fit :data:`CHUNK_MEMORY` (see :func:`default_chunk`).
@@ -155,6 +155,7 @@ class Engine:
             start += k
         self.nominal_edges = np.array([e.weight for e in fw.edges], dtype=float)
         self._cache: dict[tuple, tuple[np.ndarray, str | None]] = {}
+        self._treated: dict[tuple, tuple] = {}
 
     # -- the cached data-changing part ---------------------------------------------------------------
     @staticmethod
@@ -167,7 +168,12 @@ class Engine:
         key = self.data_key(m)
         if key not in self._cache:
             try:
-                prepared = prepare_indicators(self.framework, self.dataset, m, reference=self.reference)
+                # the treatment (steps before normalisation) is shared by every normalisation of it
+                treat_key = key[:4] + key[5:]
+                if treat_key not in self._treated:
+                    self._treated[treat_key] = treat_indicators(self.framework, self.dataset, m)
+                prepared = prepare_indicators(self.framework, self.dataset, m, reference=self.reference,
+                                              treated=self._treated[treat_key])
             except UserError as err:
                 self._cache[key] = (np.full((len(self.units), len(self.framework.indicators)), np.nan), str(err))
             else:

@@ -150,11 +150,22 @@ class PreparedIndicators:
     treatment: list[dict[str, Any]]
 
 
+def treat_indicators(framework: Framework, dataset: Dataset,
+                     methodology: Methodology) -> tuple[np.ndarray, Dataset, list[dict[str, Any]]]:
+    """Steps 1-2 (select, then denominate / impute / screen / treat): ``(x, surviving dataset, treatment reports)``."""
+    return _treat_data(framework, dataset.select(framework.indicators), methodology)
+
+
 def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Methodology,
-                       *, reference: Dataset | None = None) -> PreparedIndicators:
-    """Steps 1-4 of the pipeline (select, treat, direction, normalise), shared by the oracle and the engine."""
-    ds = dataset.select(framework.indicators)
-    x, ds, treatment = _treat_data(framework, ds, methodology)
+                       *, reference: Dataset | None = None,
+                       treated: tuple[np.ndarray, Dataset, list[dict[str, Any]]] | None = None) -> PreparedIndicators:
+    """Steps 1-4 of the pipeline (select, treat, direction, normalise), shared by the oracle and the engine.
+
+    ``treated`` is the result of :func:`treat_indicators` for this methodology when the caller already has it (the
+    engine shares one treatment between normalisations).
+    """
+    x, ds, treatment = treated if treated is not None else treat_indicators(framework, dataset, methodology)
+    x = np.array(x, dtype=float)
     directions = np.array([framework.node(c).direction for c in framework.indicators], dtype=float)
     ref = None if reference is None else reference.select(framework.indicators).values * directions
     normalised = np.empty_like(x)
