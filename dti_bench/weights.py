@@ -330,7 +330,7 @@ def bod(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) 
         The optimal LP weights, **not** normalised: :math:`\sum_i w_{ci} x_{ci}` is unit :math:`c`'s BoD
         score, in [0, 1], with 1 for the units on the frontier. (The pipeline normalises each row to sum to 1
         before aggregating, which keeps their ratios; the BoD score itself is ``(w * x).sum(axis=1)``
-        with missing children contributing 0.)
+        with missing children contributing 0, and ``aggregate: bod`` computes that score as the composite.)
 
     Notes
     -----
