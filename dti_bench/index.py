@@ -150,6 +150,14 @@ class PreparedIndicators:
     treatment: list[dict[str, Any]]
 
 
+def nominal_ranks(framework: Framework, dataset: Dataset, methodology: Methodology, node: str,
+                  *, reference: Dataset | None = None) -> np.ndarray:
+    """Ranks of ``node`` under ``methodology``, shape ``(units,)`` in ``dataset.units`` order (NaN: screened out
+    or unranked): the reference every rank shift of an uncertainty or sensitivity analysis is measured from."""
+    ranked = compute_index(framework, dataset, methodology, reference=reference).ranks[node]
+    return np.array([ranked.get(u, np.nan) for u in dataset.units], dtype=float)
+
+
 def treat_indicators(framework: Framework, dataset: Dataset,
                      methodology: Methodology) -> tuple[np.ndarray, Dataset, list[dict[str, Any]]]:
     """Steps 1-2 (select, then denominate / impute / screen / treat): ``(x, surviving dataset, treatment reports)``."""

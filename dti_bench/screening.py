@@ -25,7 +25,7 @@ from dti_bench.design import Factor, monte_carlo, problem
 from dti_bench.engine import Engine
 from dti_bench.errors import ConfigError, MethodError
 from dti_bench.framework import Framework
-from dti_bench.index import compute_index
+from dti_bench.index import nominal_ranks
 from dti_bench.methodology import Methodology
 from dti_bench.sensitivity import SUMMARY_OUTPUT, evaluate_design
 
@@ -33,9 +33,8 @@ from dti_bench.sensitivity import SUMMARY_OUTPUT, evaluate_design
 def _setup(framework, dataset, nominal, node, reference):
     node = node or framework.require_headline()
     engine = Engine(framework, dataset, reference=reference)
-    ranked = compute_index(framework, dataset, nominal, reference=reference).ranks[node]
-    nominal_ranks = np.array([ranked.get(u, np.nan) for u in engine.units], dtype=float)
-    return node, engine, framework.composites.index(node), nominal_ranks
+    reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
+    return node, engine, framework.composites.index(node), reference_ranks
 
 
 def _outputs(out, units) -> tuple[np.ndarray, list[str]]:

@@ -36,7 +36,8 @@ from dti_bench.data import Dataset
 from dti_bench.design import Factor, problem, to_design
 from dti_bench.engine import Engine, rank_rows
 from dti_bench.framework import Framework
-from dti_bench.index import compute_index
+from dti_bench.index import nominal_ranks
+from dti_bench.ranks import mean_abs_shift
 from dti_bench.methodology import Methodology
 
 SUMMARY_OUTPUT = "mean_abs_shift"
@@ -125,7 +126,7 @@ class Outputs:
 
 
 def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], nominal: Methodology,
-                    node_index: int, nominal_ranks: np.ndarray, cache: dict | None = None,
+                    node_index: int, reference_ranks: np.ndarray, cache: dict | None = None,
                     chunk_size: int = 4096) -> Outputs:
     """Run the engine on the unit-hypercube rows ``u``; rows mapping to the same variant are computed once."""
     fw = engine.framework
@@ -145,10 +146,7 @@ def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], no
         failed[sl] = ev.failed
         reasons.update({start + i: why for i, why in ev.reasons.items()})
     ranks = rank_rows(scores)
-    shift = np.abs(ranks - nominal_ranks[None, :])
-    valid = ~np.isnan(shift)
-    n_valid = valid.sum(axis=1)
-    rbar = np.where(n_valid > 0, np.where(valid, shift, 0.0).sum(axis=1) / np.maximum(n_valid, 1), np.nan)
+    rbar = mean_abs_shift(reference_ranks, ranks)
     row_reasons = {}
     for i in np.flatnonzero(failed[inverse]):
         row_reasons[int(i)] = reasons.get(int(inverse[i]), "failed")
@@ -223,9 +221,7 @@ def run_sobol(framework: Framework, dataset: Dataset, nominal: Methodology, fact
     node = node or framework.require_headline()
     engine = Engine(framework, dataset, reference=reference)
     node_index = framework.composites.index(node)
-    nominal_result = compute_index(framework, dataset, nominal, reference=reference)
-    ranked = nominal_result.ranks[node]
-    nominal_ranks = np.array([ranked.get(u, np.nan) for u in engine.units], dtype=float)
+    reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
     d = len(factors)
     cache: dict = {}
     history: list[dict[str, Any]] = []
@@ -235,7 +231,7 @@ def run_sobol(framework: Framework, dataset: Dataset, nominal: Methodology, fact
         # the design of 2N is the design of N plus N new base rows: draw and evaluate only those
         done = 0 if outputs_so_far is None else current // 2
         u = saltelli_sample(factors, current - done, seed, skip=done)
-        new = evaluate_design(engine, u, factors, nominal, node_index, nominal_ranks, cache)
+        new = evaluate_design(engine, u, factors, nominal, node_index, reference_ranks, cache)
         outputs_so_far = new if outputs_so_far is None else _concat(outputs_so_far, new)
         # while doubling, only the outputs convergence is judged on need their intervals
         cols = [len(engine.units) * 2] if converge_on == "summary" else None

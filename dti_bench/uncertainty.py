@@ -28,6 +28,8 @@ from dti_bench.design import Factor, methodology_for, monte_carlo, to_design
 from dti_bench.engine import DEFAULT_CHUNK, Engine, default_chunk
 from dti_bench.executors import run_tasks
 from dti_bench.framework import Framework
+from dti_bench.index import nominal_ranks
+from dti_bench.ranks import max_abs_shift, mean_abs_shift
 from dti_bench.methodology import Methodology
 
 DEFAULT_TOP_K = (1, 3, 10)
@@ -86,13 +88,11 @@ def run_chunk(task: Task) -> Partial:
         count_ranks(frequency, compact)
     else:
         frequency = None  # a (units, units) partial would outweigh the ranks: the parent counts them
+    # failed samples have NaN ranks, so the shift metrics give them NaN; units unranked on either side are skipped
     shift = np.abs(ranks - task.nominal_ranks[None, :])
-    abs_shift = np.where(valid, shift, 0).sum(axis=0).astype(np.int64)
-    n_valid = valid.sum(axis=1)
-    shift0 = np.where(valid, shift, 0.0)
-    has = ok & (n_valid > 0)
-    rbar = np.where(has, shift0.sum(axis=1) / np.maximum(n_valid, 1), np.nan)
-    max_shift = np.where(has, shift0.max(axis=1), np.nan)
+    abs_shift = np.where(np.isnan(shift), 0, shift).sum(axis=0).astype(np.int64)
+    rbar = mean_abs_shift(task.nominal_ranks, ranks)
+    max_shift = max_abs_shift(task.nominal_ranks, ranks)
     spearman = _spearman_rows(ranks, task.nominal_ranks, ok)
     kept = compact if task.keep_ranks or frequency is None else None
     return Partial(task.start, frequency, abs_shift, rbar, max_shift, spearman,
@@ -232,20 +232,13 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
     keep_ranks : bool
         Keep every sample's ranks, shape (samples, units), int16 (0 = unranked or failed).
     """
-    from dti_bench.index import compute_index
-
     node = node or framework.require_headline()
-    nominal_result = compute_index(framework, dataset, nominal, reference=reference)
-    nominal_ranks = np.full(len(dataset.units), np.nan)
-    ranked = nominal_result.ranks[node]
-    for i, unit in enumerate(dataset.units):
-        if unit in ranked.index:
-            nominal_ranks[i] = ranked[unit]
+    reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
     engine = Engine(framework, dataset, reference=reference)
     chunk_size = chunk_size or default_chunk(framework, len(dataset.units))
     engine.warm(_discrete_methodologies(factors, framework, nominal))
     tasks = [Task(engine, nominal, tuple(factors), int(seed), start, min(start + chunk_size, samples), node,
-                  nominal_ranks, keep_ranks)
+                  reference_ranks, keep_ranks)
              for start in range(0, samples, chunk_size)]
     bar = _progress(len(tasks), progress)
     n = len(dataset.units)
@@ -282,7 +275,7 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
         if bar:
             bar.close()
     return UncertaintyResult(
-        units=dataset.units, unit_names=dataset.unit_names, node=node, samples=samples, nominal_ranks=nominal_ranks,
+        units=dataset.units, unit_names=dataset.unit_names, node=node, samples=samples, nominal_ranks=reference_ranks,
         frequency=frequency, abs_shift=abs_shift, rbar=per_sample["rbar"], max_shift=per_sample["max_shift"],
         spearman=per_sample["spearman"], failed=failed, ranks=kept, slow_variants=slow)
 
