@@ -339,21 +339,6 @@ def monte_carlo(factors: Sequence[Factor], seed: int, start: int, stop: int) -> 
     return rows[start - first * BLOCK: stop - first * BLOCK]
 
 
-def grid(factors: Sequence[Factor], framework: Framework, nominal: Methodology) -> tuple[Design, list[str]]:
-    """The full-factorial grid over the choices of discrete factors, with a label per variant."""
-    import itertools
-
-    for f in factors:
-        if f.kind != "choice":
-            raise ConfigError(f"grid: factor {f.name!r} is not a list of choices")
-    methodologies, labels = [], []
-    for combo in itertools.product(*[range(len(f.choices)) for f in factors]):
-        settings = [(f, f.choices[i]) for f, i in zip(factors, combo)]
-        methodologies.append(methodology_for(nominal, settings, framework))
-        labels.append("|".join(f"{f.name}={label_choice(v)}" for f, v in settings))
-    return Design.of(methodologies), labels
-
-
 def label_choice(value: Any) -> str:
     """A short label for an alternative: ``minmax(lo=1,hi=100)`` for a block, the value itself otherwise."""
     if isinstance(value, Mapping):

@@ -10,7 +10,7 @@ A variant is "the nominal methodology with these fields replaced", addressed by 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,11 +153,3 @@ class Methodology:
     def label(self) -> str:
         """A short human label: normalisation / weights / aggregation."""
         return f"{self.normalise.default} / {self.weights.method} / {self.aggregate.default}"
-
-
-def mapping_get(block: Mapping[str, Any], path: str) -> Any:
-    """Read a dotted path (``normalise.method``) from a nested config mapping."""
-    node: Any = block
-    for part in path.split("."):
-        node = node[part]
-    return node
