@@ -132,3 +132,47 @@ def test_count_ranks_by_hand():
     freq = np.zeros((3, 3), dtype=np.int32)
     count_ranks(freq, np.array([[1, 2, 3], [2, 1, 0], [1, 1, 3]], dtype=np.int16))  # 0 = unranked
     assert freq.tolist() == [[2, 1, 0], [2, 1, 0], [0, 0, 2]]  # u0: 1, 2, 1; u1: 2, 1, 1; u2: 3, -, 3
+
+
+# -- the fast paths give what the general ones give ---------------------------------------------------------
+
+def test_to_design_lists_the_used_methodologies_in_settings_order(factors, example_framework):
+    from dti_bench.design import methodology_for
+
+    u = monte_carlo(factors, 4, 0, 300)
+    u[:100, 0] = 0.2  # normalisation fixed to its first choice in a third of the rows
+    d = to_design(u, factors, example_framework, NOMINAL)
+    bins = [np.minimum((u[:, j] * 2).astype(int), 1) for j in (0, 1)]
+    rows = sorted({(int(a), int(b)) for a, b in zip(*bins)})  # the rows used, as np.unique(rows, axis=0) sorts them
+    assert d.methodologies == tuple(methodology_for(NOMINAL, [(factors[0], factors[0].choices[a]),
+                                                              (factors[1], factors[1].choices[b])], example_framework)
+                                    for a, b in rows)
+    assert d.which.tolist() == [rows.index((int(a), int(b))) for a, b in zip(*bins)]
+    again = to_design(u, factors, example_framework, NOMINAL)  # from the per-process memo: the same design
+    assert again.methodologies == d.methodologies and np.array_equal(again.which, d.which)
+
+
+def test_to_design_memo_tells_nominal_methodologies_apart(factors, example_framework):
+    other = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}, "impute": {"method": "mean"}})
+    u = monte_carlo(factors, 4, 0, 50)
+    a = to_design(u, factors, example_framework, NOMINAL)
+    b = to_design(u, factors, example_framework, other)
+    assert all(m.impute.name == "mean" for m in b.methodologies)
+    assert all(m.impute.name != "mean" for m in a.methodologies)
+
+
+def test_to_design_overlapping_noise_multiplies_and_untouched_edges_stay_one(example_framework):
+    fs = parse_factors([{"path": "weights", "noise": 0.25, "levels": [1, 2], "name": "all"},
+                        {"path": "weights", "noise": 0.1, "levels": [2], "name": "pillars"}],
+                       example_framework, NOMINAL, "f")
+    u = monte_carlo(fs, 9, 0, 40)
+    d = to_design(u, fs, example_framework, NOMINAL)
+    expected = np.ones((40, 8))
+    expected *= 1.0 + (2.0 * u[:, :8] - 1.0) * 0.25  # the mapping as the module docstring writes it
+    expected[:, 6:] *= 1.0 + (2.0 * u[:, 8:] - 1.0) * 0.1
+    assert np.array_equal(d.weight_factor, expected)
+    only = parse_factors([{"path": "weights", "noise": 0.1, "levels": [2]}], example_framework, NOMINAL, "f")
+    d = to_design(u[:, :2], only, example_framework, NOMINAL)
+    assert np.array_equal(d.weight_factor[:, :6], np.ones((40, 6)))
+    assert np.array_equal(d.weight_factor[:, 6:], 1.0 + (2.0 * u[:, :2] - 1.0) * 0.1)
+
