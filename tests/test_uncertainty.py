@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
 
 from dti_bench.config import parse_methodology
 from dti_bench.design import BLOCK, monte_carlo, parse_factors, problem, to_design
@@ -176,3 +178,82 @@ def test_to_design_overlapping_noise_multiplies_and_untouched_edges_stay_one(exa
     assert np.array_equal(d.weight_factor[:, :6], np.ones((40, 6)))
     assert np.array_equal(d.weight_factor[:, 6:], 1.0 + (2.0 * u[:, :2] - 1.0) * 0.1)
 
+
+def _min_ranks(scores: np.ndarray) -> np.ndarray:
+    """'min' ranks along the last axis, 1 = highest (scipy's, independent of the engine's)."""
+    from scipy.stats import rankdata
+
+    return rankdata(-scores, method="min", axis=-1).astype(float)
+
+
+@st.composite
+def rank_blocks(draw):
+    """A (samples, units) block of 'min' ranks with many ties, its nominal ranks, and a memory layout."""
+    samples = draw(st.integers(1, 40))
+    units = draw(st.integers(1, 12))
+    levels = draw(st.integers(1, 4))  # few distinct scores: ties in most rows, constant rows now and then
+    scores = draw(arrays(np.int8, (samples + 1, units), elements=st.integers(0, levels)))
+    ranks = _min_ranks(scores.astype(float))
+    strided = draw(st.booleans())  # as a (composites, variants, units) block transposed, or a plain array
+    block = ranks[1:]
+    if strided:
+        wide = np.full((3, samples, units), -1.0)
+        wide[1] = block
+        block = wide.transpose(1, 2, 0)[:, :, 1]
+    return block, ranks[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(rank_blocks(), st.booleans(), st.booleans())
+def test_all_ranked_statistics_equal_the_masked_ones(block, count, keep):
+    from dti_bench.uncertainty import _all_ranked, _statistics_all_ranked, _statistics_masked
+
+    ranks, nominal = block
+    ok = np.ones(len(ranks), dtype=bool)
+    assert _all_ranked(ranks, nominal, ok)
+    fast = _statistics_all_ranked(ranks, nominal, count=count, keep=keep)
+    slow = _statistics_masked(ranks, nominal, ok, count=count, keep=keep)
+    for name in ("frequency", "abs_shift", "rbar", "max_shift", "ranks"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), name
+    assert np.array_equal(np.isnan(fast.spearman), np.isnan(slow.spearman))
+    np.testing.assert_allclose(fast.spearman, slow.spearman, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rank_blocks(), st.data())
+def test_chunk_statistics_with_failures_or_unranked_units_take_the_masked_path(block, data):
+    from dti_bench.uncertainty import _all_ranked, _chunk_statistics, _statistics_masked
+
+    ranks, nominal = block
+    ranks, nominal = ranks.copy(), nominal.copy()
+    ok = np.ones(len(ranks), dtype=bool)
+    kind = data.draw(st.sampled_from(["failed", "unranked", "nominal"]))
+    i, j = data.draw(st.integers(0, len(ranks) - 1)), data.draw(st.integers(0, ranks.shape[1] - 1))
+    if kind == "failed":
+        ok[i], ranks[i] = False, np.nan
+    elif kind == "unranked":
+        ranks[i, j] = np.nan
+    else:
+        nominal[j] = np.nan
+    assert not _all_ranked(ranks, nominal, ok)
+    got = _chunk_statistics(ranks, nominal, ok, count=True, keep=True)
+    want = _statistics_masked(ranks, nominal, ok, count=True, keep=True)
+    for name in ("frequency", "abs_shift", "rbar", "max_shift", "spearman", "ranks"):
+        assert np.array_equal(getattr(got, name), getattr(want, name), equal_nan=True), name
+
+
+def test_spearman_of_the_fast_path_by_hand():
+    from dti_bench.uncertainty import _statistics_all_ranked
+
+    nominal = np.array([1.0, 2, 3, 4])
+    ranks = np.array([[1.0, 2, 3, 4], [4, 3, 2, 1], [1, 1, 1, 1], [1, 1, 3, 3]])
+    s = _statistics_all_ranked(ranks, nominal, count=True, keep=False)
+    np.testing.assert_allclose(s.spearman[[0, 1, 3]], [1.0, -1.0, np.corrcoef([1, 1, 3, 3], nominal)[0, 1]])
+    assert np.isnan(s.spearman[2])  # a constant row has no correlation
+    assert s.rbar.tolist() == [0.0, 2.0, 1.5, 0.5] and s.max_shift.tolist() == [0.0, 3.0, 3.0, 1.0]
+    # by unit (column): |1-1| + |4-1| + 0 + 0; |2-2| + |3-2| + |1-2| + |1-2|; 0 + 1 + 2 + 0; 0 + 3 + 3 + 1
+    assert s.abs_shift.tolist() == [3, 3, 3, 7]
+    assert s.frequency.tolist() == [[3, 0, 0, 1], [2, 1, 1, 0], [1, 1, 2, 0], [2, 0, 1, 1]]
