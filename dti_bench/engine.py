@@ -25,8 +25,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
+from dti_bench import collapsed
 from dti_bench.aggregate import NonPositiveError
 from dti_bench.data import Dataset
 from dti_bench.errors import MethodError, UserError
@@ -108,8 +109,11 @@ class Evaluation:
 
     Attributes
     ----------
+    composites : tuple of str
+        The composites evaluated (all of the framework's, or those asked for with ``only``), in framework order.
     scores : ndarray, shape (variants, units, composites)
-        NaN for failed variants and unscored units.
+        NaN for failed variants and unscored units. ``scores[:, :, c]`` is contiguous (the memory is laid out
+        composite by composite), since analyses read one node's (variants, units) block at a time.
     ranks : ndarray, shape (variants, units, composites)
         1 = best, ties 'min', NaN where the score is NaN.
     failed : ndarray of bool, shape (variants,)
@@ -136,9 +140,13 @@ class Engine:
     framework, dataset : Framework, Dataset
     reference : Dataset, optional
         Normalisation reference (as in :func:`~dti_bench.index.compute_index`).
+    collapse : bool
+        Evaluate trees of one quasi-arithmetic mean as one weighted sum (:mod:`dti_bench.collapsed`); False
+        keeps every variant on the hierarchical kernel (for tests and benchmarks of the two).
     """
 
-    def __init__(self, framework: Framework, dataset: Dataset, *, reference: Dataset | None = None) -> None:
+    def __init__(self, framework: Framework, dataset: Dataset, *, reference: Dataset | None = None,
+                 collapse: bool = True) -> None:
         self.framework = framework
         self.dataset = dataset.select(framework.indicators)
         self.reference = reference
@@ -156,6 +164,10 @@ class Engine:
         self.nominal_edges = np.array([e.weight for e in fw.edges], dtype=float)
         self._cache: dict[tuple, tuple[np.ndarray, str | None]] = {}
         self._treated: dict[tuple, tuple] = {}
+        self.collapse = collapse
+        self._tree = collapsed.Tree(fw)
+        self._phi: dict[tuple, collapsed.Prepared | None] = {}
+        self._m_info: dict[tuple, object] = {}
 
     # -- the cached data-changing part ---------------------------------------------------------------
     @staticmethod
@@ -190,57 +202,185 @@ class Engine:
         for m in methodologies:
             self.indicators(m)
 
-    def evaluate(self, design: Design, *, rank: Sequence[str] | None = None) -> Evaluation:
+    def evaluate(self, design: Design, *, rank: Sequence[str] | None = None,
+                 only: Sequence[str] | None = None) -> Evaluation:
         """Scores and ranks of every variant of ``design`` (one chunk: call :meth:`chunks` for large designs).
 
         ``rank`` limits ranking to these composites (the others' ranks are NaN): ranking is the costliest step
-        left once aggregation is batched, and an analysis usually needs one node's ranks.
+        left once aggregation is batched, and an analysis usually needs one node's ranks. ``only`` limits the
+        evaluation to these composites (``Evaluation.composites`` lists them): a Monte Carlo run over one node
+        then costs one weighted sum per variant when the tree allows it (:mod:`dti_bench.collapsed`).
         """
         # The products here are small (units x children x variants); OpenBLAS's threads cost more than they
         # give on them, badly so on a busy machine (x100 measured on 2 cores), and chunks are the unit of
         # parallelism anyway.
-        with threadpool_limits(limits=1, user_api="blas"):
-            return self._evaluate(design, rank)
+        with _blas().limit(limits=1, user_api="blas"):
+            return self._evaluate(design, rank, only)
 
-    def _evaluate(self, design: Design, rank: Sequence[str] | None) -> Evaluation:
+    def _evaluate(self, design: Design, rank: Sequence[str] | None, only: Sequence[str] | None) -> Evaluation:
         fw = self.framework
-        b, n_units, n_comp = len(design), len(self.units), len(fw.composites)
-        scores = np.empty((b, n_units, n_comp))  # every row belongs to a batch below, which fills it
+        if only is None:
+            targets = tuple(range(len(fw.composites)))
+        else:
+            unknown = [c for c in only if c not in fw.composites]
+            if unknown:
+                raise UserError(f"unknown composite {unknown[0]!r}; valid choices: {', '.join(fw.composites)}")
+            targets = tuple(c for c, comp in enumerate(fw.composites) if comp in only)
+        names = tuple(fw.composites[c] for c in targets)
+        b, n_units = len(design), len(self.units)
+        # composite-major memory, so that one node's (variants, units) block is contiguous; every row belongs to
+        # a batch below, which fills it
+        scores = np.empty((len(targets), b, n_units)).transpose(1, 2, 0)
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow = 0
+        # the collapsed path first: variants whose tree is one quasi-arithmetic mean, one weighted sum each
+        done = self._collapsed(design, targets, scores) if self.collapse else np.zeros(b, dtype=bool)
         # Variants whose methodologies share the indicator block, the rounding and the kind of every aggregator
         # run as one batch: the aggregation exponent and the (nominal/equal/explicit) weights vary per row.
         groups: dict[tuple, list[int]] = {}
-        for m_index in np.unique(design.which):
+        for m_index in np.unique(design.which[~done]):
             groups.setdefault(self._batch_key(design.methodologies[int(m_index)]), []).append(int(m_index))
         for members in groups.values():
-            rows = np.flatnonzero(np.isin(design.which, members))
+            rows = np.flatnonzero(np.isin(design.which, members) & ~done)
             m = design.methodologies[members[0]]
             block, error = self.indicators(m)
             if error is not None:
                 failed[rows] = True
                 reasons.update({int(r): error for r in rows})
                 continue
-            sub = design.take(rows)
-            local = np.searchsorted(np.array(members), sub.which)  # members is sorted (np.unique order)
+            local = np.searchsorted(np.array(members), design.which[rows])  # members is sorted (np.unique order)
             ms = [design.methodologies[i] for i in members]
-            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(ms, local, block, sub)
-            scores[rows] = sub_scores
+            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(ms, local, block, design.take(rows))
+            scores[rows] = sub_scores[:, :, list(targets)]
             failed[rows] |= sub_failed
             reasons.update({int(rows[i]): why for i, why in sub_reasons.items()})
             slow += sub_slow
             if m.round is not None:
                 scores[rows] = np.round(scores[rows], m.round)
         scores[failed] = np.nan
-        wanted = [c for c, comp in enumerate(fw.composites) if rank is None or comp in rank]
+        wanted = [j for j, comp in enumerate(names) if rank is None or comp in rank]
         if wanted:
-            ranks = np.full((b, n_units, n_comp), np.nan)
-            for c in wanted:
-                ranks[:, :, c] = rank_rows(scores[:, :, c])
+            ranks = np.full((len(targets), b, n_units), np.nan).transpose(1, 2, 0)
+            for j in wanted:
+                ranks[:, :, j] = rank_rows(scores[:, :, j])
         else:
             ranks = np.broadcast_to(np.nan, scores.shape)  # nothing asked: a read-only view, no memory
-        return Evaluation(self.units, fw.composites, scores, ranks, failed, reasons, slow)
+        return Evaluation(self.units, names, scores, ranks, failed, reasons, slow)
+
+    def _collapsed(self, design: Design, targets: tuple[int, ...], scores: np.ndarray) -> np.ndarray:
+        """Evaluate the variants :mod:`dti_bench.collapsed` can take, writing their rows of ``scores``; return
+        which were done, shape (variants,).
+
+        A variant qualifies when its weights are nominal, equal or explicit (not data-driven), every composite
+        under the targets uses one exponent among arithmetic, geometric and harmonic, and its indicator block
+        suits that exponent (:func:`collapsed.prepare`). The weights are worked out once for all qualifying
+        variants (they do not depend on the data); then each (block, exponent) group is one matrix product.
+        """
+        tree = self._tree
+        relevant = sorted({c for t in targets for c in tree.plan(t).composites})
+        members = np.unique(design.which)
+        info = [self._collapsible(design.methodologies[int(i)], tuple(relevant)) for i in members]
+        exponent = np.full(len(design.methodologies), np.nan)
+        exponent[members] = [np.nan if p is None else p for p in info]
+        if design.power is None:
+            shared = exponent[design.which]
+        else:  # an exponent per variant and composite overrides the methodology's
+            base = np.array([[np.nan] * len(relevant) if p is None else [p] * len(relevant) for p in info])
+            p = np.full((len(design), len(relevant)), np.nan)
+            position = np.searchsorted(members, design.which)
+            p[:] = base[position]
+            power = design.power[:, relevant]
+            batched = np.array([self._collapsible(design.methodologies[int(i)], tuple(relevant), any_p=True)
+                                for i in members])[position]
+            p = np.where(np.isnan(power), p, np.where(batched[:, None], power, np.nan))
+            p = np.where(np.abs(p) < 1e-12, 0.0, p)
+            shared = np.where((p == p[:, :1]).all(axis=1), p[:, 0], np.nan)
+        shared = np.where(np.isin(shared, collapsed.EXPONENTS), shared, np.nan)
+        done = np.zeros(len(design), dtype=bool)
+        # one group per (methodology's block, exponent); blocks the path cannot take drop out here
+        key = np.where(np.isnan(shared), -1, design.which * 4 + np.nan_to_num(shared, nan=0).astype(int) + 1)
+        groups = []
+        for code in np.unique(key[key >= 0]):
+            m = design.methodologies[int(code) // 4]
+            value = float(int(code) % 4 - 1)
+            prepared = self._prepared(m, value)
+            if prepared is not None:
+                groups.append((code, m, value, prepared))
+        if not groups:
+            return done
+        eligible = np.isin(key, [g[0] for g in groups])
+        # rows sorted by group, so that each group's weights are one contiguous slice below
+        rows = np.flatnonzero(eligible)
+        rows = rows[np.argsort(key[rows], kind="stable")]
+        w = self._design_weights(design, rows)
+        starts = np.searchsorted(key[rows], [g[0] for g in groups])
+        stops = np.searchsorted(key[rows], [g[0] for g in groups], side="right")
+        keep = np.ones(len(rows), dtype=bool)
+        for (code, m, value, prepared), a, z in zip(groups, starts, stops):
+            if not prepared.complete:
+                keep[a:z] = collapsed.applies(prepared, tree, w[a:z])
+        if not keep.all():  # zero weights next to missing data: those variants go the hierarchical way
+            rows, w = rows[keep], w[keep]
+            starts = np.searchsorted(key[rows], [g[0] for g in groups])
+            stops = np.searchsorted(key[rows], [g[0] for g in groups], side="right")
+        totals = collapsed.totals(tree, w)
+        for j, t in enumerate(targets):
+            weights = collapsed.effective(tree, w, t, totals)
+            for (code, m, value, prepared), a, z in zip(groups, starts, stops):
+                if z > a:
+                    scores[rows[a:z], :, j] = collapsed.scores(prepared, weights, slice(a, z), value)
+        for (code, m, value, prepared), a, z in zip(groups, starts, stops):
+            if m.round is not None and z > a:
+                scores[rows[a:z]] = np.round(scores[rows[a:z]], m.round)
+        done[rows] = True
+        return done
+
+    def _collapsible(self, m: Methodology, relevant: tuple[int, ...], any_p: bool = False):
+        """The exponent every composite in ``relevant`` uses under ``m`` (None if they differ, one is not
+        quasi-arithmetic, or the weights are data-driven); with ``any_p``, only whether the weights and the
+        aggregators are batched (a per-variant exponent may still make the tree homogeneous)."""
+        key = (m, relevant, any_p)
+        if key not in self._m_info:
+            fw = self.framework
+            batched = m.weights.method.name in BATCHED_WEIGHTS
+            ps = [_exponent(m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c]))) for c in relevant]
+            if any_p:
+                self._m_info[key] = batched and all(p is not None for p in ps)
+            elif not batched or any(p is None for p in ps) or len(set(ps)) != 1:
+                self._m_info[key] = None
+            else:
+                self._m_info[key] = ps[0]
+        return self._m_info[key]
+
+    def _prepared(self, m: Methodology, p: float) -> collapsed.Prepared | None:
+        """``m``'s indicator block in φ-space for exponent ``p`` (None: an error, or not collapsible)."""
+        key = (self.data_key(m), p)
+        if key not in self._phi:
+            block, error = self.indicators(m)
+            self._phi[key] = None if error is not None else collapsed.prepare(self._tree, block, p)
+        return self._phi[key]
+
+    def _design_weights(self, design: Design, rows: np.ndarray) -> np.ndarray:
+        """Edge weights ``(rows, edges)`` of the variants ``rows`` of ``design``: base (nominal, equal or
+        explicit), replaced, multiplied, and 0 for excluded indicators (what the hierarchical kernel gets from
+        :meth:`_edge_weights` and the include mask)."""
+        bases = np.array([self._base_weights(design.methodologies[i]) for i in np.unique(design.which[rows])])
+        if (bases == bases[0]).all():
+            w = np.broadcast_to(bases[0], (len(rows), bases.shape[1]))
+        else:
+            w = np.array([self._base_weights(m) for m in design.methodologies])[design.which[rows]]
+        if design.weights is not None:
+            replace = design.weights[rows]
+            w = np.where(np.isnan(replace), w, replace)
+        if design.weight_factor is not None:
+            w = design.weight_factor[rows] * w
+        if design.include is not None:
+            tree = self._tree
+            edges = np.flatnonzero(tree.child_indicator >= 0)
+            w = np.array(w)
+            w[:, edges] *= design.include[rows][:, tree.child_indicator[edges]]
+        return np.ascontiguousarray(w)
 
     def chunks(self, design: Design, chunk_size: int | None = DEFAULT_CHUNK) -> Iterator[tuple[slice, Evaluation]]:
         """Evaluate ``design`` chunk by chunk, yielding ``(slice of the design, Evaluation)``."""
@@ -359,6 +499,21 @@ class Engine:
                 failed[i] = True
                 reasons[i] = f"node {comp!r}: {err}"
         return y
+
+
+_CONTROLLER: list[ThreadpoolController] = []
+
+
+def _blas() -> ThreadpoolController:
+    """One controller per process: building it scans the loaded libraries (0.4 ms), limiting through it is cheap."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+def _exponent_or_nan(method) -> float:
+    p = _exponent(method)
+    return np.nan if p is None else p
 
 
 def _exponent(method) -> float | None:
@@ -496,13 +651,35 @@ def _flag(invalid, w, rows, shared, value, xs, bad) -> None:
 def rank_rows(scores: np.ndarray) -> np.ndarray:
     """Ranks along the last axis, 1 = highest, ties 'min', NaN unranked; any leading shape.
 
-    Equal to :func:`dti_bench.ranks.rank_scores` along that axis; a sort and a running maximum instead of
-    scipy's per-row machinery, because the engine ranks millions of rows.
+    Equal to :func:`dti_bench.ranks.rank_scores` along that axis; sorts instead of scipy's per-row machinery,
+    because the engine ranks millions of rows. A row with neither ties nor NaN (the usual case with continuous
+    scores) is ranked by inverting its sort permutation; the others take the general route.
     """
     s = np.asarray(scores, dtype=float)
+    shape, n = s.shape, s.shape[-1]
+    flat = s.reshape(-1, n)
+    out = np.empty(flat.shape)
+    if flat.size == 0:
+        return out.reshape(shape)
+    # np.sort is SIMD-accelerated and ~8x cheaper than argsort: it finds the rows needing the general route
+    ordered = np.sort(flat, axis=-1)                                 # ascending, NaN last
+    general = np.isnan(ordered[:, -1]) | (ordered[:, 1:] == ordered[:, :-1]).any(axis=-1)
+    plain = np.flatnonzero(~general) if general.any() else slice(None)
+    sub = flat[plain]
+    # the default introsort is 2-4x faster than a stable sort, and 'min' ranks do not depend on the order of ties
+    order = np.argsort(sub, axis=-1)                                 # ascending: the largest gets rank 1
+    inverse = np.empty(order.shape)
+    offsets = (np.arange(len(order)) * n)[:, None]
+    inverse.reshape(-1)[(order + offsets).reshape(-1)] = np.tile(np.arange(n, 0, -1, dtype=float), len(order))
+    out[plain] = inverse
+    if general.any():
+        out[general] = _rank_rows_general(flat[general])
+    return out.reshape(shape)
+
+
+def _rank_rows_general(s: np.ndarray) -> np.ndarray:
+    """:func:`rank_rows` for rows with ties or NaN: a sort and a running maximum over runs of equal values."""
     n = s.shape[-1]
-    # the default introsort (SIMD-accelerated in numpy >= 1.25) is 2-4x faster than a stable sort, and 'min'
-    # ranks do not depend on the order within a run of ties
     order = np.argsort(-s, axis=-1)  # NaN sorts last
     sv = np.take_along_axis(s, order, axis=-1)
     new = np.ones(sv.shape, dtype=bool)

@@ -52,6 +52,34 @@ def frameworks(draw, max_indicators: int = 6, max_groups: int = 3, shared: bool 
 
 
 @st.composite
+def deep_frameworks(draw, max_indicators: int = 8, max_levels: int = 4, zero_weights: bool = True) -> Framework:
+    """A DAG of up to ``max_levels`` levels: a composite's children come from any level below (indicators and
+    composites mixed, shared between parents), weights may be 0, and one headline sits on top."""
+    n_ind = draw(st.integers(2, max_indicators))
+    levels = draw(st.integers(2, max_levels))
+    weight = st.floats(0.1, 5.0, allow_nan=False)
+    if zero_weights:
+        weight = st.one_of(weight, st.just(0.0))
+    below = [f"i{j}" for j in range(n_ind)]
+    orphans = list(below)  # nodes with no parent yet: every one must get one
+    composites = []
+    for level in range(2, levels + 1):
+        n_comp = 1 if level == levels else draw(st.integers(1, 3))
+        codes = ["index"] if level == levels else [f"c{level}_{g}" for g in range(n_comp)]
+        for g, code in enumerate(codes):
+            kids = set(draw(st.lists(st.sampled_from(below), min_size=1, max_size=4)))
+            if code == codes[-1]:
+                kids |= set(orphans)  # the last composite of a level adopts whatever is left
+            kids = sorted(kids)
+            orphans = [o for o in orphans if o not in kids]
+            composites.append({"code": code, "children": {k: draw(weight) for k in kids}})
+        below = below + codes
+        orphans = orphans + codes
+    return Framework.from_dict({"name": "generated-deep", "indicators": [f"i{j}" for j in range(n_ind)],
+                                "composites": composites})
+
+
+@st.composite
 def datasets(draw, framework: Framework, min_units: int = 3, max_units: int = 12, missing: float = 0.1) -> Dataset:
     """Units x the framework's indicators, positive values, some missing (never a whole column)."""
     n_units = draw(st.integers(min_units, max_units))
