@@ -34,7 +34,7 @@ def _setup(framework, dataset, nominal, node, reference):
     node = node or framework.require_headline()
     engine = Engine(framework, dataset, reference=reference)
     reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
-    return node, engine, framework.composites.index(node), reference_ranks
+    return node, engine, reference_ranks
 
 
 def _outputs(out, units) -> tuple[np.ndarray, list[str]]:
@@ -55,13 +55,13 @@ def run_morris(framework: Framework, dataset: Dataset, nominal: Methodology, fac
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
-    node, engine, idx, nominal_ranks = _setup(framework, dataset, nominal, node, reference)
+    node, engine, nominal_ranks = _setup(framework, dataset, nominal, node, reference)
     prob = problem(factors)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SALib warns about group/level choices it then handles
         x = morris_sample.sample(prob, trajectories, num_levels=num_levels, seed=seed)
     x = np.minimum(x, 1.0 - 1e-12)  # the design's top level is 1.0; bins are [0, 1)
-    out = evaluate_design(engine, x, factors, nominal, idx, nominal_ranks)
+    out = evaluate_design(engine, x, factors, nominal, node, nominal_ranks)
     y, names = _outputs(out, engine.units)
     step = len(factors) + 1
     bad = (out.failed | np.isnan(y).any(axis=1)).reshape(-1, step).any(axis=1)
@@ -97,9 +97,9 @@ def run_pawn(framework: Framework, dataset: Dataset, nominal: Methodology, facto
     if wide:
         raise ConfigError(f"analyses.sensitivity: PAWN conditions on one column per factor; factor {wide[0]!r} "
                           f"spans several (use method: morris or sobol for weight factors)")
-    node, engine, idx, nominal_ranks = _setup(framework, dataset, nominal, node, reference)
+    node, engine, nominal_ranks = _setup(framework, dataset, nominal, node, reference)
     x = monte_carlo(factors, seed, 0, samples)
-    out = evaluate_design(engine, x, factors, nominal, idx, nominal_ranks)
+    out = evaluate_design(engine, x, factors, nominal, node, nominal_ranks)
     y, names = _outputs(out, engine.units)
     keep = ~(out.failed | np.isnan(y).any(axis=1))
     if keep.sum() < 2 * slices:

@@ -126,7 +126,7 @@ class Outputs:
 
 
 def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], nominal: Methodology,
-                    node_index: int, reference_ranks: np.ndarray, cache: dict | None = None,
+                    node: str, reference_ranks: np.ndarray, cache: dict | None = None,
                     chunk_size: int = 4096) -> Outputs:
     """Run the engine on the unit-hypercube rows ``u``; rows mapping to the same variant are computed once."""
     fw = engine.framework
@@ -141,8 +141,8 @@ def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], no
     reasons: dict[int, str] = {}
     for start in range(0, len(first), chunk_size):
         sl = slice(start, min(start + chunk_size, len(first)))
-        ev = engine.evaluate(unique.take(sl), rank=())  # ranked below, on the node only
-        scores[sl] = ev.scores[:, :, node_index]
+        ev = engine.evaluate(unique.take(sl), rank=(), only=[node])  # ranked below, with the duplicates
+        scores[sl] = ev.scores[:, :, 0]
         failed[sl] = ev.failed
         reasons.update({start + i: why for i, why in ev.reasons.items()})
     ranks = rank_rows(scores)
@@ -220,7 +220,6 @@ def run_sobol(framework: Framework, dataset: Dataset, nominal: Methodology, fact
     """
     node = node or framework.require_headline()
     engine = Engine(framework, dataset, reference=reference)
-    node_index = framework.composites.index(node)
     reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
     d = len(factors)
     cache: dict = {}
@@ -231,7 +230,7 @@ def run_sobol(framework: Framework, dataset: Dataset, nominal: Methodology, fact
         # the design of 2N is the design of N plus N new base rows: draw and evaluate only those
         done = 0 if outputs_so_far is None else current // 2
         u = saltelli_sample(factors, current - done, seed, skip=done)
-        new = evaluate_design(engine, u, factors, nominal, node_index, reference_ranks, cache)
+        new = evaluate_design(engine, u, factors, nominal, node, reference_ranks, cache)
         outputs_so_far = new if outputs_so_far is None else _concat(outputs_so_far, new)
         # while doubling, only the outputs convergence is judged on need their intervals
         cols = [len(engine.units) * 2] if converge_on == "summary" else None

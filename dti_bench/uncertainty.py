@@ -76,9 +76,8 @@ def run_chunk(task: Task) -> Partial:
     fw = engine.framework
     u = monte_carlo(task.factors, task.seed, task.start, task.stop)
     design = to_design(u, task.factors, fw, task.nominal)
-    ev = engine.evaluate(design, rank=[task.node])
-    c = fw.composites.index(task.node)
-    ranks = ev.ranks[:, :, c]                                   # (samples, units), NaN for failed/unranked
+    ev = engine.evaluate(design, rank=[task.node], only=[task.node])  # the node alone: one weighted sum if it can
+    ranks = ev.ranks[:, :, 0]                                   # (samples, units), NaN for failed/unranked
     stats = _chunk_statistics(ranks, task.nominal_ranks, ~ev.failed, count=ranks.shape[1] <= PARENT_COUNTS_ABOVE,
                               keep=task.keep_ranks)
     return Partial(task.start, stats.frequency, stats.abs_shift, stats.rbar, stats.max_shift, stats.spearman,

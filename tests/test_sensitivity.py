@@ -83,7 +83,8 @@ def test_run_sobol_equals_salib_on_its_own_outputs(example_framework, example_da
 
     u = saltelli_sample(factors, 128, seed=4)
     nominal_ranks = compute_index(example_framework, example_data, NOMINAL).ranks["Index"].to_numpy(dtype=float)
-    out = evaluate_design(Engine(example_framework, example_data), u, factors, NOMINAL, 2, nominal_ranks)
+    out = evaluate_design(Engine(example_framework, example_data), u, factors, NOMINAL,
+                          example_framework.composites[2], nominal_ranks)
     ref = salib_reference(out.rbar, factors, num_resamples=20, seed=4)
     col = res.outputs.index(("mean_abs_shift", "summary"))
     np.testing.assert_allclose(res.indices["ST"][:, col], ref["ST"], rtol=1e-10)
