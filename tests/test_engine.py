@@ -202,3 +202,17 @@ def test_rank_rows_equals_rank_scores_with_and_without_ties(rows, n, levels, hol
     s[rng.random(s.shape) < holes] = np.nan
     np.testing.assert_array_equal(rank_rows(s), rank_scores(s, axis=1))
     np.testing.assert_array_equal(rank_rows(s[None]), rank_scores(s, axis=1)[None])
+
+
+def test_rank_rows_writes_into_out():
+    rng = np.random.default_rng(1)
+    s = rng.random((5, 7))
+    s[1, 2] = s[1, 3]       # a tie
+    s[2, 0] = np.nan        # a hole
+    expected = rank_scores(s, axis=1)
+    holder = np.empty((2, 5, 7)).transpose(1, 2, 0)   # composite-major, as the engine lays out ranks
+    assert rank_rows(s, out=holder[:, :, 1]) is not None
+    np.testing.assert_array_equal(holder[:, :, 1], expected)
+    strided = np.empty((7, 5)).T                       # not contiguous: filled by a copy
+    np.testing.assert_array_equal(rank_rows(s, out=strided), expected)
+    np.testing.assert_array_equal(strided, expected)
