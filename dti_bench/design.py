@@ -456,11 +456,15 @@ def _frozen(value: Any) -> Any:
 def monte_carlo(factors: Sequence[Factor], seed: int, start: int, stop: int) -> np.ndarray:
     """Unit-hypercube rows ``start:stop`` of a Monte Carlo design; the same rows whatever the slicing."""
     dim = sum(f.dimension for f in factors)
-    first, last = start // BLOCK, (stop - 1) // BLOCK
-    blocks = [np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,))).random((BLOCK, dim))
-              for b in range(first, last + 1)]
-    rows = np.concatenate(blocks) if blocks else np.empty((0, dim))
-    return rows[start - first * BLOCK: stop - first * BLOCK]
+    rows = np.empty((max(stop - start, 0), dim))
+    for b in range(start // BLOCK, (stop - 1) // BLOCK + 1) if stop > start else ():
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,)))
+        lo, hi = max(start, b * BLOCK), min(stop, (b + 1) * BLOCK)
+        if hi - lo == BLOCK:  # a whole block: drawn straight into place (the same numbers, in C order)
+            rng.random(out=rows[lo - start:hi - start])
+        else:
+            rows[lo - start:hi - start] = rng.random((BLOCK, dim))[lo - b * BLOCK:hi - b * BLOCK]
+    return rows
 
 
 def label_choice(value: Any) -> str:
