@@ -87,6 +87,11 @@ class Tree:
                     upper.append((c, edges, self.child_composite[edges]))
             edges = np.concatenate([np.arange(self.spans[c].start, self.spans[c].stop) for c in below])
             edges = edges[self.child_indicator[edges] >= 0]
+            everything = np.flatnonzero(self.child_indicator >= 0)
+            if 2 * edges.size >= everything.size and _contiguous(everything):
+                # a slice of every indicator edge costs less than gathering this target's: the edges of
+                # composites outside the target get weight 0 (their A is 0)
+                edges = everything
             self._plans[target] = Plan(target, tuple(below), tuple(upper), edges, self.parent[edges],
                                        self.child_indicator[edges], self.spans)
         return self._plans[target]
@@ -105,7 +110,9 @@ class Plan:
         child composites).
     edges, parents, indicators : ndarray of int
         Every edge to an indicator under the target, its parent composite and its indicator (an indicator
-        shared by two parents appears once per edge, so the product sums both paths).
+        shared by two parents appears once per edge, so the product sums both paths). When the target covers
+        at least half of the framework's indicator edges and those are contiguous, all of them (the others
+        then weigh 0).
     spans : tuple of slice
         Every composite's edges (the tree's).
     """
@@ -141,10 +148,11 @@ class Prepared:
         return not self.pairs
 
     def by_edge(self, plan: Plan) -> np.ndarray:
-        """φ of each indicator edge under ``plan``'s target, shape (units, edges), C-contiguous (cached)."""
-        if plan.target not in self._by_edge:
-            self._by_edge[plan.target] = np.ascontiguousarray(self.phi[:, plan.indicators])
-        return self._by_edge[plan.target]
+        """φ of each indicator edge of ``plan``, shape (units, edges), C-contiguous (cached)."""
+        key = plan.indicators.tobytes()
+        if key not in self._by_edge:
+            self._by_edge[key] = np.ascontiguousarray(self.phi[:, plan.indicators])
+        return self._by_edge[key]
 
 
 def prepare(tree: Tree, block: np.ndarray, p: float) -> Prepared | None:
@@ -266,14 +274,19 @@ def effective(tree: Tree, w: np.ndarray, target: int, prepared_totals=None) -> W
     for c, edges, kids in plan.upper:  # parents first; a composite's children are distinct, so += adds once
         a[:, kids] += raw[:, edges] * (a[:, c] * inverse[:, c])[:, None]
     scale = a * inverse
-    edges = _columns(raw, plan.edges) * np.take(scale, plan.parents, axis=1)
+    edges = np.take(scale, plan.parents, axis=1)
+    edges *= _columns(raw, plan.edges)
     return Weights(plan, edges, raw, total, a, total[:, target] > 0)
+
+
+def _contiguous(index: np.ndarray) -> bool:
+    return bool(index.size) and index[-1] - index[0] + 1 == index.size and bool((np.diff(index) == 1).all())
 
 
 def _columns(x: np.ndarray, index: np.ndarray) -> np.ndarray:
     """``x[:, index]``, as a slice when the index is a contiguous run (the usual case: leaf composites come
     first, so their edges do) to spare a gather."""
-    if index.size and index[-1] - index[0] + 1 == index.size and (np.diff(index) == 1).all():
+    if _contiguous(index):
         return x[:, index[0]:index[-1] + 1]
     return x[:, index]
 
