@@ -15,7 +15,9 @@ The pipeline:
 
 from __future__ import annotations
 
+import functools
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,11 +224,17 @@ def _denominate(framework: Framework, ds: Dataset, x: np.ndarray) -> np.ndarray:
     return x
 
 
+@functools.lru_cache(maxsize=256)
+def _parameters(function) -> Mapping[str, inspect.Parameter]:
+    """A normaliser's parameters (cached: asked for every indicator of every prepared block)."""
+    return inspect.signature(function).parameters
+
+
 def _normalise(framework: Framework, code: str, method: Method, col: np.ndarray, ref: np.ndarray | None,
                ds: Dataset) -> np.ndarray:
     """One indicator through its normaliser, goalposts/targets filled from the framework when not given."""
     node = framework.node(code)
-    accepted = inspect.signature(method.function).parameters
+    accepted = _parameters(method.function)
     kwargs = method.kwargs
     from_node = {"lo": node.lo, "hi": node.hi, "target": node.target}
     if node.direction == -1:  # the column was negated, so its goalposts and target are too
