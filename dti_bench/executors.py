@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from dti_bench.errors import ConfigError, choices
+from dti_bench.memory import keep_for_process, reuse_freed_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,10 +39,12 @@ def run_tasks(function: Callable[[T], R], tasks: Sequence[T], *, executor: str =
 
 
 def _serial(function, tasks, progress):
-    for t in tasks:
-        yield function(t)
-        if progress:
-            progress(1)
+    # chunk after chunk in this process: each reuses the memory the last one freed (dti_bench.memory)
+    with reuse_freed_memory():
+        for t in tasks:
+            yield function(t)
+            if progress:
+                progress(1)
 
 
 def _process(function, tasks, workers, progress):
@@ -49,7 +52,8 @@ def _process(function, tasks, workers, progress):
     from concurrent.futures import ProcessPoolExecutor
 
     # 'spawn' keeps workers free of the parent's threads and state, the same on every platform
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=keep_for_process) as pool:  # workers live for this run only
         futures = [pool.submit(function, t) for t in tasks]
         yield from _gather(futures, progress)
 

@@ -37,6 +37,7 @@ from dti_bench.design import Factor, problem, to_design
 from dti_bench.engine import Engine, rank_rows
 from dti_bench.framework import Framework
 from dti_bench.index import nominal_ranks
+from dti_bench.memory import reuse_freed_memory
 from dti_bench.ranks import mean_abs_shift
 from dti_bench.methodology import Methodology
 
@@ -139,12 +140,13 @@ def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], no
     scores = np.empty((len(first), n_units))
     failed = np.zeros(len(first), dtype=bool)
     reasons: dict[int, str] = {}
-    for start in range(0, len(first), chunk_size):
-        sl = slice(start, min(start + chunk_size, len(first)))
-        ev = engine.evaluate(unique.take(sl), rank=(), only=[node])  # ranked below, with the duplicates
-        scores[sl] = ev.scores[:, :, 0]
-        failed[sl] = ev.failed
-        reasons.update({start + i: why for i, why in ev.reasons.items()})
+    with reuse_freed_memory():  # chunk after chunk: each reuses the memory the last one freed
+        for start in range(0, len(first), chunk_size):
+            sl = slice(start, min(start + chunk_size, len(first)))
+            ev = engine.evaluate(unique.take(sl), rank=(), only=[node])  # ranked below, with the duplicates
+            scores[sl] = ev.scores[:, :, 0]
+            failed[sl] = ev.failed
+            reasons.update({start + i: why for i, why in ev.reasons.items()})
     ranks = rank_rows(scores)
     rbar = mean_abs_shift(reference_ranks, ranks)
     row_reasons = {}

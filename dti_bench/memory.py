@@ -1,0 +1,98 @@
+"""Keeping freed memory for reuse while a run's chunks come and go (glibc only; elsewhere a no-op).
+
+Why: every chunk of a Monte Carlo or Sobol' run allocates tens of megabytes of temporaries (its design, weights,
+scores, ranks) and frees them. glibc hands blocks that large straight back to the kernel (``munmap``, or
+trimming the top of the heap), so the next chunk gets fresh pages that the kernel must zero first. Measured on
+the 63 x 98 DTI, one BLAS thread: ~0.8 µs per sample, about 30 % of a whole uncertainty analysis.
+
+:func:`reuse_freed_memory` raises glibc's mmap threshold (to its 32 MiB maximum) and trim threshold for the
+duration of a run, so freed chunk-sized blocks stay in the process and the next chunk reuses them; on exit it
+puts both thresholds back to glibc's initial 128 KiB and returns what it can to the kernel (``malloc_trim``).
+Nothing else changes: peak memory is still the largest chunk's working set. Runs may nest or overlap in
+threads; the thresholds are restored when the last one ends.
+
+Notes
+-----
+Setting either threshold switches off glibc's dynamic adjustment of the mmap threshold for the rest of the
+process, which then stays at 128 KiB after a run (glibc's documented initial value; large blocks go straight
+back to the kernel, as before the adjustment kicked in). Worker processes of the ``process`` executor keep the
+setting for their lifetime (they live for one run); dask workers are left alone (dask tunes their allocator
+itself). References: ``mallopt(3)``, ``malloc_trim(3)``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+#: mallopt parameters (malloc.h).
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+#: The largest mmap threshold glibc accepts on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX): blocks below it are reused.
+KEEP_BELOW = 32 * 2 ** 20
+#: Freed memory kept at the top of the heap during a run.
+TRIM_ABOVE = 512 * 2 ** 20
+#: glibc's initial thresholds, restored after a run.
+GLIBC_INITIAL = 128 * 2 ** 10
+
+_lock = threading.Lock()
+_active = 0
+_libc: list = []
+
+
+def _glibc():
+    """The C library if it is glibc (has ``mallopt`` and ``malloc_trim``), else None."""
+    if not _libc:
+        lib = None
+        try:
+            candidate = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            if hasattr(candidate, "gnu_get_libc_version") and hasattr(candidate, "mallopt") and hasattr(
+                    candidate, "malloc_trim"):
+                lib = candidate
+        except OSError:
+            lib = None
+        _libc.append(lib)
+    return _libc[0]
+
+
+def _set(mmap_threshold: int, trim_threshold: int) -> bool:
+    lib = _glibc()
+    if lib is None:
+        return False
+    ok = lib.mallopt(M_MMAP_THRESHOLD, ctypes.c_int(mmap_threshold))
+    ok &= lib.mallopt(M_TRIM_THRESHOLD, ctypes.c_int(trim_threshold))
+    return bool(ok)
+
+
+@contextmanager
+def reuse_freed_memory() -> Iterator[bool]:
+    """Keep freed chunk-sized blocks in the process while the ``with`` body runs; yields whether it could.
+
+    Examples
+    --------
+    >>> with reuse_freed_memory():
+    ...     pass  # chunks computed here reuse each other's memory
+    """
+    global _active
+    with _lock:
+        _active += 1
+        applied = _set(KEEP_BELOW, TRIM_ABOVE) if _active == 1 else _glibc() is not None
+    try:
+        yield applied
+    finally:
+        with _lock:
+            _active -= 1
+            if _active == 0 and _glibc() is not None:
+                _set(GLIBC_INITIAL, GLIBC_INITIAL)
+                _glibc().malloc_trim(ctypes.c_size_t(0))
+
+
+def keep_for_process() -> None:
+    """Keep freed blocks for the rest of this process (the initializer of the process executor's workers)."""
+    _set(KEEP_BELOW, TRIM_ABOVE)
+
+
+__all__ = ["keep_for_process", "reuse_freed_memory"]

@@ -1,0 +1,42 @@
+"""Keeping freed memory during a run: nests, restores, and is a no-op without glibc."""
+
+from __future__ import annotations
+
+import platform
+
+import pytest
+
+from dti_bench import memory
+
+
+def test_nested_runs_restore_once(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "_set", lambda mmap, trim: calls.append((mmap, trim)) or True)
+    with memory.reuse_freed_memory():
+        with memory.reuse_freed_memory():
+            assert memory._active == 2
+        assert calls == [(memory.KEEP_BELOW, memory.TRIM_ABOVE)]  # the inner run changes nothing
+    assert memory._active == 0
+    if memory._glibc() is not None:
+        assert calls[-1] == (memory.GLIBC_INITIAL, memory.GLIBC_INITIAL)  # restored when the last run ends
+
+
+def test_restored_after_an_error(monkeypatch):
+    monkeypatch.setattr(memory, "_set", lambda mmap, trim: True)
+    with pytest.raises(ValueError):
+        with memory.reuse_freed_memory():
+            raise ValueError("a failing chunk")
+    assert memory._active == 0
+
+
+def test_no_glibc_is_a_no_op(monkeypatch):
+    monkeypatch.setattr(memory, "_libc", [None])
+    with memory.reuse_freed_memory() as applied:
+        assert applied is False
+    assert memory._active == 0
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only")
+def test_glibc_accepts_the_thresholds():
+    with memory.reuse_freed_memory() as applied:
+        assert applied is True
