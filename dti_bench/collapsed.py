@@ -320,9 +320,12 @@ def scores(prepared: Prepared, weights: Weights, rows: np.ndarray, p: float) -> 
             continue
         sums = stacked @ weights.raw[rows, plan.spans[c]].T               # (2·units, variants)
         s, d = sums[:len(units)], sums[len(units):]
-        a, total = weights.a[rows, c], weights.total[rows, c]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y[:, units] += (a * (s * (1.0 / d - 1.0 / total))).T
+        # A·s·(1/d − 1/T), in place on d's rows (d > 0: applies() keeps every affected child weighted)
+        np.reciprocal(d, out=d)
+        d -= 1.0 / weights.total[rows, c]
+        d *= s
+        d *= weights.a[rows, c]
+        y[:, units] += d.T
     with np.errstate(divide="ignore", over="ignore"):  # a dead target sums to 0: NaN just below
         y = _phi_inverse(y, p)
     alive = weights.alive[rows]

@@ -54,6 +54,9 @@ def default_chunk(framework: Framework, units: int) -> int:
     per_variant = 8 * units * (len(framework.composites) + 4 * widest)
     return int(min(MAX_CHUNK, max(16, CHUNK_MEMORY // per_variant)))
 
+#: Variants the collapsed path handles per step: (rows x edges) weight arrays of ~1 MB stay in cache.
+BLOCK_ROWS = 1024
+
 #: Aggregators with a batched kernel, and their exponent p in φ⁻¹(Σ w φ(x) / Σ w).
 QUASI_ARITHMETIC = {"arithmetic": 1.0, "geometric": 0.0, "harmonic": -1.0}
 #: Weighting methods computed without looking at the data.
@@ -168,6 +171,7 @@ class Engine:
         self._tree = collapsed.Tree(fw)
         self._phi: dict[tuple, collapsed.Prepared | None] = {}
         self._m_info: dict[tuple, object] = {}
+        self._bases: dict[tuple, np.ndarray] = {}
 
     # -- the cached data-changing part ---------------------------------------------------------------
     @staticmethod
@@ -277,8 +281,8 @@ class Engine:
 
         A variant qualifies when its weights are nominal, equal or explicit (not data-driven), every composite
         under the targets uses one exponent among arithmetic, geometric and harmonic, and its indicator block
-        suits that exponent (:func:`collapsed.prepare`). The weights are worked out once for all qualifying
-        variants (they do not depend on the data); then each (block, exponent) group is one matrix product.
+        suits that exponent (:func:`collapsed.prepare`). Each (block, exponent) group is then one matrix
+        product of effective weights and the block in φ-space.
         """
         tree = self._tree
         relevant = sorted({c for t in targets for c in tree.plan(t).composites})
@@ -312,31 +316,26 @@ class Engine:
                 groups.append((code, m, value, prepared))
         if not groups:
             return done
-        eligible = np.isin(key, [g[0] for g in groups])
-        # rows sorted by group, so that each group's weights are one contiguous slice below
-        rows = np.flatnonzero(eligible)
-        rows = rows[np.argsort(key[rows], kind="stable")]
-        w = self._design_weights(design, rows)
-        starts = np.searchsorted(key[rows], [g[0] for g in groups])
-        stops = np.searchsorted(key[rows], [g[0] for g in groups], side="right")
-        keep = np.ones(len(rows), dtype=bool)
-        for (code, m, value, prepared), a, z in zip(groups, starts, stops):
-            if not prepared.complete:
-                keep[a:z] = collapsed.applies(prepared, tree, w[a:z])
-        if not keep.all():  # zero weights next to missing data: those variants go the hierarchical way
-            rows, w = rows[keep], w[keep]
-            starts = np.searchsorted(key[rows], [g[0] for g in groups])
-            stops = np.searchsorted(key[rows], [g[0] for g in groups], side="right")
-        totals = collapsed.totals(tree, w)
-        for j, t in enumerate(targets):
-            weights = collapsed.effective(tree, w, t, totals)
-            for (code, m, value, prepared), a, z in zip(groups, starts, stops):
-                if z > a:
-                    scores[rows[a:z], :, j] = collapsed.scores(prepared, weights, slice(a, z), value)
-        for (code, m, value, prepared), a, z in zip(groups, starts, stops):
-            if m.round is not None and z > a:
-                scores[rows[a:z]] = np.round(scores[rows[a:z]], m.round)
-        done[rows] = True
+        # Group by group, in slices of BLOCK_ROWS variants: every step's arrays (rows x edges) then stay in cache,
+        # which matters more here than the number of calls
+        for code, m, value, prepared in groups:
+            members = np.flatnonzero(key == code)
+            for lo in range(0, len(members), BLOCK_ROWS):
+                rows = members[lo:lo + BLOCK_ROWS]
+                w = self._design_weights(design, rows)
+                if not prepared.complete:  # zero weights next to missing data: those go the hierarchical way
+                    ok = collapsed.applies(prepared, tree, w)
+                    if not ok.all():
+                        rows, w = rows[ok], w[ok]
+                        if not len(rows):
+                            continue
+                totals = collapsed.totals(tree, w)
+                every = slice(0, len(rows))
+                for j, t in enumerate(targets):
+                    weights = collapsed.effective(tree, w, t, totals)
+                    y = collapsed.scores(prepared, weights, every, value)
+                    scores[rows, :, j] = y if m.round is None else np.round(y, m.round)
+                done[rows] = True
         return done
 
     def _collapsible(self, m: Methodology, relevant: tuple[int, ...], any_p: bool = False):
@@ -408,11 +407,18 @@ class Engine:
         return (self.data_key(m), m.round, weights, kinds)
 
     def _base_weights(self, m: Methodology) -> np.ndarray:
-        """Edge weights ``(edges,)`` of a methodology before any per-variant change (equal = ones)."""
-        if m.weights.method.name == "equal":
-            return np.ones(len(self.framework.edges))
-        explicit = dict(m.weights.explicit)
-        return np.array([explicit.get(e.child, e.weight) for e in self.framework.edges], dtype=float)
+        """Edge weights ``(edges,)`` of a methodology before any per-variant change (equal = ones); read-only,
+        cached per weighting (every chunk of a run asks again)."""
+        key = (m.weights.method.name, m.weights.explicit)
+        if key not in self._bases:
+            if m.weights.method.name == "equal":
+                w = np.ones(len(self.framework.edges))
+            else:
+                explicit = dict(m.weights.explicit)
+                w = np.array([explicit.get(e.child, e.weight) for e in self.framework.edges], dtype=float)
+            w.flags.writeable = False
+            self._bases[key] = w
+        return self._bases[key]
 
     def _edge_weights(self, ms: Sequence[Methodology], local: np.ndarray, design: Design) -> np.ndarray:
         """Per-variant edge weights ``(variants, edges)`` before data-driven methods."""
