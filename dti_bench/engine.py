@@ -5,8 +5,13 @@ normalisation) takes few distinct values: each distinct choice is prepared once 
 :func:`~dti_bench.index.prepare_indicators` the oracle uses) and cached. Weights and aggregation are then
 evaluated for the whole batch with array kernels:
 
-- every quasi-arithmetic mean is φ⁻¹(Σ w φ(x) / Σ w) with φ(x) = x^p (p ≠ 0) or log x (p = 0), so one
-  NaN-aware kernel serves arithmetic (p = 1), geometric (0), harmonic (−1) and power means, with p per variant;
+- when every composite under the node asked for uses one of arithmetic, geometric or harmonic, the whole tree
+  is one weighted sum in φ-space per variant (:mod:`dti_bench.collapsed`): one matrix product per indicator
+  block for a whole chunk, with exact corrections for missing children;
+- otherwise composite by composite: every quasi-arithmetic mean is φ⁻¹(Σ w φ(x) / Σ w) with φ(x) = x^p
+  (p ≠ 0) or log x (p = 0), so one NaN-aware kernel serves arithmetic (p = 1), geometric (0), harmonic (−1)
+  and power means, with p per variant (this hierarchical kernel is the reference the collapsed path is tested
+  against);
 - weights are the nominal ones (or equal), times per-variant multiplicative factors, or replaced per variant
   (simplex sampling); indicators can be switched off per variant (exclusion = missing, so the weights of the
   remaining children are renormalised, as the missing-data policy says);
