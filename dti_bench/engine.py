@@ -38,6 +38,7 @@ from dti_bench.data import Dataset
 from dti_bench.errors import MethodError, UserError
 from dti_bench.framework import Framework
 from dti_bench.index import prepare_indicators, treat_indicators
+from dti_bench.memory import reuse_freed_memory
 from dti_bench.methodology import Methodology
 
 #: Chunk size when none is given: as many variants as fit :data:`CHUNK_MEMORY` (see :func:`default_chunk`).
@@ -396,12 +397,15 @@ class Engine:
             w[:, edges] *= design.include[rows][:, tree.child_indicator[edges]]
         return np.ascontiguousarray(w)
 
-    def chunks(self, design: Design, chunk_size: int | None = DEFAULT_CHUNK) -> Iterator[tuple[slice, Evaluation]]:
-        """Evaluate ``design`` chunk by chunk, yielding ``(slice of the design, Evaluation)``."""
+    def chunks(self, design: Design, chunk_size: int | None = DEFAULT_CHUNK, *,
+               only: Sequence[str] | None = None) -> Iterator[tuple[slice, Evaluation]]:
+        """Evaluate ``design`` chunk by chunk, yielding ``(slice of the design, Evaluation)``; ``only`` as in
+        :meth:`evaluate` (the composites asked for are also the ones ranked)."""
         chunk_size = chunk_size or default_chunk(self.framework, len(self.units))
-        for start in range(0, len(design), chunk_size):
-            sl = slice(start, min(start + chunk_size, len(design)))
-            yield sl, self.evaluate(design.take(sl))
+        with reuse_freed_memory():  # each chunk reuses the memory the last one freed
+            for start in range(0, len(design), chunk_size):
+                sl = slice(start, min(start + chunk_size, len(design)))
+                yield sl, self.evaluate(design.take(sl), only=only)
 
     def _batch_key(self, m: Methodology) -> tuple:
         """What must be equal for two methodologies' variants to share one batch."""

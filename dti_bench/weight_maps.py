@@ -123,10 +123,10 @@ def simplex_rank_map(framework: Framework, dataset: Dataset, methodology: Method
     engine = Engine(derived, dataset)
     design = Design(methodologies=(methodology,), which=np.zeros(len(grid), dtype=int), weights=weights)
     u = engine.units.index(unit)
-    c = derived.composites.index(target)
     rank, score = np.full(len(grid), np.nan), np.full(len(grid), np.nan)
-    for rows, result in engine.chunks(design):  # memory bounded by the chunk, whatever the resolution
-        rank[rows], score[rows] = result.ranks[:, u, c], result.scores[:, u, c]
+    # memory bounded by the chunk, whatever the resolution; the target alone (one weighted sum when it can)
+    for rows, result in engine.chunks(design, only=[target]):
+        rank[rows], score[rows] = result.ranks[:, u, 0], result.scores[:, u, 0]
     table = pd.DataFrame({"w1": grid[:, 0], "w2": grid[:, 1], "w3": grid[:, 2], "rank": rank, "score": score})
     table.attrs.update(children=list(children), names=[framework.node(k).name or k for k in children],
                        unit=unit, unit_name=dataset.unit_names[dataset.unit_index(unit)], node=target,
