@@ -179,6 +179,13 @@ class Engine:
         self._m_info: dict[tuple, object] = {}
         self._bases: dict[tuple, np.ndarray] = {}
 
+    def __getstate__(self) -> dict:
+        """What ships to a worker: the prepared blocks (costly to redo), not the treated data they came from,
+        their φ-space copies or the per-methodology notes (rebuilt on demand, cheaply)."""
+        state = dict(self.__dict__)
+        state["_phi"], state["_m_info"], state["_treated"] = {}, {}, {}
+        return state
+
     # -- the cached data-changing part ---------------------------------------------------------------
     @staticmethod
     def data_key(m: Methodology) -> tuple:

@@ -42,9 +42,8 @@ PARENT_COUNTS_ABOVE = 2000
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk of a Monte Carlo run: everything a worker needs, picklable."""
+    """One chunk of a Monte Carlo run: with the engine (sent to each worker once), everything a worker needs."""
 
-    engine: Engine
     nominal: Methodology
     factors: tuple[Factor, ...]
     seed: int
@@ -70,9 +69,8 @@ class Partial:
     slow: int = 0
 
 
-def run_chunk(task: Task) -> Partial:
+def run_chunk(engine: Engine, task: Task) -> Partial:
     """Evaluate samples ``task.start:task.stop`` and reduce them to counts (the worker side)."""
-    engine = task.engine
     fw = engine.framework
     u = monte_carlo(task.factors, task.seed, task.start, task.stop)
     design = to_design(u, task.factors, fw, task.nominal)
@@ -345,7 +343,7 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
     engine = Engine(framework, dataset, reference=reference)
     chunk_size = chunk_size or default_chunk(framework, len(dataset.units))
     engine.warm(_discrete_methodologies(factors, framework, nominal))
-    tasks = [Task(engine, nominal, tuple(factors), int(seed), start, min(start + chunk_size, samples), node,
+    tasks = [Task(nominal, tuple(factors), int(seed), start, min(start + chunk_size, samples), node,
                   reference_ranks, keep_ranks)
              for start in range(0, samples, chunk_size)]
     bar = _progress(len(tasks), progress)
@@ -359,7 +357,7 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
     pending: list[np.ndarray] = []  # ranks waiting to be counted: one bincount per ~25 million entries
     try:
         # reduce each chunk as it arrives: integer sums are exact in any order, per-sample values go to their rows
-        for p in run_tasks(run_chunk, tasks, executor=executor, workers=workers, address=address,
+        for p in run_tasks(run_chunk, tasks, shared=engine, executor=executor, workers=workers, address=address,
                            progress=bar.update if bar else None):
             if p.frequency is not None:
                 frequency += p.frequency
