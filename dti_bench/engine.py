@@ -335,7 +335,7 @@ class Engine:
             members = np.flatnonzero(key == code)
             for lo in range(0, len(members), BLOCK_ROWS):
                 rows = members[lo:lo + BLOCK_ROWS]
-                w = self._design_weights(design, rows)
+                w = self._design_weights(design, rows, self._base_weights(m))
                 if not prepared.complete:  # zero weights next to missing data: those go the hierarchical way
                     ok = collapsed.applies(prepared, tree, w)
                     if not ok.all():
@@ -376,15 +376,10 @@ class Engine:
             self._phi[key] = None if error is not None else collapsed.prepare(self._tree, block, p)
         return self._phi[key]
 
-    def _design_weights(self, design: Design, rows: np.ndarray) -> np.ndarray:
-        """Edge weights ``(rows, edges)`` of the variants ``rows`` of ``design``: base (nominal, equal or
-        explicit), replaced, multiplied, and 0 for excluded indicators (what the hierarchical kernel gets from
-        :meth:`_edge_weights` and the include mask)."""
-        bases = np.array([self._base_weights(design.methodologies[i]) for i in np.unique(design.which[rows])])
-        if (bases == bases[0]).all():
-            base = bases[0]
-        else:
-            base = np.array([self._base_weights(m) for m in design.methodologies])[design.which[rows]]
+    def _design_weights(self, design: Design, rows: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Edge weights ``(rows, edges)`` of the variants ``rows`` of ``design``, all of one methodology whose
+        base weights (nominal, equal or explicit) are ``base``: replaced, multiplied, and 0 for excluded
+        indicators (what the hierarchical kernel gets from :meth:`_edge_weights` and the include mask)."""
         # every step below works in place on one fresh (rows, edges) array: chunks are large and fresh
         # memory costs page faults
         if design.weights is not None:
