@@ -18,22 +18,32 @@ from dti_bench.config import parse_methodology
 from dti_bench.design import parse_factors
 from dti_bench.engine import rank_rows
 from dti_bench.index import prepare_indicators
+from dti_bench.memory import reuse_freed_memory
 from dti_bench.uncertainty import run_uncertainty
+
+#: Samples per chunk, for the engine and the bound alike.
+CHUNK = 16384
 
 NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
 
 
-def bound(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    r = rank_rows(w @ x.T).astype(np.int64) - 1
+def bound(x: np.ndarray, w: np.ndarray, chunk: int = CHUNK) -> np.ndarray:
+    """One weighted sum, one rank and one bincount per sample, in chunks of the engine's size and with the same
+    memory policy (as in Y1)."""
     n = x.shape[0]
-    return np.bincount((np.arange(n)[None, :] * n + r).ravel(), minlength=n * n).reshape(n, n)
+    counts = np.zeros(n * n, dtype=np.int64)
+    with reuse_freed_memory():
+        for start in range(0, len(w), chunk):
+            r = rank_rows(w[start:start + chunk] @ x.T).astype(np.int64) - 1
+            counts += np.bincount((np.arange(n)[None, :] * n + r).ravel(), minlength=n * n)
+    return counts.reshape(n, n)
 
 
 def main(samples: int = 200_000) -> dict:
     fw, ds = flat(63, 50)
     fs = parse_factors([{"path": "weights", "dirichlet": 1.0, "node": "index", "name": "simplex"}], fw, NOMINAL, "y3")
     with threadpool_limits(limits=1, user_api="blas"):
-        engine_t = repeat(lambda: run_uncertainty(fw, ds, NOMINAL, fs, samples=samples, seed=1, chunk_size=16384))
+        engine_t = repeat(lambda: run_uncertainty(fw, ds, NOMINAL, fs, samples=samples, seed=1, chunk_size=CHUNK))
         x = prepare_indicators(fw, ds, NOMINAL).normalised
         w = np.random.default_rng(0).dirichlet(np.ones(50), size=samples)
         bound_t = repeat(lambda: bound(x, w))
