@@ -5,19 +5,21 @@ scores, ranks) and frees them. glibc hands blocks that large straight back to th
 trimming the top of the heap), so the next chunk gets fresh pages that the kernel must zero first. Measured on
 the 63 x 98 DTI, one BLAS thread: ~0.8 µs per sample, about 30 % of a whole uncertainty analysis.
 
-:func:`reuse_freed_memory` raises glibc's mmap threshold (to its 32 MiB maximum) and trim threshold for the
-duration of a run, so freed chunk-sized blocks stay in the process and the next chunk reuses them; on exit it
-puts both thresholds back to glibc's initial 128 KiB and returns what it can to the kernel (``malloc_trim``).
-Nothing else changes: peak memory is still the largest chunk's working set. Runs may nest or overlap in
-threads; the thresholds are restored when the last one ends.
+:func:`reuse_freed_memory` raises glibc's mmap threshold (to its 32 MiB maximum) and trim threshold (to
+512 MiB) for the duration of a run, so freed chunk-sized blocks stay in the process and the next chunk reuses
+them; on exit it lowers the trim threshold to 64 MiB and returns what it can to the kernel (``malloc_trim``).
+Peak memory is still the largest chunk's working set. Runs may nest or overlap in threads; the settings change
+back when the last one ends.
 
 Notes
 -----
 Setting either threshold switches off glibc's dynamic adjustment of the mmap threshold for the rest of the
-process, which then stays at 128 KiB after a run (glibc's documented initial value; large blocks go straight
-back to the kernel, as before the adjustment kicked in). Worker processes of the ``process`` executor keep the
-setting for their lifetime (they live for one run); dask workers are left alone (dask tunes their allocator
-itself). References: ``mallopt(3)``, ``malloc_trim(3)``.
+process, so what a run leaves behind is chosen here: the mmap threshold at 32 MiB and the trim threshold at
+64 MiB, the values glibc's own adjustment reaches once a numpy program has freed a large array (it raises the
+mmap threshold to the size of a freed block, at most 32 MiB, and the trim threshold to twice that). Restoring
+the initial 128 KiB instead would make every later array above 128 KiB come from fresh pages. Worker processes
+of the ``process`` executor keep the run's setting for their lifetime (they live for one run); dask workers are
+left alone (dask tunes their allocator itself). References: ``mallopt(3)``, ``malloc_trim(3)``.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ M_MMAP_THRESHOLD = -3
 KEEP_BELOW = 32 * 2 ** 20
 #: Freed memory kept at the top of the heap during a run.
 TRIM_ABOVE = 512 * 2 ** 20
-#: glibc's initial thresholds, restored after a run.
-GLIBC_INITIAL = 128 * 2 ** 10
+#: Trim threshold after a run: twice the mmap threshold, as glibc's dynamic adjustment would set it.
+TRIM_AFTER = 2 * KEEP_BELOW
 
 _lock = threading.Lock()
 _active = 0
@@ -86,7 +88,7 @@ def reuse_freed_memory() -> Iterator[bool]:
         with _lock:
             _active -= 1
             if _active == 0 and _glibc() is not None:
-                _set(GLIBC_INITIAL, GLIBC_INITIAL)
+                _set(KEEP_BELOW, TRIM_AFTER)
                 _glibc().malloc_trim(ctypes.c_size_t(0))
 
 

@@ -9,7 +9,7 @@ import pytest
 from dti_bench import memory
 
 
-def test_nested_runs_restore_once(monkeypatch):
+def test_nested_runs_change_back_once(monkeypatch):
     calls = []
     monkeypatch.setattr(memory, "_set", lambda mmap, trim: calls.append((mmap, trim)) or True)
     with memory.reuse_freed_memory():
@@ -18,7 +18,7 @@ def test_nested_runs_restore_once(monkeypatch):
         assert calls == [(memory.KEEP_BELOW, memory.TRIM_ABOVE)]  # the inner run changes nothing
     assert memory._active == 0
     if memory._glibc() is not None:
-        assert calls[-1] == (memory.GLIBC_INITIAL, memory.GLIBC_INITIAL)  # restored when the last run ends
+        assert calls[-1] == (memory.KEEP_BELOW, memory.TRIM_AFTER)  # lowered when the last run ends
 
 
 def test_restored_after_an_error(monkeypatch):
