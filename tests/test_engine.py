@@ -216,3 +216,19 @@ def test_rank_rows_writes_into_out():
     strided = np.empty((7, 5)).T                       # not contiguous: filled by a copy
     np.testing.assert_array_equal(rank_rows(s, out=strided), expected)
     np.testing.assert_array_equal(strided, expected)
+
+
+def test_only_evaluates_the_composites_asked_for(example_framework, example_data):
+    from dti_bench.errors import UserError
+
+    m = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
+    engine = Engine(example_framework, example_data)
+    full = engine.evaluate(Design.of([m, vary(m, {"aggregate": "geometric"})]))
+    head = example_framework.require_headline()
+    part = engine.evaluate(Design.of([m, vary(m, {"aggregate": "geometric"})]), only=[head])
+    assert part.composites == (head,) and part.scores.shape[2] == 1
+    c = full.composites.index(head)
+    np.testing.assert_allclose(part.scores[:, :, 0], full.scores[:, :, c], rtol=1e-12)
+    np.testing.assert_array_equal(part.ranks[:, :, 0], full.ranks[:, :, c])
+    with pytest.raises(UserError, match="unknown composite 'nope'; valid choices"):
+        engine.evaluate(Design.of([m]), only=["nope"])
