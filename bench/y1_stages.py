@@ -45,19 +45,16 @@ def main(which: str = "dti", chunk: int = 8192) -> None:
     eng = Engine(fw, ds)
     eng.warm(_discrete_methodologies(fs, fw, NOMINAL))
     setup = time.perf_counter() - t
-    originals = {"weights (edge weights, totals, effective)": None}
     engine_module.Engine._design_weights = timed("  weights", engine_module.Engine._design_weights)
     collapsed.totals = timed("  weights", collapsed.totals)
     collapsed.effective = timed("  weights", collapsed.effective)
     collapsed.scores = timed("  matrix product and phi inverse (+ missing-data corrections)", collapsed.scores)
     engine_module.rank_rows = timed("  rank", rank_rows)
-    del originals
     with threadpool_limits(limits=1, user_api="blas"), reuse_freed_memory():
         for i in range(CHUNKS + 1):
             if i == 1:
                 spent.clear()
             start = i * chunk
-            stages = []
             t0 = time.perf_counter()
             u = monte_carlo(fs, 1, start, start + chunk)
             t1 = time.perf_counter()
