@@ -179,10 +179,23 @@ def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Meth
     directions = np.array([framework.node(c).direction for c in framework.indicators], dtype=float)
     ref = None if reference is None else reference.select(framework.indicators).values * directions
     normalised = np.empty_like(x)
+    oriented = x * directions
+    # indicators sharing a normaliser with a block version and the same parameters go in one call
+    blocks: dict[tuple, list[int]] = {}
     for j, code in enumerate(framework.indicators):
         method = methodology.normalise.for_node(code, 1)
-        normalised[:, j] = _normalise(framework, code, method, x[:, j] * directions[j],
-                                      None if ref is None else ref[:, j], ds)
+        kwargs = _normaliser_kwargs(framework, code, method, ds)
+        if hasattr(method.function, "columns"):
+            blocks.setdefault((method, repr(sorted(kwargs.items()))), []).append(j)
+            continue
+        if ref is not None:
+            kwargs["ref"] = ref[:, j]
+        normalised[:, j] = np.asarray(method.function(oriented[:, j], **kwargs), dtype=float)
+    for (method, _), columns in blocks.items():
+        kwargs = _normaliser_kwargs(framework, framework.indicators[columns[0]], method, ds)
+        if ref is not None:
+            kwargs["ref"] = ref[:, columns]
+        normalised[:, columns] = method.function.columns(oriented[:, columns], **kwargs)
     return PreparedIndicators(ds, x, normalised, treatment)
 
 
@@ -203,11 +216,17 @@ def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.n
                 raise MethodError(f"screening {m.screen} removed every unit")
             ds, x = ds.take_units(keep), x[keep]
         elif step == "treat":
-            for j, code in enumerate(framework.indicators):
-                tm = m.treat.for_node(code, 1)
-                x[:, j], report = tm.function(x[:, j], **tm.kwargs)
-                if report.get("treated") or report.get("log"):
-                    reports.append({"indicator": code, **report})
+            methods = [m.treat.for_node(code, 1) for code in framework.indicators]
+            if methods and len(set(methods)) == 1 and hasattr(methods[0].function, "columns"):
+                # one treatment for every indicator: its block version, which gives the same columns and reports
+                x, block_reports = methods[0].function.columns(x, **methods[0].kwargs)
+            else:
+                block_reports = []
+                for j, tm in enumerate(methods):
+                    x[:, j], report = tm.function(x[:, j], **tm.kwargs)
+                    block_reports.append(report)
+            reports.extend({"indicator": code, **report} for code, report in zip(framework.indicators, block_reports)
+                           if report.get("treated") or report.get("log"))
     return x, ds, reports
 
 
@@ -230,9 +249,9 @@ def _parameters(function) -> Mapping[str, inspect.Parameter]:
     return inspect.signature(function).parameters
 
 
-def _normalise(framework: Framework, code: str, method: Method, col: np.ndarray, ref: np.ndarray | None,
-               ds: Dataset) -> np.ndarray:
-    """One indicator through its normaliser, goalposts/targets filled from the framework when not given."""
+def _normaliser_kwargs(framework: Framework, code: str, method: Method, ds: Dataset) -> dict[str, Any]:
+    """The parameters of one indicator's normaliser: the methodology's, with goalposts and targets filled from
+    the framework when not given, and a reference unit as its position."""
     node = framework.node(code)
     accepted = _parameters(method.function)
     kwargs = method.kwargs
@@ -249,6 +268,4 @@ def _normalise(framework: Framework, code: str, method: Method, col: np.ndarray,
                 kwargs[key] = val
     if "unit" in kwargs and "unit" in accepted:
         kwargs["unit"] = ds.unit_index(str(kwargs["unit"]))
-    if ref is not None:
-        kwargs["ref"] = ref
-    return np.asarray(method.function(col, **kwargs), dtype=float)
+    return kwargs

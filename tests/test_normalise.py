@@ -281,3 +281,28 @@ def test_adding_a_unit_reverses_an_order_under_minmax_but_not_under_goalposts():
     after_gp = (gp(np.append(ind1, 30.0), lo=0.0, hi=40.0) + gp(np.append(ind2, 5.0), lo=0.0, hi=40.0)) / 2
     np.testing.assert_allclose(before_gp[:2], [0.125, 0.1])
     np.testing.assert_array_equal(after_gp[:3], before_gp)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), name=st.sampled_from(__import__("dti_bench.normalise", fromlist=["COLUMNS"]).COLUMNS),
+       units=st.integers(1, 9), k=st.integers(1, 6), with_ref=st.booleans())
+def test_block_versions_equal_column_by_column_bit_for_bit(data, name, units, k, with_ref):
+    """A normaliser's ``columns`` version gives exactly the column-by-column numbers (NaN, constant and
+    one-value columns included), and fails where a column fails."""
+    from dti_bench.normalise import NORMALISERS
+
+    f = NORMALISERS[name]
+    cell = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(np.nan), st.just(3.0))
+    x = np.array(data.draw(st.lists(cell, min_size=units * k, max_size=units * k))).reshape(units, k)
+    ref = None
+    if with_ref:
+        m = data.draw(st.integers(1, 7))
+        ref = np.array(data.draw(st.lists(cell, min_size=m * k, max_size=m * k))).reshape(m, k)
+    params = {"minmax": {"lo": 1.0, "hi": 100.0}, "zscore": {"m": 10.0, "s": 2.0}}.get(name, {})
+    try:
+        expected = np.column_stack([f(x[:, j], ref=None if ref is None else ref[:, j], **params) for j in range(k)])
+    except MethodError:
+        with pytest.raises(MethodError):
+            f.columns(x, ref=ref, **params)
+        return
+    np.testing.assert_array_equal(f.columns(x, ref=ref, **params), expected)

@@ -401,3 +401,19 @@ def test_treatment_invariants(x, outlier, winmax, log):
         assert [i for i, _, _ in report["treated"]] == list(np.flatnonzero(p & (out != x)))
         if p.any():
             assert out[p].min() >= x[p].min() and out[p].max() <= x[p].max()
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), units=st.integers(1, 12), k=st.integers(1, 5), winmax=st.integers(0, 5))
+def test_block_winsorise_equals_column_by_column(data, units, k, winmax):
+    """The block version of winsorise returns exactly the columns and reports of the one-column calls, for
+    passing, failing, constant, short and incomplete columns alike."""
+    from dti_bench.treat import winsorise
+
+    cell = st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(np.nan), st.just(1.0),
+                     st.floats(1e4, 1e6))  # large values make failing columns
+    x = np.array(data.draw(st.lists(cell, min_size=units * k, max_size=units * k))).reshape(units, k)
+    expected = [winsorise(x[:, j], winmax=winmax) for j in range(k)]
+    block, reports = winsorise.columns(x, winmax=winmax)
+    np.testing.assert_array_equal(block, np.column_stack([e[0] for e in expected]))
+    assert reports == [e[1] for e in expected]
