@@ -215,9 +215,12 @@ def count_ranks(frequency: np.ndarray, ranks: np.ndarray) -> None:
     block = max(1, 10_000_000 // n)
     for u0 in range(0, n, block):
         sub = ranks[:, u0:u0 + block]
-        keep = sub > 0
-        units = np.broadcast_to(np.arange(sub.shape[1], dtype=np.int64), sub.shape)[keep]
-        flat = units * n + sub[keep].astype(np.int64) - 1
+        offsets = np.arange(sub.shape[1], dtype=np.int64) * n - 1
+        if sub.min(initial=1) > 0:  # everything ranked (the usual case): no mask, one pass to flat positions
+            flat = (sub + offsets).ravel()
+        else:
+            keep = sub > 0
+            flat = (sub + offsets)[keep]
         frequency[u0:u0 + block] += np.bincount(flat, minlength=sub.shape[1] * n).reshape(-1, n).astype(
             frequency.dtype, copy=False)
 
