@@ -40,6 +40,7 @@ from dti_bench.framework import Framework
 from dti_bench.index import prepare_indicators, treat_indicators
 from dti_bench.memory import reuse_freed_memory
 from dti_bench.methodology import Methodology
+from dti_bench.ranks import round_scores
 
 #: Chunk size when none is given: as many variants as fit :data:`CHUNK_MEMORY` (see :func:`default_chunk`).
 DEFAULT_CHUNK = None
@@ -274,7 +275,7 @@ class Engine:
             reasons.update({int(rows[i]): why for i, why in sub_reasons.items()})
             slow += sub_slow
             if m.round is not None:
-                scores[rows] = np.round(scores[rows], m.round)
+                scores[rows] = round_scores(scores[rows], m.round)
         scores[failed] = np.nan
         wanted = [j for j, comp in enumerate(names) if rank is None or comp in rank]
         if wanted:
@@ -347,7 +348,7 @@ class Engine:
                 for j, t in enumerate(targets):
                     weights = collapsed.effective(tree, w, t, totals)
                     y = collapsed.scores(prepared, weights, every, value)
-                    scores[rows, :, j] = y if m.round is None else np.round(y, m.round)
+                    scores[rows, :, j] = y if m.round is None else round_scores(y, m.round)
                 done[rows] = True
         return done
 

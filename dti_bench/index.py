@@ -29,7 +29,7 @@ from dti_bench.data import Dataset
 from dti_bench.errors import DataError, MethodError
 from dti_bench.framework import Framework
 from dti_bench.methodology import Method, Methodology
-from dti_bench.ranks import rank_scores
+from dti_bench.ranks import rank_scores, round_scores
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,7 +125,7 @@ def compute_index(framework: Framework, dataset: Dataset, methodology: Methodolo
     ranks = pd.DataFrame(rank_scores(composite_scores, axis=0, decimals=methodology.round), index=index,
                          columns=list(framework.composites))
     if methodology.round is not None:
-        table[list(framework.composites)] = np.round(composite_scores, methodology.round)
+        table[list(framework.composites)] = round_scores(composite_scores, methodology.round)
     kept = set(ds.units)
     excluded = tuple(u for u in dataset.units if u not in kept)
     return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded)

@@ -8,8 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dti_bench.config import parse_methodology, vary
+from dti_bench.data import Dataset
 from dti_bench.engine import Design, Engine, quasi_arithmetic, rank_rows
 from dti_bench.errors import MethodError
+from dti_bench.framework import Framework
 from dti_bench.index import compute_index
 from dti_bench.ranks import rank_scores
 from dti_bench.testing import frameworks_and_data, methodologies
@@ -232,3 +234,34 @@ def test_only_evaluates_the_composites_asked_for(example_framework, example_data
     np.testing.assert_array_equal(part.ranks[:, :, 0], full.ranks[:, :, c])
     with pytest.raises(UserError, match="unknown composite 'nope'; valid choices"):
         engine.evaluate(Design.of([m]), only=["nope"])
+
+
+def test_rounded_scores_at_a_half_point_round_as_the_oracle_does():
+    """Equal weights on values with few decimals land exactly on rounding half-points, where sums taken in
+    different orders differ in the last bit: rounding snaps them to the half-point (ranks.round_scores), so the
+    collapsed path, the hierarchical kernel and compute_index round alike."""
+    fw = Framework.from_dict({"name": "half", "indicators": ["a", "b", "c", "d"],
+                              "composites": [{"code": "g1", "children": ["a", "b"]},
+                                             {"code": "g2", "children": ["c", "d"]},
+                                             {"code": "index", "children": ["g1", "g2"]}]})
+    rng = np.random.default_rng(11)
+    values = np.round(rng.random((40, 4)), 3)  # three decimals: quarter-sums hit the 4th decimal's half-points
+    ds = Dataset("half", tuple(f"u{i}" for i in range(40)), tuple(f"u{i}" for i in range(40)), fw.indicators, values)
+    m = parse_methodology({"normalise": "none", "weights": "equal", "round": 4})
+    expected = compute_index(fw, ds, m).scores.to_numpy()
+    for collapse in (True, False):
+        for n in (1, 7):  # alone and in a batch: batch shapes change the products' rounding too
+            ev = Engine(fw, ds, collapse=collapse).evaluate(Design.of([m] * n))
+            for i in range(n):
+                np.testing.assert_array_equal(ev.scores[i], expected)
+
+
+def test_round_scores_snaps_half_points_and_is_np_round_elsewhere():
+    from dti_bench.ranks import round_scores
+
+    assert round_scores(np.array([0.46225000000000005, 0.46224999999999994, 0.46235]), 4).tolist() == \
+        [0.4622, 0.4622, 0.4624]  # half to even, whichever side of the half-point the sum fell
+    x = np.random.default_rng(2).normal(size=1000)
+    x[::7] = np.nan
+    np.testing.assert_array_equal(round_scores(x, 3), np.round(x, 3))
+    assert np.isnan(round_scores(np.array([np.nan, np.inf]), 2)[0])
