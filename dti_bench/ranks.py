@@ -53,7 +53,7 @@ def round_scores(values: np.ndarray, decimals: int) -> np.ndarray:
 
     Why: the same scores summed in different orders (one variant at a time, in a batch, through the collapsed
     path) differ in their last bits, and at a half-point that decides the rounding. Equal weights on data with
-    few decimals land on half-points exactly (8 of the DTI example's 4,000 grid scores do), so without the snap
+    few decimals land on half-points exactly (7 of the DTI example's 4,536 grid scores do), so without the snap
     the engine and the oracle could round one score 1e-4 apart. Equal to ``np.round`` everywhere else.
 
     Parameters
