@@ -67,12 +67,12 @@ def _skew_kurt_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d /= np.where(varies, spread, 1.0)[:, None]
     d2 = d * d
     m2, m3, m4 = d2.sum(axis=1) / n, (d2 * d).sum(axis=1) / n, (d2 * d2).sum(axis=1) / n
-    # m2^1.5 through the C library's pow, as the one-column version does: numpy's vectorised power may round
-    # the last bit differently
-    power = np.array([v ** 1.5 for v in m2.tolist()])
+    # m2^1.5 and m2^2 through the C library's pow, as the one-column version does (Python floats): numpy's
+    # power (x*x for the square) may round the last bit differently
+    power, square = np.array([v ** 1.5 for v in m2.tolist()]), np.array([v ** 2 for v in m2.tolist()])
     with np.errstate(invalid="ignore", divide="ignore"):  # constant rows: 0/0, set to NaN just below
         skew = np.sqrt(n * (n - 1)) / (n - 2) * m3 / power
-        r = m4 / m2 ** 2
+        r = m4 / square
     kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
     return np.where(varies, skew, np.nan), np.where(varies, kurt, np.nan)
 
