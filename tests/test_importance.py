@@ -68,8 +68,10 @@ def test_value_in_unit_interval_and_invariant_to_positive_affine_maps(method, xy
         assert np.isnan(value)
         return
     assert 0.0 <= value <= 1.0
-    # eta^2 is a ratio of variances of y, and the estimators are equivariant in x (quantile knots, sort order)
-    assert correlation_ratio(a * x + b, a * y - b, method).value == pytest.approx(value, abs=1e-7)
+    # eta^2 is a ratio of variances of y, and the estimators are equivariant in x (quantile knots, sort order).
+    # Up to rounding, which the spline's largest smoothing (lambda = 1e8) amplifies in its unpenalised
+    # directions: 8.6e-8 at worst over 3,000 random cases, 1.0e-7 on one Hypothesis found, hence 1e-6
+    assert correlation_ratio(a * x + b, a * y - b, method).value == pytest.approx(value, abs=1e-6)
 
 
 # -- hand-computed tables ---------------------------------------------------------------------------------------
