@@ -725,11 +725,14 @@ _DESCENDING: dict[tuple[int, int], np.ndarray] = {}
 def _descending(rows: int, n: int) -> np.ndarray:
     """n, n-1, ..., 1 repeated ``rows`` times (kept: chunks of one run rank the same shapes over and over)."""
     key = (rows, n)
-    if key not in _DESCENDING:
+    pattern = _DESCENDING.get(key)
+    if pattern is None:  # a local reference: another thread clearing the cache cannot take it away
+        pattern = np.tile(np.arange(n, 0, -1, dtype=float), rows)
+        pattern.flags.writeable = False
         if len(_DESCENDING) > 8:
             _DESCENDING.clear()
-        _DESCENDING[key] = np.tile(np.arange(n, 0, -1, dtype=float), rows)
-    return _DESCENDING[key]
+        _DESCENDING[key] = pattern
+    return pattern
 
 
 def _rank_rows_general(s: np.ndarray) -> np.ndarray:
