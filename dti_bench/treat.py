@@ -32,34 +32,15 @@ def none(x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     return np.array(x, dtype=float), {"method": "none", "treated": [], "iterations": 0, "log": False}
 
 
-def _central_moments(x: np.ndarray) -> tuple[int, float, float, float]:
-    """(n, m2, m3, m4) of the present values (central moments divided by n), in units of the largest deviation.
-
-    Skewness and kurtosis are scale-free, and the rescaling keeps the moments away from under/overflow
-    (deviations of 1e-155 would otherwise square to 0). All three moments are NaN when the values have zero
-    variance up to rounding: the largest deviation is at most 1e-14 of the largest absolute value (rounding
-    leaves ~1e-17 deviations in a constant column such as [0.1] * 6).
-    """
-    v = np.asarray(x, dtype=float)
-    v = v[~np.isnan(v)]
-    n = v.size
-    if n == 0:
-        return 0, np.nan, np.nan, np.nan
-    # plain sums: this runs for every indicator at every winsorisation step (ndarray.mean costs more in call
-    # overhead than in arithmetic on a few dozen values), and numpy's pairwise sums make _moments_rows, the
-    # same on many columns at once, agree with it bit for bit
-    d = v - v.sum() / n
-    spread = float(max(d.max(), -d.min()))
-    if not spread > 1e-14 * float(max(v.max(), -v.min())):
-        return n, np.nan, np.nan, np.nan
-    d /= spread
-    d2 = d * d
-    return n, float(d2.sum() / n), float((d2 * d).sum() / n), float((d2 * d2).sum() / n)
-
-
 def _skew_kurt_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_skew_kurt` of every row of a complete ``(k, n)`` block (n >= 4), with the same operations in the
-    same order, so the same numbers."""
+    """(:func:`excel_skew`, :func:`excel_kurt`) of every row of a complete ``(k, n)`` block, n >= 3 (kurtosis
+    NaN below 4): the one implementation of both formulas, for one column and for a block alike.
+
+    The central moments are taken in units of the largest deviation: skewness and kurtosis are scale-free,
+    and the rescaling keeps the moments away from under/overflow (deviations of 1e-155 would otherwise square
+    to 0). A row whose largest deviation is at most 1e-14 of its largest absolute value has zero variance up to
+    rounding (rounding leaves ~1e-17 deviations in a constant column such as [0.1] * 6): NaN for both.
+    """
     n = rows.shape[1]
     d = rows - (rows.sum(axis=1) / n)[:, None]
     spread = np.maximum(d.max(axis=1), -d.min(axis=1))
@@ -67,14 +48,24 @@ def _skew_kurt_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d /= np.where(varies, spread, 1.0)[:, None]
     d2 = d * d
     m2, m3, m4 = d2.sum(axis=1) / n, (d2 * d).sum(axis=1) / n, (d2 * d2).sum(axis=1) / n
-    # m2^1.5 and m2^2 through the C library's pow, as the one-column version does (Python floats): numpy's
+    # m2^1.5 and m2^2 through the C library's pow (Python floats), as this module always computed them: numpy's
     # power (x*x for the square) may round the last bit differently
     power, square = np.array([v ** 1.5 for v in m2.tolist()]), np.array([v ** 2 for v in m2.tolist()])
     with np.errstate(invalid="ignore", divide="ignore"):  # constant rows: 0/0, set to NaN just below
         skew = np.sqrt(n * (n - 1)) / (n - 2) * m3 / power
         r = m4 / square
-    kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)) if n >= 4 else np.full(len(rows), np.nan)
     return np.where(varies, skew, np.nan), np.where(varies, kurt, np.nan)
+
+
+def _skew_kurt(x: np.ndarray) -> tuple[float, float]:
+    """(:func:`excel_skew`, :func:`excel_kurt`) of one column's present values, from one pass over the moments."""
+    v = np.asarray(x, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size < 3:
+        return float("nan"), float("nan")
+    skew, kurt = _skew_kurt_rows(v[None, :])
+    return float(skew[0]), float(kurt[0])
 
 
 def excel_skew(x: np.ndarray) -> float:
@@ -98,10 +89,7 @@ def excel_skew(x: np.ndarray) -> float:
     ----------
     Joanes & Gill (1998), *The Statistician* 47(1), :math:`G_1`. COINr documentation, ``skew``.
     """
-    n, m2, m3, _ = _central_moments(x)
-    if n < 3 or np.isnan(m2):
-        return float("nan")
-    return float(np.sqrt(n * (n - 1)) / (n - 2) * m3 / m2 ** 1.5)
+    return _skew_kurt(x)[0]
 
 
 def excel_kurt(x: np.ndarray) -> float:
@@ -126,23 +114,7 @@ def excel_kurt(x: np.ndarray) -> float:
     ----------
     Joanes & Gill (1998), *The Statistician* 47(1), :math:`G_2`. COINr documentation, ``kurt``.
     """
-    n, m2, _, m4 = _central_moments(x)
-    if n < 4 or np.isnan(m2):
-        return float("nan")
-    r = m4 / m2 ** 2
-    return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
-
-
-def _skew_kurt(x: np.ndarray) -> tuple[float, float]:
-    """(:func:`excel_skew`, :func:`excel_kurt`) from one pass over the moments."""
-    n, m2, m3, m4 = _central_moments(x)
-    if n < 3 or np.isnan(m2):
-        return float("nan"), float("nan")
-    skew = float(np.sqrt(n * (n - 1)) / (n - 2) * m3 / m2 ** 1.5)
-    if n < 4:
-        return skew, float("nan")
-    r = m4 / m2 ** 2
-    return skew, float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+    return _skew_kurt(x)[1]
 
 
 def _none_if_nan(value: float) -> float | None:
