@@ -291,8 +291,8 @@ def _columns(x: np.ndarray, index: np.ndarray) -> np.ndarray:
     return x[:, index]
 
 
-def scores(prepared: Prepared, weights: Weights, rows: np.ndarray, p: float) -> np.ndarray:
-    """Scores of the target for the variants ``rows`` of ``weights``, shape (len(rows), units).
+def scores(prepared: Prepared, weights: Weights, p: float) -> np.ndarray:
+    """Scores of the target for every variant of ``weights``, shape (variants, units).
 
     Parameters
     ----------
@@ -301,7 +301,6 @@ def scores(prepared: Prepared, weights: Weights, rows: np.ndarray, p: float) -> 
     weights : Weights
         From :func:`effective`; with missing data in the block the affected leaf edges must be positive
         (:func:`applies`).
-    rows : slice or ndarray of int
     p : float
         The exponent shared by every composite under the target, one of :data:`EXPONENTS`.
 
@@ -313,24 +312,23 @@ def scores(prepared: Prepared, weights: Weights, rows: np.ndarray, p: float) -> 
     all weigh zero is NaN for every unit, as in the hierarchical kernel.
     """
     plan = weights.plan
-    y = weights.edges[rows] @ prepared.by_edge(plan).T                # (variants, units): the one big product
+    y = weights.edges @ prepared.by_edge(plan).T                # (variants, units): the one big product
     below = set(plan.composites)
     for c, units, stacked in prepared.pairs:
         if c not in below:
             continue
-        sums = stacked @ weights.raw[rows, plan.spans[c]].T               # (2·units, variants)
+        sums = stacked @ weights.raw[:, plan.spans[c]].T               # (2·units, variants)
         s, d = sums[:len(units)], sums[len(units):]
         # A·s·(1/d − 1/T), in place on d's rows (d > 0: applies() keeps every affected child weighted)
         np.reciprocal(d, out=d)
-        d -= 1.0 / weights.total[rows, c]
+        d -= 1.0 / weights.total[:, c]
         d *= s
-        d *= weights.a[rows, c]
+        d *= weights.a[:, c]
         y[:, units] += d.T
     with np.errstate(divide="ignore", over="ignore"):  # a dead target sums to 0: NaN just below
         y = _phi_inverse(y, p)
-    alive = weights.alive[rows]
-    if not alive.all():
-        y[~alive] = np.nan
+    if not weights.alive.all():
+        y[~weights.alive] = np.nan
     return y
 
 

@@ -162,15 +162,6 @@ class Engine:
         self.reference = reference
         self.units = self.dataset.units
         fw = framework
-        self._node_pos = {c: i for i, c in enumerate(fw.nodes)}
-        self._kids = [np.array([self._node_pos[k] for k in fw.children(c)]) for c in fw.composites]
-        # edge positions of each composite's children, in framework.edges order
-        self._edge_pos: list[np.ndarray] = []
-        start = 0
-        for c in fw.composites:
-            k = len(fw.children(c))
-            self._edge_pos.append(np.arange(start, start + k))
-            start += k
         self.nominal_edges = np.array([e.weight for e in fw.edges], dtype=float)
         self._cache: dict[tuple, tuple[np.ndarray, str | None]] = {}
         self._treated: dict[tuple, tuple] = {}
@@ -299,9 +290,9 @@ class Engine:
         product of effective weights and the block in φ-space.
         """
         tree = self._tree
-        relevant = sorted({c for t in targets for c in tree.plan(t).composites})
+        relevant = tuple(sorted({c for t in targets for c in tree.plan(t).composites}))
         members = np.unique(design.which)
-        info = [self._collapsible(design.methodologies[int(i)], tuple(relevant)) for i in members]
+        info = [self._collapsible(design.methodologies[int(i)], relevant) for i in members]
         exponent = np.full(len(design.methodologies), np.nan)
         exponent[members] = [np.nan if p is None else p for p in info]
         if design.power is None:
@@ -311,8 +302,8 @@ class Engine:
             p = np.full((len(design), len(relevant)), np.nan)
             position = np.searchsorted(members, design.which)
             p[:] = base[position]
-            power = design.power[:, relevant]
-            batched = np.array([self._collapsible(design.methodologies[int(i)], tuple(relevant), any_p=True)
+            power = design.power[:, list(relevant)]
+            batched = np.array([self._collapsible(design.methodologies[int(i)], relevant, any_p=True)
                                 for i in members])[position]
             p = np.where(np.isnan(power), p, np.where(batched[:, None], power, np.nan))
             p = np.where(np.abs(p) < 1e-12, 0.0, p)
@@ -344,10 +335,8 @@ class Engine:
                         if not len(rows):
                             continue
                 totals = collapsed.totals(tree, w)
-                every = slice(0, len(rows))
                 for j, t in enumerate(targets):
-                    weights = collapsed.effective(tree, w, t, totals)
-                    y = collapsed.scores(prepared, weights, every, value)
+                    y = collapsed.scores(prepared, collapsed.effective(tree, w, t, totals), value)
                     scores[rows, :, j] = y if m.round is None else round_scores(y, m.round)
                 done[rows] = True
         return done
@@ -377,10 +366,13 @@ class Engine:
             self._phi[key] = None if error is not None else collapsed.prepare(self._tree, block, p)
         return self._phi[key]
 
-    def _design_weights(self, design: Design, rows: np.ndarray, base: np.ndarray) -> np.ndarray:
-        """Edge weights ``(rows, edges)`` of the variants ``rows`` of ``design``, all of one methodology whose
-        base weights (nominal, equal or explicit) are ``base``: replaced, multiplied, and 0 for excluded
-        indicators (what the hierarchical kernel gets from :meth:`_edge_weights` and the include mask)."""
+    def _design_weights(self, design: Design, rows: np.ndarray, base: np.ndarray, *,
+                        exclude: bool = True) -> np.ndarray:
+        """Edge weights ``(rows, edges)`` of the variants ``rows`` of ``design`` before data-driven methods:
+        ``base`` (nominal, equal or explicit; ``(edges,)`` or one row per variant), replaced where
+        ``Design.weights`` says, multiplied by ``Design.weight_factor``, and, with ``exclude``, 0 on the edges of
+        excluded indicators (the collapsed path's way; the hierarchical kernel treats them as missing children
+        instead)."""
         # every step below works in place on one fresh (rows, edges) array: chunks are large and fresh
         # memory costs page faults
         if design.weights is not None:
@@ -394,7 +386,7 @@ class Engine:
                 w *= base
         else:
             w = np.array(np.broadcast_to(base, (len(rows), len(self._tree.child_indicator))))
-        if design.include is not None:
+        if exclude and design.include is not None:
             tree = self._tree
             edges = np.flatnonzero(tree.child_indicator >= 0)
             w[:, edges] *= design.include[rows][:, tree.child_indicator[edges]]
@@ -432,15 +424,6 @@ class Engine:
             self._bases[key] = w
         return self._bases[key]
 
-    def _edge_weights(self, ms: Sequence[Methodology], local: np.ndarray, design: Design) -> np.ndarray:
-        """Per-variant edge weights ``(variants, edges)`` before data-driven methods."""
-        w = np.array([self._base_weights(m) for m in ms])[local]
-        if design.weights is not None:
-            w = np.where(np.isnan(design.weights), w, design.weights)
-        if design.weight_factor is not None:
-            w = w * design.weight_factor
-        return w
-
     def _aggregate(self, ms: Sequence[Methodology], local: np.ndarray, block: np.ndarray, design: Design):
         """Composite scores ``(variants, units, composites)`` of one batch.
 
@@ -458,7 +441,8 @@ class Engine:
         for j, code in enumerate(fw.indicators):
             col = block[:, j]
             values[code] = col if design.include is None else np.where(design.include[:, j, None], col[None], np.nan)
-        edge_w = self._edge_weights(ms, local, design)
+        edge_w = self._design_weights(design, np.arange(len(design)),
+                                      np.array([self._base_weights(mi) for mi in ms])[local], exclude=False)
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow_rows: set[int] = set()
@@ -471,7 +455,7 @@ class Engine:
                 x = np.column_stack(parts)                                   # (units, k), shared
             else:
                 x = np.stack([np.broadcast_to(a, (b, n_units)) for a in parts], axis=-1)  # (variants, units, k)
-            w = edge_w[:, self._edge_pos[c]]
+            w = edge_w[:, self._tree.spans[c]]
             method = m.aggregate.for_node(comp, fw.level(comp))
             p = _exponent(method)
             if p is not None:
@@ -511,7 +495,7 @@ class Engine:
                     wm = m.weights.method
                     wi = np.asarray(wm.function(xi, w[i], **wm.kwargs), dtype=float)
                     if design.weight_factor is not None:
-                        wi = wi * design.weight_factor[i, self._edge_pos[c]]
+                        wi = wi * design.weight_factor[i, self._tree.spans[c]]
                 if p_rows is not None and not np.isnan(p_rows[i]) and wi.ndim == 1:
                     yi, bad = quasi_arithmetic(xi, wi[None], p_rows[i:i + 1])
                     if bad[0] is not None:

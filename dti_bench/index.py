@@ -181,18 +181,17 @@ def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Meth
     normalised = np.empty_like(x)
     oriented = x * directions
     # indicators sharing a normaliser with a block version and the same parameters go in one call
-    blocks: dict[tuple, list[int]] = {}
+    blocks: dict[tuple, tuple[Method, dict[str, Any], list[int]]] = {}
     for j, code in enumerate(framework.indicators):
         method = methodology.normalise.for_node(code, 1)
         kwargs = _normaliser_kwargs(framework, code, method, ds)
         if hasattr(method.function, "columns"):
-            blocks.setdefault((method, repr(sorted(kwargs.items()))), []).append(j)
+            blocks.setdefault((method, repr(sorted(kwargs.items()))), (method, kwargs, []))[2].append(j)
             continue
         if ref is not None:
             kwargs["ref"] = ref[:, j]
         normalised[:, j] = np.asarray(method.function(oriented[:, j], **kwargs), dtype=float)
-    for (method, _), columns in blocks.items():
-        kwargs = _normaliser_kwargs(framework, framework.indicators[columns[0]], method, ds)
+    for method, kwargs, columns in blocks.values():
         if ref is not None:
             kwargs["ref"] = ref[:, columns]
         normalised[:, columns] = method.function.columns(oriented[:, columns], **kwargs)
