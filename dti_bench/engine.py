@@ -127,6 +127,8 @@ class Evaluation:
     ranks : ndarray, shape (variants, units, composites)
         1 = best, ties 'min', NaN where the score is NaN.
     failed : ndarray of bool, shape (variants,)
+        True where a composite the evaluated ones depend on could not be computed (with ``only``, a failure in
+        an unrelated composite does not count: those are not computed).
     reasons : dict of int to str
         Why each failed variant failed (position in this batch).
     slow_variants : int
@@ -243,8 +245,12 @@ class Engine:
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow = 0
+        # the composites the targets depend on: the only ones computed, and the only ones whose failure fails a
+        # variant (so the answer does not depend on which path computes it)
+        relevant = tuple(sorted({c for t in targets for c in self._tree.plan(t).composites}))
         # the collapsed path first: variants whose tree is one quasi-arithmetic mean, one weighted sum each
-        done = self._collapsed(design, targets, scores) if self.collapse else np.zeros(b, dtype=bool)
+        done = (self._collapsed(design, targets, relevant, scores) if self.collapse
+                else np.zeros(b, dtype=bool))
         # Variants whose methodologies share the indicator block, the rounding and the kind of every aggregator
         # run as one batch: the aggregation exponent and the (nominal/equal/explicit) weights vary per row.
         groups: dict[tuple, list[int]] = {}
@@ -260,7 +266,8 @@ class Engine:
                 continue
             local = np.searchsorted(np.array(members), design.which[rows])  # members is sorted (np.unique order)
             ms = [design.methodologies[i] for i in members]
-            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(ms, local, block, design.take(rows))
+            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(ms, local, block, design.take(rows),
+                                                                            relevant)
             scores[rows] = sub_scores[:, :, list(targets)]
             failed[rows] |= sub_failed
             reasons.update({int(rows[i]): why for i, why in sub_reasons.items()})
@@ -280,7 +287,8 @@ class Engine:
             ranks = np.broadcast_to(np.nan, scores.shape)  # nothing asked: a read-only view, no memory
         return Evaluation(self.units, names, scores, ranks, failed, reasons, slow)
 
-    def _collapsed(self, design: Design, targets: tuple[int, ...], scores: np.ndarray) -> np.ndarray:
+    def _collapsed(self, design: Design, targets: tuple[int, ...], relevant: tuple[int, ...],
+                   scores: np.ndarray) -> np.ndarray:
         """Evaluate the variants :mod:`dti_bench.collapsed` can take, writing their rows of ``scores``; return
         which were done, shape (variants,).
 
@@ -290,7 +298,6 @@ class Engine:
         product of effective weights and the block in φ-space.
         """
         tree = self._tree
-        relevant = tuple(sorted({c for t in targets for c in tree.plan(t).composites}))
         members = np.unique(design.which)
         info = [self._collapsible(design.methodologies[int(i)], relevant) for i in members]
         exponent = np.full(len(design.methodologies), np.nan)
@@ -424,8 +431,10 @@ class Engine:
             self._bases[key] = w
         return self._bases[key]
 
-    def _aggregate(self, ms: Sequence[Methodology], local: np.ndarray, block: np.ndarray, design: Design):
-        """Composite scores ``(variants, units, composites)`` of one batch.
+    def _aggregate(self, ms: Sequence[Methodology], local: np.ndarray, block: np.ndarray, design: Design,
+                   relevant: tuple[int, ...]):
+        """Composite scores ``(variants, units, composites)`` of one batch, for the ``relevant`` composites (the
+        others' columns are left unset, and cannot fail a variant).
 
         ``ms`` are the batch's methodologies (equal but for quasi-arithmetic exponents and batched weights) and
         ``local`` each variant's index into them. A node's values are kept *shared* (``(units,)``, the same for
@@ -448,7 +457,8 @@ class Engine:
         slow_rows: set[int] = set()
         data_driven = m.weights.method.name not in BATCHED_WEIGHTS
         out = np.empty((b, n_units, len(fw.composites)))
-        for c, comp in enumerate(fw.composites):
+        for c in relevant:  # topological order, and closed under children
+            comp = fw.composites[c]
             kids = fw.children(comp)
             parts = [values[k] for k in kids]
             if all(a.ndim == 1 for a in parts):

@@ -265,3 +265,22 @@ def test_round_scores_snaps_half_points_and_is_np_round_elsewhere():
     x[::7] = np.nan
     np.testing.assert_array_equal(round_scores(x, 3), np.round(x, 3))
     assert np.isnan(round_scores(np.array([np.nan, np.inf]), 2)[0])
+
+
+def test_a_failure_outside_the_nodes_asked_for_does_not_fail_the_variant():
+    """With ``only``, the composites the asked nodes do not depend on are not computed, whichever kernel runs:
+    a geometric headline meeting a 0 fails the variant for the headline, not for a group under it (found by
+    comparing the two kernels: the collapsed path said ok, the hierarchical one failed)."""
+    fw = Framework.from_dict({"name": "scope", "indicators": ["a", "b", "c"],
+                              "composites": [{"code": "g", "children": ["a", "b"]},
+                                             {"code": "index", "children": ["g", "c"]}]})
+    values = np.array([[1.0, 2.0, 0.0], [3.0, 1.0, 5.0], [2.0, 2.0, 1.0]])
+    ds = Dataset("scope", ("u0", "u1", "u2"), ("u0", "u1", "u2"), fw.indicators, values)
+    m = parse_methodology({"normalise": "none", "aggregate": {"default": "arithmetic", "index": "geometric"}},
+                          framework=fw)
+    for collapse in (True, False):
+        engine = Engine(fw, ds, collapse=collapse)
+        assert engine.evaluate(Design.of([m])).failed.tolist() == [True]
+        group = engine.evaluate(Design.of([m]), only=["g"])
+        assert group.failed.tolist() == [False]
+        np.testing.assert_allclose(group.scores[0, :, 0], [1.5, 2.0, 2.0])
