@@ -648,7 +648,10 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
                     m = np.where(usable, m, 1.0)
                     t = np.expm1(value * np.log(np.where(use, safe, 1.0) / m[..., None]))
                     s = weighted_mean(t, rows)
-                    y[rows] = np.where(zero & ~np.isnan(s), 0.0, m * np.exp(np.log1p(s) / value))
+                    # where every present child is 0 (p > 0), s is -1 up to rounding and log1p may see a hair
+                    # below it: NaN there, replaced by the exact 0 at once
+                    with np.errstate(invalid="ignore"):
+                        y[rows] = np.where(zero & ~np.isnan(s), 0.0, m * np.exp(np.log1p(s) / value))
     return y, bad
 
 
