@@ -15,12 +15,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from common import NOMINAL, asem_shape, dti_components, factors, table
-from dti_bench import collapsed, engine as engine_module
-from dti_bench.design import monte_carlo, to_design
-from dti_bench.engine import Engine, rank_rows
+from dti_bench.engine import collapsed
+from dti_bench.engine import batch as engine_module
+from dti_bench.analyses.design import monte_carlo, to_design
+from dti_bench.engine.batch import Engine, rank_rows
 from dti_bench.index import nominal_ranks
-from dti_bench.memory import reuse_freed_memory
-from dti_bench.uncertainty import _chunk_statistics, _discrete_methodologies
+from dti_bench.engine.memory import reuse_freed_memory
+from dti_bench.analyses.uncertainty import _chunk_statistics, _discrete_methodologies
 
 CHUNKS = 5
 

@@ -16,11 +16,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from common import asem_shape, dti_components, factors, rate, repeat, save, table, NOMINAL
-from dti_bench.design import monte_carlo, to_design
-from dti_bench.engine import rank_rows
+from dti_bench.analyses.design import monte_carlo, to_design
+from dti_bench.engine.batch import rank_rows
 from dti_bench.index import compute_index, prepare_indicators
-from dti_bench.memory import reuse_freed_memory
-from dti_bench.uncertainty import run_uncertainty
+from dti_bench.engine.memory import reuse_freed_memory
+from dti_bench.analyses.uncertainty import run_uncertainty
 
 #: Samples per chunk, for the engine and the bound alike.
 CHUNK = 8192

@@ -15,11 +15,11 @@ from threadpoolctl import threadpool_limits
 
 from common import flat, rate, repeat, save, table
 from dti_bench.config import parse_methodology
-from dti_bench.design import parse_factors
-from dti_bench.engine import rank_rows
+from dti_bench.analyses.design import parse_factors
+from dti_bench.engine.batch import rank_rows
 from dti_bench.index import prepare_indicators
-from dti_bench.memory import reuse_freed_memory
-from dti_bench.uncertainty import run_uncertainty
+from dti_bench.engine.memory import reuse_freed_memory
+from dti_bench.analyses.uncertainty import run_uncertainty
 
 #: Samples per chunk, for the engine and the bound alike.
 CHUNK = 16384

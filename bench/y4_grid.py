@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from common import flat, repeat, save, table
 from dti_bench.config import parse_methodology
-from dti_bench.engine import Design, Engine
+from dti_bench.engine.batch import Design, Engine
 
 NORMALISERS = [{"method": "minmax", "lo": 1, "hi": 100}, {"method": "zscore", "m": 10, "s": 2}, "rank",
                {"method": "minmax", "lo": 0.5, "hi": 1}, "borda"]

@@ -32,9 +32,9 @@ def child(executor: str, units: int, indicators: int, samples: int, out: str) ->
     from threadpoolctl import threadpool_limits
 
     from common import NOMINAL, flat
-    from dti_bench.design import parse_factors
-    from dti_bench.engine import default_chunk
-    from dti_bench.uncertainty import run_uncertainty
+    from dti_bench.analyses.design import parse_factors
+    from dti_bench.engine.batch import default_chunk
+    from dti_bench.analyses.uncertainty import run_uncertainty
 
     fw, ds = flat(units, indicators, groups=10)
     fs = parse_factors(FACTORS, fw, NOMINAL, "y5")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import UserError
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 from dti_bench.index import IndexResult, compute_index
-from dti_bench.methodology import Methodology
+from dti_bench.model.methodology import Methodology
 
 __all__ = ["Dataset", "Framework", "IndexResult", "Methodology", "UserError", "compute_index", "__version__"]

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "frameworks":
             print(_list_frameworks())
         elif args.command == "report":
-            from dti_bench.report import write_report
+            from dti_bench.reporting.html import write_report
 
             print(f"report: {write_report(args.run_dir, out=args.out)}")
     except UserError as err:

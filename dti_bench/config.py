@@ -26,15 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dti_bench.aggregate import AGGREGATORS
+from dti_bench.methods.aggregate import AGGREGATORS
 from dti_bench.errors import ConfigError, choices
-from dti_bench.impute import IMPUTERS
+from dti_bench.methods.impute import IMPUTERS
 from dti_bench.io import read_yaml
-from dti_bench.methodology import DEFAULT_STEPS, ByNode, Method, Methodology, Weights
-from dti_bench.normalise import NORMALISERS
-from dti_bench.screen import SCREENERS
-from dti_bench.treat import TREATERS
-from dti_bench.weights import WEIGHTERS
+from dti_bench.model.methodology import DEFAULT_STEPS, ByNode, Method, Methodology, Weights
+from dti_bench.methods.normalise import NORMALISERS
+from dti_bench.methods.screen import SCREENERS
+from dti_bench.methods.treat import TREATERS
+from dti_bench.methods.weights import WEIGHTERS
 
 #: family -> registry. The only place where method names meet functions.
 REGISTRIES: Mapping[str, Mapping[str, Callable[..., Any]]] = {

@@ -25,21 +25,21 @@ import pandas as pd
 
 from dti_bench import __version__, io
 from dti_bench.config import Config, load_config, parse_grid, parse_methodology, vary
-from dti_bench.data import Dataset, merge_units
-from dti_bench.design import label_choice, parse_factors
-from dti_bench.engine import DEFAULT_CHUNK, Design, Engine, default_chunk
+from dti_bench.model.dataset import Dataset, merge_units
+from dti_bench.analyses.design import label_choice, parse_factors
+from dti_bench.engine.batch import DEFAULT_CHUNK, Design, Engine, default_chunk
 from dti_bench.errors import ConfigError, choices
-from dti_bench.executors import EXECUTORS
-from dti_bench.framework import Framework
+from dti_bench.engine.executors import EXECUTORS
+from dti_bench.model.framework import Framework
 from dti_bench.index import IndexResult, compute_index
-from dti_bench.methodology import Methodology
-from dti_bench.plotting import draw_run_figures
-from dti_bench.report import write_report
-from dti_bench.ranks import robust_pair_share, summarise
-from dti_bench.removal import leave_one_out, removal_summary
-from dti_bench.screening import run_morris, run_pawn
-from dti_bench.sensitivity import run_sobol
-from dti_bench.uncertainty import DEFAULT_TOP_K, run_uncertainty
+from dti_bench.model.methodology import Methodology
+from dti_bench.reporting.figures import draw_run_figures
+from dti_bench.reporting.html import write_report
+from dti_bench.metrics.ranks import robust_pair_share, summarise
+from dti_bench.analyses.leave_one_out import leave_one_out, removal_summary
+from dti_bench.analyses.screening import run_morris, run_pawn
+from dti_bench.analyses.sobol import run_sobol
+from dti_bench.analyses.uncertainty import DEFAULT_TOP_K, run_uncertainty
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def prepare(config: Config) -> Study:
     """Load the framework and data a config names and parse its methodology against the framework."""
     spec = config.data
     if spec.external is not None:
-        from dti_bench.external import load_external
+        from dti_bench.io.external import load_external
 
         framework, dataset = load_external(spec.external, root=spec.root, year=spec.year)
         if spec.framework is not None:
@@ -357,7 +357,7 @@ def write_importance(ctx: RunContext) -> dict[str, Any]:
     The optimisation re-estimates importance at every step, so it uses ``optimise_method`` (default ``pearson``:
     r², exact for a linear aggregate of linearly related children and ~20x faster than the spline estimator;
     ``bspline`` follows Becker et al. to the letter at a cost of seconds per composite)."""
-    from dti_bench.importance import CORRELATION_RATIOS, importance_table, optimise_weights
+    from dti_bench.analyses.importance import CORRELATION_RATIOS, importance_table, optimise_weights
 
     study, folder, nominal, seed = ctx.study, ctx.folder, ctx.nominal, ctx.seed
     where = f"{study.config.source}: analyses.importance"
@@ -400,7 +400,7 @@ COHERENCE_KEYS = ("threshold",)
 def write_coherence(ctx: RunContext) -> dict[str, Any]:
     """coherence_correlations.csv and coherence_composites.csv (Handbook step 4: correlations, Cronbach's alpha,
     PCA per composite, flagged weak or negative child-parent correlations)."""
-    from dti_bench.coherence import WEAK_CORRELATION, coherence_tables
+    from dti_bench.analyses.coherence import WEAK_CORRELATION, coherence_tables
 
     study, folder, nominal = ctx.study, ctx.folder, ctx.nominal
     spec = {"threshold": WEAK_CORRELATION, **_block(study, "coherence", COHERENCE_KEYS)}
@@ -483,8 +483,8 @@ def write_weight_map(ctx: RunContext) -> dict[str, Any]:
     """``analyses.weight_map``: each named unit's rank over the simplex of three weights (weight_map-<unit>.csv and
     the ternary figure), e.g. ``weight_map: {children: [digital_government, digital_economy, digital_society],
     units: [ha_noi], resolution: 80}`` (children default: the headline's, when it has three)."""
-    from dti_bench.plotting import save_figure, stamp, ternary_rank_map
-    from dti_bench.weight_maps import simplex_rank_map
+    from dti_bench.reporting.figures import save_figure, stamp, ternary_rank_map
+    from dti_bench.analyses.weight_map import simplex_rank_map
 
     study = ctx.study
     where = f"{study.config.source}: analyses.weight_map"

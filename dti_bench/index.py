@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench.aggregate import NonPositiveError
-from dti_bench.data import Dataset
+from dti_bench.methods.aggregate import NonPositiveError
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError, MethodError
-from dti_bench.framework import Framework
-from dti_bench.methodology import Method, Methodology
-from dti_bench.ranks import rank_scores, round_scores
+from dti_bench.model.framework import Framework
+from dti_bench.model.methodology import Method, Methodology
+from dti_bench.metrics.ranks import rank_scores, round_scores
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,8 +19,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from dti_bench.config import parse_methodology
-from dti_bench.data import Dataset
-from dti_bench.framework import Framework
+from dti_bench.model.dataset import Dataset
+from dti_bench.model.framework import Framework
 
 #: Normalisations that keep every value positive or are safe under any aggregation tested here.
 POSITIVE_NORMALISERS = ({"method": "minmax", "lo": 1, "hi": 100}, {"method": "zscore", "m": 10, "s": 2},

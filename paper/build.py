@@ -171,7 +171,7 @@ def run_framework(run: Path):
 
     data = io.read_yaml(Path(run) / "config.yaml")["data"]
     if data.get("external"):
-        from dti_bench.external import load_external
+        from dti_bench.io.external import load_external
 
         root = data.get("root") or os.environ.get("DTI_BENCH_DATA")
         return load_external(data["external"], root=Path(root) if root else None, year=data.get("year"))[0]
@@ -626,7 +626,7 @@ def bli_numbers(run: Path, sure: float = SURE) -> dict[str, str]:
 
 
 def pci_revision_numbers(path: Path) -> dict[str, str]:
-    """PCI 2019 ranked under each era's weights (a table written by dti_bench.external.pci.weight_revision_shifts):
+    """PCI 2019 ranked under each era's weights (a table written by dti_bench.io.external.pci.weight_revision_shifts):
     R̄s against the official ranks, provinces moving at least :data:`MOVE` places, the largest rise and fall."""
     table = pd.read_csv(path)
     out: dict[str, str] = {}
@@ -649,9 +649,9 @@ def era_label(era: str) -> str:
 
 def papi_dimension_numbers(path: Path) -> dict[str, str]:
     """PAPI 2019 on 8 against the original 6 dimensions (a table written by
-    dti_bench.external.papi.dimension_change_shifts): Spearman, R̄s, moves of at least :data:`MOVE` places and the
+    dti_bench.io.external.papi.dimension_change_shifts): Spearman, R̄s, moves of at least :data:`MOVE` places and the
     provinces the two new dimensions lift and sink most."""
-    from dti_bench.external.papi import NEW_DIMENSIONS
+    from dti_bench.io.external.papi import NEW_DIMENSIONS
 
     table = pd.read_csv(path)
     ok = table.dropna(subset=["rank_8", "rank_6"])
@@ -917,8 +917,8 @@ def run_all(reuse: bool = False) -> dict[str, Path | None]:
 
 def extra_tables(folders: Mapping[str, Path | None]) -> dict[str, Path]:
     """The PCI weight-revision and PAPI dimension-change tables, written beside the runs they belong to."""
-    from dti_bench.external.papi import dimension_change_shifts
-    from dti_bench.external.pci import weight_revision_shifts
+    from dti_bench.io.external.papi import dimension_change_shifts
+    from dti_bench.io.external.pci import weight_revision_shifts
 
     root = Path(os.environ.get("DTI_BENCH_DATA", ""))
     out: dict[str, Path] = {}

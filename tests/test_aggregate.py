@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dti_bench.aggregate import (
+from dti_bench.methods.aggregate import (
     AGGREGATORS, NonPositiveError, arithmetic, bod, borda, copeland, geometric, harmonic, median, minimum, mpi,
     owa, power, present_weights,
 )

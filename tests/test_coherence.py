@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dti_bench.coherence import (CORRELATIONS, coherence_tables, correlation_matrices, correlations,
+from dti_bench.analyses.coherence import (CORRELATIONS, coherence_tables, correlation_matrices, correlations,
                                  cronbach_alpha, flags, pca, pearson, spearman)
 from dti_bench.config import parse_methodology
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import MethodError
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 from dti_bench.index import compute_index
 
 RAW = parse_methodology({"normalise": "none"})

@@ -6,7 +6,7 @@ import pytest
 
 from dti_bench.config import METHODOLOGY_DEFAULTS, parse_config, parse_methodology, set_path, vary
 from dti_bench.errors import ConfigError
-from dti_bench.normalise import NORMALISERS, minmax
+from dti_bench.methods.normalise import NORMALISERS, minmax
 
 
 def test_defaults_fill_every_key():

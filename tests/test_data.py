@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dti_bench import io
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError
 
 
@@ -54,7 +54,7 @@ def test_missing_file(tmp_path, example_framework):
 
 
 def test_missing_marks_are_nan_and_time_reserved(tmp_path):
-    from dti_bench.framework import Framework
+    from dti_bench.model.framework import Framework
 
     fw = Framework.from_dict({"name": "f", "indicators": ["a", "b"], "composites": [{"code": "I", "children": ["a", "b"]}]})
     path = write(tmp_path, "uCode,Time,a,b\nX,2022,NA,1\nY,2022,2,\n")

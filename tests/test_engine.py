@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dti_bench.config import parse_methodology, vary
-from dti_bench.data import Dataset
-from dti_bench.engine import Design, Engine, quasi_arithmetic, rank_rows
+from dti_bench.model.dataset import Dataset
+from dti_bench.engine.batch import Design, Engine, quasi_arithmetic, rank_rows
 from dti_bench.errors import MethodError
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 from dti_bench.index import compute_index
-from dti_bench.ranks import rank_scores
+from dti_bench.metrics.ranks import rank_scores
 from dti_bench.testing import frameworks_and_data, methodologies
 
 
@@ -154,7 +154,7 @@ def deep_cases(draw, holes: bool = False):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=st.one_of(deep_cases(), deep_cases(holes=True)))
 def test_collapsed_path_equals_hierarchical_kernel(case):
-    """One weighted sum per variant (dti_bench.collapsed) gives what the composite-by-composite kernel gives,
+    """One weighted sum per variant (dti_bench.engine.collapsed) gives what the composite-by-composite kernel gives,
     on deep DAGs with mixed and shared children, zero weights, missing data, exclusions and per-variant p."""
     framework, dataset, design, only = case
     fast = Engine(framework, dataset).evaluate(design, only=only)
@@ -168,7 +168,8 @@ def test_collapsed_path_equals_hierarchical_kernel(case):
 def test_collapsed_path_carries_monte_carlo_designs(monkeypatch):
     """On the synthetic DTI (complete data) and on data with holes, every variant of a weights x normalisation x
     arithmetic/geometric design goes through the collapsed path, and agrees with the hierarchical kernel."""
-    from dti_bench import collapsed, io
+    from dti_bench import io
+    from dti_bench.engine import collapsed
 
     fw = io.load_framework("dti-provincial-2022-components")
     ds = io.load_dataset("dti2022-synthetic-components", fw)
@@ -257,7 +258,7 @@ def test_rounded_scores_at_a_half_point_round_as_the_oracle_does():
 
 
 def test_round_scores_snaps_half_points_and_is_np_round_elsewhere():
-    from dti_bench.ranks import round_scores
+    from dti_bench.metrics.ranks import round_scores
 
     assert round_scores(np.array([0.46225000000000005, 0.46224999999999994, 0.46235]), 4).tolist() == \
         [0.4622, 0.4622, 0.4624]  # half to even, whichever side of the half-point the sum fell

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dti_bench.errors import FrameworkError
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 
 
 def spec(**changes):

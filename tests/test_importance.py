@@ -13,9 +13,9 @@ from hypothesis.extra.numpy import arrays
 
 from dti_bench import io
 from dti_bench.config import parse_methodology
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import MethodError
-from dti_bench.importance import CORRELATION_RATIOS, correlation_ratio, importance_table, optimise_weights
+from dti_bench.analyses.importance import CORRELATION_RATIOS, correlation_ratio, importance_table, optimise_weights
 from dti_bench.index import compute_index
 
 METHODS = list(CORRELATION_RATIOS)

@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from dti_bench import memory
+from dti_bench.engine import memory
 
 
 def test_nested_runs_change_back_once(monkeypatch):

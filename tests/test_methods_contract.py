@@ -1,7 +1,7 @@
 """The catalogue's contract, checked for every registered method of every family.
 
 One test per promise, parametrised over the registries themselves (``dti_bench.config.REGISTRIES`` and
-``dti_bench.weights.PERTURBATIONS``), in the manner of scikit-learn's ``test_common.py``: a method is covered the
+``dti_bench.methods.weights.PERTURBATIONS``), in the manner of scikit-learn's ``test_common.py``: a method is covered the
 moment it enters its dict, and a new method that breaks a family's contract fails here before anything else. The
 hand-computed numbers of each method live in the family's own test file; this file only states what every method
 of a family owes the pipeline:
@@ -31,7 +31,7 @@ from hypothesis.extra import numpy as hnp
 
 from dti_bench.config import PIPELINE_ARGUMENTS, REGISTRIES, method_parameters, parse_methodology
 from dti_bench.errors import ConfigError
-from dti_bench.weights import PERTURBATIONS
+from dti_bench.methods.weights import PERTURBATIONS
 
 NAN = np.nan
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dti_bench.errors import MethodError
-from dti_bench.normalise import NORMALISERS
-from dti_bench.ranks import rank_scores
+from dti_bench.methods.normalise import NORMALISERS
+from dti_bench.metrics.ranks import rank_scores
 
 NAN = np.nan
 
@@ -284,12 +284,12 @@ def test_adding_a_unit_reverses_an_order_under_minmax_but_not_under_goalposts():
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=st.data(), name=st.sampled_from(__import__("dti_bench.normalise", fromlist=["COLUMNS"]).COLUMNS),
+@given(data=st.data(), name=st.sampled_from(__import__("dti_bench.methods.normalise", fromlist=["COLUMNS"]).COLUMNS),
        units=st.integers(1, 9), k=st.integers(1, 6), with_ref=st.booleans())
 def test_block_versions_equal_column_by_column_bit_for_bit(data, name, units, k, with_ref):
     """A normaliser's ``columns`` version gives exactly the column-by-column numbers (NaN, constant and
     one-value columns included), and fails where a column fails."""
-    from dti_bench.normalise import NORMALISERS
+    from dti_bench.methods.normalise import NORMALISERS
 
     f = NORMALISERS[name]
     cell = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(np.nan), st.just(3.0))

@@ -18,11 +18,12 @@ from hypothesis import given, settings, strategies as st
 from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
 
-from dti_bench import experiment, plotting
+from dti_bench import experiment
+from dti_bench.reporting import figures as plotting
 from dti_bench.config import parse_methodology
 from dti_bench.errors import ConfigError, FrameworkError
 from dti_bench.index import compute_index
-from dti_bench.weight_maps import barycentric_grid, simplex_rank_map
+from dti_bench.analyses.weight_map import barycentric_grid, simplex_rank_map
 
 REPO = Path(__file__).resolve().parent.parent
 PILLARS = ("digital_government", "digital_economy", "digital_society")

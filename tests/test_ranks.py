@@ -19,11 +19,11 @@ from scipy import stats
 from dti_bench import io
 from dti_bench.config import parse_methodology
 from dti_bench.errors import FrameworkError
-from dti_bench.ranks import (
+from dti_bench.metrics.ranks import (
     RANK_METRICS, kendall_tau_a, kendall_tau_b, max_abs_shift, mean_abs_shift, rank_biased_overlap,
     rank_scores, robust_pair_share, share_moving, simplex_box_vertices, spearman, summarise, top_k_jaccard,
 )
-from dti_bench.removal import SHIFT_COLUMNS, leave_one_out, removal_summary, removed_with, without
+from dti_bench.analyses.leave_one_out import SHIFT_COLUMNS, leave_one_out, removal_summary, removed_with, without
 
 REF = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
 SWAP = np.array([2.0, 1.0, 3.0, 5.0, 4.0])  # units 1<->2 and 4<->5 swapped
@@ -353,7 +353,7 @@ def test_a_pillar_takes_only_what_nothing_else_holds(dti):
 
 
 def test_removing_a_subtree():
-    from dti_bench.framework import Framework
+    from dti_bench.model.framework import Framework
     fw = Framework.from_dict({
         "name": "toy", "indicators": ["a", "b", "c", "d"],
         "composites": [{"code": "P", "children": ["a", "b"]}, {"code": "Q", "children": ["b", "c", "d"]},

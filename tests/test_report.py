@@ -21,7 +21,7 @@ from hypothesis import given, settings, strategies as st
 
 from dti_bench.errors import DataError
 from dti_bench.experiment import run
-from dti_bench.report import (ROBUST_WIDTH, SECTIONS, VOLATILE_WIDTH, _format_column, render_report,
+from dti_bench.reporting.html import (ROBUST_WIDTH, SECTIONS, VOLATILE_WIDTH, _format_column, render_report,
                               unit_verdicts, write_report)
 
 REPO = Path(__file__).resolve().parents[1]

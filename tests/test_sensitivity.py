@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from dti_bench.config import parse_methodology
-from dti_bench.design import parse_factors
-from dti_bench.screening import run_morris, run_pawn
-from dti_bench.sensitivity import run_sobol, salib_reference, saltelli_sample, sobol_indices
+from dti_bench.analyses.design import parse_factors
+from dti_bench.analyses.screening import run_morris, run_pawn
+from dti_bench.analyses.sobol import run_sobol, salib_reference, saltelli_sample, sobol_indices
 
 NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
 NORMALISATION = {"path": "normalise", "choices": [{"method": "minmax", "lo": 1, "hi": 100},
@@ -76,8 +76,8 @@ def test_dummy_factor_with_identical_alternatives_gets_zero(example_framework, e
 def test_run_sobol_equals_salib_on_its_own_outputs(example_framework, example_data):
     factors = parse_factors([NORMALISATION, AGGREGATION, NOISE], example_framework, NOMINAL, "f")
     res = run_sobol(example_framework, example_data, NOMINAL, factors, n=128, seed=4, target=None, num_resamples=20)
-    from dti_bench.engine import Engine
-    from dti_bench.sensitivity import evaluate_design
+    from dti_bench.engine.batch import Engine
+    from dti_bench.analyses.sobol import evaluate_design
 
     from dti_bench.index import compute_index
 

@@ -24,7 +24,7 @@ DATASETS = ROOT / "dti_bench" / "datasets"
 PUBLISHED = DATASETS / "dti_published"
 MAIN_DIR = DATASETS / "dti2022_synthetic"
 COMP_DIR = DATASETS / "dti2022_synthetic_components"
-GENERATOR = DATASETS / "generate_dti2022_synthetic.py"
+GENERATOR = ROOT / "tools" / "generate_dti2022_synthetic.py"
 
 INDICATORS = ["awareness", "institutions", "infrastructure", "human_resources", "cybersecurity",
               "gov_activity", "econ_activity", "society_activity"]
@@ -250,7 +250,7 @@ def test_meta_main():
     text = (MAIN_DIR / "meta.yaml").read_text(encoding="utf-8")
     for line in ["name: dti2022-synthetic", "synthetic: true", "framework: dti-provincial-2022",
                  "unit_column: uCode", "name_column: uName", "group_columns: [region]",
-                 "generator: dti_bench/datasets/generate_dti2022_synthetic.py"]:
+                 "generator: tools/generate_dti2022_synthetic.py"]:
         assert line in text.splitlines(), line
     for key in ["title:", "description:", "seed:", "correlation_structure:", "calibration_targets:",
                 "sources:"]:

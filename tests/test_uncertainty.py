@@ -8,10 +8,10 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dti_bench.config import parse_methodology
-from dti_bench.design import BLOCK, monte_carlo, parse_factors, problem, to_design
-from dti_bench.engine import Engine
+from dti_bench.analyses.design import BLOCK, monte_carlo, parse_factors, problem, to_design
+from dti_bench.engine.batch import Engine
 from dti_bench.errors import ConfigError
-from dti_bench.uncertainty import UncertaintyResult, run_uncertainty
+from dti_bench.analyses.uncertainty import UncertaintyResult, run_uncertainty
 
 NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
 FACTORS = [
@@ -120,7 +120,7 @@ def test_failed_samples_are_counted_and_left_out(example_framework, example_data
 
 def test_parent_side_counting_for_many_units_gives_the_same_result(example_framework, example_data, factors,
                                                                    monkeypatch):
-    import dti_bench.uncertainty as unc
+    import dti_bench.analyses.uncertainty as unc
 
     ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=500, seed=2, chunk_size=128)
     monkeypatch.setattr(unc, "PARENT_COUNTS_ABOVE", 2)  # pretend 8 units are many: chunks ship ranks instead
@@ -129,7 +129,7 @@ def test_parent_side_counting_for_many_units_gives_the_same_result(example_frame
 
 
 def test_count_ranks_by_hand():
-    from dti_bench.uncertainty import count_ranks
+    from dti_bench.analyses.uncertainty import count_ranks
 
     freq = np.zeros((3, 3), dtype=np.int32)
     count_ranks(freq, np.array([[1, 2, 3], [2, 1, 0], [1, 1, 3]], dtype=np.int16))  # 0 = unranked
@@ -139,7 +139,7 @@ def test_count_ranks_by_hand():
 # -- the fast paths give what the general ones give ---------------------------------------------------------
 
 def test_to_design_lists_the_used_methodologies_in_settings_order(factors, example_framework):
-    from dti_bench.design import methodology_for
+    from dti_bench.analyses.design import methodology_for
 
     u = monte_carlo(factors, 4, 0, 300)
     u[:100, 0] = 0.2  # normalisation fixed to its first choice in a third of the rows
@@ -206,7 +206,7 @@ def rank_blocks(draw):
 @settings(max_examples=300, deadline=None)
 @given(rank_blocks(), st.booleans(), st.booleans())
 def test_all_ranked_statistics_equal_the_masked_ones(block, count, keep):
-    from dti_bench.uncertainty import _all_ranked, _statistics_all_ranked, _statistics_masked
+    from dti_bench.analyses.uncertainty import _all_ranked, _statistics_all_ranked, _statistics_masked
 
     ranks, nominal = block
     ok = np.ones(len(ranks), dtype=bool)
@@ -225,7 +225,7 @@ def test_all_ranked_statistics_equal_the_masked_ones(block, count, keep):
 @settings(max_examples=100, deadline=None)
 @given(rank_blocks(), st.data())
 def test_chunk_statistics_with_failures_or_unranked_units_take_the_masked_path(block, data):
-    from dti_bench.uncertainty import _all_ranked, _chunk_statistics, _statistics_masked
+    from dti_bench.analyses.uncertainty import _all_ranked, _chunk_statistics, _statistics_masked
 
     ranks, nominal = block
     ranks, nominal = ranks.copy(), nominal.copy()
@@ -246,7 +246,7 @@ def test_chunk_statistics_with_failures_or_unranked_units_take_the_masked_path(b
 
 
 def test_spearman_of_the_fast_path_by_hand():
-    from dti_bench.uncertainty import _statistics_all_ranked
+    from dti_bench.analyses.uncertainty import _statistics_all_ranked
 
     nominal = np.array([1.0, 2, 3, 4])
     ranks = np.array([[1.0, 2, 3, 4], [4, 3, 2, 1], [1, 1, 1, 1], [1, 1, 3, 3]])

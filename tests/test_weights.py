@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dti_bench.errors import MethodError
-from dti_bench.weights import PERTURBATIONS, WEIGHTERS, bod, critic, entropy, noise, pca, simplex
+from dti_bench.methods.weights import PERTURBATIONS, WEIGHTERS, bod, critic, entropy, noise, pca, simplex
 
 # A 4-unit block whose correlations are 0 or +-1 (used by the CRITIC and PCA tables):
 A = np.array([1.0, 1.0, 0.0, 0.0])

@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from dti_bench.errors import MethodError, choices
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 from dti_bench.index import IndexResult
 
 # A correlation is undefined below this many complete pairs.

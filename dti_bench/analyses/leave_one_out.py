@@ -20,12 +20,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import FrameworkError, choices
-from dti_bench.framework import Edge, Framework
+from dti_bench.model.framework import Edge, Framework
 from dti_bench.index import compute_index
-from dti_bench.methodology import Methodology
-from dti_bench.ranks import max_abs_shift, mean_abs_shift
+from dti_bench.model.methodology import Methodology
+from dti_bench.metrics.ranks import max_abs_shift, mean_abs_shift
 
 #: Columns of the table :func:`leave_one_out` returns.
 SHIFT_COLUMNS = ("removed", "level", "unit", "node", "nominal_score", "score", "nominal_rank", "rank", "shift")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from dti_bench.errors import ConfigError, choices
-from dti_bench.memory import keep_for_process, reuse_freed_memory
+from dti_bench.engine.memory import keep_for_process, reuse_freed_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,7 +44,7 @@ def run_tasks(function: Callable[[Any, T], R], tasks: Sequence[T], *, shared: An
 
 
 def _serial(function, shared, tasks, progress):
-    # chunk after chunk in this process: each reuses the memory the last one freed (dti_bench.memory)
+    # chunk after chunk in this process: each reuses the memory the last one freed (dti_bench.engine.memory)
     with reuse_freed_memory():
         for t in tasks:
             yield function(shared, t)

@@ -1,6 +1,6 @@
 """Screening designs for many factors: Morris elementary effects, and PAWN on given data, through SALib.
 
-Both run the same factors and engine as the Sobol' analysis (:mod:`dti_bench.sensitivity`) on the same outputs
+Both run the same factors and engine as the Sobol' analysis (:mod:`dti_bench.analyses.sobol`) on the same outputs
 (every unit's rank at the analysed node and the mean absolute rank shift R̄s), at a cost linear in the number of
 factors: Morris needs ``r (d + 1)`` runs for ``r`` trajectories; PAWN (Pianosi & Wagener 2015, 2018) estimates
 from any sample, here a Monte Carlo one.
@@ -20,14 +20,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dti_bench.data import Dataset
-from dti_bench.design import Factor, monte_carlo, problem
-from dti_bench.engine import Engine
+from dti_bench.model.dataset import Dataset
+from dti_bench.analyses.design import Factor, monte_carlo, problem
+from dti_bench.engine.batch import Engine
 from dti_bench.errors import ConfigError, MethodError
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 from dti_bench.index import nominal_ranks
-from dti_bench.methodology import Methodology
-from dti_bench.sensitivity import SUMMARY_OUTPUT, evaluate_design
+from dti_bench.model.methodology import Methodology
+from dti_bench.analyses.sobol import SUMMARY_OUTPUT, evaluate_design
 
 
 def _setup(framework, dataset, nominal, node, reference):

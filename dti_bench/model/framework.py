@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench.readonly import ReadOnlyDict
+from dti_bench.model.readonly import ReadOnlyDict
 from dti_bench.errors import FrameworkError, choices
 
 #: iMeta ``Type`` values, as COINr names them ("Other": unit metadata columns of iData, carried but not used).

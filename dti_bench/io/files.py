@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import ConfigError, DataError, FrameworkError, choices
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DATASETS_DIR = PACKAGE_DIR / "datasets"
 FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
 PUBLISHED_DIR = DATASETS_DIR / "dti_published"

@@ -32,10 +32,10 @@ import numpy as np
 from scipy import special
 
 from dti_bench.config import METHODOLOGY_DEFAULTS, vary
-from dti_bench.engine import Design
+from dti_bench.engine.batch import Design
 from dti_bench.errors import ConfigError, choices as fmt_choices
-from dti_bench.framework import Framework
-from dti_bench.methodology import Methodology
+from dti_bench.model.framework import Framework
+from dti_bench.model.methodology import Methodology
 
 #: Monte Carlo samples are drawn in blocks of this many rows, one spawned seed per block.
 BLOCK = 1024

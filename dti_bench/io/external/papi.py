@@ -65,13 +65,13 @@ import pandas as pd
 
 from dti_bench import io
 from dti_bench.config import parse_methodology
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError, choices
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 from dti_bench.index import IndexResult, compute_index
-from dti_bench.methodology import Methodology
-from dti_bench.ranks import mean_abs_shift, spearman
-from dti_bench.removal import without
+from dti_bench.model.methodology import Methodology
+from dti_bench.metrics.ranks import mean_abs_shift, spearman
+from dti_bench.analyses.leave_one_out import without
 
 #: The file the loader reads, relative to the data folder.
 PANEL = "vn_papi/papi_2011_2024_panel.csv"
@@ -262,7 +262,7 @@ def papi_framework(year: int, subdimensions: Sequence[str]) -> Framework:
         "published_aggregation": "dimension = sum of sub-dimensions; PAPI = sum of dimensions "
                                  f"({len(dim_weights)} in {year})",
         "notes": "weights express the sums as means: published dimension = k_d x composite, "
-                 "published PAPI = N x headline (see dti_bench.external.papi)",
+                 "published PAPI = N x headline (see dti_bench.io.external.papi)",
     }, source=f"papi-{year}")
 
 

@@ -42,10 +42,10 @@ from pathlib import Path
 import pandas as pd
 
 from dti_bench import io
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError, choices
-from dti_bench.external.papi import data_file
-from dti_bench.framework import Framework
+from dti_bench.io.external.papi import data_file
+from dti_bench.model.framework import Framework
 
 #: The file the loader reads, relative to the data folder.
 WIDE_FILE = "oecd_bli/oecd_bli_total_wide.csv"

@@ -137,7 +137,7 @@ def rank(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
 
     with ``r = ref`` or ``x`` (present values only). Without ``ref`` this is ``rank(x, ties.method = "min")``
     in R: 1 for the lowest value, so that, as for every normaliser, a higher output is better (the *reverse* of
-    a published ranking, where 1 = best; see :mod:`dti_bench.ranks`). Tied values share the lowest rank. With
+    a published ranking, where 1 = best; see :mod:`dti_bench.metrics.ranks`). Tied values share the lowest rank. With
     ``ref``, each value is placed in the reference distribution: a value above every reference value gets
     ``m + 1``. NaN stays NaN and is not counted. Shape ``(units,)`` in and out.
 

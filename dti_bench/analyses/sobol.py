@@ -4,7 +4,7 @@ Design: SALib's Saltelli/Sobol'-sequence sample (``SALib.sample.sobol``, no seco
 ``d`` factors. Each factor is one SALib *group*, however many hypercube columns it uses (a weight-noise factor
 perturbs every weight of its levels but is one factor), so categorical choices, continuous ranges and grouped
 weights mix in one design. Discrete choices map from [0, 1) to their alternatives by fixed equal bins
-(:mod:`dti_bench.design`); rows that map to the same variant are evaluated once.
+(:mod:`dti_bench.analyses.design`); rows that map to the same variant are evaluated once.
 
 Estimators: first order after Saltelli et al. (2010, CPC 181:259), total after Jansen (1999), exactly as
 ``SALib.analyze.sobol`` computes them (output standardised first, variance of the stacked A and B samples,
@@ -32,14 +32,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from dti_bench.data import Dataset
-from dti_bench.design import Factor, problem, to_design
-from dti_bench.engine import Engine, rank_rows
-from dti_bench.framework import Framework
+from dti_bench.model.dataset import Dataset
+from dti_bench.analyses.design import Factor, problem, to_design
+from dti_bench.engine.batch import Engine, rank_rows
+from dti_bench.model.framework import Framework
 from dti_bench.index import nominal_ranks
-from dti_bench.memory import reuse_freed_memory
-from dti_bench.ranks import mean_abs_shift
-from dti_bench.methodology import Methodology
+from dti_bench.engine.memory import reuse_freed_memory
+from dti_bench.metrics.ranks import mean_abs_shift
+from dti_bench.model.methodology import Methodology
 
 SUMMARY_OUTPUT = "mean_abs_shift"
 

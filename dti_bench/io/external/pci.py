@@ -51,12 +51,12 @@ import pandas as pd
 
 from dti_bench import io
 from dti_bench.config import parse_methodology
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError, choices
-from dti_bench.external.papi import data_file, pick_year, province_attributes, province_slugs
-from dti_bench.framework import Framework
+from dti_bench.io.external.papi import data_file, pick_year, province_attributes, province_slugs
+from dti_bench.model.framework import Framework
 from dti_bench.index import IndexResult, compute_index
-from dti_bench.methodology import Methodology
+from dti_bench.model.methodology import Methodology
 
 #: The files the loader reads, relative to the data folder.
 SUBINDICES_FILE = "vn_pci/pci_2005_2019_subindices.csv"
@@ -192,7 +192,7 @@ def pci_framework(year: int, weights: Mapping[str, float]) -> Framework:
                         "children": {s: float(weights[s]) for s in codes}, "published_scale": PUBLISHED_SCALE}],
         "groups": ["region"], "source": SOURCE, "year": year,
         "published_aggregation": "PCI = sum of weight (per cent) x sub-index (1-10) / 10",
-        "notes": "weights in per cent; published PCI = 10 x headline (see dti_bench.external.pci)"
+        "notes": "weights in per cent; published PCI = 10 x headline (see dti_bench.io.external.pci)"
                  + ("; 2011 does not reproduce from these weights" if year == 2011 else ""),
     }, source=f"pci-{year}")
 

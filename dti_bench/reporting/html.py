@@ -49,10 +49,10 @@ import numpy as np
 import pandas as pd
 
 from dti_bench import io
-from dti_bench.coherence import WEAK_CORRELATION
-from dti_bench.design import label_choice
+from dti_bench.analyses.coherence import WEAK_CORRELATION
+from dti_bench.analyses.design import label_choice
 from dti_bench.errors import DataError, UserError
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 
 #: A unit whose 5-95 % rank interval spans at most this many places is called robust.
 ROBUST_WIDTH = 3

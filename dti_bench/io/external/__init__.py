@@ -13,15 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 
-from dti_bench.data import Dataset
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import ConfigError, DataError, choices
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 
 Loader = Callable[[Path, "int | None"], "tuple[Framework, Dataset]"]
 
 
 def _registry() -> MappingProxyType:
-    from dti_bench.external import bli, papi, pci
+    from dti_bench.io.external import bli, papi, pci
 
     return MappingProxyType({"papi": papi.load, "pci": pci.load, "bli": bli.load})
 
@@ -34,7 +34,7 @@ def load_external(name: str, *, root: Path | None, year: int | None = None) -> t
     if root is None:
         import importlib
 
-        needs = getattr(importlib.import_module(f"dti_bench.external.{name}"), "REQUIRED", f"{name}'s files")
+        needs = getattr(importlib.import_module(f"dti_bench.io.external.{name}"), "REQUIRED", f"{name}'s files")
         raise DataError(f"data.external {name!r}: no data folder; set data.root in the config or the DTI_BENCH_DATA "
                         f"environment variable to the folder holding {needs}")
     return registry[name](Path(root), year)

@@ -6,7 +6,7 @@ normalisation) takes few distinct values: each distinct choice is prepared once 
 evaluated for the whole batch with array kernels:
 
 - when every composite under the node asked for uses one of arithmetic, geometric or harmonic, the whole tree
-  is one weighted sum in φ-space per variant (:mod:`dti_bench.collapsed`): one matrix product per indicator
+  is one weighted sum in φ-space per variant (:mod:`dti_bench.engine.collapsed`): one matrix product per indicator
   block for a whole chunk, with exact corrections for missing children;
 - otherwise composite by composite: every quasi-arithmetic mean is φ⁻¹(Σ w φ(x) / Σ w) with φ(x) = x^p
   (p ≠ 0) or log x (p = 0), so one NaN-aware kernel serves arithmetic (p = 1), geometric (0), harmonic (−1)
@@ -32,15 +32,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from dti_bench import collapsed
-from dti_bench.aggregate import NonPositiveError
-from dti_bench.data import Dataset
+from dti_bench.engine import collapsed
+from dti_bench.methods.aggregate import NonPositiveError
+from dti_bench.model.dataset import Dataset
 from dti_bench.errors import MethodError, UserError
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 from dti_bench.index import prepare_indicators, treat_indicators
-from dti_bench.memory import reuse_freed_memory
-from dti_bench.methodology import Methodology
-from dti_bench.ranks import round_scores
+from dti_bench.engine.memory import reuse_freed_memory
+from dti_bench.model.methodology import Methodology
+from dti_bench.metrics.ranks import round_scores
 
 #: Chunk size when none is given: as many variants as fit :data:`CHUNK_MEMORY` (see :func:`default_chunk`).
 DEFAULT_CHUNK = None
@@ -153,7 +153,7 @@ class Engine:
     reference : Dataset, optional
         Normalisation reference (as in :func:`~dti_bench.index.compute_index`).
     collapse : bool
-        Evaluate trees of one quasi-arithmetic mean as one weighted sum (:mod:`dti_bench.collapsed`); False
+        Evaluate trees of one quasi-arithmetic mean as one weighted sum (:mod:`dti_bench.engine.collapsed`); False
         keeps every variant on the hierarchical kernel (for tests and benchmarks of the two).
     """
 
@@ -220,7 +220,7 @@ class Engine:
         ``rank`` limits ranking to these composites (the others' ranks are NaN): ranking is the costliest step
         left once aggregation is batched, and an analysis usually needs one node's ranks. ``only`` limits the
         evaluation to these composites (``Evaluation.composites`` lists them): a Monte Carlo run over one node
-        then costs one weighted sum per variant when the tree allows it (:mod:`dti_bench.collapsed`).
+        then costs one weighted sum per variant when the tree allows it (:mod:`dti_bench.engine.collapsed`).
         """
         # The products here are small (units x children x variants); OpenBLAS's threads cost more than they
         # give on them, badly so on a busy machine (x100 measured on 2 cores), and chunks are the unit of
@@ -289,7 +289,7 @@ class Engine:
 
     def _collapsed(self, design: Design, targets: tuple[int, ...], relevant: tuple[int, ...],
                    scores: np.ndarray) -> np.ndarray:
-        """Evaluate the variants :mod:`dti_bench.collapsed` can take, writing their rows of ``scores``; return
+        """Evaluate the variants :mod:`dti_bench.engine.collapsed` can take, writing their rows of ``scores``; return
         which were done, shape (variants,).
 
         A variant qualifies when its weights are nominal, equal or explicit (not data-driven), every composite
@@ -565,7 +565,7 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
     w : ndarray, shape (variants, k)
     p : ndarray, shape (variants,)
         ``φ_p(x) = x^p`` for p ≠ 0 and ``log x`` for p = 0 (1 arithmetic, 0 geometric, −1 harmonic);
-        |p| < 1e-12 counts as 0, as :func:`dti_bench.aggregate.power` decides.
+        |p| < 1e-12 counts as 0, as :func:`dti_bench.methods.aggregate.power` decides.
 
     Returns
     -------
@@ -573,12 +573,12 @@ def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
         NaN where a unit has no present child of positive weight.
     bad : list of (method, unit, child, value) or None, one per variant
         The first offending value where p ≤ 0 meets x ≤ 0, or p > 0 (not 1 or an odd integer) meets x < 0:
-        the domain :func:`dti_bench.aggregate.power` documents.
+        the domain :func:`dti_bench.methods.aggregate.power` documents.
 
     Notes
     -----
     Missing children (NaN) are skipped and the weights renormalised over the present ones, exactly as
-    :func:`dti_bench.aggregate.present_weights` does for the one-variant path. General p is computed as
+    :func:`dti_bench.methods.aggregate.present_weights` does for the one-variant path. General p is computed as
     ``m · exp(log1p(Σ w̃ expm1(p ln(x/m))) / p)`` with m the unit's largest (p > 0) or smallest (p < 0) present
     value: no overflow for large |p| and no cancellation near p = 0. With shared ``x`` every sum over children
     is one matrix product for all variants at once.
@@ -676,7 +676,7 @@ def _flag(invalid, w, rows, shared, value, xs, bad) -> None:
 def rank_rows(scores: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Ranks along the last axis, 1 = highest, ties 'min', NaN unranked; any leading shape.
 
-    Equal to :func:`dti_bench.ranks.rank_scores` along that axis; sorts instead of scipy's per-row machinery,
+    Equal to :func:`dti_bench.metrics.ranks.rank_scores` along that axis; sorts instead of scipy's per-row machinery,
     because the engine ranks millions of rows. A row with neither ties nor NaN (the usual case with continuous
     scores) is ranked by inverting its sort permutation; the others take the general route. ``out`` (float,
     the shape of ``scores``, C-contiguous) receives the ranks, sparing an array per call.

@@ -23,14 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench.data import Dataset
-from dti_bench.design import Factor, methodology_for, monte_carlo, to_design
-from dti_bench.engine import DEFAULT_CHUNK, Engine, default_chunk
-from dti_bench.executors import run_tasks
-from dti_bench.framework import Framework
+from dti_bench.model.dataset import Dataset
+from dti_bench.analyses.design import Factor, methodology_for, monte_carlo, to_design
+from dti_bench.engine.batch import DEFAULT_CHUNK, Engine, default_chunk
+from dti_bench.engine.executors import run_tasks
+from dti_bench.model.framework import Framework
 from dti_bench.index import nominal_ranks
-from dti_bench.ranks import max_abs_shift, mean_abs_shift
-from dti_bench.methodology import Methodology
+from dti_bench.metrics.ranks import max_abs_shift, mean_abs_shift
+from dti_bench.model.methodology import Methodology
 
 DEFAULT_TOP_K = (1, 3, 10)
 #: Rank-frequency counts: int32 holds 2^31 samples and halves the (units, units) matrix of large runs.
@@ -337,7 +337,7 @@ def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology
     samples : int
         Monte Carlo sample size; ``seed`` fixes the draws (sample i is the same whatever ``chunk_size``).
     executor : {'serial', 'process', 'dask'}
-        Where chunks run (:func:`dti_bench.executors.run_tasks`).
+        Where chunks run (:func:`dti_bench.engine.executors.run_tasks`).
     keep_ranks : bool
         Keep every sample's ranks, shape (samples, units), int16 (0 = unranked or failed).
     """

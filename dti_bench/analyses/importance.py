@@ -465,7 +465,7 @@ def importance_table(result: IndexResult, *, target: str = "headline", methods: 
     Notes
     -----
     :math:`\eta^2` and :math:`r^2` are blind to sign: a child that moves *against* its composite still has
-    importance. Read the table beside :func:`dti_bench.coherence.flags`, which reports negative correlations.
+    importance. Read the table beside :func:`dti_bench.analyses.coherence.flags`, which reports negative correlations.
 
     Missing values: each correlation ratio uses the units where both the child and the target are present.
     A child whose correlation ratio is NaN (constant target, fewer than 3 pairs) drops out of its parent's

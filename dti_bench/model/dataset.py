@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench.readonly import ReadOnlyDict
+from dti_bench.model.readonly import ReadOnlyDict
 from dti_bench.errors import DataError, choices
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 
 #: Columns COINr reserves in iData.
 RESERVED_COLUMNS = ("uCode", "uName", "Time")

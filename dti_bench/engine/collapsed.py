@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dti_bench.framework import Framework
+from dti_bench.model.framework import Framework
 
 #: Exponents with an exact collapsed form: φ(x) = x, log x, 1/x.
 EXPONENTS = (1.0, 0.0, -1.0)

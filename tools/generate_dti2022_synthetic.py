@@ -70,7 +70,7 @@ seeded per-component difficulty ``d_jm`` (centred within indicator) and noise ``
 by largest fraction) so that the sum is exactly ``n_j * x_ij``. The unscored smart-city indicator (3
 components) is drawn from the same latent factor but constrains nothing.
 
-Run ``python -m dti_bench.datasets.generate_dti2022_synthetic`` (or the file path) to rewrite the files;
+Run ``python tools/generate_dti2022_synthetic.py`` (or the file path) to rewrite the files;
 ``--out-dir DIR`` writes them under ``DIR`` instead (used by the reproducibility test). Needs numpy and
 scipy only.
 """
@@ -93,7 +93,7 @@ from scipy.special import expit, logit
 
 SEED = 20220712
 DISP, GAP, TLIM = False, 1e-2, None    # HiGHS log, relative MIP gap, time limit (None: deterministic)
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "dti_bench" / "datasets"  # the bundled datasets this tool writes
 PUBLISHED_DIR = HERE / "dti_published"
 MAIN_NAME = "dti2022_synthetic"
 COMP_NAME = "dti2022_synthetic_components"
@@ -709,7 +709,7 @@ def meta_main(corr, params, checks):
         "name_column: uName",
         "group_columns: [region]",
         f"seed: {SEED}",
-        "generator: dti_bench/datasets/generate_dti2022_synthetic.py",
+        "generator: tools/generate_dti2022_synthetic.py",
         "decimals: 4",
         "correlation_structure:",
         "  model: >-",
@@ -787,7 +787,7 @@ def meta_components(corr_mean):
         "name_column: uName",
         "group_columns: [region]",
         f"seed: {SEED}",
-        "generator: dti_bench/datasets/generate_dti2022_synthetic.py",
+        "generator: tools/generate_dti2022_synthetic.py",
         "decimals: 6",
         "derived_from: dti2022-synthetic",
         f"component_counts: {{{counts}}}",

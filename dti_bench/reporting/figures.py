@@ -1,7 +1,7 @@
 """Figures for a methodology paper, drawn from result tables that are already computed.
 
 Every figure function takes the tables a run folder holds (``uncertainty.csv``, ``sensitivity.csv``,
-``grid.csv``, an importance table, a :func:`~dti_bench.weight_maps.simplex_rank_map` table) and computes
+``grid.csv``, an importance table, a :func:`~dti_bench.analyses.weight_map.simplex_rank_map` table) and computes
 nothing beyond arranging them (selecting, sorting, pivoting, placing points). Each returns ``(figure, table)``,
 where ``table`` is the exact DataFrame drawn, so :func:`save_figure` can store the numbers beside the picture
 and a reader can redraw it in any tool.
@@ -595,7 +595,7 @@ def weights_vs_importance(importance: pd.DataFrame, *, target: str | None = None
     Parameters
     ----------
     importance : DataFrame
-        An importance table (:func:`dti_bench.importance.importance_table`): ``parent, child, weight_share,
+        An importance table (:func:`dti_bench.analyses.importance.importance_table`): ``parent, child, weight_share,
         importance_share`` at least (optional ``name`` of the child, ``target``).
     target : str, optional
         With a ``target`` column, the target drawn; by default the first present when an edge appears under
@@ -707,7 +707,7 @@ def ternary_rank_map(table: pd.DataFrame, unit: str | None = None) -> FigureAndT
     Parameters
     ----------
     table : DataFrame
-        :func:`dti_bench.weight_maps.simplex_rank_map` output: ``w1, w2, w3, rank`` (``attrs``: ``children``,
+        :func:`dti_bench.analyses.weight_map.simplex_rank_map` output: ``w1, w2, w3, rank`` (``attrs``: ``children``,
         ``names``, ``unit_name``, ``nominal``). A long table with a ``unit`` column is filtered to ``unit``.
     unit : str, optional
         The unit drawn (needed only for a long table); its display name labels the colour bar.

@@ -40,7 +40,7 @@ def nominal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The framework's weights (with any explicit overrides already applied), unchanged: :math:`w_i`.
 
     NaN policy: the weights do not look at ``x``; a missing child is handled by the aggregator, which
-    renormalises the weights over the present children (:func:`dti_bench.aggregate.present_weights`).
+    renormalises the weights over the present children (:func:`dti_bench.methods.aggregate.present_weights`).
 
     References
     ----------

@@ -3,7 +3,7 @@
 Three nodes (the DTI 2022 pillars, say) are combined by a composite whose three weights ``(w1, w2, w3)`` run
 over the simplex ``w1 + w2 + w3 = 1``. :func:`simplex_rank_map` evaluates that composite at every point of a
 barycentric grid through the batched engine and records the chosen unit's rank and score; the figure is drawn
-by :func:`dti_bench.plotting.ternary_rank_map`. The map shows at a glance the weight regions in which the unit
+by :func:`dti_bench.reporting.figures.ternary_rank_map`. The map shows at a glance the weight regions in which the unit
 keeps its rank and the boundaries where it changes (the graphical counterpart of Foster, McGillivray & Seth's
 robust-pair share, which asks the same question of every pair of units at once).
 """
@@ -15,11 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dti_bench.data import Dataset
-from dti_bench.engine import BATCHED_WEIGHTS, Design, Engine
+from dti_bench.model.dataset import Dataset
+from dti_bench.engine.batch import BATCHED_WEIGHTS, Design, Engine
 from dti_bench.errors import ConfigError, FrameworkError, choices
-from dti_bench.framework import Edge, Framework, Node
-from dti_bench.methodology import Methodology
+from dti_bench.model.framework import Edge, Framework, Node
+from dti_bench.model.methodology import Methodology
 
 #: Code of the composite that :func:`simplex_rank_map` adds when the three nodes do not already form one.
 SIMPLEX_NODE = "simplex"
@@ -57,7 +57,7 @@ def simplex_rank_map(framework: Framework, dataset: Dataset, methodology: Method
     The three nodes are combined by a composite :math:`y(w) = M_w(x_1, x_2, x_3)` — the methodology's
     aggregator :math:`M` (arithmetic: :math:`\sum_i w_i x_i`) with weights on the grid of
     :func:`barycentric_grid` — and every grid point is one variant of a single batched
-    :class:`~dti_bench.engine.Design`; everything below the three nodes keeps its nominal weights.
+    :class:`~dti_bench.engine.batch.Design`; everything below the three nodes keeps its nominal weights.
 
     Parameters
     ----------
