@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from dti_bench import io
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
-from dti_bench.analyses.design import parse_factors
+from dti_bench.analyses.factors import parse_factors
 from dti_bench.model.framework import Framework
 
 RESULTS = Path(__file__).resolve().parent / "results"

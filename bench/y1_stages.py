@@ -17,8 +17,9 @@ from threadpoolctl import threadpool_limits
 from common import NOMINAL, asem_shape, dti_components, factors, table
 from dti_bench.engine import collapsed
 from dti_bench.engine import batch as engine_module
-from dti_bench.analyses.design import monte_carlo, to_design
-from dti_bench.engine.batch import Engine, rank_rows
+from dti_bench.analyses.sampling import monte_carlo, to_batch
+from dti_bench.engine.batch import Engine
+from dti_bench.engine.kernels import rank_rows
 from dti_bench.index import nominal_ranks
 from dti_bench.engine.memory import reuse_freed_memory
 from dti_bench.analyses.uncertainty import _chunk_statistics, _discrete_methodologies
@@ -59,13 +60,13 @@ def main(which: str = "dti", chunk: int = 8192) -> None:
             t0 = time.perf_counter()
             u = monte_carlo(fs, 1, start, start + chunk)
             t1 = time.perf_counter()
-            design = to_design(u, fs, fw, NOMINAL)
+            design = to_batch(u, fs, fw, NOMINAL)
             t2 = time.perf_counter()
             ev = eng.evaluate(design, rank=[head], only=[head])
             t3 = time.perf_counter()
             _chunk_statistics(ev.ranks[:, :, 0], reference, ~ev.failed, count=True, keep=False)
             t4 = time.perf_counter()
-            stages = [("Monte Carlo draws (design.monte_carlo)", t1 - t0), ("factors to variants (design.to_design)", t2 - t1),
+            stages = [("Monte Carlo draws (sampling.monte_carlo)", t1 - t0), ("factors to variants (sampling.to_batch)", t2 - t1),
                       ("evaluate (engine.Engine.evaluate)", t3 - t2), ("statistics (uncertainty.run_chunk)", t4 - t3)]
             for name, dt in stages:
                 spent[name] = spent.get(name, 0.0) + dt
@@ -80,7 +81,7 @@ def main(which: str = "dti", chunk: int = 8192) -> None:
             rank_rows(y)
         rank = time.perf_counter() - t
     per = 1e6 / (CHUNKS * chunk)
-    order = ["Monte Carlo draws (design.monte_carlo)", "factors to variants (design.to_design)",
+    order = ["Monte Carlo draws (sampling.monte_carlo)", "factors to variants (sampling.to_batch)",
              "evaluate (engine.Engine.evaluate)", "  weights", "  matrix product and phi inverse (+ missing-data corrections)",
              "  rank", "statistics (uncertainty.run_chunk)"]
     rows = [("stage", "us/sample")]

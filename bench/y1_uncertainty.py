@@ -1,6 +1,6 @@
 """Y1 — uncertainty throughput: samples per second of a full uncertainty analysis.
 
-Design: treatment winmax in 1..5, normalisation in {min-max [1, 100], z-score (10, 2)}, aggregation in
+Batch: treatment winmax in 1..5, normalisation in {min-max [1, 100], z-score (10, 2)}, aggregation in
 {arithmetic, geometric}, ±25 % weight noise at two levels; on the SYNTHETIC 51 x 49 four-level index and on the
 63 x 98 synthetic DTI. Side by side in one process: (a) a naive loop rebuilding the index per sample through
 compute_index (pandas frames, one variant at a time, as COINr does), and (b) the bare-numpy bound: the same shapes
@@ -16,8 +16,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from common import asem_shape, dti_components, factors, rate, repeat, save, table, NOMINAL
-from dti_bench.analyses.design import monte_carlo, to_design
-from dti_bench.engine.batch import rank_rows
+from dti_bench.analyses.sampling import monte_carlo, to_batch
+from dti_bench.engine.kernels import rank_rows
 from dti_bench.index import compute_index, prepare_indicators
 from dti_bench.engine.memory import reuse_freed_memory
 from dti_bench.analyses.uncertainty import run_uncertainty
@@ -30,7 +30,7 @@ def naive_loop(fw, ds, fs, samples: int, seed: int = 1) -> None:
     """One full rebuild per sample: methodology parsed, framework re-weighted, compute_index, ranks."""
     head = fw.require_headline()
     for row in monte_carlo(fs, seed, 0, samples):
-        d = to_design(row[None], fs, fw, NOMINAL)
+        d = to_batch(row[None], fs, fw, NOMINAL)
         variant = fw.with_weights({(e.parent, e.child): e.weight * f for e, f in zip(fw.edges, d.weight_factor[0])})
         try:
             compute_index(variant, ds, d.methodologies[d.which[0]]).ranks[head]

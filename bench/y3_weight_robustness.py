@@ -14,9 +14,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from common import flat, rate, repeat, save, table
-from dti_bench.config import parse_methodology
-from dti_bench.analyses.design import parse_factors
-from dti_bench.engine.batch import rank_rows
+from dti_bench.model.methodology import parse_methodology
+from dti_bench.analyses.factors import parse_factors
+from dti_bench.engine.kernels import rank_rows
 from dti_bench.index import prepare_indicators
 from dti_bench.engine.memory import reuse_freed_memory
 from dti_bench.analyses.uncertainty import run_uncertainty

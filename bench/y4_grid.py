@@ -13,8 +13,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from common import flat, repeat, save, table
-from dti_bench.config import parse_methodology
-from dti_bench.engine.batch import Design, Engine
+from dti_bench.model.methodology import parse_methodology
+from dti_bench.engine.batch import Batch, Engine
 
 NORMALISERS = [{"method": "minmax", "lo": 1, "hi": 100}, {"method": "zscore", "m": 10, "s": 2}, "rank",
                {"method": "minmax", "lo": 0.5, "hi": 1}, "borda"]
@@ -28,7 +28,7 @@ def main(draws: int = 1000) -> dict:
     rng = np.random.default_rng(4)
     w = rng.dirichlet(np.ones(len(fw.edges)), size=draws)
     which = np.repeat(np.arange(len(methodologies)), draws)
-    design = Design(tuple(methodologies), which, weights=np.tile(w, (len(methodologies), 1)))
+    design = Batch(tuple(methodologies), which, weights=np.tile(w, (len(methodologies), 1)))
     holder = {}
     with threadpool_limits(limits=1, user_api="blas"):
         def sweep():

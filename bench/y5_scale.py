@@ -32,7 +32,7 @@ def child(executor: str, units: int, indicators: int, samples: int, out: str) ->
     from threadpoolctl import threadpool_limits
 
     from common import NOMINAL, flat
-    from dti_bench.analyses.design import parse_factors
+    from dti_bench.analyses.factors import parse_factors
     from dti_bench.engine.batch import default_chunk
     from dti_bench.analyses.uncertainty import run_uncertainty
 

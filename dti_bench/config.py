@@ -26,44 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dti_bench.methods.aggregate import AGGREGATORS
 from dti_bench.errors import ConfigError, choices
-from dti_bench.methods.impute import IMPUTERS
 from dti_bench.io import read_yaml
-from dti_bench.model.methodology import DEFAULT_STEPS, ByNode, Method, Methodology, Weights
-from dti_bench.methods.normalise import NORMALISERS
-from dti_bench.methods.screen import SCREENERS
-from dti_bench.methods.treat import TREATERS
-from dti_bench.methods.weights import WEIGHTERS
-
-#: family -> registry. The only place where method names meet functions.
-REGISTRIES: Mapping[str, Mapping[str, Callable[..., Any]]] = {
-    "normalise": NORMALISERS,
-    "aggregate": AGGREGATORS,
-    "weights": WEIGHTERS,
-    "impute": IMPUTERS,
-    "treat": TREATERS,
-    "screen": SCREENERS,
-}
-
-#: Arguments a method receives from the pipeline, never from the config.
-PIPELINE_ARGUMENTS = {"x", "w", "ref", "groups", "units"}
-
-#: The nominal methodology when a config says nothing.
-METHODOLOGY_DEFAULTS: dict[str, Any] = {
-    "steps": list(DEFAULT_STEPS),
-    "denominate": False,
-    "impute": "none",
-    "screen": "none",
-    "treat": "none",
-    "normalise": {"method": "minmax", "lo": 0.0, "hi": 1.0},
-    "weights": "nominal",
-    "aggregate": "arithmetic",
-    "round": None,
-}
-
-#: A mapping without ``method:`` in these families means this method (the issue's ``screen: {min_coverage: ..}``).
-IMPLICIT_METHOD = {"screen": "coverage"}
+from dti_bench.model.methodology import (METHODOLOGY_DEFAULTS, parse_methodology)
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output")
 DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_column", "name_column", "groups",
@@ -71,153 +36,6 @@ DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_col
 #: The environment variable naming the folder of third-party data (PAPI, PCI, BLI), when data.root is not given.
 DATA_ENV = "DTI_BENCH_DATA"
 ANALYSIS_KEYS = ("grid", "uncertainty", "sensitivity", "importance", "coherence", "stability", "weight_map")
-
-
-# -- methods -----------------------------------------------------------------------------------------------
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, Mapping):
-        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
-    return value
-
-
-def method_parameters(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
-    """The parameters of a method that a config may set (everything but the pipeline's arguments)."""
-    return {n: p for n, p in inspect.signature(function).parameters.items()
-            if n not in PIPELINE_ARGUMENTS and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
-
-
-def parse_method(family: str, value: Any, where: str) -> Method:
-    """Resolve ``name`` or ``{method: name, **params}`` against the family's registry."""
-    registry = REGISTRIES[family]
-    if isinstance(value, str):
-        name, params = value, {}
-    elif isinstance(value, Mapping):
-        params = dict(value)
-        name = params.pop("method", IMPLICIT_METHOD.get(family))
-        if name is None:
-            raise ConfigError(f"{where}: a mapping needs a 'method' key; valid methods: {choices(registry)}")
-    else:
-        raise ConfigError(f"{where}: expected a method name or {{method: ..., params}}, got {value!r}; "
-                          f"valid methods: {choices(registry)}")
-    if name not in registry:
-        raise ConfigError(f"{where}: unknown method {name!r}; valid choices: {choices(registry)}")
-    function = registry[name]
-    accepted = method_parameters(function)
-    for key, val in params.items():
-        if key not in accepted:
-            raise ConfigError(f"{where}: method {name!r} has no parameter {key!r}; valid parameters: "
-                              f"{choices(accepted) or 'none'}")
-        _check_type(val, accepted[key].default, f"{where}.{key}")
-    missing = [k for k, p in accepted.items() if p.default is inspect.Parameter.empty and k not in params]
-    if missing and family not in ("normalise",):  # normalisers get lo/hi/target from the framework
-        raise ConfigError(f"{where}: method {name!r} needs parameter {missing[0]!r}")
-    return Method(family, name, function, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
-
-
-def _check_type(value: Any, default: Any, where: str) -> None:
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false, got {value!r}")
-    elif isinstance(default, (int, float)) and default is not None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
-
-
-def parse_by_node(family: str, value: Any, where: str, framework: Any = None) -> ByNode:
-    """A single method, or ``{default: METHOD, CODE_OR_LEVEL: METHOD, ...}``."""
-    if isinstance(value, Mapping) and "method" not in value and family not in IMPLICIT_METHOD:
-        default = parse_method(family, value.get("default", METHODOLOGY_DEFAULTS[family]), f"{where}.default")
-        overrides = []
-        for key, sub in value.items():
-            if key == "default":
-                continue
-            target: str | int = key if isinstance(key, int) else str(key)
-            if framework is not None and not isinstance(target, int) and target not in framework.nodes:
-                raise ConfigError(f"{where}: {target!r} is neither a level nor a code of framework "
-                                  f"{framework.name!r}; valid codes: {choices(framework.nodes)}")
-            overrides.append((target, parse_method(family, sub, f"{where}.{key}")))
-        return ByNode(default, tuple(overrides))
-    return ByNode(parse_method(family, value, where))
-
-
-def parse_weights(value: Any, where: str, framework: Any = None) -> Weights:
-    """``nominal`` | ``equal`` | ``{method: pca, ...}`` | an explicit ``{CODE: weight}`` mapping."""
-    if isinstance(value, Mapping) and "method" not in value:
-        explicit = []
-        for code, w in value.items():
-            if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
-                raise ConfigError(f"{where}.{code}: a weight must be a non-negative number, got {w!r}")
-            if framework is not None and code not in framework.nodes:
-                raise ConfigError(f"{where}: {code!r} is not a code of framework {framework.name!r}; valid "
-                                  f"codes: {choices(framework.nodes)}")
-            explicit.append((str(code), float(w)))
-        return Weights(parse_method("weights", "nominal", where), tuple(sorted(explicit)))
-    return Weights(parse_method("weights", value, where))
-
-
-def parse_methodology(block: Any, *, where: str = "methodology", framework: Any = None) -> Methodology:
-    """Validate a methodology block (missing keys take :data:`METHODOLOGY_DEFAULTS`) into a :class:`Methodology`."""
-    if block is None:
-        block = {}
-    if not isinstance(block, Mapping):
-        raise ConfigError(f"{where}: expected a mapping of {choices(METHODOLOGY_DEFAULTS)}")
-    unknown = [k for k in block if k not in METHODOLOGY_DEFAULTS]
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(METHODOLOGY_DEFAULTS)}")
-    b = {**METHODOLOGY_DEFAULTS, **block}
-    steps = b["steps"]
-    if not isinstance(steps, list) or sorted(steps) != sorted(DEFAULT_STEPS):
-        raise ConfigError(f"{where}.steps: must list each of {choices(DEFAULT_STEPS)} once, got {steps!r}")
-    if not isinstance(b["denominate"], bool):
-        raise ConfigError(f"{where}.denominate: expected true or false, got {b['denominate']!r}")
-    rnd = b["round"]
-    if rnd is not None and (isinstance(rnd, bool) or not isinstance(rnd, int) or rnd < 0):
-        raise ConfigError(f"{where}.round: expected null or a whole number of decimals, got {rnd!r}")
-    return Methodology(
-        denominate=b["denominate"],
-        screen=parse_method("screen", b["screen"], f"{where}.screen"),
-        impute=parse_method("impute", b["impute"], f"{where}.impute"),
-        treat=parse_by_node("treat", b["treat"], f"{where}.treat", framework),
-        normalise=parse_by_node("normalise", b["normalise"], f"{where}.normalise", framework),
-        weights=parse_weights(b["weights"], f"{where}.weights", framework),
-        aggregate=parse_by_node("aggregate", b["aggregate"], f"{where}.aggregate", framework),
-        steps=tuple(steps),
-        round=rnd,
-    )
-
-
-def set_path(block: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A deep copy of ``block`` with the dotted ``path`` set to ``value``.
-
-    Setting ``normalise.method`` on ``normalise: minmax`` keeps nothing of the old method (its parameters belong
-    to it); setting ``normalise.lo`` keeps the method and changes one parameter.
-    """
-    out = copy.deepcopy(dict(block))
-    *parents, last = path.split(".")
-    node: dict[str, Any] = out
-    for part in parents:
-        nxt = node.get(part)
-        node[part] = {"method": nxt} if isinstance(nxt, str) else dict(nxt) if isinstance(nxt, Mapping) else {}
-        node = node[part]
-    if last == "method" and node.get("method") != value:
-        node.clear()  # the old method's parameters belong to it
-    node[last] = copy.deepcopy(value)
-    return out
-
-
-def vary(methodology: Methodology, changes: Mapping[str, Any], *, framework: Any = None) -> Methodology:
-    """The methodology with dotted paths replaced: ``vary(m, {'normalise.method': 'zscore'})``."""
-    block = methodology.to_config()
-    for path, value in changes.items():
-        root = path.split(".")[0]
-        if root not in METHODOLOGY_DEFAULTS:
-            raise ConfigError(f"path {path!r}: unknown methodology key {root!r}; valid keys: "
-                              f"{choices(METHODOLOGY_DEFAULTS)}")
-        block = set_path(block, path, value)
-    return parse_methodology(block, where=f"variant {dict(changes)!r}", framework=framework)
 
 
 # -- the experiment config ------------------------------------------------------------------------------------
@@ -239,7 +57,7 @@ class DataSpec:
     reference: str | Path | None = None
     merge: str | None = None
 
-    def to_config(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key in DATA_KEYS:
             val = getattr(self, key, None)

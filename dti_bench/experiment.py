@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from dti_bench import __version__, io
-from dti_bench.config import Config, load_config, parse_grid, parse_methodology, vary
+from dti_bench.config import Config, load_config, parse_grid
+from dti_bench.model.methodology import parse_methodology, vary
 from dti_bench.model.dataset import Dataset, merge_units
-from dti_bench.analyses.design import label_choice, parse_factors
-from dti_bench.engine.batch import DEFAULT_CHUNK, Design, Engine, default_chunk
+from dti_bench.analyses.factors import label_choice, parse_factors
+from dti_bench.engine.batch import DEFAULT_CHUNK, Batch, Engine, default_chunk
 from dti_bench.errors import ConfigError, choices
 from dti_bench.engine.executors import EXECUTORS
 from dti_bench.model.framework import Framework
@@ -35,7 +36,8 @@ from dti_bench.index import IndexResult, compute_index
 from dti_bench.model.methodology import Methodology
 from dti_bench.reporting.figures import draw_run_figures
 from dti_bench.reporting.html import write_report
-from dti_bench.metrics.ranks import robust_pair_share, summarise
+from dti_bench.metrics.robustness import robust_pair_share
+from dti_bench.metrics.stability import summarise
 from dti_bench.analyses.leave_one_out import leave_one_out, removal_summary
 from dti_bench.analyses.screening import run_morris, run_pawn
 from dti_bench.analyses.sobol import run_sobol
@@ -57,8 +59,8 @@ class Study:
         return {
             "name": self.config.name,
             "description": self.config.description,
-            "data": self.config.data.to_config(),
-            "methodology": self.methodology.to_config(),
+            "data": self.config.data.to_dict(),
+            "methodology": self.methodology.to_dict(),
             "analyses": dict(self.config.analyses),
         }
 
@@ -207,7 +209,7 @@ def write_grid(ctx: RunContext) -> dict[str, Any]:
     study, folder, nominal_ranks = ctx.study, ctx.folder, ctx.nominal_ranks
     variants = grid_variants(study.config, study.framework, study.methodology)
     engine = Engine(study.framework, study.dataset, reference=study.reference)
-    ev = engine.evaluate(Design.of([m for _, m in variants]))
+    ev = engine.evaluate(Batch.of([m for _, m in variants]))
     rows = []
     for i, (label, _) in enumerate(variants):
         if ev.failed[i]:

@@ -29,7 +29,7 @@ from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError, MethodError
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Method, Methodology
-from dti_bench.metrics.ranks import rank_scores, round_scores
+from dti_bench.metrics.ranking import rank_scores, round_scores
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,7 +185,7 @@ def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Meth
     for j, code in enumerate(framework.indicators):
         method = methodology.normalise.for_node(code, 1)
         kwargs = _normaliser_kwargs(framework, code, method, ds)
-        if hasattr(method.function, "columns"):
+        if method.entry.block is not None:
             blocks.setdefault((method, repr(sorted(kwargs.items()))), (method, kwargs, []))[2].append(j)
             continue
         if ref is not None:
@@ -194,7 +194,7 @@ def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Meth
     for method, kwargs, columns in blocks.values():
         if ref is not None:
             kwargs["ref"] = ref[:, columns]
-        normalised[:, columns] = method.function.columns(oriented[:, columns], **kwargs)
+        normalised[:, columns] = method.entry.block(oriented[:, columns], **kwargs)
     return PreparedIndicators(ds, x, normalised, treatment)
 
 
@@ -216,9 +216,9 @@ def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.n
             ds, x = ds.take_units(keep), x[keep]
         elif step == "treat":
             methods = [m.treat.for_node(code, 1) for code in framework.indicators]
-            if methods and len(set(methods)) == 1 and hasattr(methods[0].function, "columns"):
+            if methods and len(set(methods)) == 1 and methods[0].entry.block is not None:
                 # one treatment for every indicator: its block version, which gives the same columns and reports
-                x, block_reports = methods[0].function.columns(x, **methods[0].kwargs)
+                x, block_reports = methods[0].entry.block(x, **methods[0].kwargs)
             else:
                 block_reports = []
                 for j, tm in enumerate(methods):

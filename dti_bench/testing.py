@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 

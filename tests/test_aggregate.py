@@ -15,7 +15,7 @@ from dti_bench.methods.aggregate import (
     AGGREGATORS, NonPositiveError, arithmetic, bod, borda, copeland, geometric, harmonic, median, minimum, mpi,
     owa, power, present_weights,
 )
-from dti_bench.config import parse_method
+from dti_bench.model.methodology import parse_method
 from dti_bench.errors import MethodError
 
 NAN = np.nan

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from dti_bench.analyses.coherence import (CORRELATIONS, coherence_tables, correlation_matrices, correlations,
                                  cronbach_alpha, flags, pca, pearson, spearman)
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import MethodError
 from dti_bench.model.framework import Framework

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dti_bench.config import METHODOLOGY_DEFAULTS, parse_config, parse_methodology, set_path, vary
+from dti_bench.config import parse_config
+from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology, set_path, vary
 from dti_bench.errors import ConfigError
 from dti_bench.methods.normalise import NORMALISERS, minmax
 
@@ -13,7 +14,7 @@ def test_defaults_fill_every_key():
     m = parse_methodology({})
     assert m.normalise.default.name == "minmax" and m.normalise.default.function is minmax
     assert m.weights.method.name == "nominal" and m.aggregate.default.name == "arithmetic"
-    assert set(m.to_config()) == set(METHODOLOGY_DEFAULTS)
+    assert set(m.to_dict()) == set(METHODOLOGY_DEFAULTS)
 
 
 def test_round_trip_through_to_config(dti2022):
@@ -21,13 +22,13 @@ def test_round_trip_through_to_config(dti2022):
              "aggregate": {"default": "arithmetic", 2: "geometric", "DTI": "harmonic"},
              "weights": {"awareness": 3.0}, "round": 4}
     m = parse_methodology(block, framework=dti2022)
-    assert parse_methodology(m.to_config(), framework=dti2022) == m
+    assert parse_methodology(m.to_dict(), framework=dti2022) == m
     assert m.normalise.for_node("awareness", 1).name == "zscore"
     assert m.normalise.for_node("institutions", 1).kwargs == {"hi": 100, "lo": 1}
     assert m.aggregate.for_node("DTI", 2).name == "harmonic"  # a node code wins over its level
     assert m.aggregate.for_node("digital_economy", 2).name == "geometric"
     assert dict(m.weights.explicit) == {"awareness": 3.0}
-    assert hash(m) == hash(parse_methodology(m.to_config(), framework=dti2022))
+    assert hash(m) == hash(parse_methodology(m.to_dict(), framework=dti2022))
 
 
 @pytest.mark.parametrize("block, message", [

@@ -7,13 +7,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dti_bench.config import parse_methodology, vary
+from dti_bench.model.methodology import parse_methodology, vary
 from dti_bench.model.dataset import Dataset
-from dti_bench.engine.batch import Design, Engine, quasi_arithmetic, rank_rows
+from dti_bench.engine.batch import Batch, Engine
+from dti_bench.engine.kernels import quasi_arithmetic, rank_rows
 from dti_bench.errors import MethodError
 from dti_bench.model.framework import Framework
 from dti_bench.index import compute_index
-from dti_bench.metrics.ranks import rank_scores
+from dti_bench.metrics.ranking import rank_scores
 from dti_bench.testing import frameworks_and_data, methodologies
 
 
@@ -35,7 +36,7 @@ def oracle_row(framework, dataset, m, weight_factor=None, include=None, power=No
     framework = framework.with_weights({(e.parent, e.child): b * f * k
                                         for e, b, f, k in zip(framework.edges, base, factor, keep)})
     if power is not None:
-        block = m.to_config()
+        block = m.to_dict()
         by_node = {"default": block["aggregate"]}
         for comp, p in zip(framework.composites, power):
             if not np.isnan(p):
@@ -64,7 +65,7 @@ def test_engine_equals_oracle(fw_ds, ms, data):
     include = np.array(data.draw(st.lists(st.booleans(), min_size=n * len(framework.indicators),
                                           max_size=n * len(framework.indicators)))).reshape(n, -1)
     include[:, 0] = True
-    design = Design(tuple(ms), which, weight_factor=wf, include=include)
+    design = Batch(tuple(ms), which, weight_factor=wf, include=include)
     ev = Engine(framework, dataset).evaluate(design)
     for i, m in enumerate(ms):
         try:
@@ -83,7 +84,7 @@ def test_engine_power_per_variant_equals_oracle(fw_ds, p):
     n = len(p)
     power = np.full((n, len(framework.composites)), np.nan)
     power[:, -1] = p  # the headline's exponent varies; the groups stay arithmetic
-    ev = Engine(framework, dataset).evaluate(Design((m,), np.zeros(n, dtype=int), power=power))
+    ev = Engine(framework, dataset).evaluate(Batch((m,), np.zeros(n, dtype=int), power=power))
     for i in range(n):
         assert_row_matches(ev, i, oracle_row(framework, dataset, m, power=power[i]))
 
@@ -109,7 +110,7 @@ def test_quasi_arithmetic_by_hand():
 def test_failed_variants_are_recorded_not_fatal(example_framework, example_data):
     ok = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}, "aggregate": "geometric"})
     bad = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}, "aggregate": "geometric"})
-    ev = Engine(example_framework, example_data).evaluate(Design.of([ok, bad, ok]))
+    ev = Engine(example_framework, example_data).evaluate(Batch.of([ok, bad, ok]))
     assert ev.failed.tolist() == [False, True, False]
     assert "geometric mean met 0.0" in ev.reasons[1] and np.isnan(ev.scores[1]).all()
     assert np.array_equal(ev.scores[0], ev.scores[2], equal_nan=True)
@@ -118,7 +119,7 @@ def test_failed_variants_are_recorded_not_fatal(example_framework, example_data)
 def test_prepared_blocks_are_cached(example_framework, example_data):
     m = parse_methodology({"normalise": "zscore"})
     engine = Engine(example_framework, example_data)
-    engine.evaluate(Design.of([m, vary(m, {"aggregate": "harmonic"}), vary(m, {"weights": "equal"})]))
+    engine.evaluate(Batch.of([m, vary(m, {"aggregate": "harmonic"}), vary(m, {"weights": "equal"})]))
     assert len(engine._cache) == 1  # one data-changing setting, prepared once
 
 
@@ -147,7 +148,7 @@ def deep_cases(draw, holes: bool = False):
         power = np.array(draw(st.lists(st.sampled_from([np.nan, 1.0, 0.0, -1.0, 2.0]), min_size=n * c,
                                        max_size=n * c))).reshape(n, c)
     only = draw(st.one_of(st.none(), st.lists(st.sampled_from(framework.composites), min_size=1, unique=True)))
-    return framework, dataset, Design(tuple(ms), which, power=power, weight_factor=wf.reshape(n, e),
+    return framework, dataset, Batch(tuple(ms), which, power=power, weight_factor=wf.reshape(n, e),
                                       include=include), only
 
 
@@ -181,7 +182,7 @@ def test_collapsed_path_carries_monte_carlo_designs(monkeypatch):
                for n in ({"method": "minmax", "lo": 1, "hi": 100}, {"method": "zscore", "m": 10, "s": 2})
                for a in ("arithmetic", "geometric", "harmonic"))
     n = 300
-    design = Design(ms, rng.integers(0, len(ms), n), weight_factor=rng.uniform(0.75, 1.25, (n, len(fw.edges))))
+    design = Batch(ms, rng.integers(0, len(ms), n), weight_factor=rng.uniform(0.75, 1.25, (n, len(fw.edges))))
     taken = []
     original = collapsed.scores
     monkeypatch.setattr(collapsed, "scores", lambda *a, **k: taken.append(len(a[1].edges)) or original(*a, **k))
@@ -226,15 +227,15 @@ def test_only_evaluates_the_composites_asked_for(example_framework, example_data
 
     m = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
     engine = Engine(example_framework, example_data)
-    full = engine.evaluate(Design.of([m, vary(m, {"aggregate": "geometric"})]))
+    full = engine.evaluate(Batch.of([m, vary(m, {"aggregate": "geometric"})]))
     head = example_framework.require_headline()
-    part = engine.evaluate(Design.of([m, vary(m, {"aggregate": "geometric"})]), only=[head])
+    part = engine.evaluate(Batch.of([m, vary(m, {"aggregate": "geometric"})]), only=[head])
     assert part.composites == (head,) and part.scores.shape[2] == 1
     c = full.composites.index(head)
     np.testing.assert_allclose(part.scores[:, :, 0], full.scores[:, :, c], rtol=1e-12)
     np.testing.assert_array_equal(part.ranks[:, :, 0], full.ranks[:, :, c])
     with pytest.raises(UserError, match="unknown composite 'nope'; valid choices"):
-        engine.evaluate(Design.of([m]), only=["nope"])
+        engine.evaluate(Batch.of([m]), only=["nope"])
 
 
 def test_rounded_scores_at_a_half_point_round_as_the_oracle_does():
@@ -252,13 +253,13 @@ def test_rounded_scores_at_a_half_point_round_as_the_oracle_does():
     expected = compute_index(fw, ds, m).scores.to_numpy()
     for collapse in (True, False):
         for n in (1, 7):  # alone and in a batch: batch shapes change the products' rounding too
-            ev = Engine(fw, ds, collapse=collapse).evaluate(Design.of([m] * n))
+            ev = Engine(fw, ds, collapse=collapse).evaluate(Batch.of([m] * n))
             for i in range(n):
                 np.testing.assert_array_equal(ev.scores[i], expected)
 
 
 def test_round_scores_snaps_half_points_and_is_np_round_elsewhere():
-    from dti_bench.metrics.ranks import round_scores
+    from dti_bench.metrics.ranking import round_scores
 
     assert round_scores(np.array([0.46225000000000005, 0.46224999999999994, 0.46235]), 4).tolist() == \
         [0.4622, 0.4622, 0.4624]  # half to even, whichever side of the half-point the sum fell
@@ -281,7 +282,7 @@ def test_a_failure_outside_the_nodes_asked_for_does_not_fail_the_variant():
                           framework=fw)
     for collapse in (True, False):
         engine = Engine(fw, ds, collapse=collapse)
-        assert engine.evaluate(Design.of([m])).failed.tolist() == [True]
-        group = engine.evaluate(Design.of([m]), only=["g"])
+        assert engine.evaluate(Batch.of([m])).failed.tolist() == [True]
+        group = engine.evaluate(Batch.of([m]), only=["g"])
         assert group.failed.tolist() == [False]
         np.testing.assert_allclose(group.scores[0, :, 0], [1.5, 2.0, 2.0])

@@ -25,13 +25,14 @@ from hypothesis import given, settings, strategies as st
 
 from dti_bench import io
 from dti_bench.cli import main
-from dti_bench.config import load_config, parse_methodology
+from dti_bench.config import load_config
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError
 from dti_bench.experiment import prepare
 from dti_bench.io.external import bli, load_external, papi, pci
 from dti_bench.index import compute_index
-from dti_bench.metrics.ranks import mean_abs_shift, spearman
+from dti_bench.metrics.stability import mean_abs_shift, spearman
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = (Path(os.environ["DTI_BENCH_DATA"]) if os.environ.get("DTI_BENCH_DATA")

@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dti_bench import io
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import MethodError
 from dti_bench.analyses.importance import CORRELATION_RATIOS, correlation_ratio, importance_table, optimise_weights

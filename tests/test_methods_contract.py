@@ -29,7 +29,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dti_bench.config import PIPELINE_ARGUMENTS, REGISTRIES, method_parameters, parse_methodology
+from dti_bench.config import REGISTRIES
+from dti_bench.model.methodology import PIPELINE_ARGUMENTS, method_parameters, parse_methodology
 from dti_bench.errors import ConfigError
 from dti_bench.methods.weights import PERTURBATIONS
 

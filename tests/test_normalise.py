@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from dti_bench.errors import MethodError
 from dti_bench.methods.normalise import NORMALISERS
-from dti_bench.metrics.ranks import rank_scores
+from dti_bench.metrics.ranking import rank_scores
 
 NAN = np.nan
 

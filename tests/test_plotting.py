@@ -20,7 +20,7 @@ from matplotlib.image import AxesImage
 
 from dti_bench import experiment
 from dti_bench.reporting import figures as plotting
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.errors import ConfigError, FrameworkError
 from dti_bench.index import compute_index
 from dti_bench.analyses.weight_map import barycentric_grid, simplex_rank_map

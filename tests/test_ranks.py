@@ -17,12 +17,11 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from dti_bench import io
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.errors import FrameworkError
-from dti_bench.metrics.ranks import (
-    RANK_METRICS, kendall_tau_a, kendall_tau_b, max_abs_shift, mean_abs_shift, rank_biased_overlap,
-    rank_scores, robust_pair_share, share_moving, simplex_box_vertices, spearman, summarise, top_k_jaccard,
-)
+from dti_bench.metrics.ranking import rank_scores
+from dti_bench.metrics.robustness import robust_pair_share, simplex_box_vertices
+from dti_bench.metrics.stability import RANK_METRICS, kendall_tau_a, kendall_tau_b, max_abs_shift, mean_abs_shift, rank_biased_overlap, share_moving, spearman, summarise, top_k_jaccard
 from dti_bench.analyses.leave_one_out import SHIFT_COLUMNS, leave_one_out, removal_summary, removed_with, without
 
 REF = np.array([1.0, 2.0, 3.0, 4.0, 5.0])

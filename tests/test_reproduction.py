@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dti_bench import io
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import merge_units
 from dti_bench.index import compute_index
 
@@ -85,7 +85,7 @@ def test_2020_formula_from_pillars(dti2020):
 
 
 def test_ranks_use_ties_min():
-    from dti_bench.metrics.ranks import rank_scores
+    from dti_bench.metrics.ranking import rank_scores
 
     # S01: Thanh Hóa and Yên Bái share 15th and no province is 16th
     assert rank_scores(np.array([0.7, 0.6, 0.6, 0.5])).tolist() == [1, 2, 2, 4]

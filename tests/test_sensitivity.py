@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dti_bench.config import parse_methodology
-from dti_bench.analyses.design import parse_factors
+from dti_bench.model.methodology import parse_methodology
+from dti_bench.analyses.factors import parse_factors
 from dti_bench.analyses.screening import run_morris, run_pawn
 from dti_bench.analyses.sobol import run_sobol, salib_reference, saltelli_sample, sobol_indices
 

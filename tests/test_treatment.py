@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dti_bench.config import parse_method, parse_methodology
+from dti_bench.model.methodology import parse_method, parse_methodology
 from dti_bench.errors import ConfigError, MethodError
 from dti_bench.methods.impute import IMPUTERS, em, em_estimate, group_mean, group_median, mean, median
 from dti_bench.index import compute_index

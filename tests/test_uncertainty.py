@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dti_bench.config import parse_methodology
-from dti_bench.analyses.design import BLOCK, monte_carlo, parse_factors, problem, to_design
+from dti_bench.model.methodology import parse_methodology
+from dti_bench.analyses.factors import parse_factors
+from dti_bench.analyses.sampling import BLOCK, monte_carlo, problem, to_batch
 from dti_bench.engine.batch import Engine
 from dti_bench.errors import ConfigError
 from dti_bench.analyses.uncertainty import UncertaintyResult, run_uncertainty
@@ -42,7 +43,7 @@ def test_monte_carlo_rows_do_not_depend_on_slicing(factors):
 
 def test_to_design_maps_bins_and_noise(factors, example_framework):
     u = np.array([[0.1, 0.9] + [0.0] * 8, [0.5, 0.49] + [1.0 - 1e-12] * 8])
-    d = to_design(u, factors, example_framework, NOMINAL)
+    d = to_batch(u, factors, example_framework, NOMINAL)
     m0, m1 = d.methodologies[d.which[0]], d.methodologies[d.which[1]]
     assert (m0.normalise.default.name, m0.aggregate.default.name) == ("minmax", "geometric")
     assert (m1.normalise.default.name, m1.aggregate.default.name) == ("zscore", "arithmetic")
@@ -81,7 +82,7 @@ def test_statistics_by_hand():
 def test_statistics_match_the_ranks_of_the_samples(example_framework, example_data, factors):
     res = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=600, seed=3, keep_ranks=True)
     u = monte_carlo(factors, 3, 0, 600)
-    ev = Engine(example_framework, example_data).evaluate(to_design(u, factors, example_framework, NOMINAL))
+    ev = Engine(example_framework, example_data).evaluate(to_batch(u, factors, example_framework, NOMINAL))
     ranks = ev.ranks[:, :, -1]
     assert np.array_equal(res.ranks, ranks.astype(np.int16))
     t = res.table()
@@ -139,26 +140,26 @@ def test_count_ranks_by_hand():
 # -- the fast paths give what the general ones give ---------------------------------------------------------
 
 def test_to_design_lists_the_used_methodologies_in_settings_order(factors, example_framework):
-    from dti_bench.analyses.design import methodology_for
+    from dti_bench.analyses.factors import methodology_for
 
     u = monte_carlo(factors, 4, 0, 300)
     u[:100, 0] = 0.2  # normalisation fixed to its first choice in a third of the rows
-    d = to_design(u, factors, example_framework, NOMINAL)
+    d = to_batch(u, factors, example_framework, NOMINAL)
     bins = [np.minimum((u[:, j] * 2).astype(int), 1) for j in (0, 1)]
     rows = sorted({(int(a), int(b)) for a, b in zip(*bins)})  # the rows used, as np.unique(rows, axis=0) sorts them
     assert d.methodologies == tuple(methodology_for(NOMINAL, [(factors[0], factors[0].choices[a]),
                                                               (factors[1], factors[1].choices[b])], example_framework)
                                     for a, b in rows)
     assert d.which.tolist() == [rows.index((int(a), int(b))) for a, b in zip(*bins)]
-    again = to_design(u, factors, example_framework, NOMINAL)  # from the per-process memo: the same design
+    again = to_batch(u, factors, example_framework, NOMINAL)  # from the per-process memo: the same design
     assert again.methodologies == d.methodologies and np.array_equal(again.which, d.which)
 
 
 def test_to_design_memo_tells_nominal_methodologies_apart(factors, example_framework):
     other = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}, "impute": {"method": "mean"}})
     u = monte_carlo(factors, 4, 0, 50)
-    a = to_design(u, factors, example_framework, NOMINAL)
-    b = to_design(u, factors, example_framework, other)
+    a = to_batch(u, factors, example_framework, NOMINAL)
+    b = to_batch(u, factors, example_framework, other)
     assert all(m.impute.name == "mean" for m in b.methodologies)
     assert all(m.impute.name != "mean" for m in a.methodologies)
 
@@ -168,13 +169,13 @@ def test_to_design_overlapping_noise_multiplies_and_untouched_edges_stay_one(exa
                         {"path": "weights", "noise": 0.1, "levels": [2], "name": "pillars"}],
                        example_framework, NOMINAL, "f")
     u = monte_carlo(fs, 9, 0, 40)
-    d = to_design(u, fs, example_framework, NOMINAL)
+    d = to_batch(u, fs, example_framework, NOMINAL)
     expected = np.ones((40, 8))
     expected *= 1.0 + (2.0 * u[:, :8] - 1.0) * 0.25  # the mapping as the module docstring writes it
     expected[:, 6:] *= 1.0 + (2.0 * u[:, 8:] - 1.0) * 0.1
     assert np.array_equal(d.weight_factor, expected)
     only = parse_factors([{"path": "weights", "noise": 0.1, "levels": [2]}], example_framework, NOMINAL, "f")
-    d = to_design(u[:, :2], only, example_framework, NOMINAL)
+    d = to_batch(u[:, :2], only, example_framework, NOMINAL)
     assert np.array_equal(d.weight_factor[:, :6], np.ones((40, 6)))
     assert np.array_equal(d.weight_factor[:, 6:], 1.0 + (2.0 * u[:, :2] - 1.0) * 0.1)
 

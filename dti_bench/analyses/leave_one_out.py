@@ -25,7 +25,7 @@ from dti_bench.errors import FrameworkError, choices
 from dti_bench.model.framework import Edge, Framework
 from dti_bench.index import compute_index
 from dti_bench.model.methodology import Methodology
-from dti_bench.metrics.ranks import max_abs_shift, mean_abs_shift
+from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift
 
 #: Columns of the table :func:`leave_one_out` returns.
 SHIFT_COLUMNS = ("removed", "level", "unit", "node", "nominal_score", "score", "nominal_rank", "rank", "shift")

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from dti_bench.model.dataset import Dataset
-from dti_bench.analyses.design import Factor, monte_carlo, problem
+from dti_bench.analyses.factors import Factor
+from dti_bench.analyses.sampling import monte_carlo, problem
 from dti_bench.engine.batch import Engine
 from dti_bench.errors import ConfigError, MethodError
 from dti_bench.model.framework import Framework

@@ -1,10 +1,10 @@
 """Variance-based sensitivity analysis of index ranks and scores to methodology factors, through SALib.
 
-Design: SALib's Saltelli/Sobol'-sequence sample (``SALib.sample.sobol``, no second order), ``N(d + 2)`` runs for
+Batch: SALib's Saltelli/Sobol'-sequence sample (``SALib.sample.sobol``, no second order), ``N(d + 2)`` runs for
 ``d`` factors. Each factor is one SALib *group*, however many hypercube columns it uses (a weight-noise factor
 perturbs every weight of its levels but is one factor), so categorical choices, continuous ranges and grouped
 weights mix in one design. Discrete choices map from [0, 1) to their alternatives by fixed equal bins
-(:mod:`dti_bench.analyses.design`); rows that map to the same variant are evaluated once.
+(:mod:`dti_bench.analyses.sampling`); rows that map to the same variant are evaluated once.
 
 Estimators: first order after Saltelli et al. (2010, CPC 181:259), total after Jansen (1999), exactly as
 ``SALib.analyze.sobol`` computes them (output standardised first, variance of the stacked A and B samples,
@@ -33,12 +33,14 @@ import pandas as pd
 from scipy.stats import norm
 
 from dti_bench.model.dataset import Dataset
-from dti_bench.analyses.design import Factor, problem, to_design
-from dti_bench.engine.batch import Engine, rank_rows
+from dti_bench.analyses.factors import Factor
+from dti_bench.analyses.sampling import problem, to_batch
+from dti_bench.engine.batch import Engine
+from dti_bench.engine.kernels import rank_rows
 from dti_bench.model.framework import Framework
 from dti_bench.index import nominal_ranks
 from dti_bench.engine.memory import reuse_freed_memory
-from dti_bench.metrics.ranks import mean_abs_shift
+from dti_bench.metrics.stability import mean_abs_shift
 from dti_bench.model.methodology import Methodology
 
 SUMMARY_OUTPUT = "mean_abs_shift"
@@ -131,7 +133,7 @@ def evaluate_design(engine: Engine, u: np.ndarray, factors: Sequence[Factor], no
                     chunk_size: int = 4096) -> Outputs:
     """Run the engine on the unit-hypercube rows ``u``; rows mapping to the same variant are computed once."""
     fw = engine.framework
-    design = to_design(u, factors, fw, nominal, cache)
+    design = to_batch(u, factors, fw, nominal, cache)
     key = _variant_keys(design)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()

@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 
 from dti_bench.model.dataset import Dataset
-from dti_bench.analyses.design import Factor, methodology_for, monte_carlo, to_design
+from dti_bench.analyses.factors import Factor, methodology_for
+from dti_bench.analyses.sampling import monte_carlo, to_batch
 from dti_bench.engine.batch import DEFAULT_CHUNK, Engine, default_chunk
 from dti_bench.engine.executors import run_tasks
 from dti_bench.model.framework import Framework
 from dti_bench.index import nominal_ranks
-from dti_bench.metrics.ranks import max_abs_shift, mean_abs_shift
+from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift
 from dti_bench.model.methodology import Methodology
 
 DEFAULT_TOP_K = (1, 3, 10)
@@ -73,7 +74,7 @@ def run_chunk(engine: Engine, task: Task) -> Partial:
     """Evaluate samples ``task.start:task.stop`` and reduce them to counts (the worker side)."""
     fw = engine.framework
     u = monte_carlo(task.factors, task.seed, task.start, task.stop)
-    design = to_design(u, task.factors, fw, task.nominal)
+    design = to_batch(u, task.factors, fw, task.nominal)
     ev = engine.evaluate(design, rank=[task.node], only=[task.node])  # the node alone: one weighted sum if it can
     ranks = ev.ranks[:, :, 0]                                   # (samples, units), NaN for failed/unranked
     stats = _chunk_statistics(ranks, task.nominal_ranks, ~ev.failed, count=ranks.shape[1] <= PARENT_COUNTS_ABOVE,

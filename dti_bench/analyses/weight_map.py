@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from dti_bench.model.dataset import Dataset
-from dti_bench.engine.batch import BATCHED_WEIGHTS, Design, Engine
+from dti_bench.engine.batch import Batch, Engine
+from dti_bench.methods.registry import METHODS
 from dti_bench.errors import ConfigError, FrameworkError, choices
 from dti_bench.model.framework import Edge, Framework, Node
 from dti_bench.model.methodology import Methodology
@@ -57,7 +58,7 @@ def simplex_rank_map(framework: Framework, dataset: Dataset, methodology: Method
     The three nodes are combined by a composite :math:`y(w) = M_w(x_1, x_2, x_3)` — the methodology's
     aggregator :math:`M` (arithmetic: :math:`\sum_i w_i x_i`) with weights on the grid of
     :func:`barycentric_grid` — and every grid point is one variant of a single batched
-    :class:`~dti_bench.engine.batch.Design`; everything below the three nodes keeps its nominal weights.
+    :class:`~dti_bench.engine.batch.Batch`; everything below the three nodes keeps its nominal weights.
 
     Parameters
     ----------
@@ -97,9 +98,10 @@ def simplex_rank_map(framework: Framework, dataset: Dataset, methodology: Method
     Foster, McGillivray & Seth (2013), Econometric Reviews 32(1):172 — rank robustness to weights;
     OECD/JRC Handbook on Constructing Composite Indicators (2008), step 8.
     """
-    if methodology.weights.method.name not in BATCHED_WEIGHTS:
+    if methodology.weights.method.entry.data_driven:
         raise ConfigError(f"simplex_rank_map: weights {methodology.weights.method.name!r} are data-driven and would "
-                          f"override the simplex weights; use one of {choices(BATCHED_WEIGHTS)} or explicit weights")
+                          f"override the simplex weights; use one of "
+                          f"{choices(n for n, e in METHODS['weights'].items() if not e.data_driven)} or explicit weights")
     if node is not None:
         kids = framework.children(node)
         if children is None:
@@ -121,7 +123,7 @@ def simplex_rank_map(framework: Framework, dataset: Dataset, methodology: Method
     weights = np.full((len(grid), len(derived.edges)), np.nan)
     weights[:, [edge_pos[c] for c in children]] = grid
     engine = Engine(derived, dataset)
-    design = Design(methodologies=(methodology,), which=np.zeros(len(grid), dtype=int), weights=weights)
+    design = Batch(methodologies=(methodology,), which=np.zeros(len(grid), dtype=int), weights=weights)
     u = engine.units.index(unit)
     rank, score = np.full(len(grid), np.nan), np.full(len(grid), np.nan)
     # memory bounded by the chunk, whatever the resolution; the target alone (one weighted sum when it can)

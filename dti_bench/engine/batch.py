@@ -1,6 +1,6 @@
 """The variant engine: many methodology variants of one index at once, as ``(variants, units, nodes)`` arrays.
 
-A batch of variants is a :class:`Design`. Its discrete, data-changing part (screening, imputation, treatment,
+A batch of variants is a :class:`Batch`. Its discrete, data-changing part (screening, imputation, treatment,
 normalisation) takes few distinct values: each distinct choice is prepared once (through the same
 :func:`~dti_bench.index.prepare_indicators` the oracle uses) and cached. Weights and aggregation are then
 evaluated for the whole batch with array kernels:
@@ -40,7 +40,8 @@ from dti_bench.model.framework import Framework
 from dti_bench.index import prepare_indicators, treat_indicators
 from dti_bench.engine.memory import reuse_freed_memory
 from dti_bench.model.methodology import Methodology
-from dti_bench.metrics.ranks import round_scores
+from dti_bench.engine.kernels import quasi_arithmetic, rank_rows
+from dti_bench.metrics.ranking import round_scores
 
 #: Chunk size when none is given: as many variants as fit :data:`CHUNK_MEMORY` (see :func:`default_chunk`).
 DEFAULT_CHUNK = None
@@ -64,14 +65,10 @@ def default_chunk(framework: Framework, units: int) -> int:
 #: Variants the collapsed path handles per step: (rows x edges) weight arrays of ~1 MB stay in cache.
 BLOCK_ROWS = 1024
 
-#: Aggregators with a batched kernel, and their exponent p in φ⁻¹(Σ w φ(x) / Σ w).
-QUASI_ARITHMETIC = {"arithmetic": 1.0, "geometric": 0.0, "harmonic": -1.0}
-#: Weighting methods computed without looking at the data.
-BATCHED_WEIGHTS = ("nominal", "equal")
 
 
 @dataclass(frozen=True, eq=False)
-class Design:
+class Batch:
     """A batch of variants (leading axis = variants).
 
     Attributes
@@ -100,15 +97,15 @@ class Design:
     def __len__(self) -> int:
         return len(self.which)
 
-    def take(self, index: slice | np.ndarray) -> Design:
+    def take(self, index: slice | np.ndarray) -> Batch:
         """The variants at ``index`` (a slice or an index array)."""
         def cut(a: np.ndarray | None) -> np.ndarray | None:
             return None if a is None else a[index]
-        return Design(self.methodologies, self.which[index], cut(self.power), cut(self.weight_factor),
+        return Batch(self.methodologies, self.which[index], cut(self.power), cut(self.weight_factor),
                       cut(self.weights), cut(self.include))
 
     @classmethod
-    def of(cls, methodologies: Sequence[Methodology]) -> Design:
+    def of(cls, methodologies: Sequence[Methodology]) -> Batch:
         """One variant per methodology (a grid)."""
         return cls(tuple(methodologies), np.arange(len(methodologies)))
 
@@ -213,9 +210,9 @@ class Engine:
         for m in methodologies:
             self.indicators(m)
 
-    def evaluate(self, design: Design, *, rank: Sequence[str] | None = None,
+    def evaluate(self, batch: Batch, *, rank: Sequence[str] | None = None,
                  only: Sequence[str] | None = None) -> Evaluation:
-        """Scores and ranks of every variant of ``design`` (one chunk: call :meth:`chunks` for large designs).
+        """Scores and ranks of every variant of ``batch`` (one chunk: call :meth:`chunks` for large designs).
 
         ``rank`` limits ranking to these composites (the others' ranks are NaN): ranking is the costliest step
         left once aggregation is batched, and an analysis usually needs one node's ranks. ``only`` limits the
@@ -226,9 +223,9 @@ class Engine:
         # give on them, badly so on a busy machine (x100 measured on 2 cores), and chunks are the unit of
         # parallelism anyway.
         with _blas().limit(limits=1, user_api="blas"):
-            return self._evaluate(design, rank, only)
+            return self._evaluate(batch, rank, only)
 
-    def _evaluate(self, design: Design, rank: Sequence[str] | None, only: Sequence[str] | None) -> Evaluation:
+    def _evaluate(self, batch: Batch, rank: Sequence[str] | None, only: Sequence[str] | None) -> Evaluation:
         fw = self.framework
         if only is None:
             targets = tuple(range(len(fw.composites)))
@@ -238,7 +235,7 @@ class Engine:
                 raise UserError(f"unknown composite {unknown[0]!r}; valid choices: {', '.join(fw.composites)}")
             targets = tuple(c for c, comp in enumerate(fw.composites) if comp in only)
         names = tuple(fw.composites[c] for c in targets)
-        b, n_units = len(design), len(self.units)
+        b, n_units = len(batch), len(self.units)
         # composite-major memory, so that one node's (variants, units) block is contiguous; every row belongs to
         # a batch below, which fills it
         scores = np.empty((len(targets), b, n_units)).transpose(1, 2, 0)
@@ -249,24 +246,24 @@ class Engine:
         # variant (so the answer does not depend on which path computes it)
         relevant = tuple(sorted({c for t in targets for c in self._tree.plan(t).composites}))
         # the collapsed path first: variants whose tree is one quasi-arithmetic mean, one weighted sum each
-        done = (self._collapsed(design, targets, relevant, scores) if self.collapse
+        done = (self._collapsed(batch, targets, relevant, scores) if self.collapse
                 else np.zeros(b, dtype=bool))
         # Variants whose methodologies share the indicator block, the rounding and the kind of every aggregator
         # run as one batch: the aggregation exponent and the (nominal/equal/explicit) weights vary per row.
         groups: dict[tuple, list[int]] = {}
-        for m_index in np.unique(design.which[~done]):
-            groups.setdefault(self._batch_key(design.methodologies[int(m_index)]), []).append(int(m_index))
+        for m_index in np.unique(batch.which[~done]):
+            groups.setdefault(self._batch_key(batch.methodologies[int(m_index)]), []).append(int(m_index))
         for members in groups.values():
-            rows = np.flatnonzero(np.isin(design.which, members) & ~done)
-            m = design.methodologies[members[0]]
+            rows = np.flatnonzero(np.isin(batch.which, members) & ~done)
+            m = batch.methodologies[members[0]]
             block, error = self.indicators(m)
             if error is not None:
                 failed[rows] = True
                 reasons.update({int(r): error for r in rows})
                 continue
-            local = np.searchsorted(np.array(members), design.which[rows])  # members is sorted (np.unique order)
-            ms = [design.methodologies[i] for i in members]
-            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(ms, local, block, design.take(rows),
+            local = np.searchsorted(np.array(members), batch.which[rows])  # members is sorted (np.unique order)
+            ms = [batch.methodologies[i] for i in members]
+            sub_scores, sub_failed, sub_reasons, sub_slow = self._aggregate(ms, local, block, batch.take(rows),
                                                                             relevant)
             scores[rows] = sub_scores[:, :, list(targets)]
             failed[rows] |= sub_failed
@@ -287,7 +284,7 @@ class Engine:
             ranks = np.broadcast_to(np.nan, scores.shape)  # nothing asked: a read-only view, no memory
         return Evaluation(self.units, names, scores, ranks, failed, reasons, slow)
 
-    def _collapsed(self, design: Design, targets: tuple[int, ...], relevant: tuple[int, ...],
+    def _collapsed(self, batch: Batch, targets: tuple[int, ...], relevant: tuple[int, ...],
                    scores: np.ndarray) -> np.ndarray:
         """Evaluate the variants :mod:`dti_bench.engine.collapsed` can take, writing their rows of ``scores``; return
         which were done, shape (variants,).
@@ -298,30 +295,30 @@ class Engine:
         product of effective weights and the block in φ-space.
         """
         tree = self._tree
-        members = np.unique(design.which)
-        info = [self._collapsible(design.methodologies[int(i)], relevant) for i in members]
-        exponent = np.full(len(design.methodologies), np.nan)
+        members = np.unique(batch.which)
+        info = [self._collapsible(batch.methodologies[int(i)], relevant) for i in members]
+        exponent = np.full(len(batch.methodologies), np.nan)
         exponent[members] = [np.nan if p is None else p for p in info]
-        if design.power is None:
-            shared = exponent[design.which]
+        if batch.power is None:
+            shared = exponent[batch.which]
         else:  # an exponent per variant and composite overrides the methodology's
             base = np.array([[np.nan] * len(relevant) if p is None else [p] * len(relevant) for p in info])
-            p = np.full((len(design), len(relevant)), np.nan)
-            position = np.searchsorted(members, design.which)
+            p = np.full((len(batch), len(relevant)), np.nan)
+            position = np.searchsorted(members, batch.which)
             p[:] = base[position]
-            power = design.power[:, list(relevant)]
-            batched = np.array([self._collapsible(design.methodologies[int(i)], relevant, any_p=True)
+            power = batch.power[:, list(relevant)]
+            batched = np.array([self._collapsible(batch.methodologies[int(i)], relevant, any_p=True)
                                 for i in members])[position]
             p = np.where(np.isnan(power), p, np.where(batched[:, None], power, np.nan))
             p = np.where(np.abs(p) < 1e-12, 0.0, p)
             shared = np.where((p == p[:, :1]).all(axis=1), p[:, 0], np.nan)
         shared = np.where(np.isin(shared, collapsed.EXPONENTS), shared, np.nan)
-        done = np.zeros(len(design), dtype=bool)
+        done = np.zeros(len(batch), dtype=bool)
         # one group per (methodology's block, exponent); blocks the path cannot take drop out here
-        key = np.where(np.isnan(shared), -1, design.which * 4 + np.nan_to_num(shared, nan=0).astype(int) + 1)
+        key = np.where(np.isnan(shared), -1, batch.which * 4 + np.nan_to_num(shared, nan=0).astype(int) + 1)
         groups = []
         for code in np.unique(key[key >= 0]):
-            m = design.methodologies[int(code) // 4]
+            m = batch.methodologies[int(code) // 4]
             value = float(int(code) % 4 - 1)
             prepared = self._prepared(m, value)
             if prepared is not None:
@@ -334,7 +331,7 @@ class Engine:
             members = np.flatnonzero(key == code)
             for lo in range(0, len(members), BLOCK_ROWS):
                 rows = members[lo:lo + BLOCK_ROWS]
-                w = self._design_weights(design, rows, self._base_weights(m))
+                w = self._batch_weights(batch, rows, self._base_weights(m))
                 if not prepared.complete:  # zero weights next to missing data: those go the hierarchical way
                     ok = collapsed.applies(prepared, tree, w)
                     if not ok.all():
@@ -355,8 +352,8 @@ class Engine:
         key = (m, relevant, any_p)
         if key not in self._m_info:
             fw = self.framework
-            batched = m.weights.method.name in BATCHED_WEIGHTS
-            ps = [_exponent(m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c]))) for c in relevant]
+            batched = not m.weights.method.entry.data_driven
+            ps = [m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c])).p for c in relevant]
             if any_p:
                 self._m_info[key] = batched and all(p is not None for p in ps)
             elif not batched or any(p is None for p in ps) or len(set(ps)) != 1:
@@ -373,89 +370,92 @@ class Engine:
             self._phi[key] = None if error is not None else collapsed.prepare(self._tree, block, p)
         return self._phi[key]
 
-    def _design_weights(self, design: Design, rows: np.ndarray, base: np.ndarray, *,
+    def _batch_weights(self, batch: Batch, rows: np.ndarray, base: np.ndarray, *,
                         exclude: bool = True) -> np.ndarray:
-        """Edge weights ``(rows, edges)`` of the variants ``rows`` of ``design`` before data-driven methods:
+        """Edge weights ``(rows, edges)`` of the variants ``rows`` of ``batch`` before data-driven methods:
         ``base`` (nominal, equal or explicit; ``(edges,)`` or one row per variant), replaced where
-        ``Design.weights`` says, multiplied by ``Design.weight_factor``, and, with ``exclude``, 0 on the edges of
+        ``Batch.weights`` says, multiplied by ``Batch.weight_factor``, and, with ``exclude``, 0 on the edges of
         excluded indicators (the collapsed path's way; the hierarchical kernel treats them as missing children
         instead)."""
         # every step below works in place on one fresh (rows, edges) array: chunks are large and fresh
         # memory costs page faults
-        if design.weights is not None:
-            replace = design.weights[rows]
+        if batch.weights is not None:
+            replace = batch.weights[rows]
             w = np.where(np.isnan(replace), base, replace)
-            if design.weight_factor is not None:
-                w *= design.weight_factor[rows]
-        elif design.weight_factor is not None:
-            w = design.weight_factor[rows]
+            if batch.weight_factor is not None:
+                w *= batch.weight_factor[rows]
+        elif batch.weight_factor is not None:
+            w = batch.weight_factor[rows]
             if not (base == 1.0).all():
                 w *= base
         else:
             w = np.array(np.broadcast_to(base, (len(rows), len(self._tree.child_indicator))))
-        if exclude and design.include is not None:
+        if exclude and batch.include is not None:
             tree = self._tree
             edges = np.flatnonzero(tree.child_indicator >= 0)
-            w[:, edges] *= design.include[rows][:, tree.child_indicator[edges]]
+            w[:, edges] *= batch.include[rows][:, tree.child_indicator[edges]]
         return np.ascontiguousarray(w)
 
-    def chunks(self, design: Design, chunk_size: int | None = DEFAULT_CHUNK, *,
+    def chunks(self, batch: Batch, chunk_size: int | None = DEFAULT_CHUNK, *,
                only: Sequence[str] | None = None) -> Iterator[tuple[slice, Evaluation]]:
-        """Evaluate ``design`` chunk by chunk, yielding ``(slice of the design, Evaluation)``; ``only`` as in
+        """Evaluate ``batch`` chunk by chunk, yielding ``(slice of the batch, Evaluation)``; ``only`` as in
         :meth:`evaluate` (the composites asked for are also the ones ranked)."""
         chunk_size = chunk_size or default_chunk(self.framework, len(self.units))
         with reuse_freed_memory():  # each chunk reuses the memory the last one freed
-            for start in range(0, len(design), chunk_size):
-                sl = slice(start, min(start + chunk_size, len(design)))
-                yield sl, self.evaluate(design.take(sl), only=only)
+            for start in range(0, len(batch), chunk_size):
+                sl = slice(start, min(start + chunk_size, len(batch)))
+                yield sl, self.evaluate(batch.take(sl), only=only)
 
     def _batch_key(self, m: Methodology) -> tuple:
         """What must be equal for two methodologies' variants to share one batch."""
         fw = self.framework
-        kinds = tuple("quasi" if _exponent(m.aggregate.for_node(c, fw.level(c))) is not None
+        kinds = tuple("quasi" if m.aggregate.for_node(c, fw.level(c)).p is not None
                       else m.aggregate.for_node(c, fw.level(c)) for c in fw.composites)
-        weights = "batched" if m.weights.method.name in BATCHED_WEIGHTS else m.weights.method
+        weights = "batched" if not m.weights.method.entry.data_driven else m.weights.method
         return (self.data_key(m), m.round, weights, kinds)
 
     def _base_weights(self, m: Methodology) -> np.ndarray:
-        """Edge weights ``(edges,)`` of a methodology before any per-variant change (equal = ones); read-only,
+        """Edge weights ``(edges,)`` of a methodology before any per-variant change: a weighting that does not
+        look at the data (nominal, equal) applied to each composite's nominal (or explicit) weights; for a
+        data-driven one the nominal weights, which its catalogue function receives per variant. Read-only,
         cached per weighting (every chunk of a run asks again)."""
-        key = (m.weights.method.name, m.weights.explicit)
+        key = (m.weights.method, m.weights.explicit)
         if key not in self._bases:
-            if m.weights.method.name == "equal":
-                w = np.ones(len(self.framework.edges))
-            else:
-                explicit = dict(m.weights.explicit)
-                w = np.array([explicit.get(e.child, e.weight) for e in self.framework.edges], dtype=float)
+            explicit = dict(m.weights.explicit)
+            w = np.array([explicit.get(e.child, e.weight) for e in self.framework.edges], dtype=float)
+            method = m.weights.method
+            if not method.entry.data_driven:
+                for span in self._tree.spans:
+                    w[span] = method.function(None, w[span], **method.kwargs)
             w.flags.writeable = False
             self._bases[key] = w
         return self._bases[key]
 
-    def _aggregate(self, ms: Sequence[Methodology], local: np.ndarray, block: np.ndarray, design: Design,
+    def _aggregate(self, ms: Sequence[Methodology], local: np.ndarray, block: np.ndarray, batch: Batch,
                    relevant: tuple[int, ...]):
         """Composite scores ``(variants, units, composites)`` of one batch, for the ``relevant`` composites (the
         others' columns are left unset, and cannot fail a variant).
 
         ``ms`` are the batch's methodologies (equal but for quasi-arithmetic exponents and batched weights) and
         ``local`` each variant's index into them. A node's values are kept *shared* (``(units,)``, the same for
-        every variant) until something makes them vary: indicators are shared unless the design switches some
+        every variant) until something makes them vary: indicators are shared unless the batch switches some
         off, so the first level of composites is one matrix product per composite over all variants
         (``(units, k) @ (k, variants)``).
         """
         m = ms[0]
         fw = self.framework
-        b = len(design)
+        b = len(batch)
         n_units = len(self.units)
         values: dict[str, np.ndarray] = {}
         for j, code in enumerate(fw.indicators):
             col = block[:, j]
-            values[code] = col if design.include is None else np.where(design.include[:, j, None], col[None], np.nan)
-        edge_w = self._design_weights(design, np.arange(len(design)),
+            values[code] = col if batch.include is None else np.where(batch.include[:, j, None], col[None], np.nan)
+        edge_w = self._batch_weights(batch, np.arange(len(batch)),
                                       np.array([self._base_weights(mi) for mi in ms])[local], exclude=False)
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow_rows: set[int] = set()
-        data_driven = m.weights.method.name not in BATCHED_WEIGHTS
+        data_driven = m.weights.method.entry.data_driven
         out = np.empty((b, n_units, len(fw.composites)))
         for c in relevant:  # topological order, and closed under children
             comp = fw.composites[c]
@@ -467,16 +467,16 @@ class Engine:
                 x = np.stack([np.broadcast_to(a, (b, n_units)) for a in parts], axis=-1)  # (variants, units, k)
             w = edge_w[:, self._tree.spans[c]]
             method = m.aggregate.for_node(comp, fw.level(comp))
-            p = _exponent(method)
+            p = method.p
             if p is not None:
-                p = np.array([_exponent(mi.aggregate.for_node(comp, fw.level(comp))) for mi in ms])[local]
-            power = None if design.power is None else design.power[:, c]
+                p = np.array([mi.aggregate.for_node(comp, fw.level(comp)).p for mi in ms])[local]
+            power = None if batch.power is None else batch.power[:, c]
             if power is not None and not np.isnan(power).all():
                 p_rows = np.where(np.isnan(power), np.nan if p is None else p, power)
             else:
                 p_rows = None if p is None else p
             if data_driven or p_rows is None or np.isnan(p_rows).any():
-                y = self._slow(m, method, comp, c, x, w, p_rows, design, failed, reasons, slow_rows)
+                y = self._slow(m, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows)
             else:
                 y, bad = quasi_arithmetic(x, w, p_rows)
                 for i, info in enumerate(bad):
@@ -489,7 +489,7 @@ class Engine:
             out[:, :, c] = y
         return out, failed, reasons, len(slow_rows)
 
-    def _slow(self, m, method, comp, c, x, w, p_rows, design, failed, reasons, slow_rows) -> np.ndarray:
+    def _slow(self, m, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows) -> np.ndarray:
         """One variant at a time, through the catalogue functions (data-driven weights, other aggregators)."""
         fw = self.framework
         b = len(w)
@@ -501,11 +501,11 @@ class Engine:
             xi = x if x.ndim == 2 else x[i]
             try:
                 wi = w[i]
-                if m.weights.method.name not in BATCHED_WEIGHTS:
+                if m.weights.method.entry.data_driven:
                     wm = m.weights.method
                     wi = np.asarray(wm.function(xi, w[i], **wm.kwargs), dtype=float)
-                    if design.weight_factor is not None:
-                        wi = wi * design.weight_factor[i, self._tree.spans[c]]
+                    if batch.weight_factor is not None:
+                        wi = wi * batch.weight_factor[i, self._tree.spans[c]]
                 if p_rows is not None and not np.isnan(p_rows[i]) and wi.ndim == 1:
                     yi, bad = quasi_arithmetic(xi, wi[None], p_rows[i:i + 1])
                     if bad[0] is not None:
@@ -533,223 +533,11 @@ def _blas() -> ThreadpoolController:
     return _CONTROLLER[0]
 
 
-def _exponent_or_nan(method) -> float:
-    p = _exponent(method)
-    return np.nan if p is None else p
-
-
-def _exponent(method) -> float | None:
-    """p of a quasi-arithmetic aggregator, None for any other."""
-    if method.name in QUASI_ARITHMETIC:
-        return QUASI_ARITHMETIC[method.name]
-    if method.name == "power":
-        p = float(method.get("p", 1.0))
-        return 0.0 if abs(p) < 1e-12 else p
-    return None
-
-
-_NAMES = {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}
-
-
-def _is_odd_integer(value: float) -> bool:
-    return value > 0 and float(value).is_integer() and value % 2 == 1
-
-
-def quasi_arithmetic(x: np.ndarray, w: np.ndarray, p: np.ndarray):
-    r"""Weighted power means of a batch, NaN-aware: :math:`y = \phi_p^{-1}(\sum w \phi_p(x) / \sum w)`.
-
-    Parameters
-    ----------
-    x : ndarray, shape (units, k) or (variants, units, k)
-        Children values: shared by every variant (2-D), or one block per variant (3-D).
-    w : ndarray, shape (variants, k)
-    p : ndarray, shape (variants,)
-        ``φ_p(x) = x^p`` for p ≠ 0 and ``log x`` for p = 0 (1 arithmetic, 0 geometric, −1 harmonic);
-        |p| < 1e-12 counts as 0, as :func:`dti_bench.methods.aggregate.power` decides.
-
-    Returns
-    -------
-    y : ndarray, shape (variants, units)
-        NaN where a unit has no present child of positive weight.
-    bad : list of (method, unit, child, value) or None, one per variant
-        The first offending value where p ≤ 0 meets x ≤ 0, or p > 0 (not 1 or an odd integer) meets x < 0:
-        the domain :func:`dti_bench.methods.aggregate.power` documents.
-
-    Notes
-    -----
-    Missing children (NaN) are skipped and the weights renormalised over the present ones, exactly as
-    :func:`dti_bench.methods.aggregate.present_weights` does for the one-variant path. General p is computed as
-    ``m · exp(log1p(Σ w̃ expm1(p ln(x/m))) / p)`` with m the unit's largest (p > 0) or smallest (p < 0) present
-    value: no overflow for large |p| and no cancellation near p = 0. With shared ``x`` every sum over children
-    is one matrix product for all variants at once.
-    """
-    x = np.asarray(x, dtype=float)
-    w = np.asarray(w, dtype=float)
-    p = np.where(np.abs(p) < 1e-12, 0.0, np.asarray(p, dtype=float))
-    shared = x.ndim == 2
-    present = ~np.isnan(x)
-    complete = bool(present.all())
-    y = np.full((len(p), x.shape[-2]), np.nan)
-    bad: list = [None] * len(p)
-
-    def weighted_mean(phi: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Σ w φ / Σ w over present children, (rows, units); NaN where no present child has weight."""
-        wr = w[rows]
-        if shared:
-            num = (np.where(present, phi, 0.0) if not complete else phi) @ wr.T   # (units, rows)
-            den = present.astype(float) @ wr.T if not complete else wr.sum(axis=1)[None, :]
-            num, den = num.T, den.T
-        elif complete:  # nothing missing: plain weighted sums, no masks (batched matmul beats einsum here)
-            num = np.matmul(phi, wr[:, :, None])[..., 0]
-            den = wr.sum(axis=1)[:, None]
-        else:
-            wp = np.where(present[rows], wr[:, None, :], 0.0)
-            num = np.einsum("buk,buk->bu", np.where(present[rows], phi, 0.0), wp)
-            den = wp.sum(axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = num / den
-        if not complete:
-            mean[np.broadcast_to(den <= 0, mean.shape)] = np.nan
-        return mean
-
-    for value in np.unique(p):
-        rows = np.flatnonzero(p == value)
-        xs, pres = (x, present) if shared else (x[rows], present[rows])
-        odd = _is_odd_integer(value)
-        if value == 1.0:
-            y[rows] = weighted_mean(np.where(pres, xs, 0.0), rows)
-            continue
-        if odd:
-            invalid = np.zeros(xs.shape, bool)
-        else:
-            invalid = (xs <= 0) if value <= 0 else (xs < 0)  # NaN compares False: only present values
-        if invalid.any():
-            _flag(invalid, w, rows, shared, value, xs, bad)
-            safe = np.where(pres & ~invalid, xs, 1.0)
-        else:
-            safe = xs if complete else np.where(pres, xs, 1.0)
-        with np.errstate(divide="ignore"):
-            if value == 0.0:
-                y[rows] = np.exp(weighted_mean(np.log(safe), rows))
-            elif value == -1.0:
-                y[rows] = 1.0 / weighted_mean(1.0 / safe, rows)
-            else:
-                use = pres & ~invalid
-                if odd:  # negatives allowed (x^p increases on the whole line): scale by the largest |x|
-                    m = np.where(use, np.abs(safe), 0.0).max(axis=-1)
-                    m = np.where(m > 0, m, 1.0)
-                    sm = weighted_mean((safe / m[..., None]) ** value, rows)
-                    y[rows] = m * np.sign(sm) * np.abs(sm) ** (1.0 / value)
-                else:
-                    m = np.where(use, safe, -np.inf if value > 0 else np.inf)
-                    m = m.max(axis=-1) if value > 0 else m.min(axis=-1)
-                    usable = np.isfinite(m) & (m > 0)
-                    zero = (value > 0) & ~usable & use.any(axis=-1)  # p > 0, every present child 0: mean 0
-                    m = np.where(usable, m, 1.0)
-                    t = np.expm1(value * np.log(np.where(use, safe, 1.0) / m[..., None]))
-                    s = weighted_mean(t, rows)
-                    # where every present child is 0 (p > 0), s is -1 up to rounding and log1p may see a hair
-                    # below it: NaN there, replaced by the exact 0 at once
-                    with np.errstate(invalid="ignore"):
-                        y[rows] = np.where(zero & ~np.isnan(s), 0.0, m * np.exp(np.log1p(s) / value))
-    return y, bad
-
-
-def _flag(invalid, w, rows, shared, value, xs, bad) -> None:
-    """Record, per variant, the first child value outside the mean's domain among children of positive weight."""
-    name = _NAMES.get(float(value), "power")
-    if shared:
-        cols = invalid.any(axis=0)                                    # children with an invalid value
-        hit = (w[rows][:, cols] > 0).any(axis=1)
-        col_index = np.flatnonzero(cols)
-        for r in np.flatnonzero(hit):
-            k = int(col_index[np.flatnonzero(w[rows[r]][cols] > 0)[0]])
-            u = int(np.flatnonzero(invalid[:, k])[0])
-            bad[rows[r]] = (name, u, k, float(xs[u, k]))
-    else:
-        active = invalid & (w[rows][:, None, :] > 0)
-        for r in np.flatnonzero(active.any(axis=(1, 2))):
-            u, k = map(int, np.argwhere(active[r])[0])
-            bad[rows[r]] = (name, u, k, float(xs[r, u, k]))
-
-
-def rank_rows(scores: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Ranks along the last axis, 1 = highest, ties 'min', NaN unranked; any leading shape.
-
-    Equal to :func:`dti_bench.metrics.ranks.rank_scores` along that axis; sorts instead of scipy's per-row machinery,
-    because the engine ranks millions of rows. A row with neither ties nor NaN (the usual case with continuous
-    scores) is ranked by inverting its sort permutation; the others take the general route. ``out`` (float,
-    the shape of ``scores``, C-contiguous) receives the ranks, sparing an array per call.
-    """
-    s = np.asarray(scores, dtype=float)
-    shape, n = s.shape, s.shape[-1]
-    flat = s.reshape(-1, n)
-    direct = out is not None and out.flags.c_contiguous
-    target = out.reshape(-1, n) if direct else np.empty(flat.shape)
-    if flat.size:
-        # np.sort is SIMD-accelerated and ~8x cheaper than argsort: it finds the rows needing the general route
-        ordered = np.sort(flat, axis=-1)                             # ascending, NaN last
-        general = np.isnan(ordered[:, -1]) | (ordered[:, 1:] == ordered[:, :-1]).any(axis=-1)
-        del ordered
-        if general.any():
-            plain = np.flatnonzero(~general)
-            target[plain] = _rank_by_permutation(flat[plain])
-            target[general] = _rank_rows_general(flat[general])
-        else:
-            _rank_by_permutation(flat, into=target)
-    if direct:
-        return out
-    if out is not None:
-        out[...] = target.reshape(shape)
-        return out
-    return target.reshape(shape)
-
-
-def _rank_by_permutation(s: np.ndarray, into: np.ndarray | None = None) -> np.ndarray:
-    """Ranks of rows (2-D) that have no ties and no NaN: the inverse of the ascending sort permutation, n..1."""
-    rows, n = s.shape
-    # the default introsort is 2-4x faster than a stable sort, and without ties the order is unique anyway
-    order = np.argsort(s, axis=-1)
-    order += (np.arange(rows) * n)[:, None]
-    into = np.empty(s.shape) if into is None else into
-    into.reshape(-1)[order.reshape(-1)] = _descending(rows, n)
-    return into
-
-
-_DESCENDING: dict[tuple[int, int], np.ndarray] = {}
-
-
-def _descending(rows: int, n: int) -> np.ndarray:
-    """n, n-1, ..., 1 repeated ``rows`` times (kept: chunks of one run rank the same shapes over and over)."""
-    key = (rows, n)
-    pattern = _DESCENDING.get(key)
-    if pattern is None:  # a local reference: another thread clearing the cache cannot take it away
-        pattern = np.tile(np.arange(n, 0, -1, dtype=float), rows)
-        pattern.flags.writeable = False
-        if len(_DESCENDING) > 8:
-            _DESCENDING.clear()
-        _DESCENDING[key] = pattern
-    return pattern
-
-
-def _rank_rows_general(s: np.ndarray) -> np.ndarray:
-    """:func:`rank_rows` for rows with ties or NaN: a sort and a running maximum over runs of equal values."""
-    n = s.shape[-1]
-    order = np.argsort(-s, axis=-1)  # NaN sorts last
-    sv = np.take_along_axis(s, order, axis=-1)
-    new = np.ones(sv.shape, dtype=bool)
-    new[..., 1:] = sv[..., 1:] != sv[..., :-1]
-    start = np.maximum.accumulate(np.where(new, np.arange(n), 0), axis=-1)
-    out = np.empty(s.shape)
-    np.put_along_axis(out, order, start + 1.0, axis=-1)
-    out[np.isnan(s)] = np.nan
-    return out
 
 
 def evaluate(framework: Framework, dataset: Dataset, methodologies: Sequence[Methodology], **kwargs) -> Evaluation:
     """Evaluate a list of methodologies (one variant each)."""
-    return Engine(framework, dataset, **kwargs).evaluate(Design.of(methodologies))
+    return Engine(framework, dataset, **kwargs).evaluate(Batch.of(methodologies))
 
 
-__all__ = ["DEFAULT_CHUNK", "Design", "Engine", "Evaluation", "default_chunk", "evaluate", "quasi_arithmetic",
-           "rank_rows"]
+__all__ = ["Batch", "DEFAULT_CHUNK", "Engine", "Evaluation", "default_chunk", "evaluate"]

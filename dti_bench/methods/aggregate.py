@@ -25,13 +25,12 @@ The catalogue, by family:
 Values <= 0 under a mean that needs positive values raise :class:`NonPositiveError` with the positions of the
 unit and child; the pipeline turns it into a message naming the node, unit and indicator.
 
-To add a method: write it here with its formula, NaN policy and reference, and add it to :data:`AGGREGATORS`.
+To add a method: write it here with its formula, NaN policy and reference, and add it to :data:`dti_bench.methods.registry.METHODS` (one row, with its traits).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import MappingProxyType
 
 import numpy as np
 from scipy import optimize
@@ -88,6 +87,17 @@ def _geometric_core(x: np.ndarray, wn: np.ndarray, ok: np.ndarray) -> np.ndarray
 def _harmonic_core(x: np.ndarray, wn: np.ndarray, ok: np.ndarray) -> np.ndarray:
     inv = np.where(wn > 0, wn / np.where(wn > 0, x, 1.0), 0.0).sum(axis=-1)
     return np.where(ok, 1.0 / np.where(ok, inv, 1.0), np.nan)
+
+
+def mean_name(p: float) -> str:
+    """The name of the power mean of order ``p``: 'arithmetic' (1), 'geometric' (0), 'harmonic' (−1), else 'power'.
+
+    Examples
+    --------
+    >>> mean_name(0.0), mean_name(0.5)
+    ('geometric', 'power')
+    """
+    return {1.0: "arithmetic", 0.0: "geometric", -1.0: "harmonic"}.get(float(p), "power")
 
 
 def arithmetic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -594,17 +604,3 @@ def bod(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) 
     return y
 
 
-#: name -> aggregator, read-only. The config's ``aggregate:`` names resolve through this dict only.
-AGGREGATORS = MappingProxyType({
-    "arithmetic": arithmetic,
-    "geometric": geometric,
-    "harmonic": harmonic,
-    "power": power,
-    "minimum": minimum,
-    "median": median,
-    "owa": owa,
-    "mpi": mpi,
-    "copeland": copeland,
-    "borda": borda,
-    "bod": bod,
-})

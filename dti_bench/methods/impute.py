@@ -13,13 +13,12 @@ Every imputer leaves present values exactly as they are and only ever fills NaN 
 to fill from (an indicator with no present value, a unit without a group label, a group with no present
 value) stays missing, and aggregation then skips it (COINr's missing-data policy).
 
-To add a method: write it here and add it to :data:`IMPUTERS`.
+To add a method: write it here and add it to :data:`dti_bench.methods.registry.METHODS` (one row, with its traits).
 """
 
 from __future__ import annotations
 
 import warnings
-from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
@@ -381,12 +380,3 @@ def em(x: np.ndarray, *, max_iter: int = 100, tol: float = 1e-6, groups: np.ndar
     return em_estimate(x, max_iter=max_iter, tol=tol).filled
 
 
-#: name -> imputer, read-only.
-IMPUTERS = MappingProxyType({
-    "none": none,
-    "mean": mean,
-    "median": median,
-    "group_mean": group_mean,
-    "group_median": group_median,
-    "em": em,
-})

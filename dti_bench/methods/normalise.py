@@ -32,20 +32,19 @@ Degenerate cases, decided once for the whole catalogue:
   ``frac_max``, a non-positive target for ``ratio_target``, logs of non-positive values): MethodError naming the
   parameter, rather than silently reversing the indicator's direction or dividing by zero.
 
-To add a method: write the function here (numpydoc: formula, NaN policy, reference) and add it to
-:data:`NORMALISERS`; the contract tests in ``tests/test_methods_contract.py`` pick it up.
+To add a method: write the function here (numpydoc: formula, NaN policy, reference) and add its row to
+:data:`dti_bench.methods.registry.METHODS` (with the scale its output has); the contract tests pick it up.
 
-Optionally, a method may also carry a ``columns`` attribute: the same method on a ``(units, k)`` block, each
-column on its own (``ref`` likewise ``(m, k)``), giving *exactly* the numbers of the column-by-column calls. The
-pipeline then normalises all indicators that share the method and its parameters in one call (a Monte Carlo
-run prepares ten blocks of 98 indicators before its first sample). :data:`COLUMNS` lists the methods that have it;
-``tests/test_normalise.py`` checks the equality bit for bit.
+Optionally, a method may also have a block version, registered as its entry's ``block``: the same method on a
+``(units, k)`` block, each column on its own (``ref`` likewise ``(m, k)``), giving *exactly* the numbers of the
+column-by-column calls. The pipeline then normalises all indicators that share the method and its parameters in
+one call (a Monte Carlo run prepares ten blocks of 98 indicators before its first sample); the unit tests check
+the equality bit for bit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import MappingProxyType
 
 import numpy as np
 
@@ -137,7 +136,7 @@ def rank(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
 
     with ``r = ref`` or ``x`` (present values only). Without ``ref`` this is ``rank(x, ties.method = "min")``
     in R: 1 for the lowest value, so that, as for every normaliser, a higher output is better (the *reverse* of
-    a published ranking, where 1 = best; see :mod:`dti_bench.metrics.ranks`). Tied values share the lowest rank. With
+    a published ranking, where 1 = best; see :mod:`dti_bench.metrics.ranking`). Tied values share the lowest rank. With
     ``ref``, each value is placed in the reference distribution: a value above every reference value gets
     ``m + 1``. NaN stays NaN and is not counted. Shape ``(units,)`` in and out.
 
@@ -434,7 +433,6 @@ def thresholds(x: np.ndarray, *, cuts: Sequence[float] | None = None, points: Se
     return out
 
 
-#: name -> normaliser, read-only. The config's ``normalise:`` names resolve through this dict only.
 def _by_column(function, x: np.ndarray, ref: np.ndarray | None, columns, **params) -> np.ndarray:
     """``function`` on the given columns of ``x`` one at a time (the fallback of the block versions)."""
     out = np.empty(x.shape)
@@ -443,12 +441,12 @@ def _by_column(function, x: np.ndarray, ref: np.ndarray | None, columns, **param
     return out
 
 
-def _none_columns(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+def none_columns(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     """:func:`none` on a ``(units, k)`` block."""
     return np.array(x, dtype=float)
 
 
-def _minmax_columns(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray | None = None) -> np.ndarray:
+def minmax_columns(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray | None = None) -> np.ndarray:
     """:func:`minmax` on every column of a ``(units, k)`` block: the same arithmetic, element by element."""
     x = np.asarray(x, dtype=float)
     src = x if ref is None else np.asarray(ref, dtype=float)
@@ -463,7 +461,7 @@ def _minmax_columns(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.
     return out
 
 
-def _zscore_columns(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.ndarray | None = None) -> np.ndarray:
+def zscore_columns(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.ndarray | None = None) -> np.ndarray:
     """:func:`zscore` on every column of a ``(units, k)`` block. Complete columns are reduced as contiguous rows
     of the transposed block, which numpy sums in the same (pairwise) order as the one-column call; columns with
     a missing value go one at a time."""
@@ -483,26 +481,3 @@ def _zscore_columns(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.nd
         if flat.any():
             out[:, full[flat]] = _constant(x[:, full[flat]], m)
     return out
-
-
-none.columns = _none_columns
-minmax.columns = _minmax_columns
-zscore.columns = _zscore_columns
-
-NORMALISERS = MappingProxyType({
-    "none": none,
-    "minmax": minmax,
-    "zscore": zscore,
-    "rank": rank,
-    "percentile": percentile,
-    "borda": borda,
-    "goalposts": goalposts,
-    "dist_max": dist_max,
-    "dist_ref": dist_ref,
-    "dist_target": dist_target,
-    "frac_max": frac_max,
-    "ratio_target": ratio_target,
-    "thresholds": thresholds,
-})
-#: Normalisers with a block version (``f.columns``), see the module docstring.
-COLUMNS = tuple(name for name, f in NORMALISERS.items() if hasattr(f, "columns"))

@@ -7,13 +7,12 @@ The contract::
 - ``x``: shape ``(units, indicators)`` as the step receives it; ``units``: their codes (for forced inclusion
   and exclusion).
 
-To add a method: write it here and add it to :data:`SCREENERS`.
+To add a method: write it here and add it to :data:`dti_bench.methods.registry.METHODS` (one row, with its traits).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import MappingProxyType
 
 import numpy as np
 
@@ -117,8 +116,3 @@ def coverage(x: np.ndarray, *, units: Sequence[str] = (), min_coverage: float = 
     return keep
 
 
-#: name -> screening rule, read-only.
-SCREENERS = MappingProxyType({
-    "none": none,
-    "coverage": coverage,
-})

@@ -9,12 +9,13 @@ The contract::
   reports at least ``method`` (its registry name), ``treated`` (a list of ``(unit position, old value, new
   value)`` for every cell it changed), ``iterations`` and ``log`` (whether a log transform was used).
 
-To add a method: write it here and add it to :data:`TREATERS`.
+To add a method: write it here and add its row to :data:`dti_bench.methods.registry.METHODS`; a block version
+(``f(x_block, **params) -> (treated block, one report per column)``, exactly what the column-by-column calls give)
+goes in the same row, and the pipeline uses it when every indicator has the same treatment.
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -233,8 +234,7 @@ def winsorise(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kurtosis: fl
     return out, report
 
 
-#: name -> treatment, read-only.
-def _winsorise_columns(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kurtosis: float = 3.5,
+def winsorise_columns(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kurtosis: float = 3.5,
                        log: bool = True) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """:func:`winsorise` on every column of a ``(units, k)`` block: the same columns and reports.
 
@@ -268,17 +268,6 @@ def _winsorise_columns(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kur
     return out, reports
 
 
-def _none_columns(x: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
+def none_columns(x: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """:func:`none` on a ``(units, k)`` block."""
     return np.array(x, dtype=float), [none(x[:, j])[1] for j in range(x.shape[1])]
-
-
-#: Block versions (``f.columns(x_block, **params) -> (treated block, one report per column)``), giving exactly
-#: what the column-by-column calls give; the pipeline uses them when every indicator has the same treatment.
-winsorise.columns = _winsorise_columns
-none.columns = _none_columns
-
-TREATERS = MappingProxyType({
-    "none": none,
-    "winsorise": winsorise,
-})

@@ -11,16 +11,16 @@ The contract every weighting method meets::
 - Weights are relative within the composite: only ratios matter. A ``(units, k)`` result gives each unit its
   own weights (benefit of the doubt). Every method returns non-negative, finite weights.
 
-Randomised perturbations of a weight vector, for uncertainty analysis, live in :data:`PERTURBATIONS`: they
-need a random generator, so they do not meet the contract above and are not in :data:`WEIGHTERS`.
+Two randomised perturbations of a weight vector, :func:`noise` and :func:`simplex`, stand at the end: they need
+a random generator, so they do not meet the contract above and are not methods a methodology names (the
+uncertainty analysis perturbs weights through its factors, :mod:`dti_bench.analyses.factors`).
 
-To add a method: write it here and add it to :data:`WEIGHTERS`.
+To add a method: write it here and add it to :data:`dti_bench.methods.registry.METHODS` (one row, with its traits).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import MappingProxyType
 
 import numpy as np
 from scipy.optimize import linprog
@@ -419,15 +419,6 @@ def _bod_unit(xc: np.ndarray, xq: np.ndarray, w: np.ndarray, bounds: tuple[float
     return fallback / tightest if tightest > 0 else fallback
 
 
-#: name -> weighting method, read-only. The config's ``weights:`` names resolve through this dict only.
-WEIGHTERS = MappingProxyType({
-    "nominal": nominal,
-    "equal": equal,
-    "pca": pca,
-    "entropy": entropy,
-    "critic": critic,
-    "bod": bod,
-})
 
 
 # -- perturbations for uncertainty analysis ----------------------------------------------------------------
@@ -537,10 +528,3 @@ def simplex(k: int, *, rng: np.random.Generator, size: int | Sequence[int] | Non
     if not (np.all(np.isfinite(a)) and (a > 0).all()):
         raise MethodError(f"simplex weights: alpha must be positive, got {alpha!r}")
     return rng.dirichlet(a, size=_draw_shape(size) or None)
-
-
-#: name -> weight perturbation for uncertainty analysis, read-only (each needs an explicit ``rng``).
-PERTURBATIONS = MappingProxyType({
-    "noise": noise,
-    "simplex": simplex,
-})

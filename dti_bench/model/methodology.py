@@ -1,21 +1,70 @@
 """A methodology is a value: the frozen record of every choice that turns data into an index.
 
-It mirrors the config's ``methodology:`` block and goes back to it with :meth:`Methodology.to_config`.
-Method names are resolved to functions once, when the block is parsed (:func:`dti_bench.config.parse_methodology`);
-a :class:`Method` carries both the name (for serialising) and the function (for computing).
+It has one plain form, the ``methodology:`` block of a config (a dict), and goes there and back with
+:meth:`Methodology.from_dict` and :meth:`Methodology.to_dict`. Method names are resolved to registry entries
+once, when the dict is parsed, through :data:`dti_bench.methods.registry.METHODS` (the one place where names meet
+functions); a :class:`Method` keeps the name and parameters, and reaches its function and traits through its entry.
 
-A variant is "the nominal methodology with these fields replaced", addressed by dotted paths such as
-``normalise.method`` or ``aggregate``: see :func:`dti_bench.config.vary`.
+A variant is "this methodology with these fields replaced", addressed by dotted paths such as
+``normalise.method`` or ``aggregate``: :meth:`Methodology.vary`.
+
+The block (every key optional; missing keys take :data:`METHODOLOGY_DEFAULTS`)::
+
+    denominate: false | true
+    screen:     none | {min_coverage: 0.9, max_zero_share: 1.0, include: [...], exclude: [...]}
+    impute:     none | mean | median | {method: group_mean, group: COLUMN} | ...
+    treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5}
+    normalise:  none | minmax | {method: minmax, lo: 0, hi: 1} | {default: METHOD, CODE: METHOD, ...}
+    weights:    nominal | equal | {method: pca} | {CODE: weight, ...}
+    aggregate:  arithmetic | {method: power, p: 0.5} | {LEVEL_OR_NODE_CODE: METHOD, ..., default: METHOD}
+    steps:      [denominate, impute, screen, treat]
+    round:      null | 4
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import copy
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dti_bench.errors import ConfigError, choices
+from dti_bench.methods.registry import METHODS, MethodEntry
+
+if TYPE_CHECKING:
+    from dti_bench.model.framework import Framework
 
 #: Data-treatment steps, in COINr's default order. A ``steps:`` list in the methodology may reorder them.
 DEFAULT_STEPS = ("denominate", "impute", "screen", "treat")
+
+#: The package's default methodology (COINr's defaults, on a [0, 1] scale): what a block's missing keys mean.
+METHODOLOGY_DEFAULTS: Mapping[str, Any] = {
+    "steps": list(DEFAULT_STEPS),
+    "denominate": False,
+    "impute": "none",
+    "screen": "none",
+    "treat": "none",
+    "normalise": {"method": "minmax", "lo": 0.0, "hi": 1.0},
+    "weights": "nominal",
+    "aggregate": "arithmetic",
+    "round": None,
+}
+
+#: Arguments a method receives from the pipeline, never from the config.
+PIPELINE_ARGUMENTS = frozenset({"x", "w", "ref", "groups", "units"})
+
+#: A mapping without ``method:`` in these families means this method (``screen: {min_coverage: ..}``).
+IMPLICIT_METHOD = {"screen": "coverage"}
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    return value
 
 
 def _thaw(value: Any) -> Any:
@@ -35,25 +84,44 @@ class Method:
         ``'normalise'``, ``'aggregate'``, ``'weights'``, ``'impute'``, ``'treat'`` or ``'screen'``.
     name : str
         The registry name (``'minmax'``).
-    function : callable
-        The registry function; not part of equality (it is determined by ``family`` and ``name``).
     params : tuple of (str, value)
         Keyword parameters, sorted by name, values frozen (lists become tuples).
+
+    Examples
+    --------
+    >>> m = Method("aggregate", "power", (("p", 0.5),))
+    >>> str(m), m.p, m.to_dict()
+    ('power(p=0.5)', 0.5, {'method': 'power', 'p': 0.5})
     """
 
     family: str
     name: str
-    function: Callable[..., Any] = field(compare=False, hash=False, repr=False)
     params: tuple[tuple[str, Any], ...] = ()
 
     @property
+    def entry(self) -> MethodEntry:
+        """The registry entry: the function and the method's traits."""
+        return METHODS.entry(self.family, self.name)
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        return self.entry.function
+
+    @property
     def kwargs(self) -> dict[str, Any]:
+        """The parameters as keyword arguments (plain values)."""
         return {k: _thaw(v) for k, v in self.params}
+
+    @property
+    def p(self) -> float | None:
+        """The exponent of a quasi-arithmetic mean (arithmetic 1, geometric 0, harmonic −1, power p); None for
+        any other method."""
+        return self.entry.p(dict(self.params))
 
     def get(self, key: str, default: Any = None) -> Any:
         return dict(self.params).get(key, default)
 
-    def to_config(self) -> Any:
+    def to_dict(self) -> Any:
         """``name`` alone when there are no parameters, else ``{method: name, **params}``."""
         return self.name if not self.params else {"method": self.name, **self.kwargs}
 
@@ -74,6 +142,7 @@ class ByNode:
     overrides: tuple[tuple[str | int, Method], ...] = ()
 
     def for_node(self, code: str, level: int) -> Method:
+        """The method that applies to node ``code`` at ``level``."""
         table = dict(self.overrides)
         if code in table:
             return table[code]
@@ -82,10 +151,10 @@ class ByNode:
     def methods(self) -> tuple[Method, ...]:
         return (self.default, *(m for _, m in self.overrides))
 
-    def to_config(self) -> Any:
+    def to_dict(self) -> Any:
         if not self.overrides:
-            return self.default.to_config()
-        return {"default": self.default.to_config(), **{k: m.to_config() for k, m in self.overrides}}
+            return self.default.to_dict()
+        return {"default": self.default.to_dict(), **{k: m.to_dict() for k, m in self.overrides}}
 
 
 @dataclass(frozen=True)
@@ -100,15 +169,18 @@ class Weights:
     method: Method
     explicit: tuple[tuple[str, float], ...] = ()
 
-    def to_config(self) -> Any:
+    def to_dict(self) -> Any:
         if self.explicit:
             return dict(self.explicit)
-        return self.method.to_config()
+        return self.method.to_dict()
 
 
 @dataclass(frozen=True)
 class Methodology:
     """Every methodology choice of one index variant (the config's ``methodology:`` block).
+
+    Build one with :meth:`default`, :meth:`from_dict` or from a framework's publisher (``framework.official``),
+    and derive variants with :meth:`vary`.
 
     Attributes
     ----------
@@ -124,6 +196,17 @@ class Methodology:
     round : int or None
         Round composite scores to this many decimals before ranking, as a publisher that ranks its printed
         values does (the official DTI: 4). ``None`` keeps full precision.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> m = db.Methodology.from_dict({"normalise": {"method": "zscore", "m": 10, "s": 2}})
+    >>> m.label()
+    'zscore(m=10, s=2) / nominal / arithmetic'
+    >>> m.vary({"aggregate.method": "geometric"}).label()
+    'zscore(m=10, s=2) / nominal / geometric'
+    >>> db.Methodology.from_dict(m.to_dict()) == m
+    True
     """
 
     denominate: bool
@@ -136,20 +219,236 @@ class Methodology:
     steps: tuple[str, ...] = DEFAULT_STEPS
     round: int | None = None
 
-    def to_config(self) -> dict[str, Any]:
-        """The methodology as a config block, every default filled in (round-trips through the parser)."""
+    @classmethod
+    def default(cls) -> Methodology:
+        """The package's default methodology, :data:`METHODOLOGY_DEFAULTS`: no treatment, min-max to [0, 1],
+        nominal weights, arithmetic means (COINr's defaults, on a [0, 1] scale).
+
+        Examples
+        --------
+        >>> Methodology.default().label()
+        'minmax(hi=1.0, lo=0.0) / nominal / arithmetic'
+        """
+        return parse_methodology({})
+
+    @classmethod
+    def from_dict(cls, block: Mapping[str, Any] | None, framework: Framework | None = None, *,
+                  where: str = "methodology") -> Methodology:
+        """Parse a methodology block (the config's ``methodology:`` form); missing keys take
+        :data:`METHODOLOGY_DEFAULTS`.
+
+        Parameters
+        ----------
+        block : mapping or None
+            The block; ``None`` or ``{}`` give :meth:`default`.
+        framework : Framework, optional
+            Checks that node codes named in per-node maps and explicit weights exist.
+        where : str
+            Where the block comes from, for error messages (``configs/x.yaml: methodology``).
+
+        Returns
+        -------
+        Methodology
+
+        Raises
+        ------
+        ConfigError
+            Naming the key and the valid choices (an unknown method, parameter or node code).
+
+        Examples
+        --------
+        >>> Methodology.from_dict({"aggregate": {"method": "power", "p": 0.5}}).aggregate.default.p
+        0.5
+        """
+        return parse_methodology(block, where=where, framework=framework)
+
+    def vary(self, changes: Mapping[str, Any], *, framework: Framework | None = None) -> Methodology:
+        """This methodology with dotted paths replaced.
+
+        Parameters
+        ----------
+        changes : mapping of str to value
+            Dotted path -> new value: ``{"normalise.method": "zscore"}`` changes the method (dropping the old
+            method's parameters), ``{"normalise.lo": 1}`` one parameter, ``{"weights": "equal"}`` a whole key.
+        framework : Framework, optional
+            Checks node codes, as in :meth:`from_dict`.
+
+        Returns
+        -------
+        Methodology
+
+        Examples
+        --------
+        >>> m = Methodology.default().vary({"normalise.lo": 1, "normalise.hi": 100, "aggregate": "geometric"})
+        >>> m.label()
+        'minmax(hi=100, lo=1) / nominal / geometric'
+        """
+        return vary(self, changes, framework=framework)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The methodology as a config block, every default filled in (round-trips through :meth:`from_dict`)."""
         return {
             "steps": list(self.steps),
             "denominate": self.denominate,
-            "impute": self.impute.to_config(),
-            "screen": self.screen.to_config(),
-            "treat": self.treat.to_config(),
-            "normalise": self.normalise.to_config(),
-            "weights": self.weights.to_config(),
-            "aggregate": self.aggregate.to_config(),
+            "impute": self.impute.to_dict(),
+            "screen": self.screen.to_dict(),
+            "treat": self.treat.to_dict(),
+            "normalise": self.normalise.to_dict(),
+            "weights": self.weights.to_dict(),
+            "aggregate": self.aggregate.to_dict(),
             "round": self.round,
         }
 
     def label(self) -> str:
         """A short human label: normalisation / weights / aggregation."""
         return f"{self.normalise.default} / {self.weights.method} / {self.aggregate.default}"
+
+    def __repr__(self) -> str:
+        extra = [f"round={self.round}"] if self.round is not None else []
+        if self.treat.methods() != (Method("treat", "none"),):
+            extra.append(f"treat={self.treat.to_dict()!r}")
+        if self.impute.name != "none":
+            extra.append(f"impute={self.impute}")
+        return f"Methodology({self.label()}" + "".join(f", {e}" for e in extra) + ")"
+
+
+# -- parsing ----------------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def method_parameters(function: Callable[..., Any]) -> Mapping[str, inspect.Parameter]:
+    """The parameters of a method that a config may set (everything but the pipeline's arguments)."""
+    return {n: p for n, p in inspect.signature(function).parameters.items()
+            if n not in PIPELINE_ARGUMENTS and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+def parse_method(family: str, value: Any, where: str) -> Method:
+    """Resolve ``name`` or ``{method: name, **params}`` against the family's registry entries."""
+    known = METHODS[family]
+    if isinstance(value, str):
+        name, params = value, {}
+    elif isinstance(value, Mapping):
+        params = dict(value)
+        name = params.pop("method", IMPLICIT_METHOD.get(family))
+        if name is None:
+            raise ConfigError(f"{where}: a mapping needs a 'method' key; valid methods: {choices(known)}")
+    else:
+        raise ConfigError(f"{where}: expected a method name or {{method: ..., params}}, got {value!r}; "
+                          f"valid methods: {choices(known)}")
+    entry = METHODS.entry(family, name, where)
+    accepted = method_parameters(entry.function)
+    for key, val in params.items():
+        if key not in accepted:
+            raise ConfigError(f"{where}: method {name!r} has no parameter {key!r}; valid parameters: "
+                              f"{choices(accepted) or 'none'}")
+        _check_type(val, accepted[key].default, f"{where}.{key}")
+    missing = [k for k, p in accepted.items() if p.default is inspect.Parameter.empty and k not in params]
+    if missing and family != "normalise":  # normalisers get lo/hi/target from the framework
+        raise ConfigError(f"{where}: method {name!r} needs parameter {missing[0]!r}")
+    return Method(family, name, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
+
+
+def _check_type(value: Any, default: Any, where: str) -> None:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    elif isinstance(default, (int, float)) and default is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+
+
+def parse_by_node(family: str, value: Any, where: str, framework: Framework | None = None) -> ByNode:
+    """A single method, or ``{default: METHOD, CODE_OR_LEVEL: METHOD, ...}``."""
+    if isinstance(value, Mapping) and "method" not in value and family not in IMPLICIT_METHOD:
+        default = parse_method(family, value.get("default", METHODOLOGY_DEFAULTS[family]), f"{where}.default")
+        overrides = []
+        for key, sub in value.items():
+            if key == "default":
+                continue
+            target: str | int = key if isinstance(key, int) else str(key)
+            if framework is not None and not isinstance(target, int) and target not in framework.nodes:
+                raise ConfigError(f"{where}: {target!r} is neither a level nor a code of framework "
+                                  f"{framework.name!r}; valid codes: {choices(framework.nodes)}")
+            overrides.append((target, parse_method(family, sub, f"{where}.{key}")))
+        return ByNode(default, tuple(overrides))
+    return ByNode(parse_method(family, value, where))
+
+
+def parse_weights(value: Any, where: str, framework: Framework | None = None) -> Weights:
+    """``nominal`` | ``equal`` | ``{method: pca, ...}`` | an explicit ``{CODE: weight}`` mapping."""
+    if isinstance(value, Mapping) and "method" not in value:
+        explicit = []
+        for code, w in value.items():
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
+                raise ConfigError(f"{where}.{code}: a weight must be a non-negative number, got {w!r}")
+            if framework is not None and code not in framework.nodes:
+                raise ConfigError(f"{where}: {code!r} is not a code of framework {framework.name!r}; valid "
+                                  f"codes: {choices(framework.nodes)}")
+            explicit.append((str(code), float(w)))
+        return Weights(parse_method("weights", "nominal", where), tuple(sorted(explicit)))
+    return Weights(parse_method("weights", value, where))
+
+
+def parse_methodology(block: Any, *, where: str = "methodology", framework: Framework | None = None) -> Methodology:
+    """Validate a methodology block (missing keys take :data:`METHODOLOGY_DEFAULTS`) into a :class:`Methodology`."""
+    if block is None:
+        block = {}
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of {choices(METHODOLOGY_DEFAULTS)}")
+    unknown = [k for k in block if k not in METHODOLOGY_DEFAULTS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; valid keys: {choices(METHODOLOGY_DEFAULTS)}")
+    b = {**METHODOLOGY_DEFAULTS, **block}
+    steps = b["steps"]
+    if not isinstance(steps, (list, tuple)) or sorted(steps) != sorted(DEFAULT_STEPS):
+        raise ConfigError(f"{where}.steps: must list each of {choices(DEFAULT_STEPS)} once, got {steps!r}")
+    if not isinstance(b["denominate"], bool):
+        raise ConfigError(f"{where}.denominate: expected true or false, got {b['denominate']!r}")
+    rnd = b["round"]
+    if rnd is not None and (isinstance(rnd, bool) or not isinstance(rnd, int) or rnd < 0):
+        raise ConfigError(f"{where}.round: expected null or a whole number of decimals, got {rnd!r}")
+    return Methodology(
+        denominate=b["denominate"],
+        screen=parse_method("screen", b["screen"], f"{where}.screen"),
+        impute=parse_method("impute", b["impute"], f"{where}.impute"),
+        treat=parse_by_node("treat", b["treat"], f"{where}.treat", framework),
+        normalise=parse_by_node("normalise", b["normalise"], f"{where}.normalise", framework),
+        weights=parse_weights(b["weights"], f"{where}.weights", framework),
+        aggregate=parse_by_node("aggregate", b["aggregate"], f"{where}.aggregate", framework),
+        steps=tuple(steps),
+        round=rnd,
+    )
+
+
+def set_path(block: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A deep copy of ``block`` with the dotted ``path`` set to ``value``.
+
+    Setting ``normalise.method`` on ``normalise: minmax`` keeps nothing of the old method (its parameters belong
+    to it); setting ``normalise.lo`` keeps the method and changes one parameter.
+    """
+    out = copy.deepcopy(dict(block))
+    *parents, last = path.split(".")
+    node: dict[str, Any] = out
+    for part in parents:
+        nxt = node.get(part)
+        node[part] = {"method": nxt} if isinstance(nxt, str) else dict(nxt) if isinstance(nxt, Mapping) else {}
+        node = node[part]
+    if last == "method" and node.get("method") != value:
+        node.clear()  # the old method's parameters belong to it
+    node[last] = copy.deepcopy(value)
+    return out
+
+
+def vary(methodology: Methodology, changes: Mapping[str, Any], *, framework: Framework | None = None) -> Methodology:
+    """The methodology with dotted paths replaced: ``vary(m, {'normalise.method': 'zscore'})``."""
+    block = methodology.to_dict()
+    for path, value in changes.items():
+        root = path.split(".")[0]
+        if root not in METHODOLOGY_DEFAULTS:
+            raise ConfigError(f"path {path!r}: unknown methodology key {root!r}; valid keys: "
+                              f"{choices(METHODOLOGY_DEFAULTS)}")
+        block = set_path(block, path, value)
+    return parse_methodology(block, where=f"variant {dict(changes)!r}", framework=framework)
+
+
+__all__ = ["ByNode", "DEFAULT_STEPS", "METHODOLOGY_DEFAULTS", "Method", "Methodology", "Weights",
+           "parse_methodology", "vary"]

@@ -50,7 +50,7 @@ import pandas as pd
 
 from dti_bench import io
 from dti_bench.analyses.coherence import WEAK_CORRELATION
-from dti_bench.analyses.design import label_choice
+from dti_bench.analyses.factors import label_choice
 from dti_bench.errors import DataError, UserError
 from dti_bench.model.framework import Framework
 

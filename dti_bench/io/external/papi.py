@@ -64,13 +64,13 @@ from pathlib import Path
 import pandas as pd
 
 from dti_bench import io
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError, choices
 from dti_bench.model.framework import Framework
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.model.methodology import Methodology
-from dti_bench.metrics.ranks import mean_abs_shift, spearman
+from dti_bench.metrics.stability import mean_abs_shift, spearman
 from dti_bench.analyses.leave_one_out import without
 
 #: The file the loader reads, relative to the data folder.

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from dti_bench import io
-from dti_bench.config import parse_methodology
+from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError, choices
 from dti_bench.io.external.papi import data_file, pick_year, province_attributes, province_slugs

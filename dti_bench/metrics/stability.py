@@ -1,5 +1,4 @@
-"""Ranking, as the DTI publishes it (1 = best, ties share the lowest rank 'min', NaN unranked), and the
-rank-stability metrics that compare variants with a reference ranking.
+"""Rank-stability metrics: how far a variant's ranking is from a reference ranking.
 
 Conventions shared by every metric here:
 
@@ -16,8 +15,8 @@ Conventions shared by every metric here:
   each: ranks run the other way). The shift metrics, top-k sets and RBO read their inputs as ranks (1 = best).
 
 :data:`RANK_METRICS` names the pairwise metrics (the config vocabulary); :func:`summarise` tabulates them for
-a batch of variants; :func:`robust_pair_share` measures how much of an ordering survives every weight vector
-of a set (Foster, McGillivray & Seth 2013).
+a batch of variants. How much of an ordering survives every weight vector of a set (Foster, McGillivray & Seth
+2013) is in :mod:`dti_bench.metrics.robustness`.
 
 References: Saisana, Saltelli & Tarantola (2005) JRSS-A 168:307; Kendall (1945) Biometrika 33:239;
 Webber, Moffat & Zobel (2010) ACM TOIS 28(4):20; Foster, McGillivray & Seth (2013) Econometric Reviews
@@ -26,7 +25,6 @@ Webber, Moffat & Zobel (2010) ACM TOIS 28(4):20; Foster, McGillivray & Seth (201
 
 from __future__ import annotations
 
-import itertools
 from types import MappingProxyType
 
 import numpy as np
@@ -36,72 +34,6 @@ from scipy import stats
 #: Above this many units x pairs per block the Kendall coefficients work through the batch in chunks,
 #: so memory stays bounded whatever the number of variants.
 _PAIR_BLOCK = 1 << 22
-#: Vertex enumeration of a box-restricted simplex inspects k * 2**(k-1) candidate points.
-_MAX_VERTEX_K = 16
-
-
-#: Values this close to a rounding half-point, in units of the last decimal kept, count as exactly on it.
-HALF_POINT_TOLERANCE = 1e-6
-
-
-def round_scores(values: np.ndarray, decimals: int) -> np.ndarray:
-    r"""Round half to even at ``decimals`` places, a value within :data:`HALF_POINT_TOLERANCE` of a half-point
-    counting as exactly on it.
-
-    .. math:: y = \mathrm{rint}(x \cdot 10^d) / 10^d, \quad x \cdot 10^d \text{ snapped to } k + \tfrac12
-              \text{ when within } 10^{-6} \text{ of it}
-
-    Why: the same scores summed in different orders (one variant at a time, in a batch, through the collapsed
-    path) differ in their last bits, and at a half-point that decides the rounding. Equal weights on data with
-    few decimals land on half-points exactly (7 of the DTI example's 4,536 grid scores do), so without the snap
-    the engine and the oracle could round one score 1e-4 apart. Equal to ``np.round`` everywhere else.
-
-    Parameters
-    ----------
-    values : ndarray
-        Any shape; NaN stays NaN.
-    decimals : int
-
-    Returns
-    -------
-    ndarray of float, same shape
-    """
-    v = np.asarray(values, dtype=float)
-    out = np.round(v, decimals)
-    scale = 10.0 ** decimals
-    with np.errstate(invalid="ignore", over="ignore"):
-        scaled = v * scale
-        base = np.floor(scaled)
-        half = np.abs(scaled - base - 0.5) < HALF_POINT_TOLERANCE
-    if half.any():
-        out[half] = np.rint(base[half] + 0.5) / scale
-    return out
-
-
-def rank_scores(scores: np.ndarray, axis: int = 0, *, decimals: int | None = None) -> np.ndarray:
-    """Rank units by score, higher score = better = rank 1.
-
-    Parameters
-    ----------
-    scores : ndarray
-        Any shape; ranked along ``axis`` (the units axis: 0 for ``(units,)`` or ``(units, nodes)``, 1 for
-        ``(variants, units, nodes)``).
-    decimals : int, optional
-        Round scores first (:func:`round_scores`), as a publisher that ranks its printed values does (the DTI:
-        4 decimals).
-
-    Returns
-    -------
-    ndarray of float, same shape
-        ``rank_min``: 1 + the number of units with a strictly higher score. NaN where the score is NaN;
-        the other units are ranked among themselves.
-    """
-    s = np.asarray(scores, dtype=float)
-    if decimals is not None:
-        s = round_scores(s, decimals)
-    if s.size == 0:
-        return s.copy()
-    return stats.rankdata(-s, method="min", axis=axis, nan_policy="omit").astype(float)
 
 
 # -- shared plumbing ------------------------------------------------------------------------------------------
@@ -431,201 +363,6 @@ def rank_biased_overlap(a, b, p: float = 0.9, *, depth: int | None = None):
     at_k = np.take_along_axis(agreement, np.maximum(k - 1, 0)[:, None], axis=1)[:, 0]
     rbo = np.where(k > 0, body + at_k * p ** k.astype(float), np.nan)
     return _as_output(np.clip(rbo, 0.0, 1.0).reshape(shape))
-
-
-# -- robustness of pairwise orders to the weights -------------------------------------------------------------
-
-def _box(k: int, w_lo, w_hi) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.broadcast_to(np.asarray(0.0 if w_lo is None else w_lo, dtype=float), (k,)).copy()
-    hi = np.broadcast_to(np.asarray(1.0 if w_hi is None else w_hi, dtype=float), (k,)).copy()
-    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))) or np.any(lo < 0) or np.any(hi < lo):
-        raise ValueError("weight bounds need 0 <= w_lo <= w_hi, finite")
-    if lo.sum() > 1.0 + 1e-12 or hi.sum() < 1.0 - 1e-12:
-        raise ValueError(f"no weight vector meets the bounds and sums to 1 (sum w_lo = {lo.sum():g}, "
-                         f"sum w_hi = {hi.sum():g})")
-    return lo, np.minimum(hi, 1.0)
-
-
-def simplex_box_vertices(w_lo, w_hi) -> np.ndarray:
-    r"""Vertices of :math:`\{w : w_{lo} \le w \le w_{hi},\ \sum_j w_j = 1\}`, shape ``(m, k)``.
-
-    A vertex has :math:`k - 1` linearly independent active constraints besides :math:`\sum w = 1`, so all but
-    at most one coordinate sit at a bound. Enumerated exactly: each free coordinate :math:`f`, each of the
-    :math:`2^{k-1}` lo/hi assignments of the others, :math:`w_f = 1 - \sum_{j \ne f} w_j` kept when within
-    its own bounds. Duplicates removed. Practical up to ``k = 16``.
-
-    Parameters
-    ----------
-    w_lo, w_hi : float or array_like (k,)
-        Bounds; at least one must be an array to fix ``k``.
-    """
-    lo_arr, hi_arr = np.atleast_1d(np.asarray(w_lo, dtype=float)), np.atleast_1d(np.asarray(w_hi, dtype=float))
-    k = max(lo_arr.size, hi_arr.size)
-    lo, hi = _box(k, w_lo, w_hi)
-    return _box_vertices(lo, hi)
-
-
-def _box_vertices(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    k = lo.size
-    if k > _MAX_VERTEX_K:
-        raise ValueError(f"vertex enumeration is limited to k <= {_MAX_VERTEX_K} weights (got {k}); "
-                         "use method='lp'")
-    if k == 1:
-        return np.ones((1, 1))
-    bits = np.array(list(itertools.product((False, True), repeat=k - 1)), dtype=bool)  # (2^(k-1), k-1)
-    found = []
-    tol = 1e-12 * k
-    for f in range(k):
-        others = np.delete(np.arange(k), f)
-        w = np.empty((bits.shape[0], k))
-        w[:, others] = np.where(bits, hi[others], lo[others])
-        w[:, f] = 1.0 - w[:, others].sum(axis=1)
-        ok = (w[:, f] >= lo[f] - tol) & (w[:, f] <= hi[f] + tol)
-        w[:, f] = np.clip(w[:, f], lo[f], hi[f])
-        found.append(w[ok])
-    return np.unique(np.concatenate(found), axis=0)
-
-
-def robust_pair_share(x, weights_set=None, *, w_lo=None, w_hi=None, method: str = "lp", tol: float = 0.0,
-                      return_pairs: bool = False):
-    r"""Share of unit pairs whose order no admissible weighting of a linear index can change.
-
-    For a weighted arithmetic index :math:`I_w(u) = w \cdot x_u`, unit :math:`a` is *strictly ahead* of
-    :math:`b` under :math:`w` when :math:`w \cdot (x_a - x_b) > 0`. The pair is **robust** over a set
-    :math:`W` when one of them is strictly ahead of the other for every :math:`w \in W`:
-
-    .. math:: \min_{w \in W} w \cdot d > 0 \quad\text{or}\quad \max_{w \in W} w \cdot d < 0,
-              \qquad d = x_a - x_b,
-
-    and the robust-pair share is the fraction of the :math:`n(n-1)/2` pairs that are robust (Foster,
-    McGillivray & Seth 2013). A pair tied under some admissible :math:`w` is *not* robust: over the whole
-    simplex (whose vertices are the unit vectors) a pair is robust iff every component of :math:`d` is
-    non-zero and of one sign, so a tie in any indicator breaks robustness there; a box that keeps that
-    indicator's weight below 1 can restore it. (FMS also discuss the weak version, "at least as high for all
-    w"; the strict one is used here so that a robust order is a strict order.)
-
-    With two indicators over the whole simplex a pair is robust iff it is concordant, so on data without ties
-    the share equals :math:`(1 + \tau_a)/2` with :math:`\tau_a` Kendall's tau-a between the two indicators
-    (FMS 2013): :math:`C + D = P` and :math:`\tau_a = (C - D)/P` give :math:`C/P = (1 + \tau_a)/2`.
-
-    Parameters
-    ----------
-    x : array_like, (units, k)
-        Indicator values on a common scale, higher = better (normalised, direction applied).
-    weights_set : None or array_like (m, k)
-        ``None``: the simplex :math:`\{w \ge 0, \sum w = 1\}`, restricted to the box
-        ``w_lo <= w <= w_hi`` when bounds are given. An ``(m, k)`` array: that finite set of (non-negative)
-        weight vectors, e.g. the weights of a Monte Carlo sample; the minimum of a linear function over their
-        convex hull is attained at one of them, so both methods evaluate it directly.
-    w_lo, w_hi : float or array_like (k,), optional
-        Bounds on the weights, which are read as summing to 1 (relative weights: nominal +/- 25 % is
-        ``w_lo = 0.75 * w_nominal / w_nominal.sum()``...). Defaults 0 and 1.
-    method : {'lp', 'vertices'}
-        ``'lp'``: two linear programmes per pair (``scipy.optimize.linprog``, HiGHS) for the minimum and
-        maximum of :math:`w \cdot d`. ``'vertices'``: the extremes of a linear function over a polytope are
-        attained at its vertices; the unit vectors for the plain simplex, :func:`simplex_box_vertices`
-        (exact, ``k <= 16``) for a box. The two agree up to the LP's tolerance (about 1e-9 in the objective).
-    tol : float
-        A pair counts as robust only when its extreme stays beyond ``tol`` (default 0: strictly).
-    return_pairs : bool
-        Also return the pairwise verdicts.
-
-    Returns
-    -------
-    share : float
-        Robust pairs / pairs of complete units; NaN when fewer than two units are complete.
-    order : ndarray of int8, (units, units), only with ``return_pairs``
-        ``order[a, b] = 1`` when ``a`` is robustly ahead of ``b``, ``-1`` when robustly behind, 0 otherwise
-        (including the diagonal and any unit with a missing value); antisymmetric.
-
-    Notes
-    -----
-    NaN policy: a unit with any missing indicator takes part in no pair (the linear index is undefined there
-    without a re-weighting rule, which would change :math:`W` per unit); the share is over complete units.
-
-    References
-    ----------
-    Foster, McGillivray & Seth (2013) "Composite indices: rank robustness, statistical association, and
-    redundancy", Econometric Reviews 32(1):35-56; Foster, McGillivray & Seth (2010) "Rank robustness of
-    composite indices", OPHI working paper 26.
-    """
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 2 or x.shape[1] < 1:
-        raise ValueError(f"x must have shape (units, k), got {x.shape}")
-    if method not in ("lp", "vertices"):
-        raise ValueError(f"method must be 'lp' or 'vertices', got {method!r}")
-    n, k = x.shape
-    complete = np.all(np.isfinite(x), axis=1)
-    idx = np.flatnonzero(complete)
-    i, j = np.triu_indices(idx.size, 1)
-    ia, ib = idx[i], idx[j]
-    d = x[ia] - x[ib]  # (pairs, k)
-
-    if weights_set is not None:
-        if w_lo is not None or w_hi is not None:
-            raise ValueError("give either a finite weights_set or bounds w_lo/w_hi, not both")
-        V = np.asarray(weights_set, dtype=float)
-        if V.ndim != 2 or V.shape[1] != k or V.shape[0] == 0:
-            raise ValueError(f"weights_set must have shape (m, {k}), got {V.shape}")
-        if np.any(V < 0) or np.any(V.sum(axis=1) <= 0) or not np.all(np.isfinite(V)):
-            raise ValueError("weights_set must hold finite non-negative weight vectors with a positive sum")
-        verdict = _verdict_vertices(d, V / V.sum(axis=1, keepdims=True), tol)
-    else:
-        lo, hi = _box(k, w_lo, w_hi)
-        if method == "vertices":
-            plain = w_lo is None and w_hi is None
-            verdict = _verdict_vertices(d, np.eye(k) if plain else _box_vertices(lo, hi), tol)
-        else:
-            verdict = _verdict_lp(d, lo, hi, tol)
-
-    pairs = ia.size
-    share = float(np.count_nonzero(verdict)) / pairs if pairs else float("nan")
-    if not return_pairs:
-        return share
-    order = np.zeros((n, n), dtype=np.int8)
-    order[ia, ib] = verdict
-    order[ib, ia] = -verdict
-    return share, order
-
-
-def _verdict_vertices(d: np.ndarray, V: np.ndarray, tol: float) -> np.ndarray:
-    """+1 / -1 / 0 per pair from the extremes of d . v over the points V (chunked over pairs)."""
-    out = np.zeros(d.shape[0], dtype=np.int8)
-    step = max(1, _PAIR_BLOCK // max(1, V.shape[0]))
-    for s in range(0, d.shape[0], step):
-        vals = d[s:s + step] @ V.T
-        out[s:s + step] = np.where(vals.min(axis=1) > tol, 1, np.where(vals.max(axis=1) < -tol, -1, 0))
-    return out
-
-
-def _verdict_lp(d: np.ndarray, lo: np.ndarray, hi: np.ndarray, tol: float) -> np.ndarray:
-    from scipy.optimize import linprog
-
-    k = lo.size
-    a_eq, b_eq, bounds = np.ones((1, k)), np.ones(1), list(zip(lo, hi))
-    out = np.zeros(d.shape[0], dtype=np.int8)
-
-    def lowest(c: np.ndarray) -> float:
-        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"linprog failed on a feasible weight box: {res.message}")
-        return float(res.fun)
-
-    for p, dp in enumerate(d):
-        if not np.any(dp):  # equal on every indicator: tied under every weighting
-            continue
-        # w >= 0 with sum 1 makes w.d a convex combination: bounded by min(d) and max(d), no LP needed
-        if dp.min() > tol:
-            out[p] = 1
-            continue
-        if dp.max() < -tol:
-            out[p] = -1
-            continue
-        if lowest(dp) > tol:
-            out[p] = 1
-        elif lowest(-dp) > tol:  # max of w.d < -tol
-            out[p] = -1
-    return out
 
 
 # -- registry and summary -------------------------------------------------------------------------------------
