@@ -33,7 +33,7 @@ def naive_loop(fw, ds, fs, samples: int, seed: int = 1) -> None:
         d = to_batch(row[None], fs, fw, NOMINAL)
         variant = fw.with_weights({(e.parent, e.child): e.weight * f for e, f in zip(fw.edges, d.weight_factor[0])})
         try:
-            compute_index(variant, ds, d.methodologies[d.which[0]]).ranks[head]
+            compute_index(variant, ds, d.methodologies[d.which[0]]).rank_values[head]
         except Exception:
             pass  # a failed variant costs what it cost
 

@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override every analysis seed")
     run.add_argument("--samples", type=int, help="override every analysis sample size")
     run.add_argument("--quiet", action="store_true", help="no summary or progress output")
+    run.add_argument("--figures", choices=("all", "headline", "none"),
+                     help="which figures to draw (default: the config's output.figures, else all)")
     val = sub.add_parser("validate", help="check a config, its data and framework without running it")
     val.add_argument("config")
     sub.add_parser("datasets", help="list the bundled datasets and published tables")
@@ -44,18 +46,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
+            from dti_bench.engine.memory import tune_allocator
             from dti_bench.experiment import run
 
             if args.samples is not None and args.samples < 1:
                 raise UserError(f"--samples: expected a positive whole number, got {args.samples}")
-            run(args.config, out=args.out, seed=args.seed, samples=args.samples, quiet=args.quiet)
+            tune_allocator()  # the command owns its process: chunks may keep freed memory for reuse
+            run(args.config, out=args.out, seed=args.seed, samples=args.samples, quiet=args.quiet,
+                figures=args.figures)
         elif args.command == "validate":
-            from dti_bench.config import load_config
-            from dti_bench.experiment import prepare
+            from dti_bench.experiment import Study
 
-            study = prepare(load_config(args.config))
-            print(f"{args.config}: ok ({study.framework.describe()}; data {study.dataset!r}; "
-                  f"methodology {study.methodology.label()})")
+            study = Study.from_config(args.config)
+            print(f"{args.config}: ok ({study.describe()})")
         elif args.command == "datasets":
             print(_list_datasets())
         elif args.command == "frameworks":

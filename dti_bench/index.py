@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from dti_bench.methods.aggregate import NonPositiveError
-from dti_bench.model.dataset import Dataset
+from dti_bench.model.dataset import Dataset, resolve_data
 from dti_bench.errors import DataError, MethodError
 from dti_bench.model.framework import Framework
-from dti_bench.model.methodology import Method, Methodology
+from dti_bench.model.methodology import Method, Methodology, resolve_methodology
 from dti_bench.metrics.ranking import rank_scores, round_scores
 
 
@@ -40,12 +40,14 @@ class IndexResult:
     ----------
     values : DataFrame, (units, nodes)
         Normalised indicators and composite scores, columns in ``framework.nodes`` order.
-    ranks : DataFrame, (units, composites)
-        Ranks of the composite scores (1 = best, ties 'min', NaN unranked).
+    rank_values : DataFrame, (units, composites)
+        Ranks of the composite scores as floats (1 = best, ties 'min', NaN unranked); :attr:`ranks` is the same
+        as whole numbers.
     data : DataFrame, (units, indicators)
         The indicator values after the data-treatment steps, before direction and normalisation.
-    weights : dict of str to ndarray
-        The weights each composite used, ``(k,)`` or ``(units, k)``, normalised to sum to 1 over its children.
+    weight_arrays : dict of str to ndarray
+        The weights each composite used, ``(k,)`` or ``(units, k)``, normalised to sum to 1 over its children;
+        :attr:`weights` labels them.
     treatment : list of dict
         One report per treated indicator (what the outlier treatment did).
     excluded : tuple of str
@@ -56,33 +58,88 @@ class IndexResult:
     dataset: Dataset
     methodology: Methodology
     values: pd.DataFrame
-    ranks: pd.DataFrame
+    rank_values: pd.DataFrame
     data: pd.DataFrame
-    weights: dict[str, np.ndarray] = field(default_factory=dict)
+    weight_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     treatment: list[dict[str, Any]] = field(default_factory=list)
     excluded: tuple[str, ...] = ()
 
     @property
     def scores(self) -> pd.DataFrame:
-        """Composite scores, ``(units, composites)``."""
+        """Composite scores, ``(units, composites)``, rounded as the methodology says."""
         return self.values[list(self.framework.composites)]
+
+    @property
+    def ranks(self) -> pd.DataFrame:
+        """Ranks of the composites, ``(units, composites)``: whole numbers (pandas ``Int64``), 1 = best, ties
+        share the lowest rank, missing (``<NA>``) where a unit has no score."""
+        return self.rank_values.astype("Int64")
+
+    @property
+    def normalised(self) -> pd.DataFrame:
+        """The indicators as aggregation receives them, ``(units, indicators)``: treated, direction applied,
+        normalised."""
+        return self.values[list(self.framework.indicators)]
+
+    @property
+    def weights(self) -> dict[str, pd.Series | pd.DataFrame]:
+        """The weights each composite used, normalised to sum to 1 over its children: a Series indexed by child,
+        or, for unit-specific weights (benefit of the doubt), a DataFrame (units, children)."""
+        out: dict[str, pd.Series | pd.DataFrame] = {}
+        for comp, w in self.weight_arrays.items():
+            kids = list(self.framework.children(comp))
+            w = np.asarray(w, dtype=float)
+            out[comp] = (pd.Series(w, index=pd.Index(kids, name="child"), name=comp) if w.ndim == 1 else
+                         pd.DataFrame(w, index=self.values.index, columns=pd.Index(kids, name="child")))
+        return out
 
     @property
     def headline(self) -> pd.Series:
         """Scores of the headline node."""
         return self.values[self.framework.require_headline()]
 
+    def to_frame(self) -> pd.DataFrame:
+        """The results table COINr's ``get_results`` gives: one row per unit, best first.
 
-def compute_index(framework: Framework, dataset: Dataset, methodology: Methodology,
+        Returns
+        -------
+        DataFrame, index ``unit``
+            ``name``, ``rank`` (of the headline; ``Int64``), then every composite's score, headline first.
+        """
+        fw = self.framework
+        head = fw.headline or fw.composites[-1]
+        names = dict(zip(self.dataset.units, self.dataset.unit_names))
+        order = [head] + [c for c in reversed(fw.composites) if c != head]
+        table = pd.DataFrame({"name": [names.get(u, u) for u in self.values.index], "rank": self.ranks[head]},
+                             index=self.values.index)
+        table = pd.concat([table, self.values[order]], axis=1)
+        return table.sort_values("rank", kind="stable", na_position="last")
+
+    def __repr__(self) -> str:
+        tag = " (SYNTHETIC data)" if self.dataset.synthetic else ""
+        return (f"IndexResult({self.framework.name} on {self.dataset.name}{tag}: {len(self.values)} units, "
+                f"{self.methodology.label()})")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p>{html.escape(repr(self))}</p>" + self.to_frame().head(10).to_html(escape=True)
+
+
+def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
+                  methodology: Methodology | Mapping[str, Any] | None = None,
                   *, reference: Dataset | None = None) -> IndexResult:
-    """Build one index variant.
+    """Build one index variant: plainly, one indicator and one composite at a time (the engine's oracle).
 
     Parameters
     ----------
     framework : Framework
-    dataset : Dataset
-        Must hold every indicator of the framework (extra columns are ignored).
-    methodology : Methodology
+    dataset : Dataset or DataFrame
+        Must hold every indicator of the framework (extra columns are ignored); a DataFrame is read with
+        :meth:`Dataset.from_frame` (unit codes in a ``uCode`` column or as the index).
+    methodology : Methodology, dict or None
+        The methodology, or its dict form (the config's ``methodology:`` block); None uses the framework's
+        official methodology (``framework.official``) when it has one, else :meth:`Methodology.default`.
     reference : Dataset, optional
         Normalisation statistics (min, max, mean, sd, ranks) are taken from this dataset's indicators instead
         of ``dataset``'s, e.g. to put 2023 on 2022's scale.
@@ -90,12 +147,33 @@ def compute_index(framework: Framework, dataset: Dataset, methodology: Methodolo
     Returns
     -------
     IndexResult
+        ``.scores`` (units, composites), ``.ranks`` (whole numbers, 1 = best, ties 'min', missing as NA),
+        ``.normalised`` (units, indicators), ``.weights`` (per composite), ``.to_frame()``.
 
     Raises
     ------
     MethodError
         When a method cannot be applied, naming the node, unit and indicator (e.g. a geometric mean meeting 0).
+
+    Notes
+    -----
+    Missing data (COINr's policy): a composite skips missing children and renormalises the weights over the
+    present ones; a unit with no present child has no score and no rank.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw = db.load_framework("dti-provincial-2022")
+    >>> result = db.compute_index(fw, db.load_dataset("dti2022-published-profiles"))   # the official DTI
+    >>> result.to_frame()[["name", "rank", "DTI"]].head(3)
+                         name  rank     DTI
+    unit
+    da_nang           Đà Nẵng     1  0.8002
+    ho_chi_minh   Hồ Chí Minh     2  0.7164
+    quang_ninh     Quảng Ninh     3  0.7025
     """
+    dataset = resolve_data(framework, dataset)
+    methodology = resolve_methodology(framework, methodology)
     prepared = prepare_indicators(framework, dataset, methodology, reference=reference)
     ds, treatment = prepared.dataset, prepared.treatment
     data = pd.DataFrame(prepared.raw, index=pd.Index(ds.units, name="unit"), columns=list(framework.indicators))
@@ -156,7 +234,7 @@ def nominal_ranks(framework: Framework, dataset: Dataset, methodology: Methodolo
                   *, reference: Dataset | None = None) -> np.ndarray:
     """Ranks of ``node`` under ``methodology``, shape ``(units,)`` in ``dataset.units`` order (NaN: screened out
     or unranked): the reference every rank shift of an uncertainty or sensitivity analysis is measured from."""
-    ranked = compute_index(framework, dataset, methodology, reference=reference).ranks[node]
+    ranked = compute_index(framework, dataset, methodology, reference=reference).rank_values[node]
     return np.array([ranked.get(u, np.nan) for u in dataset.units], dtype=float)
 
 

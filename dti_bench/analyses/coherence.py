@@ -30,16 +30,21 @@ COINr documentation: ``get_corr``, ``get_corr_flags``, ``get_cronbach``, ``get_P
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dti_bench.analyses.results import Result, inputs
 from dti_bench.errors import MethodError, choices
+from dti_bench.index import IndexResult, compute_index
+from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
-from dti_bench.index import IndexResult
+from dti_bench.model.methodology import Methodology
 
 # A correlation is undefined below this many complete pairs.
 _MIN_PAIRS = 3
@@ -387,3 +392,66 @@ def coherence_tables(result: IndexResult, *, threshold: float = WEAK_CORRELATION
                      "min_child_parent_r": float(np.nanmin(r)) if np.isfinite(r).any() else float("nan"),
                      "flagged_children": "; ".join(f"{c} ({f})" for c, f in zip(mine["child"], mine["flag"]))})
     return {"coherence_correlations": table, "coherence_composites": pd.DataFrame(rows)}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CoherenceResult(Result):
+    """The coherence check: correlations within and across levels, and one row per composite.
+
+    Attributes
+    ----------
+    correlations : DataFrame
+        coherence_correlations.csv (see :func:`correlations`).
+    composites : DataFrame
+        coherence_composites.csv: Cronbach's alpha, PCA, the weakest child-parent correlation, flagged children.
+    """
+
+    correlations: pd.DataFrame
+    composites: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.composites
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"coherence_correlations.csv": self.correlations, "coherence_composites.csv": self.composites}
+
+    def summary(self) -> dict[str, Any]:
+        return {"coherence_correlations": len(self.correlations), "coherence_composites": len(self.composites)}
+
+    def describe(self) -> str:
+        flagged = self.composites["flagged_children"].fillna("").astype(str)
+        return f"{len(self.composites)} composites, {int((flagged != '').sum())} with flagged children"
+
+
+def coherence(framework: Framework, data: Dataset | pd.DataFrame, methodology: Methodology | Mapping | None = None,
+              *, threshold: float = WEAK_CORRELATION, reference: Dataset | None = None) -> CoherenceResult:
+    """The statistical coherence of the nominal index (Handbook step 4): correlations, Cronbach's alpha and PCA.
+
+    Parameters
+    ----------
+    framework, data, methodology
+        The index (methodology None: the framework's official one, else the package default).
+    threshold : float
+        A child-parent correlation below this is flagged as weak (negative ones always are).
+    reference : Dataset, optional
+
+    Returns
+    -------
+    CoherenceResult
+        ``.to_frame()``: one row per composite.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, step 4; Cronbach, L. J. (1951).
+    Psychometrika 16:297-334.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> db.coherence(fw, ds).to_frame()["composite"].tolist()
+    ['digital_government', 'digital_economy', 'digital_society', 'DTI']
+    """
+    dataset, nominal = inputs(framework, data, methodology)
+    tables = coherence_tables(compute_index(framework, dataset, nominal, reference=reference), threshold=threshold)
+    return CoherenceResult(tables["coherence_correlations"], tables["coherence_composites"])

@@ -15,11 +15,14 @@ methodology (``aggregate: {level 2: geometric}``) applies to the same composites
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dti_bench.analyses.results import Result, inputs
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import FrameworkError, choices
 from dti_bench.model.framework import Edge, Framework
@@ -27,7 +30,7 @@ from dti_bench.index import compute_index
 from dti_bench.model.methodology import Methodology
 from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift
 
-#: Columns of the table :func:`leave_one_out` returns.
+#: Columns of the table :func:`removal_shifts` returns.
 SHIFT_COLUMNS = ("removed", "level", "unit", "node", "nominal_score", "score", "nominal_rank", "rank", "shift")
 
 
@@ -70,9 +73,10 @@ def without(framework: Framework, codes: Iterable[str]) -> Framework:
                      denominators=framework.denominators, meta=framework.meta)
 
 
-def leave_one_out(framework: Framework, dataset: Dataset, methodology: Methodology, *,
-                  nodes: str | Sequence[str] | None = None, elements: Sequence[str] | None = None) -> pd.DataFrame:
-    r"""Remove each element in turn, rebuild the index, and tabulate every unit's rank shift.
+def removal_shifts(framework: Framework, dataset: Dataset, methodology: Methodology, *,
+                   nodes: str | Sequence[str] | None = None, elements: Sequence[str] | None = None) -> pd.DataFrame:
+    r"""Remove each element in turn, rebuild the index, and tabulate every unit's rank shift (the table behind
+    :func:`leave_one_out`).
 
     Parameters
     ----------
@@ -112,7 +116,7 @@ def leave_one_out(framework: Framework, dataset: Dataset, methodology: Methodolo
         elements = [framework.node(c).code for c in elements]
 
     nominal = compute_index(framework, dataset, methodology)
-    units = nominal.ranks.index
+    units = nominal.rank_values.index
     frames = []
     for code in elements:
         variant_fw = without(framework, [code])
@@ -120,8 +124,8 @@ def leave_one_out(framework: Framework, dataset: Dataset, methodology: Methodolo
         for node in compared:
             if node not in variant_fw.composites:
                 continue
-            nominal_rank = nominal.ranks[node].to_numpy(dtype=float)
-            rank = result.ranks[node].reindex(units).to_numpy(dtype=float)
+            nominal_rank = nominal.rank_values[node].to_numpy(dtype=float)
+            rank = result.rank_values[node].reindex(units).to_numpy(dtype=float)
             frames.append(pd.DataFrame({
                 "removed": code, "level": framework.level(code), "unit": units.to_numpy(), "node": node,
                 "nominal_score": nominal.values[node].to_numpy(dtype=float),
@@ -140,7 +144,7 @@ def removal_summary(shifts: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     shifts : DataFrame
-        The table of :func:`leave_one_out`.
+        The table of :func:`removal_shifts`.
 
     Returns
     -------
@@ -172,3 +176,79 @@ def _compared_nodes(framework: Framework, nodes: str | Sequence[str] | None) -> 
                                  f"composites: {choices(framework.composites)}")
         out.append(code)
     return out
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class LeaveOneOutResult(Result):
+    """Every unit's rank shift when each element is left out.
+
+    Attributes
+    ----------
+    shifts : DataFrame
+        removal.csv: one row per (removed, node, unit), columns :data:`SHIFT_COLUMNS`.
+    """
+
+    shifts: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.shifts
+
+    def by_element(self) -> pd.DataFrame:
+        """removal_summary.csv: one row per (removed, node), its mean and largest absolute shift."""
+        return removal_summary(self.shifts)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"removal.csv": self.shifts, "removal_summary.csv": self.by_element()}
+
+    def summary(self) -> dict[str, Any]:
+        return {"elements": int(self.shifts["removed"].nunique())}
+
+    def describe(self) -> str:
+        table = self.by_element()
+        if table.empty:
+            return "no element removed"
+        top = table.loc[table["mean_abs_shift"].idxmax()]
+        return (f"{len(table)} removals; the largest mean |shift| is {top['mean_abs_shift']:.2f} places, without "
+                f"{top['removed']}")
+
+
+def leave_one_out(framework: Framework, data: Dataset | pd.DataFrame, methodology: Methodology | Mapping | None = None,
+                  *, nodes: str | Sequence[str] | None = None,
+                  elements: Sequence[str] | None = None) -> LeaveOneOutResult:
+    """Leave each indicator and composite out in turn and measure how far every unit's rank moves (COINr's
+    ``remove_elements``).
+
+    Parameters
+    ----------
+    framework, data, methodology
+        The index (methodology None: the framework's official one, else the package default).
+    nodes : None, 'all' or sequence of str
+        The composites whose ranks are compared: the headline (default), every composite, or those named.
+    elements : sequence of str, optional
+        The elements removed one at a time (default: every indicator and composite whose removal leaves the
+        headline standing).
+
+    Returns
+    -------
+    LeaveOneOutResult
+        ``.to_frame()``: removal.csv (``shift = nominal_rank − rank``, positive = the unit climbs);
+        ``.by_element()``: removal_summary.csv.
+
+    References
+    ----------
+    COINr ``remove_elements`` (Becker et al., JRC); OECD/JRC Handbook (2008) step 8.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> result = db.leave_one_out(fw, ds)
+    >>> result.by_element()["removed"].tolist()[:3]
+    ['awareness', 'institutions', 'infrastructure']
+    """
+    dataset, nominal = inputs(framework, data, methodology)
+    return LeaveOneOutResult(removal_shifts(framework, dataset, nominal, nodes=nodes, elements=elements))
+
+
+__all__ = ["LeaveOneOutResult", "SHIFT_COLUMNS", "leave_one_out", "removal_shifts", "removal_summary", "removed_with",
+           "without"]

@@ -24,7 +24,7 @@ spent. Warnings flag first-order indices negative beyond their interval or above
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,15 +32,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from dti_bench.model.dataset import Dataset
-from dti_bench.analyses.factors import Factor
+from dti_bench.analyses.factors import Factor, FactorSpec, parse_factors
+from dti_bench.analyses.results import Result, inputs
 from dti_bench.analyses.sampling import problem, to_batch
+from dti_bench.config.specs import SensitivitySpec
 from dti_bench.engine.batch import Engine
 from dti_bench.engine.kernels import rank_rows
-from dti_bench.model.framework import Framework
-from dti_bench.index import nominal_ranks
 from dti_bench.engine.memory import reuse_freed_memory
+from dti_bench.errors import ConfigError, choices
+from dti_bench.index import nominal_ranks
 from dti_bench.metrics.stability import mean_abs_shift
+from dti_bench.model.dataset import Dataset
+from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
 
 SUMMARY_OUTPUT = "mean_abs_shift"
@@ -118,6 +121,34 @@ def _ratio(num: np.ndarray, den: np.ndarray, ok: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
+class Setup:
+    """What a sensitivity or screening design needs before its first run: resolved inputs, the engine and the
+    nominal ranks every rank shift is measured from."""
+
+    framework: Framework
+    dataset: Dataset
+    nominal: Methodology
+    factors: list[Factor]
+    node: str
+    engine: Engine
+    reference_ranks: np.ndarray
+
+
+def setup(framework: Framework, data: Dataset | pd.DataFrame, methodology: Methodology | Mapping | None,
+          factors: Sequence[Any], node: str | None, reference: Dataset | None) -> Setup:
+    """Resolve the inputs of :func:`sobol`, :func:`~dti_bench.analyses.morris.morris` or
+    :func:`~dti_bench.analyses.pawn.pawn`."""
+    dataset, nominal = inputs(framework, data, methodology)
+    factors = parse_factors(factors, framework, nominal)
+    if node is not None and node not in framework.composites:
+        raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
+    node = node or framework.require_headline()
+    engine = Engine(framework, dataset, reference=reference)
+    reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
+    return Setup(framework, dataset, nominal, factors, node, engine, reference_ranks)
+
+
+@dataclass(frozen=True, eq=False)
 class Outputs:
     """Model outputs of a Saltelli design, rows in SALib order."""
 
@@ -168,9 +199,24 @@ def _variant_keys(design) -> np.ndarray:
     return np.hstack(parts)
 
 
-@dataclass(frozen=True, eq=False)
-class SobolResult:
-    """Sobol' indices of every output, with the convergence history."""
+@dataclass(frozen=True, eq=False, repr=False)
+class SobolResult(Result):
+    """Sobol' indices of every output (each unit's rank and score, and R̄s), with the convergence history.
+
+    Attributes
+    ----------
+    factors : tuple of str
+    indices : dict of str to ndarray
+        ``S1, S1_conf, ST, ST_conf``, shape (factors, outputs).
+    outputs : tuple of (output, quantity)
+        Each column's output (a unit code or ``mean_abs_shift``) and quantity (rank, score or summary).
+    n, runs : int
+        Final base sample size and model runs.
+    history : list of dict
+        N, runs and the largest ST half-width at each doubling.
+    warnings : list of str
+    converged : bool
+    """
 
     factors: tuple[str, ...]
     units: tuple[str, ...]
@@ -194,6 +240,18 @@ class SobolResult:
                              "ST_conf": self.indices["ST_conf"][f, o], "quantity": quantity, "node": self.node})
         return pd.DataFrame(rows)
 
+    def to_frame(self) -> pd.DataFrame:
+        """sensitivity.csv as a DataFrame (see :meth:`table`)."""
+        return self.table()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"sensitivity.csv": self.table()}
+
+    def describe(self) -> str:
+        col = self.outputs.index((SUMMARY_OUTPUT, "summary"))
+        st = ", ".join(f"{f} {self.indices['ST'][i, col]:.2f}" for i, f in enumerate(self.factors))
+        return f"{self.node}, N = {self.n} ({self.runs:,} runs), total indices of R̄s: {st}"
+
     def summary(self) -> dict[str, Any]:
         col = self.outputs.index((SUMMARY_OUTPUT, "summary"))
         return {
@@ -207,24 +265,66 @@ class SobolResult:
         }
 
 
-def run_sobol(framework: Framework, dataset: Dataset, nominal: Methodology, factors: Sequence[Factor], *,
-              n: int = 256, seed: int = 1, node: str | None = None, target: float | None = 0.05,
-              max_runs: int = 200_000, converge_on: str = "summary", num_resamples: int = 100,
-              reference: Dataset | None = None) -> SobolResult:
-    """Sobol' sensitivity analysis of ``node``'s ranks, scores and R̄s to ``factors``.
+def sobol(framework: Framework, data: Dataset | pd.DataFrame, methodology: Methodology | Mapping | None,
+          factors: Sequence[FactorSpec | Mapping[str, Any] | Factor], *, n: int = SensitivitySpec.samples,
+          seed: int = SensitivitySpec.seed, node: str | None = None, target: float | None = SensitivitySpec.target,
+          max_runs: int = SensitivitySpec.max_runs, converge_on: str = SensitivitySpec.converge_on,
+          num_resamples: int = SensitivitySpec.num_resamples, reference: Dataset | None = None) -> SobolResult:
+    """Sobol' sensitivity analysis of ``node``'s ranks, scores and R̄s to methodology ``factors``.
+
+    First-order :math:`S_i = V[E(Y|X_i)]/V(Y)` and total :math:`S_{Ti} = E[V(Y|X_{\sim i})]/V(Y)` indices,
+    estimated as ``SALib.analyze.sobol`` does (Saltelli et al. 2010; Jansen 1999) on SALib's Sobol'-sequence
+    design, every output at once.
 
     Parameters
     ----------
+    framework, data, methodology, factors
+        As for :func:`~dti_bench.analyses.uncertainty.uncertainty`.
     n : int
-        Starting base sample size (a power of 2). With ``target`` set, N doubles until every total index of the
-        ``converge_on`` outputs (``'summary'``: R̄s; ``'all'``: every output) has a 95 % half-width below
-        ``target``, or until the next doubling would exceed ``max_runs`` model runs.
+        Starting base sample size (a power of 2): ``n (d + 2)`` runs for ``d`` factors. With ``target`` set, N
+        doubles until every total index of the ``converge_on`` outputs (``'summary'``: R̄s; ``'all'``: every
+        output) has a 95 % half-width below ``target``, or the next doubling would exceed ``max_runs`` runs.
+    seed : int
+        Scrambling seed of the design and of the bootstrap.
+    node : str, optional
+        The composite analysed (default: the headline).
     target : float or None
         None runs exactly ``n`` base rows.
+    max_runs : int
+    converge_on : {'summary', 'all'}
+    num_resamples : int
+        Bootstrap resamples of the confidence intervals.
+    reference : Dataset, optional
+
+    Returns
+    -------
+    SobolResult
+        ``.to_frame()``: one row per (output, factor): ``S1, S1_conf, ST, ST_conf``.
+
+    Notes
+    -----
+    A base row any of whose runs failed is dropped from every estimator (the count is in ``summary()``).
+
+    References
+    ----------
+    Saltelli, A. et al. (2010). Computer Physics Communications 181:259-270. Jansen, M. J. W. (1999). Computer
+    Physics Communications 117:35-43.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "geometric"], name="aggregation"),
+    ...            db.factors.weight_noise(0.25, name="weights")]
+    >>> result = db.sobol(fw, ds, None, factors, n=64, target=None)
+    >>> table = result.to_frame()
+    >>> list(table.columns[:6])
+    ['output', 'factor', 'S1', 'S1_conf', 'ST', 'ST_conf']
     """
-    node = node or framework.require_headline()
-    engine = Engine(framework, dataset, reference=reference)
-    reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1):
+        raise ConfigError(f"n: the Sobol' base size must be a power of 2 (e.g. 256, 1024), got {n!r}")
+    s = setup(framework, data, methodology, factors, node, reference)
+    factors, nominal, node, engine, reference_ranks = s.factors, s.nominal, s.node, s.engine, s.reference_ranks
     d = len(factors)
     cache: dict = {}
     history: list[dict[str, Any]] = []

@@ -16,24 +16,27 @@ Percentile ranks use the inverted empirical CDF: q_p = the smallest rank r with 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dti_bench.model.dataset import Dataset
-from dti_bench.analyses.factors import Factor, methodology_for
+from dti_bench.analyses.factors import Factor, FactorSpec, methodology_for, parse_factors
+from dti_bench.analyses.results import Result, inputs
 from dti_bench.analyses.sampling import monte_carlo, to_batch
+from dti_bench.config.specs import UncertaintySpec
 from dti_bench.engine.batch import DEFAULT_CHUNK, Engine, default_chunk
 from dti_bench.engine.executors import run_tasks
-from dti_bench.model.framework import Framework
+from dti_bench.errors import ConfigError, choices
 from dti_bench.index import nominal_ranks
 from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift
+from dti_bench.model.dataset import Dataset
+from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
 
-DEFAULT_TOP_K = (1, 3, 10)
+DEFAULT_TOP_K = tuple(UncertaintySpec().top_k)
 #: Rank-frequency counts: int32 holds 2^31 samples and halves the (units, units) matrix of large runs.
 FREQUENCY_DTYPE = np.int32
 #: Above this many units a chunk returns its ranks (int16) and the parent counts them: a (units, units) partial
@@ -241,9 +244,29 @@ def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np
     return np.divide(num, den, out=np.full(len(n), np.nan), where=(den > 0) & (n > 1))
 
 
-@dataclass(frozen=True, eq=False)
-class UncertaintyResult:
-    """The reduced Monte Carlo run."""
+@dataclass(frozen=True, eq=False, repr=False)
+class UncertaintyResult(Result):
+    """The reduced Monte Carlo run: each unit's rank distribution and the per-sample stability metrics.
+
+    Attributes
+    ----------
+    units, unit_names : tuple of str
+    node : str
+        The composite analysed.
+    samples : int
+    nominal_ranks : ndarray, (units,)
+        The reference ranks (NaN: unranked).
+    frequency : ndarray of int, (units, units)
+        ``frequency[u, r - 1]``: samples in which unit u ranked r.
+    abs_shift : ndarray of int, (units,)
+        Σ over samples of |rank − nominal rank|.
+    rbar, max_shift, spearman : ndarray, (samples,)
+        Per-sample R̄s, largest shift and Spearman ρ with the nominal ranks (NaN for a failed sample).
+    failed : dict of int to str
+        Failed samples and why.
+    ranks : ndarray of int16, (samples, units), optional
+        Every sample's ranks (0 = unranked), when kept.
+    """
 
     units: tuple[str, ...]
     unit_names: tuple[str, ...]
@@ -262,6 +285,21 @@ class UncertaintyResult:
     @property
     def n_ok(self) -> int:
         return self.samples - len(self.failed)
+
+    def to_frame(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> pd.DataFrame:
+        """uncertainty.csv as a DataFrame: each unit's nominal, median and mean rank, its 5-95 % rank band
+        (``q05_rank``, ``q95_rank``), mean absolute shift and top-k probabilities (see :meth:`table`)."""
+        return self.table(top_k)
+
+    def tables(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> dict[str, pd.DataFrame]:
+        """uncertainty.csv, rank_frequency.csv and stability.csv."""
+        return {"uncertainty.csv": self.table(top_k), "rank_frequency.csv": self.frequency_table(),
+                "stability.csv": self.stability()}
+
+    def describe(self) -> str:
+        rbar = self.summary()["mean_abs_rank_shift"]
+        return (f"{self.node}, {self.samples:,} samples ({len(self.failed)} failed), {len(self.units)} units, "
+                f"mean |rank shift| {'–' if rbar is None else f'{rbar:.2f}'}")
 
     def table(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> pd.DataFrame:
         """uncertainty.csv: unit, nominal_rank, median_rank, mean_rank, q05_rank, q95_rank, mean_abs_shift,
@@ -326,22 +364,78 @@ def _quantile(cdf: np.ndarray, p: float, counts: np.ndarray) -> pd.arrays.Intege
     return pd.array(np.where(counts > 0, r, pd.NA), dtype="Int64")
 
 
-def run_uncertainty(framework: Framework, dataset: Dataset, nominal: Methodology, factors: Sequence[Factor], *,
-                    samples: int, seed: int, node: str | None = None, chunk_size: int | None = DEFAULT_CHUNK,
-                    executor: str = "serial", workers: int | None = None, address: str | None = None,
-                    reference: Dataset | None = None, keep_ranks: bool = False,
-                    progress: bool = False) -> UncertaintyResult:
-    """Monte Carlo uncertainty analysis of ``node`` (default: the headline) over ``factors``.
+def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology: Methodology | Mapping | None,
+                factors: Sequence[FactorSpec | Mapping[str, Any] | Factor], *, n: int = UncertaintySpec.samples,
+                seed: int = UncertaintySpec.seed, node: str | None = None, chunk_size: int | None = DEFAULT_CHUNK,
+                executor: str = UncertaintySpec.executor, workers: int | None = None, address: str | None = None,
+                reference: Dataset | None = None, keep_ranks: bool = False,
+                progress: bool = False) -> UncertaintyResult:
+    """Monte Carlo uncertainty analysis of ``node``'s ranks over methodology ``factors``.
+
+    Each sample draws one value of every factor (a normalisation, an aggregation, perturbed weights ...), builds
+    that variant of the index and ranks it; the result is every unit's rank distribution and, per sample, the
+    mean absolute rank shift :math:`\bar R_S = \mathrm{mean}_u |r_u - r_u^{0}|` against the nominal ranks
+    (Saisana, Saltelli & Tarantola 2005).
 
     Parameters
     ----------
-    samples : int
-        Monte Carlo sample size; ``seed`` fixes the draws (sample i is the same whatever ``chunk_size``).
+    framework : Framework
+    data : Dataset or DataFrame
+    methodology : Methodology, dict or None
+        The nominal methodology (None: the framework's official one, else the package default).
+    factors : sequence
+        :mod:`dti_bench.factors` constructors, their dict form, or resolved factors.
+    n : int
+        Monte Carlo sample size.
+    seed : int
+        Fixes the draws: sample i is the same whatever ``chunk_size`` or ``executor``.
+    node : str, optional
+        The composite analysed (default: the headline).
+    chunk_size : int, optional
+        Variants per chunk (default: sized to 256 MiB of working memory).
     executor : {'serial', 'process', 'dask'}
         Where chunks run (:func:`dti_bench.engine.executors.run_tasks`).
+    workers : int, optional
+        Worker processes of the process and dask executors.
+    address : str, optional
+        A dask scheduler to connect to.
+    reference : Dataset, optional
+        Normalisation statistics from these data (see :func:`~dti_bench.index.compute_index`).
     keep_ranks : bool
         Keep every sample's ranks, shape (samples, units), int16 (0 = unranked or failed).
+    progress : bool
+        Show a progress bar (tqdm) over the chunks.
+
+    Returns
+    -------
+    UncertaintyResult
+        ``.to_frame()``: one row per unit (nominal, median and mean rank, ``q05_rank``/``q95_rank``, mean absolute
+        shift, top-k probabilities).
+
+    Notes
+    -----
+    A sample whose variant cannot be computed (a geometric mean meeting a zero) is counted as failed, with its
+    reason, and left out of every statistic. Percentile ranks use the inverted empirical CDF, so every reported
+    rank is one that occurred.
+
+    References
+    ----------
+    Saisana, M., Saltelli, A., Tarantola, S. (2005). JRSS A 168(2):307-323.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=200)
+    >>> result
+    UncertaintyResult(DTI, 200 samples (0 failed), 63 units, mean |rank shift| 0.60)
+    >>> band = result.to_frame().set_index("unit").loc["hai_phong", ["q05_rank", "q95_rank"]]
     """
+    data, methodology = inputs(framework, data, methodology)
+    factors = parse_factors(factors, framework, methodology)
+    if node is not None and node not in framework.composites:
+        raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
+    samples, dataset, nominal = n, data, methodology
     node = node or framework.require_headline()
     reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
     engine = Engine(framework, dataset, reference=reference)

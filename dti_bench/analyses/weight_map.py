@@ -10,11 +10,16 @@ robust-pair share, which asks the same question of every pair of units at once).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dti_bench.analyses.results import Result, inputs
+from dti_bench.config.specs import WeightMapSpec
+from dti_bench.index import compute_index
 from dti_bench.model.dataset import Dataset
 from dti_bench.engine.batch import Batch, Engine
 from dti_bench.methods.registry import METHODS
@@ -160,12 +165,91 @@ def _nominal(framework: Framework, methodology: Methodology, children: tuple[str
         return None
     parent = candidates[0]
     explicit = dict(methodology.weights.explicit)
-    w = {c: (1.0 if methodology.weights.method.name == "equal" else explicit.get(c, v))
-         for c, v in zip(framework.children(parent), framework.nominal_weights(parent))}
+    kids = framework.children(parent)
+    base = np.array([explicit.get(c, v) for c, v in zip(kids, framework.nominal_weights(parent))], dtype=float)
+    method = methodology.weights.method  # nominal or equal: data-driven weightings were refused above
+    w = dict(zip(kids, np.asarray(method.function(None, base, **method.kwargs), dtype=float)))
     total = sum(w.values())
     if total <= 0:
         return None
     return [float(w[c] / total) for c in children]
 
 
-__all__ = ["SIMPLEX_NODE", "barycentric_grid", "simplex_rank_map"]
+@dataclass(frozen=True, eq=False, repr=False)
+class WeightMapResult(Result):
+    """Each mapped unit's rank over the simplex of three weights.
+
+    Attributes
+    ----------
+    maps : dict of str to DataFrame
+        Unit code -> the table of :func:`simplex_rank_map` (``attrs`` hold the children, their names, the
+        composite read and the nominal weights).
+    resolution : int
+    """
+
+    maps: dict[str, pd.DataFrame]
+    resolution: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every map in one table, with a ``unit`` column first."""
+        return pd.concat([m.assign(unit=u)[["unit", *m.columns]] for u, m in self.maps.items()], ignore_index=True)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {f"weight_map-{unit}.csv": table for unit, table in self.maps.items()}
+
+    def summary(self) -> dict[str, Any]:
+        return {"units": list(self.maps), "resolution": self.resolution,
+                "maps": {u: dict(m.attrs) for u, m in self.maps.items()}}
+
+    def describe(self) -> str:
+        return f"{', '.join(self.maps)} over {len(next(iter(self.maps.values())))} weightings"
+
+
+def weight_map(framework: Framework, data: Dataset | pd.DataFrame, methodology: Methodology | Mapping | None = None,
+               units: str | Sequence[str] | None = None, children: Sequence[str] | None = None, *,
+               resolution: int = WeightMapSpec.resolution, node: str | None = None) -> WeightMapResult:
+    """Where on the simplex of three weights does a unit's rank change? (:func:`simplex_rank_map` per unit.)
+
+    Parameters
+    ----------
+    framework, data, methodology
+        The index (methodology None: the framework's official one, else the package default); its weighting must
+        not be data-driven.
+    units : str or sequence of str, optional
+        The units mapped (default: the nominal first of the headline).
+    children : sequence of 3 str, optional
+        The three nodes whose weights vary (default: ``node``'s children, or the headline's when it has three).
+    resolution : int
+        Steps along each edge of the triangle: ``(r + 1)(r + 2) / 2`` weightings.
+    node : str, optional
+        An existing composite with exactly these three children, varied in place.
+
+    Returns
+    -------
+    WeightMapResult
+        ``.maps[unit]``: columns ``w1, w2, w3, rank, score``.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> pillars = ["digital_government", "digital_economy", "digital_society"]
+    >>> result = db.weight_map(fw, ds, None, "hai_phong", pillars, resolution=10)
+    >>> len(result.maps["hai_phong"])
+    66
+    """
+    dataset, nominal = inputs(framework, data, methodology)
+    if units is None:
+        ranks = compute_index(framework, dataset, nominal).rank_values[framework.require_headline()]
+        units = [str(ranks.idxmin())]
+    elif isinstance(units, str):
+        units = [units]
+    if children is None and node is None and framework.headline is not None \
+            and len(framework.children(framework.headline)) == 3:
+        children = framework.children(framework.headline)
+    maps = {u: simplex_rank_map(framework, dataset, nominal, children, u, resolution=resolution, node=node)
+            for u in units}
+    return WeightMapResult(maps, int(resolution))
+
+
+__all__ = ["SIMPLEX_NODE", "WeightMapResult", "barycentric_grid", "simplex_rank_map", "weight_map"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from dti_bench.errors import ConfigError, choices
-from dti_bench.engine.memory import keep_for_process, reuse_freed_memory
+from dti_bench.engine.memory import allocator_tuned, keep_for_process, reuse_freed_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -55,10 +55,12 @@ def _serial(function, shared, tasks, progress):
 _WORKER_SHARED: list = []
 
 
-def _start_worker(shared: Any) -> None:
-    """Process-pool initializer: keep ``shared`` for every task this worker runs, and keep freed memory."""
+def _start_worker(shared: Any, tune: bool) -> None:
+    """Process-pool initializer: keep ``shared`` for every task this worker runs, and, when the parent tunes its
+    allocator, keep freed memory (workers live for this run only)."""
     _WORKER_SHARED[:] = [shared]
-    keep_for_process()  # workers live for this run only
+    if tune:
+        keep_for_process()
 
 
 def _with_shared(function: Callable[[Any, T], R], task: T) -> R:
@@ -71,7 +73,7 @@ def _process(function, shared, tasks, workers, progress):
 
     # 'spawn' keeps workers free of the parent's threads and state, the same on every platform
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_worker, initargs=(shared,)) as pool:
+                             initializer=_start_worker, initargs=(shared, allocator_tuned())) as pool:
         yield from _windowed(lambda t: pool.submit(_with_shared, function, t), tasks,
                              _window(workers or os.cpu_count()), progress)
 

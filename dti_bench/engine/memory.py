@@ -11,6 +11,10 @@ them; on exit it lowers the trim threshold to 64 MiB and returns what it can to 
 Peak memory is still the largest chunk's working set. Runs may nest or overlap in threads; the settings change
 back when the last one ends.
 
+The tuning changes the whole process's allocator, so a library call never does it on its own: it happens only
+after :func:`tune_allocator` (the ``dti-bench`` command calls it, since it owns its process; a notebook or a
+benchmark may call it too). Until then :func:`reuse_freed_memory` changes nothing.
+
 Notes
 -----
 Setting either threshold switches off glibc's dynamic adjustment of the mmap threshold for the rest of the
@@ -43,6 +47,25 @@ TRIM_AFTER = 2 * KEEP_BELOW
 _lock = threading.Lock()
 _active = 0
 _libc: list = []
+_tuning = [False]
+
+
+def tune_allocator(enabled: bool = True) -> None:
+    """Allow (or forbid again) :func:`reuse_freed_memory` to tune this process's allocator during runs.
+
+    Examples
+    --------
+    >>> tune_allocator(); allocator_tuned()
+    True
+    >>> tune_allocator(False); allocator_tuned()
+    False
+    """
+    _tuning[0] = bool(enabled)
+
+
+def allocator_tuned() -> bool:
+    """Whether :func:`tune_allocator` allowed allocator tuning in this process."""
+    return _tuning[0]
 
 
 def _glibc():
@@ -71,14 +94,18 @@ def _set(mmap_threshold: int, trim_threshold: int) -> bool:
 
 @contextmanager
 def reuse_freed_memory() -> Iterator[bool]:
-    """Keep freed chunk-sized blocks in the process while the ``with`` body runs; yields whether it could.
+    """Keep freed chunk-sized blocks in the process while the ``with`` body runs, when :func:`tune_allocator`
+    allowed it; yields whether it did.
 
     Examples
     --------
-    >>> with reuse_freed_memory():
-    ...     pass  # chunks computed here reuse each other's memory
+    >>> with reuse_freed_memory() as tuned:
+    ...     pass  # chunks computed here reuse each other's memory when tuned is True
     """
     global _active
+    if not _tuning[0]:
+        yield False
+        return
     with _lock:
         _active += 1
         applied = _set(KEEP_BELOW, TRIM_ABOVE) if _active == 1 else _glibc() is not None
@@ -97,4 +124,4 @@ def keep_for_process() -> None:
     _set(KEEP_BELOW, TRIM_ABOVE)
 
 
-__all__ = ["keep_for_process", "reuse_freed_memory"]
+__all__ = ["allocator_tuned", "keep_for_process", "reuse_freed_memory", "tune_allocator"]

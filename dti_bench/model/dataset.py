@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dti_bench.model.readonly import ReadOnlyDict
-from dti_bench.errors import DataError, choices
+from dti_bench.errors import ConfigError, DataError, choices
 from dti_bench.model.framework import Framework
 
 #: Columns COINr reserves in iData.
@@ -146,8 +146,8 @@ class Dataset:
     def from_frame(
         cls,
         table: pd.DataFrame,
-        *,
         framework: Framework | None = None,
+        *,
         unit_column: str = "uCode",
         name_column: str | None = "uName",
         group_columns: Sequence[str] = (),
@@ -158,13 +158,48 @@ class Dataset:
         synthetic: bool = False,
         meta: Mapping[str, Any] | None = None,
     ) -> Dataset:
-        """Validate a raw table (strings as read from a CSV) and build a dataset.
+        """Validate a table (numbers, or strings as read from a CSV) and build a dataset.
 
-        The indicator columns are the framework's indicators when a framework is given (an unknown column is
-        an error unless it is reserved, a group, a denominator, or listed in ``ignore_columns``), otherwise
-        every remaining column. Errors name ``source``, the row (1 = header, as a spreadsheet shows it) and
-        the column.
+        Parameters
+        ----------
+        table : DataFrame
+            One row per unit. The unit codes are the ``unit_column`` column, or, when the table has no such
+            column, its index (so ``df.set_index("province")`` works as it is).
+        framework : Framework, optional
+            The indicator columns are the framework's indicators (an unknown column is an error unless it is
+            reserved, a group, a denominator, or listed in ``ignore_columns``); without a framework, every
+            remaining column is an indicator.
+        unit_column, name_column : str
+            COINr's ``uCode`` and ``uName`` by default; a missing name column names each unit by its code.
+        group_columns, denominator_columns, ignore_columns : sequence of str
+            Grouping columns (e.g. region), denominators (e.g. population), and columns to carry but not use.
+        name, source : str
+            The dataset's name, and where the table comes from (for error messages).
+        synthetic : bool
+            True for generated data; every output made from it says so.
+        meta : mapping, optional
+            Provenance.
+
+        Returns
+        -------
+        Dataset, (units, indicators)
+            Blank cells and the usual missing marks (NA, n/a, -, .) are NaN.
+
+        Raises
+        ------
+        DataError
+            Naming ``source``, the row (1 = header, as a spreadsheet shows it) and the column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"x1": [0.2, 0.5, 0.9], "x2": [3.0, None, 1.0]}, index=["A", "B", "C"])
+        >>> ds = Dataset.from_frame(df)
+        >>> ds.units, ds.indicators
+        (('A', 'B', 'C'), ('x1', 'x2'))
         """
+        if unit_column not in [str(c) for c in table.columns] and not isinstance(table.index, pd.RangeIndex):
+            table = table.rename_axis(unit_column).reset_index()
         cols = [str(c) for c in table.columns]
         if unit_column not in cols:
             raise DataError(f"{source}: no unit column {unit_column!r}; columns present: {choices(cols[:12])}")
@@ -242,6 +277,15 @@ def _numeric(column: pd.Series, name: str, source: str) -> np.ndarray:
         except ValueError:
             raise DataError(f"{source}: row {i + 2}, column {name!r}: non-numeric cell {text!r}") from None
     return out
+
+
+def resolve_data(framework: Framework, data: Dataset | pd.DataFrame) -> Dataset:
+    """A data argument as a :class:`Dataset` (a DataFrame is read with :meth:`Dataset.from_frame`)."""
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return Dataset.from_frame(data, framework)
+    raise ConfigError(f"data: expected a Dataset or a DataFrame, got {type(data).__name__}")
 
 
 def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name: str | None = None) -> Dataset:

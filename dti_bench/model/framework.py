@@ -12,10 +12,11 @@ Weights are relative within each composite's children: only their ratios matter.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,18 @@ import pandas as pd
 from dti_bench.model.readonly import ReadOnlyDict
 from dti_bench.errors import FrameworkError, choices
 
+if TYPE_CHECKING:
+    from dti_bench.model.methodology import Methodology
+
 #: iMeta ``Type`` values, as COINr names them ("Other": unit metadata columns of iData, carried but not used).
 IMETA_TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
 #: Cell values that mean "empty" in an iMeta table (R's write.csv writes NA).
 _EMPTY_CELLS = {"", "na", "nan", "n/a", "null"}
+#: The methodology COINr applies when a coin is built with its defaults (``Normalise``: ``n_minmax`` to [0, 100];
+#: ``Aggregate``: ``a_amean`` with the iMeta weights): the ``official`` methodology of a framework read from iMeta.
+COINR_DEFAULTS: Mapping[str, Any] = {"normalise": {"method": "minmax", "lo": 0, "hi": 100}, "weights": "nominal",
+                                     "aggregate": "arithmetic"}
+COINR_DEFAULTS_SOURCE = "COINr's defaults for a coin built from iMeta (n_minmax to [0, 100], a_amean)"
 #: iMeta columns that the framework model reads; any other column is kept in ``Node.extra``.
 IMETA_COLUMNS = ("iCode", "iName", "Level", "Parent", "Weight", "Direction", "Type")
 
@@ -93,6 +102,9 @@ class Framework:
         Grouped by parent in ``composites`` order, children in declared order.
     headline : str or None
         The headline node (e.g. ``'DTI'``); inferred when exactly one composite has no parent.
+    official : Methodology or None
+        The publisher's own methodology, when the framework carries it (the ``official:`` block of a framework
+        YAML; COINr's defaults for an iMeta table). A config without a ``methodology:`` block uses it.
     groups, denominators, others : tuple of str
         Data columns declared as grouping variables / denominators / other unit metadata (COINr ``Type`` Group /
         Denominator / Other); "other" columns are accepted in the data and not used.
@@ -110,8 +122,10 @@ class Framework:
         denominators: Sequence[str] = (),
         others: Sequence[str] = (),
         meta: Mapping[str, Any] | None = None,
+        official: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
+        self._official = None if official is None else ReadOnlyDict(dict(official))
         self.meta = ReadOnlyDict(dict(meta or {}))
         self.groups = tuple(groups)
         self.denominators = tuple(denominators)
@@ -141,6 +155,30 @@ class Framework:
         self.roots = tuple(roots)
 
     # -- queries -------------------------------------------------------------------------------------
+    @functools.cached_property
+    def official(self) -> Methodology | None:
+        """The publisher's methodology (``official:`` in the framework's source), parsed against this framework;
+        None when the framework carries none.
+
+        Examples
+        --------
+        >>> from dti_bench.io import load_framework
+        >>> load_framework("dti-provincial-2022").official.label()
+        'none / nominal / arithmetic'
+        """
+        if self._official is None:
+            return None
+        from dti_bench.model.methodology import Methodology
+
+        return Methodology.from_dict(dict(self._official), self, where=f"framework {self.name!r}: official")
+
+    @property
+    def official_source(self) -> str:
+        """Where :attr:`official` comes from, in words ('' when there is none)."""
+        if self._official is None:
+            return ""
+        return str(self.meta.get("official_source") or self.meta.get("source") or self.name)
+
     def node(self, code: str) -> Node:
         """The :class:`Node` called ``code``."""
         try:
@@ -188,7 +226,7 @@ class Framework:
         edges = [Edge(e.parent, e.child, float(weights.get((e.parent, e.child), e.weight))) for e in self.edges]
         return Framework(self.name, list(self._node.values()), edges, headline=self.headline,
                          levels=dict(self._level), groups=self.groups, denominators=self.denominators,
-                         others=self.others, meta=self.meta)
+                         others=self.others, meta=self.meta, official=self._official)
 
     def subset(self, indicators: Sequence[str]) -> Framework:
         """The framework restricted to ``indicators``; composites left without children are dropped."""
@@ -223,6 +261,42 @@ class Framework:
         rows += [{"iCode": d, "Type": "Denominator"} for d in self.denominators]
         rows += [{"iCode": o, "Type": "Other"} for o in self.others]
         return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The framework in the YAML shape of :meth:`from_dict` (round-trips: ``from_dict(fw.to_dict()) == fw``);
+        what a run folder stores as ``framework.yaml``."""
+        computed = _levels(self, None)
+
+        def node_dict(code: str) -> dict[str, Any]:
+            node = self._node[code]
+            out: dict[str, Any] = {"code": code}
+            for key in ("name", "name_vi"):
+                if getattr(node, key):
+                    out[key] = getattr(node, key)
+            if node.direction != 1:
+                out["direction"] = node.direction
+            for key in ("lo", "hi", "target", "denominator"):
+                if getattr(node, key) is not None:
+                    out[key] = getattr(node, key)
+            if self._level[code] != computed[code]:
+                out["level"] = self._level[code]
+            out.update({k: _plain(v) for k, v in node.extra.items() if k not in out and k != "children"})
+            if node.kind == "composite":
+                out["children"] = {c: w for c, w in self._children[code]}
+            return out
+
+        spec: dict[str, Any] = {"name": self.name, **{k: _plain(v) for k, v in self.meta.items()}}
+        if self.headline is not None:
+            spec["headline"] = self.headline
+        for key in ("groups", "denominators", "others"):
+            if getattr(self, key):
+                spec[key] = list(getattr(self, key))
+        if self._official is not None:
+            spec["official"] = _plain(self._official)
+        declared = [c for c in self._node if self._node[c].kind == "composite"]
+        spec["indicators"] = [node_dict(c) for c in self.indicators]
+        spec["composites"] = [node_dict(c) for c in declared]
+        return spec
 
     def describe(self) -> str:
         """A one-line summary: name, counts, headline."""
@@ -266,7 +340,8 @@ class Framework:
         name = str(spec.get("name", source))
         nodes: list[Node] = []
         edges: list[Edge] = []
-        node_keys = {"code", "name", "name_vi", "direction", "lo", "hi", "target", "denominator"}
+        node_keys = {"code", "name", "name_vi", "direction", "lo", "hi", "target", "denominator", "level"}
+        levels: dict[str, int] = {}
         for kind, items in (("indicator", spec["indicators"]), ("composite", spec["composites"])):
             for i, item in enumerate(items):
                 where = f"{source}: {kind}s[{i}]"
@@ -276,6 +351,10 @@ class Framework:
                     raise FrameworkError(f"{where}: each entry needs a 'code'")
                 code = str(item["code"])
                 extra = {k: v for k, v in item.items() if k not in node_keys | {"children"}}
+                if "level" in item:
+                    if isinstance(item["level"], bool) or not isinstance(item["level"], int):
+                        raise FrameworkError(f"{where}: level of {code!r} must be a whole number, got {item['level']!r}")
+                    levels[code] = item["level"]
                 nodes.append(Node(
                     code=code, kind=kind, name=str(item.get("name", "")), name_vi=str(item.get("name_vi", "")),
                     direction=_direction(item.get("direction", 1), code, source),
@@ -290,9 +369,82 @@ class Framework:
                         raise FrameworkError(f"{source}: composite {code!r} has no children")
                     edges.extend(Edge(code, str(c), _weight(w, code, str(c), source)) for c, w in kids.items())
         meta = {k: v for k, v in spec.items() if k not in {"name", "headline", "indicators", "composites",
-                                                             "groups", "denominators", "others"}}
-        return cls(name, nodes, edges, headline=spec.get("headline"), groups=spec.get("groups") or (),
-                   denominators=spec.get("denominators") or (), others=spec.get("others") or (), meta=meta)
+                                                             "groups", "denominators", "others", "official"}}
+        official = spec.get("official")
+        if official is not None and not isinstance(official, Mapping):
+            raise FrameworkError(f"{source}: 'official' must be a methodology block (a mapping), got {official!r}")
+        framework = cls(name, nodes, edges, headline=spec.get("headline"), levels=levels or None,
+                        groups=spec.get("groups") or (), denominators=spec.get("denominators") or (),
+                        others=spec.get("others") or (), meta=meta, official=official)
+        if official is not None:
+            framework.official  # parse now: a bad block is an error when the framework is read, not when used
+        return framework
+
+    @classmethod
+    def from_tree(cls, tree: Mapping[str, Any], *, name: str = "framework", weights: Mapping[str, float] | None = None,
+                  directions: Mapping[str, int] | None = None, official: Mapping[str, Any] | None = None) -> Framework:
+        """Build a tree-shaped framework from nested mappings, the quickest way to write one in code.
+
+        Parameters
+        ----------
+        tree : mapping
+            ``{composite: children}`` where ``children`` is a list of indicator codes (equal weights), or a mapping
+            whose values are numbers (indicators with those weights), ``None`` (an indicator of weight 1), lists or
+            mappings (sub-composites, weight 1). The top-level keys are the roots; one root is the headline.
+        name : str
+        weights : mapping of str to float, optional
+            Weight of a child (indicator or composite) within its parent, overriding the tree's.
+        directions : mapping of str to {1, -1}, optional
+            Indicators where less is better.
+        official : mapping, optional
+            The publisher's methodology block, if there is one.
+
+        Returns
+        -------
+        Framework
+
+        Examples
+        --------
+        >>> fw = Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": {"health": 2, "school": 1}}})
+        >>> fw.describe()
+        'framework: 4 indicators, 3 composites, 3 levels, headline Index'
+        >>> fw.nominal_weights("Society")
+        array([2., 1.])
+        """
+        weights = dict(weights or {})
+        directions = dict(directions or {})
+        indicators: list[dict[str, Any]] = []
+        composites: list[dict[str, Any]] = []
+        seen: set[str] = set()
+
+        def add(code: str, children: Any) -> None:
+            if isinstance(children, (list, tuple)):
+                children = {c: None for c in children}
+            if not isinstance(children, Mapping) or not children:
+                raise FrameworkError(f"framework {name!r}: composite {code!r} needs a list or mapping of children, "
+                                     f"got {children!r}")
+            kids: dict[str, float] = {}
+            for child, value in children.items():
+                child = str(child)
+                if isinstance(value, (list, tuple, Mapping)):
+                    add(child, value)
+                    kids[child] = float(weights.get(child, 1.0))
+                else:
+                    if child not in seen:
+                        seen.add(child)
+                        indicators.append({"code": child, "direction": directions.get(child, 1)})
+                    kids[child] = float(weights.get(child, 1.0 if value is None else value))
+            composites.append({"code": code, "children": kids})
+
+        for root, children in tree.items():
+            add(str(root), children)
+        unknown = [c for c in directions if c not in seen]
+        if unknown:
+            raise FrameworkError(f"framework {name!r}: direction given for {unknown[0]!r}, which is not an indicator")
+        spec: dict[str, Any] = {"name": name, "indicators": indicators, "composites": composites}
+        if official is not None:
+            spec["official"] = dict(official)
+        return cls.from_dict(spec, source=f"framework {name!r}")
 
     @classmethod
     def from_imeta(cls, table: pd.DataFrame, *, name: str = "imeta", source: str = "iMeta") -> Framework:
@@ -356,10 +508,20 @@ class Framework:
                 weight = _cell(row.get("Weight"))
                 edges.append(Edge(str(parent), code, _weight(1.0 if weight is None else weight, str(parent), code, source)))
         return cls(name, list(nodes.values()), edges, levels=levels or None, groups=groups, denominators=denominators,
-                   others=others, meta={"source": source})
+                   others=others, meta={"source": source, "official_source": COINR_DEFAULTS_SOURCE},
+                   official=COINR_DEFAULTS)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """Read-only mappings and tuples as plain dicts and lists (for YAML)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
 
 def _cell(value: Any) -> Any:
     """A table cell with blanks and NaN as None, strings stripped."""

@@ -450,5 +450,17 @@ def vary(methodology: Methodology, changes: Mapping[str, Any], *, framework: Fra
     return parse_methodology(block, where=f"variant {dict(changes)!r}", framework=framework)
 
 
+def resolve_methodology(framework: Framework, methodology: Methodology | Mapping[str, Any] | None) -> Methodology:
+    """A methodology argument as a :class:`Methodology`: as given, parsed from its dict form, or, for None, the
+    framework's official methodology (else :meth:`Methodology.default`)."""
+    if isinstance(methodology, Methodology):
+        return methodology
+    if methodology is None:
+        return framework.official or Methodology.default()
+    if isinstance(methodology, Mapping):
+        return Methodology.from_dict(methodology, framework)
+    raise ConfigError(f"methodology: expected a Methodology, its dict form or None, got {type(methodology).__name__}")
+
+
 __all__ = ["ByNode", "DEFAULT_STEPS", "METHODOLOGY_DEFAULTS", "Method", "Methodology", "Weights",
-           "parse_methodology", "vary"]
+           "parse_methodology", "resolve_methodology", "vary"]

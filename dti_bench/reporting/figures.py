@@ -2,9 +2,10 @@
 
 Every figure function takes the tables a run folder holds (``uncertainty.csv``, ``sensitivity.csv``,
 ``grid.csv``, an importance table, a :func:`~dti_bench.analyses.weight_map.simplex_rank_map` table) and computes
-nothing beyond arranging them (selecting, sorting, pivoting, placing points). Each returns ``(figure, table)``,
-where ``table`` is the exact DataFrame drawn, so :func:`save_figure` can store the numbers beside the picture
-and a reader can redraw it in any tool.
+nothing beyond arranging them (selecting, sorting, pivoting, placing points). Each ``draw_<figure>`` returns
+``(figure, table)``, where ``table`` is the exact DataFrame drawn, so that a run folder stores the numbers beside
+the picture and a reader can redraw it in any tool; the plain ``<figure>`` functions (``db.plot.rank_intervals``
+...) take a result object or its frame and return the figure alone.
 
 Conventions, chosen once for every figure:
 
@@ -22,11 +23,8 @@ left open in pyplot's registry, and importing this module does not change the ca
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
@@ -223,7 +221,7 @@ def _one_of(table: pd.DataFrame, column: str, value: Any, what: str) -> tuple[pd
 # -- 1. rank intervals ---------------------------------------------------------------------------------------
 
 @_paper_style
-def rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = None) -> FigureAndTable:
+def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = None) -> FigureAndTable:
     """Each unit's nominal rank, median rank and 5-95 % rank band under uncertainty.
 
     Parameters
@@ -295,7 +293,7 @@ def rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = None)
 # -- 2. Sobol' bars ------------------------------------------------------------------------------------------
 
 @_paper_style
-def sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *, quantity: str | None = None,
+def draw_sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *, quantity: str | None = None,
                node: str | None = None) -> FigureAndTable:
     """First-order and total Sobol' indices of one output, per factor, with confidence intervals.
 
@@ -351,7 +349,7 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *, qua
 # -- 3. Sobol' heatmap ---------------------------------------------------------------------------------------
 
 @_paper_style
-def sobol_heatmap(sensitivity: pd.DataFrame, quantity: str = "rank", *, index: str = "ST", node: str | None = None,
+def draw_sobol_heatmap(sensitivity: pd.DataFrame, quantity: str = "rank", *, index: str = "ST", node: str | None = None,
                   nominal_ranks: Mapping[str, float] | pd.Series | None = None,
                   names: Mapping[str, str] | pd.Series | None = None) -> FigureAndTable:
     """Sobol' indices of every unit's rank (or score) for every factor, as a units x factors heatmap.
@@ -421,7 +419,7 @@ def _annotate(ax: Any, values: np.ndarray, fmt: str, dark: Callable[[float], boo
 # -- 4. grid heatmap -----------------------------------------------------------------------------------------
 
 @_paper_style
-def grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str, float] | pd.Series | None = None, *,
+def draw_grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str, float] | pd.Series | None = None, *,
                  names: Mapping[str, str] | pd.Series | None = None, annotate: bool | None = None) -> FigureAndTable:
     """Ranks of every unit under every variant of a methodology grid (normalisation x aggregation x ...).
 
@@ -473,7 +471,7 @@ def grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str, floa
 # -- 5. bump chart -------------------------------------------------------------------------------------------
 
 @_paper_style
-def bump_chart(grid: pd.DataFrame, node: str, units: Sequence[str] | None = None, *,
+def draw_bump_chart(grid: pd.DataFrame, node: str, units: Sequence[str] | None = None, *,
                nominal_ranks: Mapping[str, float] | pd.Series | None = None,
                names: Mapping[str, str] | pd.Series | None = None, highlight: int = 4) -> FigureAndTable:
     """Ranks of units across the variants of a grid, a line per unit; a few units highlighted, the rest grey.
@@ -547,7 +545,7 @@ def bump_chart(grid: pd.DataFrame, node: str, units: Sequence[str] | None = None
 # -- 6. rank-shift histogram ---------------------------------------------------------------------------------
 
 @_paper_style
-def rank_shift_histogram(data: pd.DataFrame | Sequence[float] | np.ndarray, *, bins: int | str = "auto") -> FigureAndTable:
+def draw_rank_shift_histogram(data: pd.DataFrame | Sequence[float] | np.ndarray, *, bins: int | str = "auto") -> FigureAndTable:
     r"""Histogram of mean absolute rank shifts: per unit, or per Monte Carlo sample (R̄s).
 
     Parameters
@@ -589,7 +587,7 @@ def rank_shift_histogram(data: pd.DataFrame | Sequence[float] | np.ndarray, *, b
 # -- 7. weights versus importance ----------------------------------------------------------------------------
 
 @_paper_style
-def weights_vs_importance(importance: pd.DataFrame, *, target: str | None = None) -> FigureAndTable:
+def draw_weights_vs_importance(importance: pd.DataFrame, *, target: str | None = None) -> FigureAndTable:
     """Weight share against importance share of each child, one panel per parent, with the 1:1 line.
 
     Parameters
@@ -701,7 +699,7 @@ def _to_xy(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @_paper_style
-def ternary_rank_map(table: pd.DataFrame, unit: str | None = None) -> FigureAndTable:
+def draw_ternary_rank_map(table: pd.DataFrame, unit: str | None = None) -> FigureAndTable:
     """A unit's rank over the simplex of three weights, with the nominal weights marked.
 
     Parameters
@@ -782,98 +780,231 @@ def ternary_rank_map(table: pd.DataFrame, unit: str | None = None) -> FigureAndT
     return fig, drawn
 
 
-# -- saving --------------------------------------------------------------------------------------------------
+# -- the public figures: a result object or its frame in, the figure out -----------------------------------------
 
-def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str) -> list[Path]:
-    """Write ``<name>.png`` (200 dpi), ``<name>.pdf`` and ``<name>.csv`` (the table drawn) into ``folder``.
+def _frame(data: Any) -> Any:
+    """A result object's main table (its ``to_frame()``), or the frame (or sequence) as given."""
+    return data.to_frame() if hasattr(data, "to_frame") and not isinstance(data, (pd.DataFrame, pd.Series)) else data
 
-    All three or none: each is written to a temporary file in ``folder`` and renamed into place
-    (:func:`os.replace`, atomic on one file system) only after all three are written; on any error the
-    temporary files are removed and the earlier files of that name, if any, are left as they were.
+
+def rank_intervals(data: Any, *, horizontal: bool | None = None) -> Figure:
+    """Each unit's nominal rank, median rank and 5-95 % rank band (see :func:`draw_rank_intervals`).
+
+    Parameters
+    ----------
+    data : UncertaintyResult or DataFrame
+        An uncertainty result, or its table (``uncertainty.csv``).
+    horizontal : bool, optional
 
     Returns
     -------
-    list of Path
-        The three paths written.
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100)
+    >>> fig = db.plot.rank_intervals(result)
+    >>> type(fig).__name__
+    'Figure'
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    final = [folder / f"{name}.{ext}" for ext in ("png", "pdf", "csv")]
-    temporary: list[Path] = []
-    try:
-        for path in final:
-            handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-            os.close(handle)
-            temporary.append(Path(tmp))
-        with mpl.rc_context(STYLE):
-            fig.savefig(temporary[0], format="png", dpi=DPI)
-            fig.savefig(temporary[1], format="pdf")
-        table.to_csv(temporary[2], index=False)
-        for tmp, path in zip(temporary, final):
-            os.replace(tmp, path)
-    finally:
-        for tmp in temporary:
-            tmp.unlink(missing_ok=True)
-    return final
+    return draw_rank_intervals(_frame(data), horizontal=horizontal)[0]
 
 
-# -- a run folder --------------------------------------------------------------------------------------------
+def rank_shift_histogram(data: Any, *, bins: int | str = "auto") -> Figure:
+    """Histogram of mean absolute rank shifts (see :func:`draw_rank_shift_histogram`).
 
-def stamp(fig: Figure, label: str) -> None:
-    """Write ``label`` small in the figure's top-right corner (above the axes, clear of the axis labels)."""
-    fig.text(0.998, 0.998, label, ha="right", va="top", fontsize=5.5, color="0.35")
+    Parameters
+    ----------
+    data : UncertaintyResult, DataFrame or sequence of float
+    bins : int or str
 
+    Returns
+    -------
+    Figure
 
-def draw_run_figures(run_dir: str | Path, *, label: str | None = None) -> list[str]:
-    """Draw every figure a run folder's CSVs support into ``run_dir/figures/``; return the names written.
-
-    ``label`` is stamped small in the corner of every figure: runs on synthetic data pass "SYNTHETIC DATA
-    (<dataset>)", so that a figure lifted into a paper still says what it shows.
-
-    ``uncertainty.csv`` gives ``rank_intervals`` and ``rank_shift_histogram``; ``sensitivity.csv`` gives
-    ``sobol_bars`` (of ``mean_abs_shift``) and ``sobol_heatmap`` (of the unit ranks); ``grid.csv`` gives
-    ``grid_heatmap-<node>`` and ``bump_chart-<node>`` for each node it holds (rows by ``ranks.csv``);
-    ``importance.csv`` gives ``weights_vs_importance``. Unit names come from ``uncertainty.csv`` when present.
+    Examples
+    --------
+    >>> fig = rank_shift_histogram([0.5, 1.0, 1.5, 4.0])
+    >>> len(fig.axes)
+    1
     """
-    run = Path(run_dir)
-    out = run / "figures"
+    return draw_rank_shift_histogram(_frame(data), bins=bins)[0]
 
-    def read(name: str) -> pd.DataFrame | None:
-        path = run / name
-        return pd.read_csv(path) if path.exists() else None
 
-    uncertainty, sensitivity, grid = read("uncertainty.csv"), read("sensitivity.csv"), read("grid.csv")
-    ranks, importance = read("ranks.csv"), read("importance.csv")
-    names = uncertainty.set_index("unit")["name"] if uncertainty is not None and "name" in uncertainty else None
-    ranks = ranks.set_index("unit") if ranks is not None else None
-    written: list[str] = []
+def sobol_bars(data: Any, output: str = "mean_abs_shift", *, quantity: str | None = None,
+               node: str | None = None) -> Figure:
+    """First-order and total Sobol' indices of one output, per factor (see :func:`draw_sobol_bars`).
 
-    def save(name: str, drawn: FigureAndTable) -> None:
-        if label:
-            stamp(drawn[0], label)
-        save_figure(*drawn, out, name)
-        written.append(name)
+    Parameters
+    ----------
+    data : SobolResult or DataFrame
+        A Sobol' result or its table (``sensitivity.csv``).
+    output, quantity, node
+        Which output to show (default: the mean absolute rank shift).
 
-    if uncertainty is not None and not uncertainty.empty:
-        save("rank_intervals", rank_intervals(uncertainty))
-        save("rank_shift_histogram", rank_shift_histogram(uncertainty))
-    if sensitivity is not None and not sensitivity.empty:
-        if (sensitivity["output"] == "mean_abs_shift").any():
-            save("sobol_bars", sobol_bars(sensitivity))
-        if "quantity" in sensitivity and (sensitivity["quantity"] == "rank").any():
-            node = sensitivity["node"].iloc[0] if "node" in sensitivity else None
-            order = ranks[node] if ranks is not None and node in ranks else None
-            save("sobol_heatmap", sobol_heatmap(sensitivity, node=node, nominal_ranks=order, names=names))
-    if grid is not None and not grid.empty:
-        for node in pd.unique(grid["node"]):
-            order = ranks[node] if ranks is not None and node in ranks else None
-            save(f"grid_heatmap-{node}", grid_heatmap(grid, node, order, names=names))
-            save(f"bump_chart-{node}", bump_chart(grid, node, nominal_ranks=order, names=names))
-    if importance is not None and not importance.empty:
-        save("weights_vs_importance", weights_vs_importance(importance))
-    return written
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> f = [db.factors.choice("aggregate.method", ["arithmetic", "geometric"]), db.factors.weight_noise(0.25)]
+    >>> fig = db.plot.sobol_bars(db.sobol(fw, ds, None, f, n=32, target=None))
+    >>> type(fig).__name__
+    'Figure'
+    """
+    return draw_sobol_bars(_frame(data), output, quantity=quantity, node=node)[0]
+
+
+def sobol_heatmap(data: Any, quantity: str = "rank", *, index: str = "ST", node: str | None = None,
+                  nominal_ranks: Mapping[str, float] | pd.Series | None = None,
+                  names: Mapping[str, str] | pd.Series | None = None) -> Figure:
+    """Sobol' indices of every unit's rank for every factor (see :func:`draw_sobol_heatmap`).
+
+    Parameters
+    ----------
+    data : SobolResult or DataFrame
+    quantity, index, node, nominal_ranks, names
+        As for :func:`draw_sobol_heatmap`.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> fig = db.plot.sobol_heatmap(db.sobol(fw, ds, None, [db.factors.weight_noise(0.25)], n=32, target=None))
+    >>> type(fig).__name__
+    'Figure'
+    """
+    return draw_sobol_heatmap(_frame(data), quantity, index=index, node=node, nominal_ranks=nominal_ranks,
+                              names=names)[0]
+
+
+def grid_heatmap(data: Any, node: str | None = None, nominal_ranks: Mapping[str, float] | pd.Series | None = None,
+                 *, names: Mapping[str, str] | pd.Series | None = None, annotate: bool | None = None) -> Figure:
+    """Ranks of every unit under every variant of a grid (see :func:`draw_grid_heatmap`).
+
+    Parameters
+    ----------
+    data : GridResult or DataFrame
+        A grid result (its nominal ranks order the rows) or its table (``grid.csv``).
+    node : str, optional
+        The composite shown (default: the last one of the table, the headline for the bundled frameworks).
+    nominal_ranks, names, annotate
+        As for :func:`draw_grid_heatmap`.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> result = db.grid(fw, ds, None, {"aggregate": ["arithmetic", "geometric", "harmonic"]})
+    >>> type(db.plot.grid_heatmap(result, "DTI")).__name__
+    'Figure'
+    """
+    frame, node, nominal_ranks = _grid_inputs(data, node, nominal_ranks)
+    return draw_grid_heatmap(frame, node, nominal_ranks, names=names, annotate=annotate)[0]
+
+
+def bump_chart(data: Any, node: str | None = None, units: Sequence[str] | None = None, *,
+               nominal_ranks: Mapping[str, float] | pd.Series | None = None,
+               names: Mapping[str, str] | pd.Series | None = None, highlight: int = 4) -> Figure:
+    """Ranks of units across the variants of a grid, a line per unit (see :func:`draw_bump_chart`).
+
+    Parameters
+    ----------
+    data : GridResult or DataFrame
+    node, units, nominal_ranks, names, highlight
+        As for :func:`draw_bump_chart` (``node`` defaults as in :func:`grid_heatmap`).
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> result = db.grid(fw, ds, None, {"aggregate": ["arithmetic", "geometric"]})
+    >>> type(db.plot.bump_chart(result, "DTI")).__name__
+    'Figure'
+    """
+    frame, node, nominal_ranks = _grid_inputs(data, node, nominal_ranks)
+    return draw_bump_chart(frame, node, units, nominal_ranks=nominal_ranks, names=names, highlight=highlight)[0]
+
+
+def _grid_inputs(data: Any, node: str | None, nominal_ranks: Any) -> tuple[pd.DataFrame, str, Any]:
+    frame = _frame(data)
+    if node is None:
+        node = str(pd.unique(frame["node"])[-1])
+    if nominal_ranks is None and hasattr(data, "nominal_ranks") and node in getattr(data, "nominal_ranks", {}):
+        nominal_ranks = data.nominal_ranks[node]
+    return frame, node, nominal_ranks
+
+
+def weights_vs_importance(data: Any, *, target: str | None = None) -> Figure:
+    """Weight share against importance share of each child (see :func:`draw_weights_vs_importance`).
+
+    Parameters
+    ----------
+    data : ImportanceResult or DataFrame
+    target : str, optional
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> fig = db.plot.weights_vs_importance(db.importance(fw, ds, methods=["pearson"], n_boot=0))
+    >>> type(fig).__name__
+    'Figure'
+    """
+    return draw_weights_vs_importance(_frame(data), target=target)[0]
+
+
+def ternary_rank_map(data: Any, unit: str | None = None) -> Figure:
+    """A unit's rank over the simplex of three weights (see :func:`draw_ternary_rank_map`).
+
+    Parameters
+    ----------
+    data : WeightMapResult or DataFrame
+        A weight-map result (``unit`` picks the map; default its first) or one map's table.
+    unit : str, optional
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> pillars = ["digital_government", "digital_economy", "digital_society"]
+    >>> result = db.weight_map(fw, ds, None, "ha_noi", pillars, resolution=12)
+    >>> type(db.plot.ternary_rank_map(result)).__name__
+    'Figure'
+    """
+    if hasattr(data, "maps"):
+        unit = unit or next(iter(data.maps))
+        data = data.maps[unit]
+    return draw_ternary_rank_map(data, unit)[0]
 
 
 __all__ = ["DPI", "LINESTYLES", "MARKERS", "OKABE_ITO", "ONE_COLUMN", "SEQUENTIAL", "STYLE", "TWO_COLUMN",
-           "bump_chart", "draw_run_figures", "grid_heatmap", "rank_intervals", "rank_shift_histogram",
-           "save_figure", "sobol_bars", "sobol_heatmap", "ternary_rank_map", "weights_vs_importance"]
+           "bump_chart", "draw_bump_chart", "draw_grid_heatmap", "draw_rank_intervals", "draw_rank_shift_histogram",
+           "draw_sobol_bars", "draw_sobol_heatmap", "draw_ternary_rank_map", "draw_weights_vs_importance",
+           "grid_heatmap", "rank_intervals", "rank_shift_histogram", "sobol_bars", "sobol_heatmap",
+           "ternary_rank_map", "weights_vs_importance"]

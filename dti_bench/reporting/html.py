@@ -35,11 +35,8 @@ OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, steps 4 and 7-
 from __future__ import annotations
 
 import base64
-import functools
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from types import MappingProxyType
@@ -48,11 +45,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench import io
+from dti_bench.analyses.registry import ANALYSES
+from dti_bench.io.runs import RunReader
 from dti_bench.analyses.coherence import WEAK_CORRELATION
 from dti_bench.analyses.factors import label_choice
-from dti_bench.errors import DataError, UserError
-from dti_bench.model.framework import Framework
+from dti_bench.errors import DataError
 
 #: A unit whose 5-95 % rank interval spans at most this many places is called robust.
 ROBUST_WIDTH = 3
@@ -77,18 +74,6 @@ SECTIONS = MappingProxyType({
     "removal": "Leave-one-out",
     "conclusions": "Conclusions",
     "appendix": "Appendix",
-})
-
-#: Analysis (the ``analyses:`` key of a config) -> the files (glob patterns) whose presence shows it ran, and what
-#: it is.
-ANALYSES = MappingProxyType({
-    "coherence": (("coherence_composites.csv",), "statistical coherence"),
-    "grid": (("grid.csv",), "grid of methodological alternatives"),
-    "uncertainty": (("uncertainty.csv",), "Monte Carlo uncertainty analysis"),
-    "sensitivity": (("sensitivity.csv", "screening.csv"), "sensitivity analysis"),
-    "importance": (("importance.csv",), "weights versus importance"),
-    "stability": (("removal_summary.csv",), "leave-one-out"),
-    "weight_map": (("weight_map-*.csv",), "weight maps"),
 })
 
 _CSS = """
@@ -124,138 +109,8 @@ h2,h3{break-after:avoid}figure,tr{break-inside:avoid}a{color:inherit;text-decora
 """
 
 
-# -- reading the run folder ---------------------------------------------------------------------------------------
-
-#: Columns of run tables that hold codes (units, indicators, factors, variants), read as text.
-_CODE_COLUMNS = {c: str for c in ("unit", "output", "removed", "node", "factor", "parent", "child", "composite",
-                                  "target", "variant", "node_a", "node_b", "group")}
-
-
-class _Run:
-    """A run folder's manifest, resolved config and tables (read once, on demand)."""
-
-    def __init__(self, path: Path) -> None:
-        if not path.exists():
-            raise DataError(f"{path}: no such folder")
-        if not path.is_dir():
-            raise DataError(f"{path}: not a folder (expected a run folder holding manifest.json)")
-        manifest = path / "manifest.json"
-        if not manifest.is_file():
-            inner = sorted(p.parent for p in path.glob("*/manifest.json"))
-            hint = f"; it holds run folders, e.g. {inner[-1]}" if inner else ""
-            raise DataError(f"{path}: not a run folder (no manifest.json){hint}")
-        self.path = path
-        try:
-            self.manifest_text = manifest.read_text(encoding="utf-8")
-            self.manifest: dict[str, Any] = json.loads(self.manifest_text)
-        except UnicodeDecodeError:
-            raise DataError(f"{manifest}: not UTF-8 text") from None
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{manifest}: invalid JSON (line {exc.lineno}: {exc.msg})") from None
-        if not isinstance(self.manifest, dict):
-            raise DataError(f"{manifest}: expected a JSON object")
-        config = path / "config.yaml"
-        self.config_text = config.read_text(encoding="utf-8") if config.is_file() else ""
-        parsed = io.read_yaml(config) if config.is_file() else None
-        self.config: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
-        self._tables: dict[str, pd.DataFrame | None] = {}
-
-    @property
-    def outputs(self) -> dict[str, Any]:
-        return self.manifest.get("outputs") or {}
-
-    @property
-    def analyses(self) -> Mapping[str, Any]:
-        return self.config.get("analyses") or {}
-
-    def table(self, name: str) -> pd.DataFrame | None:
-        """A CSV of the run folder, or None when absent or empty; codes stay strings ('NA', '001')."""
-        if name not in self._tables:
-            path = self.path / name
-            frame = None
-            if path.is_file():
-                try:
-                    frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=_CODE_COLUMNS)
-                except pd.errors.EmptyDataError:
-                    frame = None
-                except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                    raise DataError(f"{path}: unreadable CSV ({str(exc).strip().splitlines()[-1]})") from None
-                if frame is not None and frame.empty:
-                    frame = None
-            self._tables[name] = frame
-        return self._tables[name]
-
-    def ran(self, analysis: str) -> bool:
-        return any(any(self.path.glob(pattern)) for pattern in ANALYSES[analysis][0])
-
-    def composites(self) -> list[str]:
-        ranks = self.table("ranks.csv")
-        return [str(c) for c in ranks.columns[1:]] if ranks is not None else []
-
-    @functools.cached_property
-    def framework(self) -> Framework | None:
-        """The run's framework when it can still be loaded and has the run's composites, else None.
-
-        The run folder holds no copy of the framework, only its name and the config's reference to it (a bundled
-        name or a path, relative to the working directory of the run); a file edited since the run is ignored
-        when its composites no longer match ranks.csv.
-        """
-        data = self.config.get("data") or {}
-        refs = [data.get("framework")]
-        if data.get("dataset") is not None:
-            try:
-                refs.append(io.dataset_meta(str(data["dataset"])).get("framework"))
-            except UserError:
-                pass
-        refs.append(self.manifest.get("framework"))
-        for ref in refs:
-            if not ref:
-                continue
-            try:
-                fw = io.load_framework(str(ref))
-            except (UserError, OSError):
-                continue
-            if set(fw.composites) == set(self.composites()):
-                return fw
-        return None
-
-    def headline(self) -> str | None:
-        """The headline composite: the framework's; else the node the analyses ran on (they default to the
-        headline); else the last column of ranks.csv (composites come in topological order)."""
-        composites = self.composites()
-        if not composites:
-            return None
-        if self.framework is not None and self.framework.headline in composites:
-            return self.framework.headline
-        analysed = [(self.outputs.get(k) or {}).get("node") for k in ("uncertainty", "sensitivity")]
-        loo = self.table("removal_summary.csv")
-        if loo is not None and "node" in loo:
-            analysed += [str(n) for n in pd.unique(loo["node"])]
-        for node in analysed:
-            if node in composites:
-                return str(node)
-        return composites[-1]
-
-    def names(self) -> dict[str, str]:
-        """Unit code -> name, from uncertainty.csv or any figure table that carries names."""
-        for name in ["uncertainty.csv", *sorted(f"figures/{p.name}" for p in (self.path / "figures").glob("*.csv"))]:
-            table = self.table(name)
-            if table is not None and {"unit", "name"} <= set(table.columns):
-                return {str(u): str(n) for u, n in zip(table["unit"], table["name"]) if pd.notna(n)}
-        return {}
-
-    @property
-    def run_id(self) -> str:
-        """The run's id: the manifest's (a report written before the folder is renamed sees a temporary name)."""
-        return str(self.manifest.get("run_id") or self.path.name)
-
-    def run_date(self) -> str:
-        match = re.match(r"(\d{8}T\d{6}Z)", self.run_id)
-        if match:
-            when = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ")
-            return when.strftime("%Y-%m-%d %H:%M:%S UTC")
-        stamp = (self.path / "manifest.json").stat().st_mtime
-        return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC (file time)")
+def _ran(run: RunReader, analysis: str) -> bool:
+    return run.has(*ANALYSES[analysis].files)
 
 
 # -- HTML pieces --------------------------------------------------------------------------------------------------
@@ -318,7 +173,7 @@ def _kv(pairs: Sequence[tuple[str, str]]) -> str:
     return f'<table class="kv"><tbody>{rows}</tbody></table>'
 
 
-def _figure(run: _Run, name: str, caption: str) -> str:
+def _figure(run: RunReader, name: str, caption: str) -> str:
     """A run figure embedded as a data URI ('' when the run did not draw it); ``caption`` is trusted HTML."""
     png = run.path / "figures" / f"{name}.png"
     if not png.is_file():
@@ -339,7 +194,7 @@ def _png_width(raw: bytes) -> int:
     return int.from_bytes(raw[16:20], "big") if raw[:8] == b"\x89PNG\r\n\x1a\n" else 0
 
 
-def _figures(run: _Run, *named: tuple[str, str]) -> str:
+def _figures(run: RunReader, *named: tuple[str, str]) -> str:
     """Figures (name, caption) side by side when all are one-column ones (wrapping on a narrow page), else one
     below the other."""
     present = [(n, c) for n, c in named if (run.path / "figures" / f"{n}.png").is_file()]
@@ -349,8 +204,8 @@ def _figures(run: _Run, *named: tuple[str, str]) -> str:
     return f'<div class="figrow">{html}</div>' if len(present) > 1 and narrow else html
 
 
-def _not_run(run: _Run, analysis: str, hint: str = "") -> str:
-    files, what = ANALYSES[analysis]
+def _not_run(run: RunReader, analysis: str, hint: str = "") -> str:
+    files, what = ANALYSES[analysis].files, ANALYSES[analysis].title
     if analysis in run.analyses:
         why = (f"the config has an <code>analyses.{analysis}</code> block, but this run folder holds no "
                f"{' or '.join(files)}")
@@ -388,7 +243,7 @@ def _codes(items: Sequence[Any]) -> str:
     return ", ".join(escape(str(i)) for i in items) or "none"
 
 
-def _unit_label(run: _Run) -> Callable[[str], str]:
+def _unit_label(run: RunReader) -> Callable[[str], str]:
     names = run.names()
     return lambda u: f"{names[u]} ({u})" if u in names and names[u] != u else str(u)
 
@@ -413,19 +268,19 @@ def unit_verdicts(run_dir: str | Path) -> tuple[pd.DataFrame, str] | None:
         ``table`` has columns unit, nominal_rank, q05_rank, q95_rank, width, verdict, sorted by nominal rank;
         ``source`` describes the interval in words. None when the run has neither analysis.
     """
-    return _intervals(_Run(Path(run_dir)))
+    return _intervals(RunReader(run_dir))
 
 
-def _intervals(run: _Run) -> tuple[pd.DataFrame, str] | None:
+def _intervals(run: RunReader) -> tuple[pd.DataFrame, str] | None:
     unc, grid = run.table("uncertainty.csv"), run.table("grid.csv")
     if unc is not None:
-        node = run.outputs.get("uncertainty", {}).get("node") or run.headline()
+        node = run.outputs.get("uncertainty", {}).get("node") or run.headline
         table = unc[["unit", "nominal_rank", "q05_rank", "q95_rank"]].copy()
         samples = run.outputs.get("uncertainty", {}).get("samples")
         source = (f"5–95 % interval of the ranks on {escape(str(node))} over "
                   f"{_n(samples) if samples else 'the'} Monte Carlo samples (uncertainty.csv)")
-    elif grid is not None and run.headline() is not None:
-        node = run.headline()
+    elif grid is not None and run.headline is not None:
+        node = run.headline
         ranks = run.table("ranks.csv").set_index("unit")[node]
         mine = grid[grid["node"] == node]
         spread = mine.groupby("unit", sort=False)["rank"].agg(["min", "max"])
@@ -445,14 +300,14 @@ def _intervals(run: _Run) -> tuple[pd.DataFrame, str] | None:
     return _nominal_rank_order(table, "nominal_rank"), source
 
 
-def _flagged(run: _Run) -> list[tuple[str, str]]:
+def _flagged(run: RunReader) -> list[tuple[str, str]]:
     comp = run.table("coherence_composites.csv")
     if comp is None or "flagged_children" not in comp:
         return []
     return [(str(c), str(f)) for c, f in zip(comp["composite"], comp["flagged_children"]) if pd.notna(f) and str(f)]
 
 
-def _sobol_summary(run: _Run) -> pd.DataFrame | None:
+def _sobol_summary(run: RunReader) -> pd.DataFrame | None:
     sens = run.table("sensitivity.csv")
     if sens is None or "output" not in sens:
         return None
@@ -462,7 +317,7 @@ def _sobol_summary(run: _Run) -> pd.DataFrame | None:
 
 # -- sections -----------------------------------------------------------------------------------------------------
 
-def _section_summary(run: _Run) -> str:
+def _section_summary(run: RunReader) -> str:
     m = run.manifest
     cfg = run.config
     parts = []
@@ -470,7 +325,7 @@ def _section_summary(run: _Run) -> str:
         parts.append('<div class="banner">SYNTHETIC DATA — the indicator values of this run are synthetic. '
                      "Its ranks describe the method, not the units; do not cite them as facts about real places."
                      "</div>")
-    head = run.headline()
+    head = run.headline
     scores = run.table("scores.csv")
     composites = list(scores.columns[1:]) if scores is not None else []
     method = cfg.get("methodology") or {}
@@ -497,26 +352,26 @@ def _section_summary(run: _Run) -> str:
         ("Run time", f"{_n((m.get('timings_s') or {}).get('total'), 2)} s"),
     ]
     parts.append(_kv(pairs))
-    ran = [k for k in ANALYSES if run.ran(k)]
-    missing = [k for k in ANALYSES if not run.ran(k)]
-    parts.append(f"<p>Analyses in this run: {', '.join(escape(ANALYSES[k][1]) for k in ran) or 'none'}.</p>")
+    ran = [k for k in ANALYSES if _ran(run, k)]
+    missing = [k for k in ANALYSES if not _ran(run, k)]
+    parts.append(f"<p>Analyses in this run: {', '.join(escape(ANALYSES[k].title) for k in ran) or 'none'}.</p>")
     if missing:
-        parts.append(f'<p class="notrun">Not run: {", ".join(escape(ANALYSES[k][1]) for k in missing)}. Their '
+        parts.append(f'<p class="notrun">Not run: {", ".join(escape(ANALYSES[k].title) for k in missing)}. Their '
                      "sections below say so; add the matching <code>analyses:</code> blocks to the config to run "
                      "them.</p>")
     parts.append(_key_findings(run))
     return "".join(parts)
 
 
-def _key_findings(run: _Run) -> str:
+def _key_findings(run: RunReader) -> str:
     items = []
-    head, ranks = run.headline(), run.table("ranks.csv")
+    head, ranks = run.headline, run.table("ranks.csv")
     label = _unit_label(run)
     if head is not None:
         first = ranks.loc[ranks[head] == ranks[head].min(), "unit"].astype(str)
         items.append(f"Nominal first place on {escape(head)}: {_codes([label(u) for u in first])}.")
     flagged = _flagged(run)
-    if run.ran("coherence"):
+    if _ran(run, "coherence"):
         items.append(f"Statistical coherence: flagged children in {_codes([c for c, _ in flagged])} (section 3)."
                      if flagged else
                      "Statistical coherence: no child is flagged as negatively or weakly correlated with its parent.")
@@ -550,10 +405,10 @@ def _key_findings(run: _Run) -> str:
     return "<h3>Key findings</h3><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""
 
 
-def _section_framework(run: _Run) -> str:
+def _section_framework(run: RunReader) -> str:
     m = run.manifest
     ranks, scores = run.table("ranks.csv"), run.table("scores.csv")
-    head = run.headline()
+    head = run.headline
     parts = []
     levels = "–"
     comp = run.table("coherence_composites.csv")
@@ -596,10 +451,10 @@ def _section_framework(run: _Run) -> str:
     return "".join(parts)
 
 
-def _structure(run: _Run) -> pd.DataFrame | None:
+def _structure(run: RunReader) -> pd.DataFrame | None:
     """Composite -> level and children with their weights: from the framework (weights as declared), else from
     importance.csv (weights as used) or coherence_correlations.csv (no weights)."""
-    fw, head = run.framework, run.headline()
+    fw, head = run.framework, run.headline
     imp, cor = run.table("importance.csv"), run.table("coherence_correlations.csv")
     if fw is not None:
         order = sorted(fw.composites, key=lambda c: (c != head, -fw.level(c)))
@@ -620,7 +475,7 @@ def _structure(run: _Run) -> pd.DataFrame | None:
     return pd.DataFrame({"composite": text.index.astype(str), "children": text.to_numpy()}) if len(text) else None
 
 
-def _section_coherence(run: _Run) -> str:
+def _section_coherence(run: RunReader) -> str:
     comp = run.table("coherence_composites.csv")
     if comp is None:
         return _not_run(run, "coherence", "Add <code>coherence: true</code> to <code>analyses</code>.")
@@ -654,14 +509,14 @@ def _section_coherence(run: _Run) -> str:
     return "".join(parts)
 
 
-def _section_uncertainty(run: _Run) -> str:
+def _section_uncertainty(run: RunReader) -> str:
     unc = run.table("uncertainty.csv")
     parts = []
     if unc is None:
         parts.append(_not_run(run, "uncertainty"))
     else:
         out = run.outputs.get("uncertainty") or {}
-        node = out.get("node") or run.headline() or "the headline"
+        node = out.get("node") or run.headline or "the headline"
         factors = out.get("factors") or []
         parts.append(
             f"<p>Monte Carlo uncertainty analysis of the ranks on <strong>{escape(str(node))}</strong>: "
@@ -707,12 +562,12 @@ def _section_uncertainty(run: _Run) -> str:
     return "".join(parts)
 
 
-def _grid(run: _Run) -> str:
+def _grid(run: RunReader) -> str:
     grid = run.table("grid.csv")
     if grid is None:
         return _not_run(run, "grid")
     out = run.outputs.get("grid") or {}
-    head = run.headline()
+    head = run.headline
     parts = [f"<p>{_n(out.get('variants', grid['variant'].nunique()))} variants (the full factorial of the "
              "config's <code>analyses.grid</code>), each compared with the nominal ranking.</p>"]
     failed = out.get("failed") or []
@@ -746,7 +601,7 @@ def _grid(run: _Run) -> str:
     return "".join(parts)
 
 
-def _section_sensitivity(run: _Run) -> str:
+def _section_sensitivity(run: RunReader) -> str:
     out = run.outputs.get("sensitivity") or {}
     if run.table("screening.csv") is not None:
         return _screening(run, out)
@@ -754,7 +609,7 @@ def _section_sensitivity(run: _Run) -> str:
     if run.table("sensitivity.csv") is None:
         return _not_run(run, "sensitivity")
     target = (run.analyses.get("sensitivity") or {}).get("target", 0.05)
-    parts = [f"<p>Variance-based (Sobol') sensitivity analysis of {escape(str(out.get('node', run.headline())))} to "
+    parts = [f"<p>Variance-based (Sobol') sensitivity analysis of {escape(str(out.get('node', run.headline)))} to "
              f"the factors {_codes(out.get('factors') or [])}: the first-order index S<sub>i</sub> is the share of "
              "the output's variance that factor i explains alone, the total index S<sub>Ti</sub> the share it "
              "explains with all its interactions (Saltelli et al. 2010 and Jansen 1999 estimators; 95 % bootstrap "
@@ -788,7 +643,7 @@ def _section_sensitivity(run: _Run) -> str:
     return "".join(parts)
 
 
-def _screening(run: _Run, out: Mapping[str, Any]) -> str:
+def _screening(run: RunReader, out: Mapping[str, Any]) -> str:
     scr = run.table("screening.csv")
     method = str(out.get("method") or (scr["method"].iloc[0] if "method" in scr else "screening"))
     stat = "mu_star" if method == "morris" else "median"
@@ -798,7 +653,7 @@ def _screening(run: _Run, out: Mapping[str, Any]) -> str:
                      "unconditional distribution and its distribution with the factor fixed (median, mean and "
                      "maximum over the conditioning slices)."}.get(method, "")
     parts = [f"<p>{escape(method.upper() if method == 'pawn' else method.capitalize())} screening of "
-             f"{escape(str(out.get('node', run.headline())))} over the factors {_codes(out.get('factors') or [])}: "
+             f"{escape(str(out.get('node', run.headline)))} over the factors {_codes(out.get('factors') or [])}: "
              f"{_n(out.get('runs'))} runs. {intro}</p>"]
     keep = [c for c in scr.columns if c not in ("output", "method", "node")]
     summary = scr[scr["output"].astype(str) == "mean_abs_shift"][keep]
@@ -820,11 +675,11 @@ SCREENING_HEADERS = MappingProxyType({
     "median": "KS median", "mean": "KS mean", "maximum": "KS maximum"})
 
 
-def _section_importance(run: _Run) -> str:
+def _section_importance(run: RunReader) -> str:
     return _importance(run) + "<h3>Weight maps</h3>" + _weight_maps(run)
 
 
-def _weight_maps(run: _Run) -> str:
+def _weight_maps(run: RunReader) -> str:
     out = run.outputs.get("weight_map") or {}
     units = [str(u) for u in out.get("units") or []]
     if not units:
@@ -843,7 +698,7 @@ def _weight_maps(run: _Run) -> str:
     return "".join(parts)
 
 
-def _importance(run: _Run) -> str:
+def _importance(run: RunReader) -> str:
     imp = run.table("importance.csv")
     if imp is None:
         return _not_run(run, "importance")
@@ -878,7 +733,7 @@ def _importance(run: _Run) -> str:
     return "".join(parts)
 
 
-def _section_removal(run: _Run) -> str:
+def _section_removal(run: RunReader) -> str:
     summary = run.table("removal_summary.csv")
     if summary is None:
         return _not_run(run, "stability", "Add <code>stability: {leave_one_out: true}</code> to "
@@ -899,13 +754,13 @@ def _section_removal(run: _Run) -> str:
     return "".join(parts)
 
 
-def _section_conclusions(run: _Run) -> str:
+def _section_conclusions(run: RunReader) -> str:
     parts = [f"<p>A unit is called <strong>robust</strong> when its rank interval spans at most {ROBUST_WIDTH} "
              f"places (q<sub>95</sub> − q<sub>05</sub> ≤ {ROBUST_WIDTH}), <strong>volatile</strong> when it spans "
              f"more than {VOLATILE_WIDTH} places, and moderate in between. Its nominal rank is then a fair summary "
              "(robust) or should be reported with its interval (volatile).</p>"]
     found = _intervals(run)
-    ranks, head = run.table("ranks.csv"), run.headline()
+    ranks, head = run.table("ranks.csv"), run.headline
     if found is None:
         parts.append('<p class="notrun">Not assessed: the run has neither a Monte Carlo uncertainty analysis nor a '
                      "grid, so no rank has an interval. Nominal ranks only.</p>")
@@ -936,7 +791,7 @@ def _section_conclusions(run: _Run) -> str:
     return "".join(parts)
 
 
-def _section_appendix(run: _Run) -> str:
+def _section_appendix(run: RunReader) -> str:
     files = sorted(str(p.relative_to(run.path)) for p in run.path.rglob("*") if p.is_file())
     return ("<h3>Resolved config (config.yaml)</h3>"
             + (f"<pre>{escape(run.config_text)}</pre>" if run.config_text else "<p>config.yaml is missing.</p>")
@@ -953,7 +808,7 @@ _BUILDERS = MappingProxyType({
 
 def render_report(run_dir: str | Path) -> str:
     """The audit report of a run folder as one HTML string (see :func:`write_report`)."""
-    run = _Run(Path(run_dir))
+    run = RunReader(run_dir)
     name = str(run.config.get("name") or run.path.parent.name)
     synthetic = " [SYNTHETIC DATA]" if run.manifest.get("synthetic") else ""
     toc = "".join(f'<li><a href="#{key}">{title}</a></li>' for key, title in SECTIONS.items())
@@ -998,5 +853,5 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     return path
 
 
-__all__ = ["ANALYSES", "MAX_LISTED_UNITS", "ROBUST_WIDTH", "SECTIONS", "VOLATILE_WIDTH", "render_report",
+__all__ = ["MAX_LISTED_UNITS", "ROBUST_WIDTH", "SECTIONS", "VOLATILE_WIDTH", "render_report",
            "unit_verdicts", "write_report"]

@@ -121,6 +121,13 @@ SUBDIMENSIONS = tuple(sc for _, _, _, subs in DIMENSIONS.values() for sc in subs
 
 # -- provinces ------------------------------------------------------------------------------------------------
 
+
+#: PAPI's own aggregation, the framework's ``official`` methodology: the published sub-scores as they are,
+#: nominal weights, arithmetic means.
+OFFICIAL = {"normalise": "none", "weights": "nominal", "aggregate": "arithmetic"}
+OFFICIAL_SOURCE = "PAPI's published aggregation (sub-scores as published, nominal weights, arithmetic means)"
+
+
 def province_key(name: str) -> str:
     """A spelling-proof key for a Vietnamese province name.
 
@@ -258,7 +265,8 @@ def papi_framework(year: int, subdimensions: Sequence[str]) -> Framework:
                        "published_scale": int(sum(dim_weights.values()))})
     return Framework.from_dict({
         "name": f"papi-{year}", "headline": "PAPI", "indicators": indicators, "composites": composites,
-        "groups": ["region"], "source": SOURCE, "year": year,
+        "groups": ["region"], "source": SOURCE, "year": year, "official": dict(OFFICIAL),
+        "official_source": OFFICIAL_SOURCE,
         "published_aggregation": "dimension = sum of sub-dimensions; PAPI = sum of dimensions "
                                  f"({len(dim_weights)} in {year})",
         "notes": "weights express the sums as means: published dimension = k_d x composite, "
@@ -348,7 +356,7 @@ def published_scores(result: IndexResult) -> pd.DataFrame:
 
 def official_methodology() -> Methodology:
     """PAPI's own aggregation: no normalisation, nominal weights, arithmetic means (see the module docstring)."""
-    return parse_methodology({"normalise": "none", "weights": "nominal", "aggregate": "arithmetic"})
+    return parse_methodology(dict(OFFICIAL))
 
 
 def dimension_change_shifts(root: Path, year: int = 2019) -> pd.DataFrame:
@@ -390,8 +398,8 @@ def dimension_change_shifts(root: Path, year: int = 2019) -> pd.DataFrame:
     complete = full.data.notna().all(axis=1).to_numpy()
     table = pd.DataFrame({
         "unit": list(dataset.units), "name": list(dataset.unit_names),
-        "papi_8": published_scores(full)["PAPI"].to_numpy(), "rank_8": full.ranks["PAPI"].to_numpy(),
-        "papi_6": published_scores(reduced)["PAPI"].to_numpy(), "rank_6": reduced.ranks["PAPI"].to_numpy(),
+        "papi_8": published_scores(full)["PAPI"].to_numpy(), "rank_8": full.rank_values["PAPI"].to_numpy(),
+        "papi_6": published_scores(reduced)["PAPI"].to_numpy(), "rank_6": reduced.rank_values["PAPI"].to_numpy(),
     })
     table["shift"] = table["rank_8"] - table["rank_6"]
     table["complete"] = complete

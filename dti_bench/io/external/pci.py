@@ -92,6 +92,13 @@ HA_TAY = {"Ha Tay": "ha_tay"}
 HA_TAY_ATTRIBUTES = {"ha_tay": ("Hà Tây", "DBSH")}
 
 
+
+#: PCI's own aggregation, the framework's ``official`` methodology: the published sub-scores as they are,
+#: nominal weights, arithmetic means.
+OFFICIAL = {"normalise": "none", "weights": "nominal", "aggregate": "arithmetic"}
+OFFICIAL_SOURCE = "PCI's published aggregation (sub-scores as published, nominal weights, arithmetic means)"
+
+
 def _read_subindices(root: Path) -> pd.DataFrame:
     path = data_file(root, SUBINDICES_FILE, index="PCI", required=REQUIRED)
     table = io.read_table(path)
@@ -190,7 +197,8 @@ def pci_framework(year: int, weights: Mapping[str, float]) -> Framework:
         "composites": [{"code": "PCI", "name": "Provincial Competitiveness Index",
                         "name_vi": "Chỉ số Năng lực cạnh tranh cấp tỉnh",
                         "children": {s: float(weights[s]) for s in codes}, "published_scale": PUBLISHED_SCALE}],
-        "groups": ["region"], "source": SOURCE, "year": year,
+        "groups": ["region"], "source": SOURCE, "year": year, "official": dict(OFFICIAL),
+        "official_source": OFFICIAL_SOURCE,
         "published_aggregation": "PCI = sum of weight (per cent) x sub-index (1-10) / 10",
         "notes": "weights in per cent; published PCI = 10 x headline (see dti_bench.io.external.pci)"
                  + ("; 2011 does not reproduce from these weights" if year == 2011 else ""),
@@ -249,7 +257,7 @@ def load(root: Path, year: int | None = None) -> tuple[Framework, Dataset]:
 
 def official_methodology() -> Methodology:
     """PCI's own aggregation: no normalisation, nominal (era) weights, arithmetic weighted mean."""
-    return parse_methodology({"normalise": "none", "weights": "nominal", "aggregate": "arithmetic"})
+    return parse_methodology(dict(OFFICIAL))
 
 
 def published_pci(result: IndexResult) -> pd.Series:
@@ -284,13 +292,13 @@ def weight_revision_shifts(root: Path, year: int = 2019) -> pd.DataFrame:
     eras = era_weights(root)
     own = era_of(year, eras)
     methodology = official_methodology()
-    reference = compute_index(framework, dataset, methodology).ranks["PCI"].to_numpy()
+    reference = compute_index(framework, dataset, methodology).rank_values["PCI"].to_numpy()
     parts = []
     for label, w in eras.items():
         mapped = map_weights(w, framework.indicators)
         variant = framework.with_weights({("PCI", s): v for s, v in mapped.items()})
         result = compute_index(variant, dataset, methodology)
-        rank = result.ranks["PCI"].to_numpy()
+        rank = result.rank_values["PCI"].to_numpy()
         parts.append(pd.DataFrame({
             "weights": label, "official": label == own, "unit": list(dataset.units), "name": list(dataset.unit_names),
             "score": published_pci(result).to_numpy(), "rank": rank, "official_rank": reference,

@@ -1,44 +1,30 @@
-"""Experiment configs: load, validate, resolve. Strings become functions here, once.
+"""The experiment config: its top-level shape, the ``data:`` block, and the analysis blocks through their specs.
 
-Every user error raises :class:`~dti_bench.errors.ConfigError` with the file, the dotted key and the valid
-choices, e.g. ``configs/x.yaml: methodology.normalise: unknown method 'minmx'; valid choices: 'none', ...``.
-
-The methodology block (every key optional; defaults in :data:`METHODOLOGY_DEFAULTS`)::
-
-    denominate: false | true
-    screen:     none | {min_coverage: 0.9, max_zero_share: 1.0, include: [...], exclude: [...]}
-    impute:     none | mean | median | {method: group_mean, group: COLUMN} | ...
-    treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5}
-    normalise:  none | minmax | {method: minmax, lo: 0, hi: 1} | {default: METHOD, CODE: METHOD, ...}
-    weights:    nominal | equal | {method: pca} | {CODE: weight, ...}
-    aggregate:  arithmetic | {method: power, p: 0.5} | {LEVEL_OR_NODE_CODE: METHOD, ..., default: METHOD}
-    steps:      [denominate, impute, screen, treat]
-    round:      null | 4
+A config (DESIGN.md section 4) has ``name``, ``description``, ``data``, ``methodology``, ``analyses`` and
+``output``. :meth:`Config.from_mapping` validates every key: the data block here, the methodology block through
+:meth:`dti_bench.model.Methodology.from_dict`, each analysis block through the spec class the caller passes for
+it (the analysis registry's, :data:`dti_bench.analyses.registry.ANALYSES`), the output block through
+:class:`~dti_bench.config.specs.OutputSpec`. Every error names the file, the dotted key and the valid choices.
 """
 
 from __future__ import annotations
 
-import copy
-import inspect
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dti_bench.config.specs import OutputSpec, Spec
 from dti_bench.errors import ConfigError, choices
-from dti_bench.io import read_yaml
-from dti_bench.model.methodology import (METHODOLOGY_DEFAULTS, parse_methodology)
+from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output")
 DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_column", "name_column", "groups",
              "denominators", "root", "reference", "merge")
 #: The environment variable naming the folder of third-party data (PAPI, PCI, BLI), when data.root is not given.
 DATA_ENV = "DTI_BENCH_DATA"
-ANALYSIS_KEYS = ("grid", "uncertainty", "sensitivity", "importance", "coherence", "stability", "weight_map")
 
-
-# -- the experiment config ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DataSpec:
@@ -68,49 +54,77 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class Config:
-    """A validated experiment config. ``methodology`` is the raw block (parsed against the framework later)."""
+    """A validated experiment config.
+
+    Attributes
+    ----------
+    name : str
+        The run folders go to ``<out>/<name>/``.
+    path : Path or None
+        The config file (paths in ``data:`` are relative to it).
+    data : DataSpec
+    methodology : mapping or None
+        The raw ``methodology:`` block (parsed against the framework once it is loaded); None when the config has
+        none or an empty one: the framework's official methodology is then used (or the package default).
+    analyses : mapping of str to Spec
+        Each analysis asked for, every default filled in, in the config's order.
+    output : OutputSpec
+    description, source : str
+    """
 
     name: str
     path: Path | None
     data: DataSpec
-    methodology: Mapping[str, Any] = field(default_factory=dict)
-    analyses: Mapping[str, Any] = field(default_factory=dict)
+    methodology: Mapping[str, Any] | None = None
+    analyses: Mapping[str, Spec] = field(default_factory=dict)
+    output: OutputSpec = field(default_factory=OutputSpec)
     description: str = ""
     source: str = "config"
 
+    @classmethod
+    def from_mapping(cls, raw: Any, *, path: Path | None = None,
+                     analyses: Mapping[str, type[Spec]]) -> Config:
+        """Validate a config mapping.
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate an experiment config file."""
-    path = Path(path)
-    return parse_config(read_yaml(path), path=path)
-
-
-def parse_config(raw: Any, *, path: Path | None = None) -> Config:
-    """Validate a config mapping (top-level keys, the data block, the shape of analyses)."""
-    src = str(path) if path else "config"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{src}: a config must be a mapping with keys {choices(TOP_LEVEL_KEYS)}")
-    unknown = [k for k in raw if k not in TOP_LEVEL_KEYS]
-    if unknown:
-        raise ConfigError(f"{src}: unknown key {unknown[0]!r}; valid keys: {choices(TOP_LEVEL_KEYS)}")
-    name = raw.get("name") or (path.stem if path else None)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\ "):
-        raise ConfigError(f"{src}: name: expected a name without spaces or slashes, got {name!r}")
-    data = _parse_data(raw.get("data"), src, path)
-    methodology = raw.get("methodology") or {}
-    if not isinstance(methodology, Mapping):
-        raise ConfigError(f"{src}: methodology: expected a mapping of {choices(METHODOLOGY_DEFAULTS)}")
-    parse_methodology(methodology, where=f"{src}: methodology")  # shape check now; codes checked with the framework
-    analyses = raw.get("analyses") or {}
-    if not isinstance(analyses, Mapping):
-        raise ConfigError(f"{src}: analyses: expected a mapping of {choices(ANALYSIS_KEYS)}")
-    unknown = [k for k in analyses if k not in ANALYSIS_KEYS]
-    if unknown:
-        raise ConfigError(f"{src}: analyses: unknown analysis {unknown[0]!r}; valid choices: {choices(ANALYSIS_KEYS)}")
-    if "grid" in analyses:
-        parse_grid(analyses["grid"], f"{src}: analyses.grid")
-    return Config(name=name, path=path, data=data, methodology=dict(methodology), analyses=dict(analyses),
-                  description=str(raw.get("description") or ""), source=src)
+        Parameters
+        ----------
+        raw : mapping
+            The parsed YAML (or a dict written in code).
+        path : Path, optional
+            The file it came from (paths in ``data:`` are relative to its folder; else to the working directory).
+        analyses : mapping of str to Spec class
+            The analyses a config may ask for (the analysis registry's specs).
+        """
+        src = str(path) if path else "config"
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{src}: a config must be a mapping with keys {choices(TOP_LEVEL_KEYS)}")
+        unknown = [k for k in raw if k not in TOP_LEVEL_KEYS]
+        if unknown:
+            raise ConfigError(f"{src}: unknown key {unknown[0]!r}; valid keys: {choices(TOP_LEVEL_KEYS)}")
+        name = raw.get("name") or (path.stem if path else None)
+        if not isinstance(name, str) or not name or any(c in name for c in "/\\ ") or name in (".", ".."):
+            raise ConfigError(f"{src}: name: expected a name without spaces or slashes, got {name!r}")
+        data = _parse_data(raw.get("data"), src, path)
+        methodology = raw.get("methodology")
+        if methodology is not None and not isinstance(methodology, Mapping):
+            raise ConfigError(f"{src}: methodology: expected a mapping of {choices(METHODOLOGY_DEFAULTS)}")
+        methodology = dict(methodology) if methodology else None
+        if methodology is not None:  # shape check now; codes are checked with the framework
+            parse_methodology(methodology, where=f"{src}: methodology")
+        blocks = raw.get("analyses") or {}
+        if not isinstance(blocks, Mapping):
+            raise ConfigError(f"{src}: analyses: expected a mapping of {choices(analyses)}")
+        specs: dict[str, Spec] = {}
+        for key, block in blocks.items():
+            if key not in analyses:
+                raise ConfigError(f"{src}: analyses: unknown analysis {key!r}; valid choices: {choices(analyses)}")
+            specs[key] = analyses[key].from_block(block, f"{src}: analyses.{key}")
+        output = OutputSpec.from_block(raw.get("output"), f"{src}: output")
+        description = raw.get("description") or ""
+        if not isinstance(description, str):
+            raise ConfigError(f"{src}: description: expected text, got {description!r}")
+        return cls(name=name, path=path, data=data, methodology=methodology, analyses=specs, output=output,
+                   description=description, source=src)
 
 
 def _expand(value: str, src: str, key: str) -> str:
@@ -175,17 +189,4 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
                     reference=reference, merge=block.get("merge"))
 
 
-def parse_grid(block: Any, where: str) -> list[tuple[str, list[Any]]]:
-    """``{PATH: [choice, ...], ...}`` -> ordered (path, choices) pairs; each choice validated later."""
-    if not isinstance(block, Mapping) or not block:
-        raise ConfigError(f"{where}: expected a mapping of methodology paths to lists of alternatives, "
-                          f"e.g. {{normalise: [minmax, zscore]}}")
-    out = []
-    for path, alternatives in block.items():
-        root = str(path).split(".")[0]
-        if root not in METHODOLOGY_DEFAULTS:
-            raise ConfigError(f"{where}: unknown methodology path {path!r}; valid roots: {choices(METHODOLOGY_DEFAULTS)}")
-        if not isinstance(alternatives, list) or not alternatives:
-            raise ConfigError(f"{where}.{path}: expected a non-empty list of alternatives")
-        out.append((str(path), list(alternatives)))
-    return out
+__all__ = ["Config", "DATA_ENV", "DataSpec"]

@@ -1,0 +1,227 @@
+"""The one registry of analyses: what a config may ask for under ``analyses:``, in the order a run computes them.
+
+Config validation, the orchestrator, the figures, the audit report and the paper all iterate :data:`ANALYSES`.
+Each :class:`Analysis` row says:
+
+- ``spec``: its spec class (:mod:`dti_bench.config.specs`: every option, default and check; ``spec.key`` is the
+  config key);
+- ``bind``: ``bind(study, spec, where) -> Bound``, which checks the block against the study's framework and data
+  (node codes, factors, units) before anything runs, and returns what runs it;
+- ``files``: the run-folder files (glob patterns) whose presence shows it ran;
+- ``figures``: the figures drawn from those files (names in :data:`dti_bench.reporting.figures.FIGURES`);
+- ``section``: the report section that presents it.
+
+To add an analysis: write its module in this package (a function ``(framework, data, methodology, ...)``
+returning a :class:`~dti_bench.analyses.results.Result`), its spec in :mod:`dti_bench.config.specs`, and one row
+here; the config, the run folder and the report pick it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dti_bench.analyses.coherence import coherence
+from dti_bench.analyses.factors import parse_factors
+from dti_bench.analyses.grid import grid, grid_variants
+from dti_bench.analyses.importance import CORRELATION_RATIOS, importance
+from dti_bench.analyses.leave_one_out import _compared_nodes, leave_one_out
+from dti_bench.analyses.morris import morris
+from dti_bench.analyses.pawn import pawn
+from dti_bench.analyses.results import Result
+from dti_bench.analyses.sobol import sobol
+from dti_bench.analyses.stability import StabilityResult, robust_pairs
+from dti_bench.analyses.uncertainty import uncertainty
+from dti_bench.analyses.weight_map import weight_map
+from dti_bench.config.specs import (CoherenceSpec, GridSpec, ImportanceSpec, SensitivitySpec, Spec, StabilitySpec,
+                                    UncertaintySpec, WeightMapSpec)
+from dti_bench.engine.batch import default_chunk
+from dti_bench.errors import ConfigError, UserError, choices
+from dti_bench.index import IndexResult
+from dti_bench.methods.registry import METHODS
+from dti_bench.model.dataset import Dataset
+from dti_bench.model.framework import Framework
+from dti_bench.model.methodology import Methodology
+
+
+@dataclass(frozen=True, eq=False)
+class StudyInputs:
+    """What every analysis of a study shares: the framework, the data, the nominal methodology and its result."""
+
+    framework: Framework
+    dataset: Dataset
+    methodology: Methodology
+    nominal: IndexResult
+    reference: Dataset | None = None
+    progress: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Bound:
+    """An analysis checked against its study and ready to run.
+
+    ``run()`` computes the result; ``summary(result)`` is what the manifest records under ``outputs.<key>``
+    (the result's own summary plus the settings that produced it).
+    """
+
+    run: Callable[[], Result]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    files: Callable[[Result], Mapping[str, Any]] | None = None
+
+    def summary(self, result: Result) -> dict[str, Any]:
+        return {**result.summary(), **self.settings}
+
+    def tables(self, result: Result) -> Mapping[str, Any]:
+        """File name -> what goes in it: a DataFrame (a CSV) or a mapping of arrays (an ``.npz``)."""
+        return result.tables() if self.files is None else self.files(result)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One row of :data:`ANALYSES` (see the module docstring)."""
+
+    spec: type[Spec]
+    bind: Callable[[StudyInputs, Any, str], Bound]
+    files: tuple[str, ...]
+    figures: tuple[str, ...] = ()
+    section: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+
+# -- binding: the checks that need the framework ----------------------------------------------------------------
+
+def _node(node: str | None, framework: Framework, where: str) -> str:
+    if node is not None and node not in framework.composites:
+        raise ConfigError(f"{where}: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
+    return node or framework.require_headline()
+
+
+def _bind_grid(study: StudyInputs, spec: GridSpec, where: str) -> Bound:
+    grid_variants(spec, study.framework, study.methodology, where)  # every alternative parses now
+    return Bound(lambda: grid(study.framework, study.dataset, study.methodology, dict(spec.to_dict()),
+                              reference=study.reference))
+
+
+def _bind_uncertainty(study: StudyInputs, spec: UncertaintySpec, where: str) -> Bound:
+    factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors")
+    node = _node(spec.node, study.framework, f"{where}.node")
+    chunk = spec.chunk_size or default_chunk(study.framework, len(study.dataset.units))
+
+    def run() -> Result:
+        return uncertainty(study.framework, study.dataset, study.methodology, factors, n=spec.samples, seed=spec.seed,
+                           node=node, chunk_size=spec.chunk_size, executor=spec.executor, workers=spec.workers,
+                           address=spec.address, reference=study.reference, keep_ranks=spec.save_ranks,
+                           progress=study.progress)
+
+    def files(result: Any) -> dict[str, Any]:
+        out: dict[str, Any] = dict(result.tables(tuple(spec.top_k)))
+        if spec.save_ranks:
+            out["uncertainty_ranks.npz"] = {"ranks": result.ranks, "units": np.array(result.units)}
+        return out
+
+    return Bound(run, {"seed": spec.seed, "chunk_size": chunk, "chunks": -(-spec.samples // chunk),
+                       "executor": spec.executor, "factors": [f.name for f in factors]}, files)
+
+
+def _bind_sensitivity(study: StudyInputs, spec: SensitivitySpec, where: str) -> Bound:
+    factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors")
+    node = _node(spec.node, study.framework, f"{where}.node")
+    args = (study.framework, study.dataset, study.methodology, factors)
+    if spec.method == "pawn":
+        wide = [f.name for f in factors if f.dimension != 1]
+        if wide:
+            raise ConfigError(f"{where}: PAWN conditions on one column per factor; factor {wide[0]!r} spans several "
+                              f"(use method sobol or morris for weight factors)")
+        return Bound(lambda: pawn(*args, n=spec.samples, slices=spec.slices, seed=spec.seed, node=node,
+                                  reference=study.reference), {"seed": spec.seed})
+    if spec.method == "morris":
+        return Bound(lambda: morris(*args, n=spec.samples, num_levels=spec.num_levels, seed=spec.seed, node=node,
+                                    reference=study.reference), {"seed": spec.seed})
+    return Bound(lambda: sobol(*args, n=spec.samples, seed=spec.seed, node=node, target=spec.target,
+                               max_runs=spec.max_runs, converge_on=spec.converge_on,
+                               num_resamples=spec.num_resamples, reference=study.reference), {"seed": spec.seed})
+
+
+def _bind_importance(study: StudyInputs, spec: ImportanceSpec, where: str) -> Bound:
+    bad = [m for m in [*spec.methods, spec.optimise_method] if m not in CORRELATION_RATIOS]
+    if bad:
+        key = "optimise_method" if bad[0] not in spec.methods else "methods"
+        raise ConfigError(f"{where}.{key}: unknown estimator {bad[0]!r}; valid choices: {choices(CORRELATION_RATIOS)}")
+    return Bound(lambda: importance(study.framework, study.dataset, study.methodology, methods=spec.methods,
+                                    n_boot=spec.n_boot, seed=spec.seed, target=spec.target,
+                                    compare_to=spec.compare_to, optimise=spec.optimise,
+                                    optimise_method=spec.optimise_method, reference=study.reference))
+
+
+def _bind_coherence(study: StudyInputs, spec: CoherenceSpec, where: str) -> Bound:
+    return Bound(lambda: coherence(study.framework, study.dataset, study.methodology, threshold=spec.threshold,
+                                   reference=study.reference))
+
+
+def _bind_stability(study: StudyInputs, spec: StabilitySpec, where: str) -> Bound:
+    try:
+        _compared_nodes(study.framework, spec.nodes)
+    except UserError as err:
+        raise ConfigError(f"{where}.nodes: {err}") from None
+    pairs = spec.robust_pairs
+    box = pairs.get("box") if isinstance(pairs, Mapping) else None
+
+    def run() -> Result:
+        loo = leave_one_out(study.framework, study.dataset, study.methodology,
+                            nodes=spec.nodes) if spec.leave_one_out else None
+        share = robust_pairs(study.framework, study.dataset, study.methodology, box=box,
+                             reference=study.reference) if pairs else None
+        return StabilityResult(loo, share)
+
+    return Bound(run)
+
+
+def _bind_weight_map(study: StudyInputs, spec: WeightMapSpec, where: str) -> Bound:
+    fw, ds = study.framework, study.dataset
+    for unit in spec.units or ():
+        if unit not in ds.units:
+            shown = choices(ds.units[:10]) + (" ..." if len(ds.units) > 10 else "")
+            raise ConfigError(f"{where}.units: unknown unit {unit!r}; valid choices: {shown}")
+    for code in spec.children or ():
+        if code not in fw.nodes:
+            raise ConfigError(f"{where}.children: unknown code {code!r}; valid choices: {choices(fw.nodes)}")
+    if spec.node is not None and spec.node not in fw.composites:
+        raise ConfigError(f"{where}.node: {spec.node!r} is not a composite; valid choices: {choices(fw.composites)}")
+    if study.methodology.weights.method.entry.data_driven:
+        batched = choices(n for n, e in METHODS["weights"].items() if not e.data_driven)
+        raise ConfigError(f"{where}: weights {study.methodology.weights.method.name!r} are data-driven and would "
+                          f"override the simplex weights; use one of {batched} or explicit weights")
+    return Bound(lambda: weight_map(fw, ds, study.methodology, spec.units, spec.children,
+                                    resolution=spec.resolution, node=spec.node))
+
+
+#: Every analysis, in the order a run computes them (and the manifest lists them).
+ANALYSES: Mapping[str, Analysis] = {a.key: a for a in (
+    Analysis(GridSpec, _bind_grid, ("grid.csv",), ("grid_heatmap", "bump_chart"), "uncertainty"),
+    Analysis(UncertaintySpec, _bind_uncertainty, ("uncertainty.csv",), ("rank_intervals", "rank_shift_histogram"),
+             "uncertainty"),
+    Analysis(StabilitySpec, _bind_stability, ("removal_summary.csv",), (), "removal"),
+    Analysis(ImportanceSpec, _bind_importance, ("importance.csv",), ("weights_vs_importance",), "importance"),
+    Analysis(CoherenceSpec, _bind_coherence, ("coherence_composites.csv",), (), "coherence"),
+    Analysis(SensitivitySpec, _bind_sensitivity, ("sensitivity.csv", "screening.csv"), ("sobol_bars", "sobol_heatmap"),
+             "sensitivity"),
+    Analysis(WeightMapSpec, _bind_weight_map, ("weight_map-*.csv",), ("ternary_rank_map",), "importance"),
+)}
+
+
+def specs() -> dict[str, type[Spec]]:
+    """Config key -> spec class of every analysis (what :meth:`dti_bench.config.Config.from_mapping` validates)."""
+    return {key: a.spec for key, a in ANALYSES.items()}
+
+
+__all__ = ["ANALYSES", "Analysis", "Bound", "StudyInputs", "specs"]

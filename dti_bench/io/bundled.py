@@ -1,0 +1,199 @@
+"""What ships with the package: bundled frameworks and datasets, the published DTI tables, the merger tables.
+
+Bundled datasets live in ``dti_bench/datasets/<folder>/`` with a ``meta.yaml`` (name, provenance, framework,
+``synthetic`` flag) beside either a ``data.csv`` or a ``view:`` of the bundled published DTI tables (so published
+numbers are stored once). Bundled frameworks are ``dti_bench/frameworks/*.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dti_bench.errors import ConfigError, FrameworkError, choices
+from dti_bench.io.files import read_table, read_yaml
+from dti_bench.model.dataset import Dataset
+from dti_bench.model.framework import Framework
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+DATASETS_DIR = PACKAGE_DIR / "datasets"
+FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
+PUBLISHED_DIR = DATASETS_DIR / "dti_published"
+
+
+# -- frameworks -----------------------------------------------------------------------------------------------
+
+def bundled_frameworks() -> dict[str, Path]:
+    """Name -> path of every bundled framework YAML (the merger tables are not frameworks)."""
+    out = {}
+    for path in sorted(FRAMEWORKS_DIR.glob("*.yaml")):
+        spec = read_yaml(path)
+        if isinstance(spec, Mapping) and ("indicators" in spec or "extends" in spec):
+            out[str(spec.get("name", path.stem))] = path
+    return out
+
+
+def load_framework(ref: str | Path) -> Framework:
+    """A bundled framework by name, or a framework file: ``.yaml``/``.yml`` (our shape) or ``.csv`` (COINr iMeta).
+
+    Parameters
+    ----------
+    ref : str or Path
+        A bundled name (``dti-bench frameworks`` lists them) or a file.
+
+    Returns
+    -------
+    Framework
+        Frameworks whose publisher's methodology is known carry it as ``framework.official``.
+
+    Examples
+    --------
+    >>> fw = load_framework("dti-provincial-2022")
+    >>> fw.describe()
+    'dti-provincial-2022: 8 indicators, 4 composites, 3 levels, headline DTI'
+    """
+    if isinstance(ref, str) and not ref.endswith((".yaml", ".yml", ".csv")):
+        known = bundled_frameworks()
+        if ref not in known:
+            raise ConfigError(f"unknown framework {ref!r}; valid choices: {choices(known)} (or a path to an "
+                              f"iMeta CSV or framework YAML)")
+        return _framework_file(known[ref])
+    return _framework_file(Path(ref))
+
+
+@lru_cache(maxsize=32)
+def _framework_file(path: Path) -> Framework:
+    if not path.exists():
+        raise FrameworkError(f"{path}: no such file")
+    if path.suffix == ".csv":
+        table = read_table(path)
+        table = table.replace("", np.nan)
+        return Framework.from_imeta(table, name=path.stem, source=str(path))
+    return Framework.from_dict(_resolve_extends(read_yaml(path), path), source=str(path))
+
+
+def _resolve_extends(spec: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
+    """A framework YAML may start from another: ``extends: NAME`` takes the named bundled framework's (or a
+    sibling file's) indicators and composites, then adds this file's; other keys override the base's."""
+    if not isinstance(spec, Mapping) or "extends" not in spec:
+        return spec
+    base_ref = str(spec["extends"])
+    candidates = [path.parent / f"{base_ref}.yaml", FRAMEWORKS_DIR / f"{base_ref}.yaml"]
+    base_path = next((c for c in candidates if c.exists()), None)
+    if base_path is None or base_path in seen:
+        raise FrameworkError(f"{path}: extends {base_ref!r}, which is not a framework file here "
+                             f"(or extends itself)")
+    base = _resolve_extends(read_yaml(base_path), base_path, (*seen, path))
+    merged = {**base, **{k: v for k, v in spec.items() if k not in ("extends", "indicators", "composites")}}
+    merged["indicators"] = list(base.get("indicators", [])) + list(spec.get("indicators") or [])
+    merged["composites"] = list(base.get("composites", [])) + list(spec.get("composites") or [])
+    return merged
+
+
+def load_mergers(name: str = "mergers-2025") -> dict[str, list[str]]:
+    """A merger table (new unit -> former units), e.g. the 2025 provincial arrangement."""
+    path = FRAMEWORKS_DIR / f"{name}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in FRAMEWORKS_DIR.glob("mergers-*.yaml"))
+        raise ConfigError(f"data.merge: unknown merger table {name!r}; valid choices: {choices(known)}")
+    return {k: list(v) for k, v in read_yaml(path)["units"].items()}
+
+
+# -- datasets -------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def bundled_datasets() -> dict[str, dict[str, Any]]:
+    """Name -> metadata (with its folder under ``_dir``) of every bundled dataset."""
+    out: dict[str, dict[str, Any]] = {}
+    for meta_path in sorted(DATASETS_DIR.glob("*/meta.yaml")):
+        meta = read_yaml(meta_path)
+        meta["_dir"] = meta_path.parent
+        out[str(meta["name"])] = meta
+    return out
+
+
+def dataset_meta(name: str) -> dict[str, Any]:
+    known = bundled_datasets()
+    if name not in known:
+        raise ConfigError(f"unknown dataset {name!r}; valid choices: {choices(known)}")
+    return known[name]
+
+
+def load_dataset(name: str | Path, framework: Framework | None = None) -> Dataset:
+    """A bundled dataset by name, or an iData CSV file, validated against ``framework``.
+
+    Parameters
+    ----------
+    name : str or Path
+        A bundled dataset (``dti-bench datasets`` lists them), or the path of a COINr iData CSV.
+    framework : Framework, optional
+        Default: the framework a bundled dataset's metadata names; a CSV without one takes every column other
+        than ``uCode``, ``uName`` and ``Time`` as an indicator.
+
+    Returns
+    -------
+    Dataset
+        ``synthetic`` is True for generated data (and the name says so).
+
+    Examples
+    --------
+    >>> ds = load_dataset("dti2022-synthetic")
+    >>> ds
+    Dataset('dti2022-synthetic' (synthetic): 63 units x 8 indicators)
+    """
+    if isinstance(name, Path) or str(name).endswith(".csv"):
+        from dti_bench.io.coinr import load_idata
+
+        return load_idata(Path(name), framework)
+    meta = dataset_meta(name)
+    framework = framework or load_framework(meta["framework"])
+    public = {k: v for k, v in meta.items() if not k.startswith("_")}
+    if "view" in meta:
+        table = _published_view(meta["view"])
+        source = f"{PUBLISHED_DIR / meta['view']['table']} (view {name})"
+    else:
+        path = meta["_dir"] / "data.csv"
+        table = read_table(path)
+        source = str(path)
+    return Dataset.from_frame(table, framework=framework, unit_column=meta.get("unit_column", "uCode"),
+                              name_column=meta.get("name_column", "uName"),
+                              group_columns=meta.get("group_columns", ()), ignore_columns=meta.get("ignore_columns", ()),
+                              name=name, source=source, synthetic=bool(meta.get("synthetic", False)), meta=public)
+
+
+def _published_view(view: Mapping[str, Any]) -> pd.DataFrame:
+    """Rows of a bundled published table with every listed column present, renamed to indicator codes."""
+    table = read_table(PUBLISHED_DIR / view["table"])
+    columns: Mapping[str, str] = view["columns"]
+    keep = table[[c for c in columns.values()]].apply(lambda col: col.str.strip() != "").all(axis=1)
+    rows = table[keep]
+    slugs = provinces().set_index("province_ascii")["slug"]
+    out = pd.DataFrame({"uCode": [slugs[p] for p in rows["province_ascii"]], "uName": rows["province"].to_numpy()})
+    for code, col in columns.items():
+        out[code] = rows[col].to_numpy()
+    return out
+
+
+@lru_cache(maxsize=1)
+def provinces() -> pd.DataFrame:
+    """The 63 provinces (GSO code, names with and without diacritics, slug, region), as bundled (S52, S51)."""
+    return read_table(PUBLISHED_DIR / "provinces.csv")
+
+
+def published_table(name: str) -> pd.DataFrame:
+    """A bundled published DTI table by file stem (``dti_provincial_2022`` ...), strings as published."""
+    path = PUBLISHED_DIR / f"{name}.csv"
+    if not path.exists():
+        known = sorted(p.stem for p in PUBLISHED_DIR.glob("dti_provincial_*.csv"))
+        raise ConfigError(f"unknown published table {name!r}; valid choices: {choices(known)}")
+    return read_table(path)
+
+
+__all__ = ["DATASETS_DIR", "FRAMEWORKS_DIR", "PACKAGE_DIR", "PUBLISHED_DIR", "bundled_datasets",
+           "bundled_frameworks", "dataset_meta", "load_dataset", "load_framework", "load_mergers", "provinces",
+           "published_table"]

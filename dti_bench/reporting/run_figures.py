@@ -1,0 +1,191 @@
+"""The figures of a run folder: drawn from its files (through :class:`~dti_bench.io.runs.RunReader`) into
+``figures/``, each as PNG, PDF (when asked) and the CSV of the numbers drawn.
+
+:data:`FIGURES` is the registry of run figures: each analysis of :data:`dti_bench.analyses.registry.ANALYSES` names
+the figures drawn from its files, and :func:`draw_run_figures` draws those of every analysis the run holds.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+
+from dti_bench.analyses.registry import ANALYSES
+from dti_bench.io.runs import RunReader
+from dti_bench.reporting import figures as f
+
+#: What a run-figure drawer yields: (file stem, figure, the table drawn).
+Drawn = tuple[str, Figure, pd.DataFrame]
+
+
+def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str, *, pdf: bool = True) -> list[Path]:
+    """Write ``<name>.png`` (200 dpi), ``<name>.pdf`` (unless ``pdf`` is False) and ``<name>.csv`` (the table
+    drawn) into ``folder``.
+
+    All of them or none: each is written to a temporary file in ``folder`` and renamed into place
+    (:func:`os.replace`, atomic on one file system) only after all are written; on any error the temporary files
+    are removed and the earlier files of that name, if any, are left as they were.
+
+    Returns
+    -------
+    list of Path
+        The paths written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = [folder / f"{name}.{ext}" for ext in (("png", "pdf", "csv") if pdf else ("png", "csv"))]
+    temporary: list[Path] = []
+    try:
+        for path in final:
+            handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            os.close(handle)
+            temporary.append(Path(tmp))
+        with mpl.rc_context(f.STYLE):
+            fig.savefig(temporary[0], format="png", dpi=f.DPI)
+            if pdf:
+                fig.savefig(temporary[1], format="pdf")
+        table.to_csv(temporary[-1], index=False)
+        for tmp, path in zip(temporary, final):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temporary:
+            tmp.unlink(missing_ok=True)
+    return final
+
+
+def stamp(fig: Figure, label: str) -> None:
+    """Write ``label`` small in the figure's top-right corner (above the axes, clear of the axis labels)."""
+    fig.text(0.998, 0.998, label, ha="right", va="top", fontsize=5.5, color="0.35")
+
+
+# -- one drawer per run figure -----------------------------------------------------------------------------------
+
+def _names(run: RunReader) -> pd.Series | None:
+    names = run.names()
+    return pd.Series(names) if names else None
+
+
+def _ranks(run: RunReader, node: str | None) -> pd.Series | None:
+    ranks = run.table("ranks.csv")
+    if ranks is None or node is None or node not in ranks:
+        return None
+    return ranks.set_index("unit")[node]
+
+
+def _rank_intervals(run: RunReader, which: str) -> Iterator[Drawn]:
+    table = run.table("uncertainty.csv")
+    if table is not None:
+        yield ("rank_intervals", *f.draw_rank_intervals(table))
+
+
+def _rank_shift_histogram(run: RunReader, which: str) -> Iterator[Drawn]:
+    table = run.table("uncertainty.csv")
+    if table is not None:
+        yield ("rank_shift_histogram", *f.draw_rank_shift_histogram(table))
+
+
+def _sobol_bars(run: RunReader, which: str) -> Iterator[Drawn]:
+    table = run.table("sensitivity.csv")
+    if table is not None and (table["output"] == "mean_abs_shift").any():
+        yield ("sobol_bars", *f.draw_sobol_bars(table))
+
+
+def _sobol_heatmap(run: RunReader, which: str) -> Iterator[Drawn]:
+    table = run.table("sensitivity.csv")
+    if table is not None and "quantity" in table and (table["quantity"] == "rank").any():
+        node = table["node"].iloc[0] if "node" in table else None
+        yield ("sobol_heatmap", *f.draw_sobol_heatmap(table, node=node, nominal_ranks=_ranks(run, node),
+                                                       names=_names(run)))
+
+
+def _grid_nodes(run: RunReader, which: str) -> list[str]:
+    grid = run.table("grid.csv")
+    if grid is None:
+        return []
+    nodes = [str(n) for n in pd.unique(grid["node"])]
+    return [n for n in nodes if n == run.headline] if which == "headline" else nodes
+
+
+def _grid_heatmap(run: RunReader, which: str) -> Iterator[Drawn]:
+    for node in _grid_nodes(run, which):
+        yield (f"grid_heatmap-{node}", *f.draw_grid_heatmap(run.table("grid.csv"), node, _ranks(run, node),
+                                                              names=_names(run)))
+
+
+def _bump_chart(run: RunReader, which: str) -> Iterator[Drawn]:
+    for node in _grid_nodes(run, which):
+        yield (f"bump_chart-{node}", *f.draw_bump_chart(run.table("grid.csv"), node, nominal_ranks=_ranks(run, node),
+                                                          names=_names(run)))
+
+
+def _weights_vs_importance(run: RunReader, which: str) -> Iterator[Drawn]:
+    table = run.table("importance.csv")
+    if table is not None:
+        yield ("weights_vs_importance", *f.draw_weights_vs_importance(table))
+
+
+def _ternary_rank_map(run: RunReader, which: str) -> Iterator[Drawn]:
+    maps = (run.outputs.get("weight_map") or {}).get("maps") or {}
+    for unit, attrs in maps.items():
+        table = run.table(f"weight_map-{unit}.csv")
+        if table is None:
+            continue
+        table.attrs.update(attrs)
+        yield (f"ternary_rank_map-{unit}", *f.draw_ternary_rank_map(table, unit))
+
+
+#: Every run figure, by the name the analysis registry uses.
+FIGURES: Mapping[str, Callable[[RunReader, str], Iterator[Drawn]]] = {
+    "rank_intervals": _rank_intervals,
+    "rank_shift_histogram": _rank_shift_histogram,
+    "sobol_bars": _sobol_bars,
+    "sobol_heatmap": _sobol_heatmap,
+    "grid_heatmap": _grid_heatmap,
+    "bump_chart": _bump_chart,
+    "weights_vs_importance": _weights_vs_importance,
+    "ternary_rank_map": _ternary_rank_map,
+}
+
+
+def draw_run_figures(run_dir: str | Path, *, label: str | None = None, which: str = "all",
+                     pdf: bool = True) -> list[str]:
+    """Draw the figures of every analysis a run folder holds into ``run_dir/figures/``; return the names written.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A run folder (its tables are the figures' only input).
+    label : str, optional
+        Stamped small in the corner of every figure: runs on synthetic data pass "SYNTHETIC DATA (<dataset>)",
+        so that a figure lifted into a paper still says what it shows.
+    which : {'all', 'headline'}
+        Grid figures for every composite of ``grid.csv``, or for the headline only.
+    pdf : bool
+        Also write each figure as PDF.
+
+    Returns
+    -------
+    list of str
+        File stems written, in the registry's order.
+    """
+    run = RunReader(run_dir)
+    written: list[str] = []
+    for analysis in ANALYSES.values():
+        if not run.has(*analysis.files):
+            continue
+        for name in analysis.figures:
+            for stem, fig, table in FIGURES[name](run, which):
+                if label:
+                    stamp(fig, label)
+                save_figure(fig, table, run.path / "figures", stem, pdf=pdf)
+                written.append(stem)
+    return written
+
+
+__all__ = ["FIGURES", "draw_run_figures", "save_figure", "stamp"]
