@@ -20,7 +20,7 @@ from dti_bench.analyses.sampling import monte_carlo, to_batch
 from dti_bench.engine.kernels import rank_rows
 from dti_bench.index import compute_index, prepare_indicators
 from dti_bench.engine.memory import reuse_freed_memory
-from dti_bench.analyses.uncertainty import run_uncertainty
+from dti_bench.analyses.uncertainty import uncertainty as run_uncertainty
 
 #: Samples per chunk, for the engine and the bound alike.
 CHUNK = 8192
@@ -49,7 +49,7 @@ def bound(x: np.ndarray, w: np.ndarray, chunk: int = CHUNK) -> None:
 
 def measure(label: str, fw, ds, samples: int, naive_samples: int) -> dict:
     fs = factors(fw)
-    engine_t = repeat(lambda: run_uncertainty(fw, ds, NOMINAL, fs, samples=samples, seed=1, chunk_size=CHUNK))
+    engine_t = repeat(lambda: run_uncertainty(fw, ds, NOMINAL, fs, n=samples, seed=1, chunk_size=CHUNK))
     naive_t = repeat(lambda: naive_loop(fw, ds, fs, naive_samples), repeats=3)
     x = np.nan_to_num(prepare_indicators(fw, ds, NOMINAL).normalised)
     w = np.random.default_rng(0).random((samples, x.shape[1]))

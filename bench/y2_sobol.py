@@ -10,7 +10,7 @@ from __future__ import annotations
 from threadpoolctl import threadpool_limits
 
 from common import NOMINAL, asem_shape, dti_components, factors, repeat, save, table
-from dti_bench.analyses.sobol import run_sobol
+from dti_bench.analyses.sobol import sobol as run_sobol
 
 
 def main() -> dict:

@@ -19,7 +19,7 @@ from dti_bench.analyses.factors import parse_factors
 from dti_bench.engine.kernels import rank_rows
 from dti_bench.index import prepare_indicators
 from dti_bench.engine.memory import reuse_freed_memory
-from dti_bench.analyses.uncertainty import run_uncertainty
+from dti_bench.analyses.uncertainty import uncertainty as run_uncertainty
 
 #: Samples per chunk, for the engine and the bound alike.
 CHUNK = 16384
@@ -43,7 +43,7 @@ def main(samples: int = 200_000) -> dict:
     fw, ds = flat(63, 50)
     fs = parse_factors([{"path": "weights", "dirichlet": 1.0, "node": "index", "name": "simplex"}], fw, NOMINAL, "y3")
     with threadpool_limits(limits=1, user_api="blas"):
-        engine_t = repeat(lambda: run_uncertainty(fw, ds, NOMINAL, fs, samples=samples, seed=1, chunk_size=CHUNK))
+        engine_t = repeat(lambda: run_uncertainty(fw, ds, NOMINAL, fs, n=samples, seed=1, chunk_size=CHUNK))
         x = prepare_indicators(fw, ds, NOMINAL).normalised
         w = np.random.default_rng(0).dirichlet(np.ones(50), size=samples)
         bound_t = repeat(lambda: bound(x, w))

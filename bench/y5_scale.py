@@ -34,13 +34,13 @@ def child(executor: str, units: int, indicators: int, samples: int, out: str) ->
     from common import NOMINAL, flat
     from dti_bench.analyses.factors import parse_factors
     from dti_bench.engine.batch import default_chunk
-    from dti_bench.analyses.uncertainty import run_uncertainty
+    from dti_bench.analyses.uncertainty import uncertainty as run_uncertainty
 
     fw, ds = flat(units, indicators, groups=10)
     fs = parse_factors(FACTORS, fw, NOMINAL, "y5")
     t = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
-        res = run_uncertainty(fw, ds, NOMINAL, fs, samples=samples, seed=5, executor=executor, workers=2)
+        res = run_uncertainty(fw, ds, NOMINAL, fs, n=samples, seed=5, executor=executor, workers=2)
     wall = time.perf_counter() - t
     np.savez(out, frequency=res.frequency, rbar=res.rbar)
     print(json.dumps({"wall_s": wall, "chunk": default_chunk(fw, units), "failed": len(res.failed)}))

@@ -720,7 +720,7 @@ def importance(framework: Framework, data: Dataset | pd.DataFrame, methodology: 
                compare_to: str = ImportanceSpec.compare_to, optimise: str | None = ImportanceSpec.optimise,
                optimise_method: str = ImportanceSpec.optimise_method,
                reference: Dataset | None = None) -> ImportanceResult:
-    """Weights versus importance (Paruolo, Saisana & Saltelli 2013) of the nominal index, and optionally the
+    r"""Weights versus importance (Paruolo, Saisana & Saltelli 2013) of the nominal index, and optionally the
     weights that bring importance to a target (Becker et al. 2017).
 
     A child's importance is its correlation ratio :math:`\eta^2_i = V[E(y \mid x_i)] / V(y)` with the target

@@ -270,7 +270,7 @@ def sobol(framework: Framework, data: Dataset | pd.DataFrame, methodology: Metho
           seed: int = SensitivitySpec.seed, node: str | None = None, target: float | None = SensitivitySpec.target,
           max_runs: int = SensitivitySpec.max_runs, converge_on: str = SensitivitySpec.converge_on,
           num_resamples: int = SensitivitySpec.num_resamples, reference: Dataset | None = None) -> SobolResult:
-    """Sobol' sensitivity analysis of ``node``'s ranks, scores and R̄s to methodology ``factors``.
+    r"""Sobol' sensitivity analysis of ``node``'s ranks, scores and R̄s to methodology ``factors``.
 
     First-order :math:`S_i = V[E(Y|X_i)]/V(Y)` and total :math:`S_{Ti} = E[V(Y|X_{\sim i})]/V(Y)` indices,
     estimated as ``SALib.analyze.sobol`` does (Saltelli et al. 2010; Jansen 1999) on SALib's Sobol'-sequence

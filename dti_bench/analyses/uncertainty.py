@@ -370,7 +370,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
                 executor: str = UncertaintySpec.executor, workers: int | None = None, address: str | None = None,
                 reference: Dataset | None = None, keep_ranks: bool = False,
                 progress: bool = False) -> UncertaintyResult:
-    """Monte Carlo uncertainty analysis of ``node``'s ranks over methodology ``factors``.
+    r"""Monte Carlo uncertainty analysis of ``node``'s ranks over methodology ``factors``.
 
     Each sample draws one value of every factor (a normalisation, an aggregation, perturbed weights ...), builds
     that variant of the index and ranks it; the result is every unit's rank distribution and, per sample, the

@@ -1,13 +1,14 @@
-"""Config parsing: strings resolve once, unknown names fail with the valid choices listed."""
+"""The methodology value and its config form: strings resolve once, unknown names fail with the valid choices."""
 
 from __future__ import annotations
 
 import pytest
 
-from dti_bench.config import parse_config
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology, set_path, vary
 from dti_bench.errors import ConfigError
-from dti_bench.methods.normalise import NORMALISERS, minmax
+from dti_bench.methods.normalise import minmax
+from dti_bench.methods.registry import functions
+NORMALISERS = functions("normalise")
 
 
 def test_defaults_fill_every_key():
@@ -17,7 +18,7 @@ def test_defaults_fill_every_key():
     assert set(m.to_dict()) == set(METHODOLOGY_DEFAULTS)
 
 
-def test_round_trip_through_to_config(dti2022):
+def test_round_trip_through_to_dict(dti2022):
     block = {"normalise": {"default": {"method": "minmax", "lo": 1, "hi": 100}, "awareness": "zscore"},
              "aggregate": {"default": "arithmetic", 2: "geometric", "DTI": "harmonic"},
              "weights": {"awareness": 3.0}, "round": 4}
@@ -72,26 +73,29 @@ def test_set_path_does_not_touch_the_original():
     assert block == {"normalise": "minmax"} and out == {"normalise": {"method": "minmax", "lo": 5}}
 
 
-@pytest.mark.parametrize("raw, message", [
-    ({"name": "x", "data": {"dataset": "d"}, "method": {}}, r"unknown key 'method'; valid keys"),
-    ({"name": "x"}, r"data: expected a mapping"),
-    ({"name": "x", "data": {"dataset": "d", "indicators": "a.csv", "framework": "f.csv"}}, r"exactly one of"),
-    ({"name": "x", "data": {"indicators": "a.csv"}}, r"data.framework: an 'indicators' table needs a framework"),
-    ({"name": "x", "data": {"dataset": "d", "colour": 1}}, r"data: unknown key 'colour'"),
-    ({"name": "x", "data": {"dataset": "d"}, "analyses": {"gird": {}}}, r"unknown analysis 'gird'"),
-    ({"name": "x", "data": {"dataset": "d"}, "analyses": {"grid": {"normalize": ["a"]}}}, r"unknown methodology path 'normalize'"),
-    ({"name": "a b", "data": {"dataset": "d"}}, r"name: expected a name without spaces"),
-    ({"name": "x", "data": {"indicators": "${DTI_BENCH_NOT_SET_ANYWHERE}/a.csv", "framework": "f.csv"}},
-     r"data.indicators: environment variable \$\{DTI_BENCH_NOT_SET_ANYWHERE\} is not set"),
-])
-def test_bad_configs(raw, message):
-    with pytest.raises(ConfigError, match=message):
-        parse_config(raw)
 
 
-def test_paths_resolve_relative_to_the_config_and_expand_variables(tmp_path, monkeypatch):
-    monkeypatch.setenv("DTI_BENCH_TEST_ROOT", str(tmp_path))
-    cfg = parse_config({"name": "x", "data": {"indicators": "${DTI_BENCH_TEST_ROOT}/d.csv", "framework": "m.csv"}},
-                       path=tmp_path / "sub" / "c.yaml")
-    assert cfg.data.indicators == tmp_path / "d.csv"
-    assert cfg.data.framework == tmp_path / "sub" / "m.csv"
+def test_default_from_dict_and_vary_are_the_public_constructors(dti2022):
+    from dti_bench.model.methodology import Methodology
+
+    assert Methodology.default() == parse_methodology({}) == Methodology.from_dict(None) == Methodology.from_dict({})
+    official = dti2022.official
+    assert official.to_dict()["normalise"] == "none" and official.round == 4
+    variant = official.vary({"normalise": {"method": "zscore", "m": 10, "s": 2}, "aggregate.method": "geometric"})
+    assert variant.normalise.default.kwargs == {"m": 10, "s": 2} and variant.aggregate.default.name == "geometric"
+    assert variant.round == 4 and official.aggregate.default.name == "arithmetic"  # values: official unchanged
+
+
+def test_methods_reach_their_traits_through_the_registry():
+    m = parse_methodology({"aggregate": {"default": "arithmetic", 2: {"method": "power", "p": 1e-13}},
+                           "normalise": "zscore", "weights": {"method": "pca"}})
+    assert m.aggregate.default.p == 1.0 and m.aggregate.for_node("X", 2).p == 0.0  # |p| < 1e-12 is geometric
+    assert parse_methodology({"aggregate": "copeland"}).aggregate.default.p is None
+    assert m.normalise.default.entry.block is not None and m.weights.method.entry.data_driven
+
+
+def test_methodologies_pickle_as_plain_data():
+    import pickle
+
+    m = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}, "aggregate": "geometric"})
+    assert pickle.loads(pickle.dumps(m)) == m

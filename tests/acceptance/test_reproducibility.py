@@ -9,7 +9,7 @@ import yaml
 
 from dti_bench.experiment import run
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def small_config(tmp_path, chunk):

@@ -19,7 +19,7 @@ from dti_bench.analyses.importance import CORRELATION_RATIOS, correlation_ratio,
 from dti_bench.index import compute_index
 
 METHODS = list(CORRELATION_RATIOS)
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 # -- the contract, for every registered estimator -------------------------------------------------------------

@@ -10,8 +10,10 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dti_bench.errors import MethodError
-from dti_bench.methods.normalise import NORMALISERS
+
 from dti_bench.metrics.ranking import rank_scores
+from dti_bench.methods.registry import METHODS, functions
+NORMALISERS = functions("normalise")
 
 NAN = np.nan
 
@@ -284,14 +286,12 @@ def test_adding_a_unit_reverses_an_order_under_minmax_but_not_under_goalposts():
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=st.data(), name=st.sampled_from(__import__("dti_bench.methods.normalise", fromlist=["COLUMNS"]).COLUMNS),
+@given(data=st.data(), name=st.sampled_from([n for n, e in METHODS["normalise"].items() if e.block is not None]),
        units=st.integers(1, 9), k=st.integers(1, 6), with_ref=st.booleans())
 def test_block_versions_equal_column_by_column_bit_for_bit(data, name, units, k, with_ref):
-    """A normaliser's ``columns`` version gives exactly the column-by-column numbers (NaN, constant and
+    """A normaliser's block version gives exactly the column-by-column numbers (NaN, constant and
     one-value columns included), and fails where a column fails."""
-    from dti_bench.methods.normalise import NORMALISERS
-
-    f = NORMALISERS[name]
+    f, block = METHODS["normalise"][name].function, METHODS["normalise"][name].block
     cell = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(np.nan), st.just(3.0))
     x = np.array(data.draw(st.lists(cell, min_size=units * k, max_size=units * k))).reshape(units, k)
     ref = None
@@ -303,6 +303,6 @@ def test_block_versions_equal_column_by_column_bit_for_bit(data, name, units, k,
         expected = np.column_stack([f(x[:, j], ref=None if ref is None else ref[:, j], **params) for j in range(k)])
     except MethodError:
         with pytest.raises(MethodError):
-            f.columns(x, ref=ref, **params)
+            block(x, ref=ref, **params)
         return
-    np.testing.assert_array_equal(f.columns(x, ref=ref, **params), expected)
+    np.testing.assert_array_equal(block(x, ref=ref, **params), expected)

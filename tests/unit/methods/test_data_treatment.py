@@ -15,10 +15,14 @@ from hypothesis.extra import numpy as hnp
 
 from dti_bench.model.methodology import parse_method, parse_methodology
 from dti_bench.errors import ConfigError, MethodError
-from dti_bench.methods.impute import IMPUTERS, em, em_estimate, group_mean, group_median, mean, median
+from dti_bench.methods.impute import em, em_estimate, group_mean, group_median, mean, median
 from dti_bench.index import compute_index
-from dti_bench.methods.screen import SCREENERS, coverage
-from dti_bench.methods.treat import TREATERS, excel_kurt, excel_skew, none as treat_none, winsorise
+from dti_bench.methods.screen import coverage
+from dti_bench.methods.treat import excel_kurt, excel_skew, none as treat_none, winsorise
+from dti_bench.methods.registry import functions
+IMPUTERS = functions("impute")
+SCREENERS = functions("screen")
+TREATERS = functions("treat")
 
 nan = np.nan
 
@@ -408,12 +412,12 @@ def test_treatment_invariants(x, outlier, winmax, log):
 def test_block_winsorise_equals_column_by_column(data, units, k, winmax):
     """The block version of winsorise returns exactly the columns and reports of the one-column calls, for
     passing, failing, constant, short and incomplete columns alike."""
-    from dti_bench.methods.treat import winsorise
+    from dti_bench.methods.treat import winsorise, winsorise_columns
 
     cell = st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(np.nan), st.just(1.0),
                      st.floats(1e4, 1e6))  # large values make failing columns
     x = np.array(data.draw(st.lists(cell, min_size=units * k, max_size=units * k))).reshape(units, k)
     expected = [winsorise(x[:, j], winmax=winmax) for j in range(k)]
-    block, reports = winsorise.columns(x, winmax=winmax)
+    block, reports = winsorise_columns(x, winmax=winmax)
     np.testing.assert_array_equal(block, np.column_stack([e[0] for e in expected]))
     assert reports == [e[1] for e in expected]

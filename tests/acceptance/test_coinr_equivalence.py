@@ -38,7 +38,7 @@ import yaml
 
 from dti_bench.experiment import run
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 IDATA = DATA / "coinr_iData.csv"
 IMETA = DATA / "coinr_iMeta.csv"
 

@@ -19,13 +19,13 @@ from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
 
 from dti_bench import experiment
-from dti_bench.reporting import figures as plotting
+from dti_bench.reporting import figures as plotting, run_figures
 from dti_bench.model.methodology import parse_methodology
 from dti_bench.errors import ConfigError, FrameworkError
 from dti_bench.index import compute_index
 from dti_bench.analyses.weight_map import barycentric_grid, simplex_rank_map
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 PILLARS = ("digital_government", "digital_economy", "digital_society")
 
 
@@ -61,7 +61,7 @@ def _assert_paper_style(fig):
 
 def test_rank_intervals_draws_one_bar_and_two_markers_per_unit(tables):
     unc = tables["uncertainty"]
-    fig, table = plotting.rank_intervals(unc)
+    fig, table = plotting.draw_rank_intervals(unc)
     n = len(unc)
     assert list(table["nominal_rank"]) == sorted(unc["nominal_rank"])  # best first
     ax = fig.axes[0]
@@ -81,7 +81,7 @@ def test_rank_intervals_draws_one_bar_and_two_markers_per_unit(tables):
 
 
 def test_rank_intervals_horizontal_layout_puts_the_best_at_the_top(tables):
-    fig, table = plotting.rank_intervals(tables["uncertainty"], horizontal=True)
+    fig, table = plotting.draw_rank_intervals(tables["uncertainty"], horizontal=True)
     ax = fig.axes[0]
     bottom, top = ax.get_ylim()
     assert bottom > top  # unit 0 (best nominal rank) at the top
@@ -96,7 +96,7 @@ def test_rank_intervals_orders_any_table_by_nominal_rank(nominal):
     n = len(nominal)
     unc = pd.DataFrame({"unit": [f"u{i}" for i in range(n)], "nominal_rank": nominal, "median_rank": nominal,
                         "q05_rank": nominal, "q95_rank": [r + 1 for r in nominal]})
-    fig, table = plotting.rank_intervals(unc)
+    fig, table = plotting.draw_rank_intervals(unc)
     assert list(table["nominal_rank"]) == sorted(nominal)
     assert sorted(table["unit"]) == sorted(unc["unit"])
     assert len(fig.axes[0].patches) == n
@@ -106,7 +106,7 @@ def test_rank_intervals_orders_any_table_by_nominal_rank(nominal):
 
 def test_sobol_bars_pairs_s1_and_st_with_error_bars_and_distinct_hatches(tables):
     sens = tables["sensitivity"]
-    fig, table = plotting.sobol_bars(sens)
+    fig, table = plotting.draw_sobol_bars(sens)
     expected = sens[sens["output"] == "mean_abs_shift"][["factor", "S1", "S1_conf", "ST", "ST_conf"]]
     pd.testing.assert_frame_equal(table, expected.reset_index(drop=True))
     ax = fig.axes[0]
@@ -123,19 +123,19 @@ def test_sobol_bars_pairs_s1_and_st_with_error_bars_and_distinct_hatches(tables)
 
 def test_sobol_bars_of_a_unit_and_unknown_outputs(tables):
     sens = tables["sensitivity"]
-    _, table = plotting.sobol_bars(sens, output="BBB")  # its rank rows come first in the table
+    _, table = plotting.draw_sobol_bars(sens, output="BBB")  # its rank rows come first in the table
     expected = sens[(sens["output"] == "BBB") & (sens["quantity"] == "rank")]
     np.testing.assert_allclose(table["ST"], expected["ST"])
-    _, table = plotting.sobol_bars(sens, output="BBB", quantity="score")
+    _, table = plotting.draw_sobol_bars(sens, output="BBB", quantity="score")
     np.testing.assert_allclose(table["ST"], sens[(sens["output"] == "BBB") & (sens["quantity"] == "score")]["ST"])
     with pytest.raises(ValueError, match="no output 'ZZZ'"):
-        plotting.sobol_bars(tables["sensitivity"], output="ZZZ")
+        plotting.draw_sobol_bars(tables["sensitivity"], output="ZZZ")
 
 
 def test_sobol_heatmap_image_is_the_table_in_nominal_order(tables):
     sens, ranks = tables["sensitivity"], tables["ranks"].set_index("unit")
     names = tables["uncertainty"].set_index("unit")["name"]
-    fig, table = plotting.sobol_heatmap(sens, nominal_ranks=ranks["Index"], names=names)
+    fig, table = plotting.draw_sobol_heatmap(sens, nominal_ranks=ranks["Index"], names=names)
     assert list(table["unit"]) == list(ranks["Index"].sort_values(kind="stable").index)
     factors = ["normalisation", "aggregation", "weight noise"]
     assert list(table.columns) == ["unit", "name", *factors]
@@ -149,7 +149,7 @@ def test_sobol_heatmap_image_is_the_table_in_nominal_order(tables):
 
 def test_grid_heatmap_rows_by_nominal_rank_columns_in_grid_order(tables):
     grid, ranks = tables["grid"], tables["ranks"].set_index("unit")
-    fig, table = plotting.grid_heatmap(grid, "Econ", ranks["Econ"])
+    fig, table = plotting.draw_grid_heatmap(grid, "Econ", ranks["Econ"])
     variants = list(pd.unique(grid["variant"]))
     assert list(table.columns) == ["unit", "nominal_rank", *variants]
     assert list(table["nominal_rank"]) == sorted(ranks["Econ"])
@@ -168,13 +168,13 @@ def test_grid_heatmap_rows_by_nominal_rank_columns_in_grid_order(tables):
 def test_grid_heatmap_unknown_node():
     grid = pd.DataFrame({"unit": ["a"], "variant": ["v"], "node": ["N"], "score": [1.0], "rank": [1]})
     with pytest.raises(ValueError, match="no rows for node 'X'"):
-        plotting.grid_heatmap(grid, "X")
+        plotting.draw_grid_heatmap(grid, "X")
 
 
 def test_bump_chart_one_line_per_unit_chosen_units_highlighted(tables):
     grid, ranks = tables["grid"], tables["ranks"].set_index("unit")
     names = tables["uncertainty"].set_index("unit")["name"]
-    fig, table = plotting.bump_chart(grid, "Econ", ["CCC", "HHH"], nominal_ranks=ranks["Econ"], names=names)
+    fig, table = plotting.draw_bump_chart(grid, "Econ", ["CCC", "HHH"], nominal_ranks=ranks["Econ"], names=names)
     ax = fig.axes[0]
     lines = ax.get_lines()
     assert len(lines) == len(table) == 8
@@ -186,27 +186,27 @@ def test_bump_chart_one_line_per_unit_chosen_units_highlighted(tables):
     assert set(table.loc[table["highlighted"], "unit"]) == {"CCC", "HHH"}
     assert ax.get_ylim()[0] > ax.get_ylim()[1]  # rank 1 at the top
     # the default highlights the best and the worst nominal units, and evenly between
-    _, default = plotting.bump_chart(grid, "Econ", nominal_ranks=ranks["Econ"], highlight=3)
+    _, default = plotting.draw_bump_chart(grid, "Econ", nominal_ranks=ranks["Econ"], highlight=3)
     chosen = list(default.loc[default["highlighted"], "unit"])
     assert chosen[0] == ranks["Econ"].idxmin() and chosen[-1] == ranks["Econ"].idxmax() and len(chosen) == 3
     with pytest.raises(ValueError, match="unknown unit 'ZZZ'"):
-        plotting.bump_chart(grid, "Econ", ["ZZZ"])
+        plotting.draw_bump_chart(grid, "Econ", ["ZZZ"])
 
 
 # -- 6. rank-shift histogram ---------------------------------------------------------------------------------
 
 def test_rank_shift_histogram_counts_every_unit_or_sample(tables):
     unc = tables["uncertainty"]
-    fig, table = plotting.rank_shift_histogram(unc)
+    fig, table = plotting.draw_rank_shift_histogram(unc)
     assert list(table.columns) == ["unit", "name", "mean_abs_shift"]
     assert sum(p.get_height() for p in fig.axes[0].patches) == len(unc)
     samples = np.array([0.0, 0.25, 0.25, 0.5, 1.0, 2.0])
-    fig, table = plotting.rank_shift_histogram(samples)
+    fig, table = plotting.draw_rank_shift_histogram(samples)
     assert list(table["mean_abs_shift"]) == list(samples) and list(table["sample"]) == list(range(6))
     assert sum(p.get_height() for p in fig.axes[0].patches) == 6
     assert fig.axes[0].get_ylabel() == "Samples"
     # no spread at all (every unit fixed): one bin, no warning
-    fig, _ = plotting.rank_shift_histogram(np.zeros(5))
+    fig, _ = plotting.draw_rank_shift_histogram(np.zeros(5))
     assert [p.get_height() for p in fig.axes[0].patches] == [5]
 
 
@@ -223,7 +223,7 @@ IMPORTANCE = pd.DataFrame({
 
 
 def test_weights_vs_importance_one_point_per_child_a_panel_per_parent():
-    fig, table = plotting.weights_vs_importance(IMPORTANCE)
+    fig, table = plotting.draw_weights_vs_importance(IMPORTANCE)
     assert list(table.columns) == ["parent", "child", "weight_share", "importance_share"]
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title(loc="left") for ax in panels] == ["Econ", "Index"]
@@ -240,7 +240,7 @@ def test_weights_vs_importance_one_point_per_child_a_panel_per_parent():
 
 def test_weights_vs_importance_from_a_run_folder(run_dir):
     importance = pd.read_csv(run_dir / "importance.csv") if (run_dir / "importance.csv").exists() else IMPORTANCE
-    fig, table = plotting.weights_vs_importance(importance)
+    fig, table = plotting.draw_weights_vs_importance(importance)
     assert len(table) == importance.drop_duplicates(["parent", "child"]).shape[0]
 
 
@@ -309,7 +309,7 @@ def test_simplex_map_refuses_bad_requests(dti2022, profiles, official):
 def test_ternary_rank_map_draws_every_rank_band_and_the_nominal_star(example_framework, example_data):
     m = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 100}})
     table = simplex_rank_map(example_framework, example_data, m, None, "BBB", resolution=12, node="Econ")
-    fig, drawn = plotting.ternary_rank_map(table)
+    fig, drawn = plotting.draw_ternary_rank_map(table)
     ax = fig.axes[0]
     # corners: w1 at (0, 0), w2 at (1, 0), w3 at the apex
     for k, corner in enumerate([(0, 0), (1, 0), (0.5, np.sqrt(3) / 2)]):
@@ -328,8 +328,8 @@ def test_ternary_rank_map_draws_every_rank_band_and_the_nominal_star(example_fra
 # -- saving and run folders ----------------------------------------------------------------------------------
 
 def test_save_figure_writes_png_pdf_and_the_table(tables, tmp_path):
-    fig, table = plotting.rank_intervals(tables["uncertainty"])
-    paths = plotting.save_figure(fig, table, tmp_path / "figs", "rank_intervals")
+    fig, table = plotting.draw_rank_intervals(tables["uncertainty"])
+    paths = run_figures.save_figure(fig, table, tmp_path / "figs", "rank_intervals")
     assert [p.name for p in paths] == ["rank_intervals.png", "rank_intervals.pdf", "rank_intervals.csv"]
     pd.testing.assert_frame_equal(pd.read_csv(paths[2]), table, check_dtype=False)
     assert paths[1].read_bytes().startswith(b"%PDF")
@@ -340,7 +340,7 @@ def test_save_figure_writes_png_pdf_and_the_table(tables, tmp_path):
 
 
 def test_save_figure_is_all_or_nothing(tables, tmp_path, monkeypatch):
-    fig, table = plotting.rank_intervals(tables["uncertainty"])
+    fig, table = plotting.draw_rank_intervals(tables["uncertainty"])
     (tmp_path / "rank_intervals.png").write_bytes(b"earlier")
 
     def broken(*args, **kwargs):
@@ -348,13 +348,13 @@ def test_save_figure_is_all_or_nothing(tables, tmp_path, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     with pytest.raises(OSError, match="disk full"):
-        plotting.save_figure(fig, table, tmp_path, "rank_intervals")
+        run_figures.save_figure(fig, table, tmp_path, "rank_intervals")
     assert [p.name for p in tmp_path.iterdir()] == ["rank_intervals.png"]  # no temporaries, no partial set
     assert (tmp_path / "rank_intervals.png").read_bytes() == b"earlier"
 
 
 def test_draw_run_figures_writes_what_the_folder_supports(run_dir, tmp_path):
-    written = plotting.draw_run_figures(run_dir)
+    written = run_figures.draw_run_figures(run_dir)
     expected = ["rank_intervals", "rank_shift_histogram", "sobol_bars", "sobol_heatmap"]
     expected += [f"{kind}-{node}" for node in ("Econ", "Social", "Index") for kind in ("grid_heatmap", "bump_chart")]
     assert set(expected) <= set(written)
@@ -362,17 +362,21 @@ def test_draw_run_figures_writes_what_the_folder_supports(run_dir, tmp_path):
     for name in written:
         for ext in ("png", "pdf", "csv"):
             assert (run_dir / "figures" / f"{name}.{ext}").stat().st_size > 0
-    # a folder with only the uncertainty table gets only the figures that table supports
+    # a run folder with only the uncertainty table gets only the figures that table supports
+    (tmp_path / "manifest.json").write_text("{}")
     (tmp_path / "uncertainty.csv").write_text((run_dir / "uncertainty.csv").read_text())
-    assert plotting.draw_run_figures(tmp_path) == ["rank_intervals", "rank_shift_histogram"]
-    assert plotting.draw_run_figures(tmp_path / "empty") == []
+    assert run_figures.draw_run_figures(tmp_path) == ["rank_intervals", "rank_shift_histogram"]
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "manifest.json").write_text("{}")
+    assert run_figures.draw_run_figures(tmp_path / "empty") == []
+    assert run_figures.draw_run_figures(tmp_path, pdf=False, which="headline")  # PDFs only when asked
 
 
 def test_palette_is_okabe_ito_and_no_pyplot_figures_leak(tables):
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    fig, _ = plotting.sobol_bars(tables["sensitivity"])
+    fig, _ = plotting.draw_sobol_bars(tables["sensitivity"])
     assert plt.get_fignums() == before  # drawn outside pyplot's registry
     colours = {mcolors.to_hex(b.get_facecolor()).upper() for c in fig.axes[0].containers
                if isinstance(c, BarContainer) for b in c}

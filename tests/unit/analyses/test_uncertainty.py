@@ -12,7 +12,7 @@ from dti_bench.analyses.factors import parse_factors
 from dti_bench.analyses.sampling import BLOCK, monte_carlo, problem, to_batch
 from dti_bench.engine.batch import Engine
 from dti_bench.errors import ConfigError
-from dti_bench.analyses.uncertainty import UncertaintyResult, run_uncertainty
+from dti_bench.analyses.uncertainty import UncertaintyResult, uncertainty as run_uncertainty
 
 NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
 FACTORS = [
@@ -80,7 +80,7 @@ def test_statistics_by_hand():
 
 
 def test_statistics_match_the_ranks_of_the_samples(example_framework, example_data, factors):
-    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=600, seed=3, keep_ranks=True)
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=600, seed=3, keep_ranks=True)
     u = monte_carlo(factors, 3, 0, 600)
     ev = Engine(example_framework, example_data).evaluate(to_batch(u, factors, example_framework, NOMINAL))
     ranks = ev.ranks[:, :, -1]
@@ -99,8 +99,8 @@ def test_statistics_match_the_ranks_of_the_samples(example_framework, example_da
 @pytest.mark.parametrize("chunk, executor", [(1000, "serial"), (97, "serial"), (250, "process"), (333, "dask")])
 def test_results_identical_whatever_chunk_size_and_executor(example_framework, example_data, factors, chunk, executor):
     pytest.importorskip("dask.distributed") if executor == "dask" else None
-    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=1000, seed=11, chunk_size=1000)
-    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=1000, seed=11,
+    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=1000, seed=11, chunk_size=1000)
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=1000, seed=11,
                           chunk_size=chunk, executor=executor, workers=2)
     assert np.array_equal(ref.frequency, res.frequency)
     assert np.array_equal(ref.rbar, res.rbar, equal_nan=True)
@@ -112,7 +112,7 @@ def test_failed_samples_are_counted_and_left_out(example_framework, example_data
     nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
     factors = parse_factors([{"path": "aggregate.method", "choices": ["arithmetic", "geometric"]}],
                             example_framework, nominal, "f")
-    res = run_uncertainty(example_framework, example_data, nominal, factors, samples=200, seed=1)
+    res = run_uncertainty(example_framework, example_data, nominal, factors, n=200, seed=1)
     n_failed = res.summary()["failed"]
     assert 50 < n_failed < 150  # geometric meets min-max zeros in about half the samples
     assert "geometric mean met 0.0" in res.summary()["failure_reasons"][0]["reason"]
@@ -123,9 +123,9 @@ def test_parent_side_counting_for_many_units_gives_the_same_result(example_frame
                                                                    monkeypatch):
     import dti_bench.analyses.uncertainty as unc
 
-    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=500, seed=2, chunk_size=128)
+    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=500, seed=2, chunk_size=128)
     monkeypatch.setattr(unc, "PARENT_COUNTS_ABOVE", 2)  # pretend 8 units are many: chunks ship ranks instead
-    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, samples=500, seed=2, chunk_size=128)
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=500, seed=2, chunk_size=128)
     assert np.array_equal(ref.frequency, res.frequency) and res.ranks is None
 
 

@@ -47,7 +47,7 @@ def oracle_row(framework, dataset, m, weight_factor=None, include=None, power=No
 
 def assert_row_matches(ev, i, result):
     scores = result.scores.to_numpy()
-    ranks = result.ranks.to_numpy()
+    ranks = result.rank_values.to_numpy()
     assert not ev.failed[i], ev.reasons.get(i)
     np.testing.assert_allclose(ev.scores[i], scores, rtol=1e-9, atol=1e-9, equal_nan=True)
     # ranks agree except where two scores are equal to within rounding noise

@@ -11,12 +11,11 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dti_bench.methods.aggregate import (
-    AGGREGATORS, NonPositiveError, arithmetic, bod, borda, copeland, geometric, harmonic, median, minimum, mpi,
-    owa, power, present_weights,
-)
+from dti_bench.methods.aggregate import NonPositiveError, arithmetic, bod, borda, copeland, geometric, harmonic, median, minimum, mpi, owa, power, present_weights
 from dti_bench.model.methodology import parse_method
 from dti_bench.errors import MethodError
+from dti_bench.methods.registry import functions
+AGGREGATORS = functions("aggregate")
 
 NAN = np.nan
 

@@ -7,8 +7,9 @@ import pytest
 
 from dti_bench.model.methodology import parse_methodology
 from dti_bench.analyses.factors import parse_factors
-from dti_bench.analyses.screening import run_morris, run_pawn
-from dti_bench.analyses.sobol import run_sobol, salib_reference, saltelli_sample, sobol_indices
+from dti_bench.analyses.morris import morris as run_morris
+from dti_bench.analyses.pawn import pawn as run_pawn
+from dti_bench.analyses.sobol import sobol as run_sobol, salib_reference, saltelli_sample, sobol_indices
 
 NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
 NORMALISATION = {"path": "normalise", "choices": [{"method": "minmax", "lo": 1, "hi": 100},
@@ -82,7 +83,7 @@ def test_run_sobol_equals_salib_on_its_own_outputs(example_framework, example_da
     from dti_bench.index import compute_index
 
     u = saltelli_sample(factors, 128, seed=4)
-    nominal_ranks = compute_index(example_framework, example_data, NOMINAL).ranks["Index"].to_numpy(dtype=float)
+    nominal_ranks = compute_index(example_framework, example_data, NOMINAL).rank_values["Index"].to_numpy(dtype=float)
     out = evaluate_design(Engine(example_framework, example_data), u, factors, NOMINAL,
                           example_framework.composites[2], nominal_ranks)
     ref = salib_reference(out.rbar, factors, num_resamples=20, seed=4)
@@ -114,9 +115,9 @@ def test_morris_and_pawn_rank_a_dead_factor_last(example_framework, example_data
     live = {"path": "aggregate.p", "range": [-1.0, 2.0], "name": "p"}
     nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
     factors = parse_factors([dummy, live], example_framework, nominal, "f")
-    morris = run_morris(example_framework, example_data, nominal, factors, trajectories=20)
+    morris = run_morris(example_framework, example_data, nominal, factors, n=20).to_frame()
     m = morris[morris["output"] == "mean_abs_shift"].set_index("factor")
     assert m.loc["dummy", "mu_star"] == 0 and m.loc["p", "mu_star"] > 0
-    pawn = run_pawn(example_framework, example_data, nominal, factors, samples=1000)
+    pawn = run_pawn(example_framework, example_data, nominal, factors, n=1000).to_frame()
     p = pawn[pawn["output"] == "mean_abs_shift"].set_index("factor")
     assert p.loc["p", "median"] > p.loc["dummy", "median"]

@@ -25,18 +25,18 @@ from hypothesis import given, settings, strategies as st
 
 from dti_bench import io
 from dti_bench.cli import main
-from dti_bench.config import load_config
+
 from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import DataError
-from dti_bench.experiment import prepare
+from dti_bench.experiment import Study
 from dti_bench.io.external import bli, load_external, papi, pci
 from dti_bench.index import compute_index
 from dti_bench.metrics.stability import mean_abs_shift, spearman
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = (Path(os.environ["DTI_BENCH_DATA"]) if os.environ.get("DTI_BENCH_DATA")
-        else Path(__file__).resolve().parents[2] / "shared" / "datasets")
+        else Path(__file__).resolve().parents[3] / "shared" / "datasets")
 NONE = parse_methodology({"normalise": "none"})  # nominal weights and the arithmetic mean are the defaults
 
 
@@ -277,7 +277,7 @@ def test_pci_reproduces_the_published_totals(pci_root, pci_table, year):
     result = compute_index(fw, ds, NONE)
     published = _published_pci(pci_table, year).loc[list(ds.units)]
     np.testing.assert_allclose(pci.published_pci(result), published, atol=1e-4)
-    assert result.ranks["PCI"].equals(published.rank(ascending=False, method="min").rename_axis("unit").rename("PCI"))
+    assert result.rank_values["PCI"].equals(published.rank(ascending=False, method="min").rename_axis("unit").rename("PCI"))
 
 
 def test_pci_2011_does_not_reproduce(pci_root, pci_table):
@@ -393,6 +393,6 @@ def test_bli_default_view_by_hand(bli_root):
 def test_case_study_configs_resolve(monkeypatch, name, folder, units):
     root = data_root(folder)
     monkeypatch.setenv("DTI_BENCH_DATA", str(root))
-    study = prepare(load_config(REPO / "configs" / f"{name}.yaml"))
+    study = Study.from_config(REPO / "configs" / f"{name}.yaml")
     assert len(study.dataset.units) == units and study.dataset.synthetic is False
     assert {"grid", "uncertainty", "sensitivity", "stability"} <= set(study.config.analyses)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT / "dti_bench" / "datasets"
 PUBLISHED = DATASETS / "dti_published"
 MAIN_DIR = DATASETS / "dti2022_synthetic"

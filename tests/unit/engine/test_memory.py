@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 import platform
 
 import pytest
@@ -9,7 +10,33 @@ import pytest
 from dti_bench.engine import memory
 
 
-def test_nested_runs_change_back_once(monkeypatch):
+@pytest.fixture
+def tuned(monkeypatch):
+    """Allocator tuning allowed, as the command line allows it, for one test."""
+    monkeypatch.setattr(memory, "_tuning", [True])
+
+
+def test_a_library_call_leaves_the_allocator_alone(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "_set", lambda mmap, trim: calls.append((mmap, trim)) or True)
+    assert not memory.allocator_tuned()
+    with memory.reuse_freed_memory() as applied:
+        assert applied is False
+    assert calls == [] and memory._active == 0
+
+
+def test_the_command_line_tunes_it(monkeypatch, tmp_path):
+    from dti_bench import cli
+
+    monkeypatch.setattr(memory, "_tuning", [False])
+    seen = []
+    monkeypatch.setattr("dti_bench.experiment.run", lambda *a, **k: seen.append(memory.allocator_tuned()))
+    config = pathlib.Path(__file__).resolve().parents[3] / "configs" / "dti2022-published.yaml"
+    assert cli.main(["run", str(config), "--out", str(tmp_path), "--quiet"]) == 0
+    assert seen == [True]
+
+
+def test_nested_runs_change_back_once(monkeypatch, tuned):
     calls = []
     monkeypatch.setattr(memory, "_set", lambda mmap, trim: calls.append((mmap, trim)) or True)
     with memory.reuse_freed_memory():
@@ -21,7 +48,7 @@ def test_nested_runs_change_back_once(monkeypatch):
         assert calls[-1] == (memory.KEEP_BELOW, memory.TRIM_AFTER)  # lowered when the last run ends
 
 
-def test_restored_after_an_error(monkeypatch):
+def test_restored_after_an_error(monkeypatch, tuned):
     monkeypatch.setattr(memory, "_set", lambda mmap, trim: True)
     with pytest.raises(ValueError):
         with memory.reuse_freed_memory():
@@ -29,7 +56,7 @@ def test_restored_after_an_error(monkeypatch):
     assert memory._active == 0
 
 
-def test_no_glibc_is_a_no_op(monkeypatch):
+def test_no_glibc_is_a_no_op(monkeypatch, tuned):
     monkeypatch.setattr(memory, "_libc", [None])
     with memory.reuse_freed_memory() as applied:
         assert applied is False
@@ -37,6 +64,6 @@ def test_no_glibc_is_a_no_op(monkeypatch):
 
 
 @pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only")
-def test_glibc_accepts_the_thresholds():
+def test_glibc_accepts_the_thresholds(tuned):
     with memory.reuse_freed_memory() as applied:
         assert applied is True

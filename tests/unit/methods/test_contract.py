@@ -1,7 +1,7 @@
 """The catalogue's contract, checked for every registered method of every family.
 
-One test per promise, parametrised over the registries themselves (``dti_bench.config.REGISTRIES`` and
-``dti_bench.methods.weights.PERTURBATIONS``), in the manner of scikit-learn's ``test_common.py``: a method is covered the
+One test per promise, parametrised over the registry itself (``dti_bench.methods.registry.METHODS``, plus
+the two weight perturbations), in the manner of scikit-learn's ``test_common.py``: a method is covered the
 moment it enters its dict, and a new method that breaks a family's contract fails here before anything else. The
 hand-computed numbers of each method live in the family's own test file; this file only states what every method
 of a family owes the pipeline:
@@ -29,10 +29,15 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dti_bench.config import REGISTRIES
 from dti_bench.model.methodology import PIPELINE_ARGUMENTS, method_parameters, parse_methodology
 from dti_bench.errors import ConfigError
-from dti_bench.methods.weights import PERTURBATIONS
+from dti_bench.methods.registry import METHODS, functions
+from dti_bench.methods.weights import noise as _noise, simplex as _simplex
+PERTURBATIONS = {"noise": _noise, "simplex": _simplex}
+
+#: Every family's functions, straight from the one registry.
+REGISTRIES = {family: functions(family) for family in METHODS}
+
 
 NAN = np.nan
 
@@ -108,12 +113,12 @@ def test_every_parameter_without_a_default_is_in_the_params_table(family, name):
     assert required <= set(params(family, name)), f"add {family}.{name}'s {sorted(required)} to PARAMS"
 
 
-@pytest.mark.parametrize("family", list(CATALOGUE))
-def test_registries_are_read_only(family):
-    registry = CATALOGUE[family]
-    assert isinstance(registry, MappingProxyType)
-    with pytest.raises(TypeError):
-        registry["new"] = None  # type: ignore[index]
+@pytest.mark.parametrize("family", list(METHODS))
+def test_the_registry_is_read_only(family):
+    for registry in (METHODS[family], REGISTRIES[family]):
+        assert isinstance(registry, MappingProxyType)
+        with pytest.raises(TypeError):
+            registry["new"] = None  # type: ignore[index]
 
 
 # ---------------------------------------------------------------------------------------------------------
