@@ -15,7 +15,8 @@ The layers, each a subpackage with imports pointing down: :mod:`~dti_bench.metho
 method registry), :mod:`~dti_bench.metrics`, :mod:`~dti_bench.model` (framework, dataset, methodology),
 :mod:`~dti_bench.index` (one variant, the oracle), :mod:`~dti_bench.engine` (many variants at once),
 :mod:`~dti_bench.config` (spec dataclasses), :mod:`~dti_bench.analyses` (and the one analysis registry),
-:mod:`~dti_bench.io`, :mod:`~dti_bench.reporting`, then :mod:`~dti_bench.experiment` and the command line.
+:mod:`~dti_bench.io` (files, bundled data, run folders), :mod:`~dti_bench.reporting`, then
+:mod:`~dti_bench.experiment` and the command line.
 """
 
 from __future__ import annotations

@@ -87,6 +87,14 @@ class StudyResults(Mapping[str, Result]):
         What the manifest records under ``outputs``.
     timings : dict of str to float
         Seconds per step.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> results = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+    ...                                 "analyses": {"coherence": True}}).run()
+    >>> list(results), results.nominal.ranks["DTI"].tolist()
+    (['coherence'], [1, 2, 3, 4, 5])
     """
 
     nominal: IndexResult
@@ -191,6 +199,13 @@ class Study:
         ------
         UserError
             Any problem with the config, its data or framework, or an analysis block, in one line.
+
+        Examples
+        --------
+        >>> study = Study.from_config("configs/dti2022.yaml", samples=500)   # doctest: +SKIP
+        >>> Study.from_config({"name": "demo", "data": {"dataset": "dti2022-synthetic"},
+        ...                    "analyses": {"grid": {"weights": ["nominal", "equal"]}}}).methodology_source
+        'official'
         """
         config = source if isinstance(source, Config) else load_config(source)
         return cls(config, seed=seed, samples=samples, progress=progress)
@@ -222,6 +237,13 @@ class Study:
         -------
         StudyResults
             ``results[key]`` is each analysis' result object; ``results.nominal`` the nominal index.
+
+        Examples
+        --------
+        >>> study = Study.from_config({"name": "demo", "data": {"dataset": "dti2022-synthetic"},
+        ...                            "analyses": {"grid": {"aggregate": ["arithmetic", "geometric"]}}})
+        >>> study.run()["grid"].to_frame().shape
+        (504, 5)
         """
         if self._results is None:
             results, summaries, tables, timings = {}, {}, {}, {}
@@ -256,6 +278,14 @@ class Study:
         -------
         Path
             The run folder (complete: it is renamed into place only once everything is written).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> study = Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"}})
+        >>> folder = study.save(tempfile.mkdtemp(), figures="none", report=False)
+        >>> sorted(p.name for p in folder.iterdir())[:4]
+        ['config.yaml', 'figures', 'framework.yaml', 'manifest.json']
         """
         t0 = time.perf_counter()
         output = self.config.output
@@ -409,6 +439,14 @@ def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiment
     -------
     Path
         The new run folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = run({"name": "demo", "data": {"dataset": "dti2022-published-profiles"}}, out=tempfile.mkdtemp(),
+    ...              quiet=True, figures="none")
+    >>> (folder / "ranks.csv").read_text().splitlines()[1]
+    'da_nang,1,1,1,1'
     """
     study = Study.from_config(config, seed=seed, samples=samples, progress=not quiet)
     final = study.save(out, figures=figures)

@@ -22,7 +22,6 @@ text; the numbers are then those of the earlier runs).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -32,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from dti_bench.reporting.verdicts import VOLATILE_WIDTH
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = ROOT / "paper"
@@ -54,7 +55,6 @@ CONFIGS = {
 SAMPLE_OVERRIDES: dict[str, int] = {}
 SYNTHETIC_DATASET = "dti2022-synthetic"
 
-WIDE_BAND = 10      # a unit's 5-95 % rank band counts as wide above this many places
 MOVE = 5            # a rank change of at least this many places counts as a move
 TABLE_ROWS = 5      # rows at each end of the most/least robust table
 SURE = 0.95         # "nearly always": a share of Monte Carlo samples
@@ -128,17 +128,27 @@ def pretty_factor(name: str) -> str:
 
 # -- reading run folders ---------------------------------------------------------------------------------------
 
+def reader(run: Path):
+    """The run folder through the package's one run reader (the report and the figures read it the same way)."""
+    from dti_bench.io.runs import RunReader
+
+    return RunReader(Path(run))
+
+
 def manifest(run: Path) -> dict:
-    return json.loads((Path(run) / "manifest.json").read_text(encoding="utf-8"))
+    return reader(run).manifest
 
 
 def read(run: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(Path(run) / name)
+    table = reader(run).table(name)
+    if table is None:
+        raise FileNotFoundError(f"{Path(run) / name}: not in the run folder (or empty)")
+    return table
 
 
 def headline(run: Path) -> str:
-    """The composite a run analysed: its uncertainty/sensitivity node, else its robust-pair node, else the last
-    column of ranks.csv."""
+    """The composite a run analysed: its sensitivity/uncertainty node, else its robust-pair node, else the run's
+    headline (from the framework the run folder stores)."""
     outputs = manifest(run)["outputs"]
     for key in ("sensitivity", "uncertainty"):
         if isinstance(outputs.get(key), Mapping) and outputs[key].get("node"):
@@ -146,39 +156,25 @@ def headline(run: Path) -> str:
     pairs = (outputs.get("stability") or {}).get("robust_pair_share") or {}
     if pairs.get("node"):
         return str(pairs["node"])
-    return str(read(run, "ranks.csv").columns[-1])
+    return str(reader(run).headline)
 
 
 def unit_names(run: Path) -> dict[str, str]:
-    """Unit code -> display name: uncertainty.csv's name column when there is one, else the bundled provinces."""
-    names: dict[str, str] = {}
+    """Unit code -> display name: the run's own names (units.csv), else the bundled provinces."""
     from dti_bench import io
 
     prov = io.provinces()
-    names.update(dict(zip(prov["slug"], prov["province"])))
-    path = Path(run) / "uncertainty.csv"
-    if path.exists():
-        table = pd.read_csv(path)
-        if "name" in table:
-            names.update(dict(zip(table["unit"].astype(str), table["name"].astype(str))))
+    names = dict(zip(prov["slug"], prov["province"]))
+    names.update(reader(run).names())
     return names
 
 
 def run_framework(run: Path):
-    """The framework a run used, rebuilt from its resolved config: a bundled one by name, a framework file
-    (relative to the repository root), or a third-party index's loader (which needs its data folder)."""
-    from dti_bench import io
-
-    data = io.read_yaml(Path(run) / "config.yaml")["data"]
-    if data.get("external"):
-        from dti_bench.io.external import load_external
-
-        root = data.get("root") or os.environ.get("DTI_BENCH_DATA")
-        return load_external(data["external"], root=Path(root) if root else None, year=data.get("year"))[0]
-    if data.get("framework"):
-        ref = Path(data["framework"])
-        return io.load_framework(ref if ref.is_absolute() or not (ROOT / ref).exists() else ROOT / ref)
-    return io.load_framework(manifest(run)["framework"])
+    """The framework a run used, as its folder stores it (framework.yaml)."""
+    framework = reader(run).framework
+    if framework is None:
+        raise FileNotFoundError(f"{run}: no framework.yaml (a run folder written before runs stored one)")
+    return framework
 
 
 def indicator_names(run: Path) -> dict[str, str]:
@@ -218,7 +214,7 @@ def band_numbers(run: Path) -> dict[str, str]:
     """The quantiles of the rank band (5 and 95 from the columns q05_rank, q95_rank) and the paper's thresholds."""
     lo, hi = band_columns(read(run, "uncertainty.csv"))
     return {"bandLo": str(int(re.findall(r"\d+", lo)[0])), "bandHi": str(int(re.findall(r"\d+", hi)[0])),
-            "wideBand": str(WIDE_BAND), "moveThreshold": str(MOVE)}
+            "wideBand": str(VOLATILE_WIDTH), "moveThreshold": str(MOVE)}
 
 
 def uncertainty_numbers(prefix: str, run: Path) -> dict[str, str]:
@@ -227,7 +223,7 @@ def uncertainty_numbers(prefix: str, run: Path) -> dict[str, str]:
     ``<prefix>Rbar`` is the mean over Monte Carlo samples of R̄s = mean_c |rank_ref(c) - rank(c)| (Saisana et al.
     2005), which equals the mean over units of their mean absolute shift; ``RbarLo/RbarHi`` the 5 and 95 %
     quantiles of R̄s over samples; ``BandWide`` the number of units whose 5-95 % band is wider than
-    :data:`WIDE_BAND` places.
+    :data:`VOLATILE_WIDTH` places.
     """
     run = Path(run)
     unc = read(run, "uncertainty.csv")
@@ -238,14 +234,14 @@ def uncertainty_numbers(prefix: str, run: Path) -> dict[str, str]:
         "Units": fmt_int(len(unc)),
         "Samples": fmt_int(manifest(run)["outputs"]["uncertainty"]["samples"]),
         "Rbar": fmt(unc["mean_abs_shift"].mean()),
-        "BandWide": fmt_int((width > WIDE_BAND).sum()),
-        "BandWideShare": fmt_int(100 * (width > WIDE_BAND).mean()),
+        "BandWide": fmt_int((width > VOLATILE_WIDTH).sum()),
+        "BandWideShare": fmt_int(100 * (width > VOLATILE_WIDTH).mean()),
         "BandMedian": fmt_width(np.median(width)),
         "BandZero": fmt_int((width == 0).sum()),
     }
-    stab_path = run / "stability.csv"
-    if stab_path.exists():
-        stab = pd.read_csv(stab_path).set_index("metric")
+    stab = reader(run).table("stability.csv")
+    if stab is not None:
+        stab = stab.set_index("metric")
         out.update({"RbarLo": fmt(stab.loc["mean_abs_shift", "q05"]),
                     "RbarHi": fmt(stab.loc["mean_abs_shift", "q95"]),
                     "MaxShiftMedian": fmt_int(stab.loc["max_abs_shift", "median"])})
@@ -310,9 +306,8 @@ def stability_numbers(prefix: str, run: Path, node: str | None = None) -> dict[s
     run = Path(run)
     node = node or headline(run)
     out: dict[str, str] = {}
-    path = run / "removal_summary.csv"
-    if path.exists():
-        rem = pd.read_csv(path)
+    rem = reader(run).table("removal_summary.csv")
+    if rem is not None:
         rem = rem[(rem["node"] == node) & (rem["level"] == rem["level"].min())]
         top = rem.sort_values(["mean_abs_shift", "max_abs_shift"], ascending=False, kind="stable").iloc[0]
         low = rem.sort_values(["mean_abs_shift", "max_abs_shift"], ascending=True, kind="stable").iloc[0]
@@ -823,7 +818,7 @@ def robustness_table(runs: Mapping[str, Path]) -> str:
     """One row per index (label -> run folder with uncertainty and sensitivity): units, R̄s and its 5-95 % range
     over samples, units with a wide band, the median band and the factor with the largest total Sobol' index."""
     lines = [r"\begin{tabular}{lrrcrrl}", r"\toprule",
-             rf"Index & Units & $\bar R_s$ & $\bar R_s$ range & band $>{WIDE_BAND}$ & median band & "
+             rf"Index & Units & $\bar R_s$ & $\bar R_s$ range & band $>{VOLATILE_WIDTH}$ & median band & "
              r"largest $S_T$ (of $\bar R_s$) \\", r"\midrule"]
     for label, run in runs.items():
         u = uncertainty_numbers("x", run)
@@ -905,7 +900,8 @@ def run_all(reuse: bool = False) -> dict[str, Path | None]:
             folders[name] = previous
             continue
         try:
-            folders[name] = run(ROOT / config, out=RUNS, samples=SAMPLE_OVERRIDES.get(name), quiet=True)
+            folders[name] = run(ROOT / config, out=RUNS, samples=SAMPLE_OVERRIDES.get(name), quiet=True,
+                                figures="all")
         except DataError as err:
             if not external:
                 raise

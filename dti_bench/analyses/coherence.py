@@ -450,7 +450,7 @@ def coherence(framework: Framework, data: Dataset | pd.DataFrame, methodology: M
     >>> import dti_bench as db
     >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
     >>> db.coherence(fw, ds).to_frame()["composite"].tolist()
-    ['digital_government', 'digital_economy', 'digital_society', 'DTI']
+    ['DTI', 'digital_government', 'digital_economy', 'digital_society']
     """
     dataset, nominal = inputs(framework, data, methodology)
     tables = coherence_tables(compute_index(framework, dataset, nominal, reference=reference), threshold=threshold)

@@ -60,6 +60,14 @@ class Factor:
         Edge positions (``framework.edges`` order) a weight factor perturbs.
     targets : tuple of int
         Composite positions a power exponent applies to, or indicator positions an exclusion applies to.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw = db.load_framework("dti-provincial-2022")
+    >>> [f] = parse_factors([weight_noise(0.25, levels=[1])], fw, fw.official)
+    >>> f.kind, f.dimension
+    ('noise', 26)
     """
 
     name: str
@@ -298,6 +306,15 @@ def parse_factors(block: Any, framework: Framework, nominal: Methodology, where:
     ------
     ConfigError
         Naming the factor (``where[i]``), the key and the valid choices.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw = db.load_framework("dti-provincial-2022")
+    >>> factors = parse_factors([{"path": "normalise.method", "choices": ["none", "minmax"]}, exclude(0.1)],
+    ...                         fw, fw.official)
+    >>> [(f.name, f.kind, f.dimension) for f in factors]
+    [('normalise.method', 'choice', 1), ('indicators', 'exclude', 8)]
     """
     if isinstance(block, (FactorSpec, Mapping, Factor)):
         block = [block]
@@ -426,7 +443,29 @@ def _weight_factor(item: Mapping[str, Any], framework: Framework, name: str, whe
 
 def methodology_for(nominal: Methodology, settings: Sequence[tuple[Factor, Any]], framework: Framework,
                     where: str = "factor") -> Methodology:
-    """The nominal methodology with each (factor, value) applied through its path (and scope)."""
+    """The nominal methodology with each (factor, value) applied through its path (and scope).
+
+    Parameters
+    ----------
+    nominal : Methodology
+    settings : sequence of (Factor, value)
+        A value of each factor: one of a choice factor's alternatives, or a number for a range factor.
+    framework : Framework
+    where : str
+        Where the settings come from, for error messages.
+
+    Returns
+    -------
+    Methodology
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw = db.load_framework("dti-provincial-2022")
+    >>> [f] = parse_factors([choice("aggregate.method", ["arithmetic", "geometric"], node="DTI")], fw, fw.official)
+    >>> methodology_for(fw.official, [(f, "geometric")], fw).aggregate.for_node("DTI", 2).name
+    'geometric'
+    """
     changes: dict[str, Any] = {}
     block = nominal.to_dict()
     for factor, value in settings:
@@ -453,7 +492,22 @@ def methodology_for(nominal: Methodology, settings: Sequence[tuple[Factor, Any]]
 
 
 def label_choice(value: Any) -> str:
-    """A short label for an alternative: ``minmax(lo=1,hi=100)`` for a block, the value itself otherwise."""
+    """A short label for an alternative: ``minmax(lo=1,hi=100)`` for a block, the value itself otherwise.
+
+    Parameters
+    ----------
+    value : str, number, mapping or list
+        An alternative as a config writes it.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> label_choice({"method": "zscore", "m": 10, "s": 2}), label_choice("geometric")
+    ('zscore(m=10,s=2)', 'geometric')
+    """
     if isinstance(value, Mapping):
         params = ",".join(f"{k}={label_choice(v)}" for k, v in value.items() if k != "method")
         name = value.get("method", "")

@@ -59,8 +59,14 @@ def saltelli_sample(factors: Sequence[Factor], n: int, seed: int, *, skip: int =
 
     if n < 2 or n & (n - 1):
         raise ValueError(f"the Sobol' base sample size must be a power of 2, got {n}")
-    return sobol_sample.sample(problem(factors), n, calc_second_order=False, scramble=True, seed=seed,
-                               skip_values=skip)
+    prob = problem(factors)
+    x = sobol_sample.sample(prob, n, calc_second_order=False, scramble=True, seed=seed, skip_values=skip)
+    if len(factors) == 1 and prob["num_vars"] > 1:
+        # SALib ignores a single group and varies its columns one by one (N (columns + 2) rows); the grouped
+        # design of one factor is A, AB = B (every column of the group from B), B for each base row
+        blocks = x.reshape(n, prob["num_vars"] + 2, prob["num_vars"])
+        x = np.stack([blocks[:, 0], blocks[:, -1], blocks[:, -1]], axis=1).reshape(-1, prob["num_vars"])
+    return x
 
 
 def sobol_indices(y: np.ndarray, d: int, *, num_resamples: int = 100, conf_level: float = 0.95,

@@ -428,7 +428,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
     >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=200)
     >>> result
-    UncertaintyResult(DTI, 200 samples (0 failed), 63 units, mean |rank shift| 0.60)
+    UncertaintyResult(DTI, 200 samples (0 failed), 63 units, mean |rank shift| 0.71)
     >>> band = result.to_frame().set_index("unit").loc["hai_phong", ["q05_rank", "q95_rank"]]
     """
     data, methodology = inputs(framework, data, methodology)

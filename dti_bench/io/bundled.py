@@ -55,7 +55,7 @@ def load_framework(ref: str | Path) -> Framework:
     --------
     >>> fw = load_framework("dti-provincial-2022")
     >>> fw.describe()
-    'dti-provincial-2022: 8 indicators, 4 composites, 3 levels, headline DTI'
+    'dti-provincial-2022: 8 indicators, 4 composites, 2 levels, headline DTI'
     """
     if isinstance(ref, str) and not ref.endswith((".yaml", ".yml", ".csv")):
         known = bundled_frameworks()

@@ -44,6 +44,13 @@ class Dataset:
         True when the data are generated rather than observed.
     meta : mapping
         Provenance (source, description, generator ...).
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> data = db.load_dataset("dti2022-synthetic")
+    >>> data.synthetic, data.values.shape, data.frame().loc["hai_phong", "gov_activity"].round(4)
+    (True, (63, 8), np.float64(0.7496))
     """
 
     name: str

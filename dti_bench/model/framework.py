@@ -108,6 +108,13 @@ class Framework:
     groups, denominators, others : tuple of str
         Data columns declared as grouping variables / denominators / other unit metadata (COINr ``Type`` Group /
         Denominator / Other); "other" columns are accepted in the data and not used.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw = db.load_framework("dti-provincial-2022")
+    >>> fw.headline, fw.children("digital_society")[-1], fw.parents("awareness")
+    ('DTI', 'society_activity', ('DTI', 'digital_government', 'digital_economy', 'digital_society'))
     """
 
     def __init__(

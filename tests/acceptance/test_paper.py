@@ -60,15 +60,21 @@ def test_uncertainty_numbers_match_uncertainty_csv(run_dir):
     assert unc["mean_abs_shift"].mean() == pytest.approx(stab.loc["mean_abs_shift", "mean"], abs=1e-9)
     assert macros["exRbarLo"] == f"{stab.loc['mean_abs_shift', 'q05']:.2f}"
     assert macros["exRbarHi"] == f"{stab.loc['mean_abs_shift', 'q95']:.2f}"
-    assert macros["exBandWide"] == str(int((width > build.WIDE_BAND).sum()))
+    assert macros["exBandWide"] == str(int((width > build.VOLATILE_WIDTH).sum()))
     assert macros["exBandZero"] == str(int((width == 0).sum()))
     widest = unc.loc[width.idxmax()]
     assert macros["exWidestLo"] == str(int(widest["q05_rank"])) and macros["exWidestHi"] == str(int(widest["q95_rank"]))
     assert macros["exLeaderTopOne"] == str(round(100 * unc.sort_values("nominal_rank")["p_top1"].iloc[0]))
 
 
+def test_the_paper_and_the_report_share_the_volatile_band():
+    from dti_bench.reporting import html, verdicts
+
+    assert build.VOLATILE_WIDTH is verdicts.VOLATILE_WIDTH is html.VOLATILE_WIDTH
+
+
 def test_band_numbers_come_from_the_column_names(run_dir):
-    assert build.band_numbers(run_dir) == {"bandLo": "5", "bandHi": "95", "wideBand": str(build.WIDE_BAND),
+    assert build.band_numbers(run_dir) == {"bandLo": "5", "bandHi": "95", "wideBand": str(build.VOLATILE_WIDTH),
                                           "moveThreshold": str(build.MOVE)}
 
 

@@ -121,3 +121,20 @@ def test_morris_and_pawn_rank_a_dead_factor_last(example_framework, example_data
     pawn = run_pawn(example_framework, example_data, nominal, factors, n=1000).to_frame()
     p = pawn[pawn["output"] == "mean_abs_shift"].set_index("factor")
     assert p.loc["p", "median"] > p.loc["dummy", "median"]
+
+
+def test_one_grouped_factor_is_one_factor(dti2022, profiles):
+    """SALib ignores a single group; the design still has N (1 + 2) rows and the factor explains everything."""
+    from dti_bench.analyses.factors import parse_factors
+
+    factors = parse_factors([{"path": "weights", "noise": 0.25}], dti2022, dti2022.official)
+    assert factors[0].dimension == len(dti2022.edges) == 26  # every weight of the DAG, one factor
+    u = saltelli_sample(factors, 16, seed=2)
+    assert u.shape == (16 * 3, 26)
+    np.testing.assert_array_equal(u[1::3], u[2::3])  # AB = B
+    res = run_sobol(dti2022, profiles, dti2022.official, factors, n=256, target=None)
+    table = res.to_frame()
+    summary = table[table["output"] == "mean_abs_shift"].iloc[0]
+    # the only factor explains all the variance: both estimators tend to 1 (sampling error ~ their interval)
+    assert summary["ST"] == pytest.approx(1.0, abs=2 * summary["ST_conf"] + 0.02)
+    assert summary["S1"] == pytest.approx(1.0, abs=2 * summary["S1_conf"] + 0.02)
