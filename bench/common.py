@@ -29,8 +29,13 @@ from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.analyses.factors import parse_factors
 from dti_bench.model.framework import Framework
+from dti_bench.engine.memory import tune_allocator
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+# The benchmarks own their processes, as the command line does: chunks may keep freed memory for reuse
+# (dti_bench.engine.memory); a library call never changes the allocator on its own.
+tune_allocator()
 
 #: The four-factor design of Y1/Y2: treatment, normalisation, aggregation, weight noise at two levels.
 FOUR_FACTORS = [

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
 
 from dti_bench.errors import FrameworkError
 from dti_bench.model.framework import Framework
+from dti_bench.testing import deep_frameworks
 
 
 def spec(**changes):
@@ -121,3 +124,54 @@ def test_subset_drops_empty_composites():
     fw = Framework.from_dict(spec())
     sub = fw.subset(["a"])
     assert sub.indicators == ("a",) and sub.composites == ("P", "I")
+
+
+# -- written in code, stored in a run folder, and the publisher's methodology --------------------------------------
+
+def test_from_tree_builds_a_two_level_framework():
+    fw = Framework.from_tree({"Index": {"A": ["x1", "x2"], "B": {"x3": 2, "x4": None}}}, name="mine",
+                             weights={"B": 3}, directions={"x4": -1})
+    assert fw.indicators == ("x1", "x2", "x3", "x4") and fw.composites == ("A", "B", "Index")
+    assert fw.headline == "Index" and fw.n_levels == 3
+    np.testing.assert_array_equal(fw.nominal_weights("B"), [2.0, 1.0])
+    np.testing.assert_array_equal(fw.nominal_weights("Index"), [1.0, 3.0])
+    assert fw.node("x4").direction == -1 and fw.official is None
+    with pytest.raises(FrameworkError, match="direction given for 'x9'"):
+        Framework.from_tree({"Index": ["x1"]}, directions={"x9": -1})
+    with pytest.raises(FrameworkError, match="needs a list or mapping of children"):
+        Framework.from_tree({"Index": {"A": []}})
+
+
+@settings(max_examples=60, deadline=None)
+@given(deep_frameworks())
+def test_to_dict_round_trips(fw):
+    again = Framework.from_dict(fw.to_dict())
+    assert again == fw
+    assert {c: again.level(c) for c in again.nodes} == {c: fw.level(c) for c in fw.nodes}
+    assert [again.node(c).direction for c in again.indicators] == [fw.node(c).direction for c in fw.indicators]
+
+
+def test_to_dict_keeps_explicit_levels_metadata_and_the_official_methodology(dti2022):
+    again = Framework.from_dict(dti2022.to_dict())
+    assert again == dti2022 and again.official == dti2022.official
+    assert again.meta["source"] == dti2022.meta["source"]
+    assert again.node("awareness").extra["max_points"] == 100
+    imeta = Framework.from_imeta(dti2022.to_imeta(), name="x")
+    assert Framework.from_dict(imeta.to_dict()).official == imeta.official
+
+
+def test_official_methodologies(dti2022, dti2020):
+    # Decision 922 (S45, S46): points / max points, weighted by max points, summed, ranked on 4 decimals
+    assert dti2022.official.to_dict() == {**dti2022.official.to_dict(), "normalise": "none", "weights": "nominal",
+                                          "aggregate": "arithmetic", "round": 4}
+    assert dti2020.official.round == 4 and "1726" in dti2020.official_source
+    # a framework read from iMeta carries COINr's defaults (n_minmax to [0, 100], a_amean)
+    imeta = Framework.from_imeta(dti2022.to_imeta(), name="x")
+    assert imeta.official.normalise.default.kwargs == {"lo": 0, "hi": 100}
+    assert "COINr" in imeta.official_source
+    with pytest.raises(FrameworkError, match="'official' must be a methodology block"):
+        Framework.from_dict({**dti2022.to_dict(), "official": "none"})
+    from dti_bench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="official.aggregate: unknown method 'mean'"):
+        Framework.from_dict({**dti2022.to_dict(), "official": {"aggregate": "mean"}})

@@ -1,0 +1,70 @@
+"""The one method registry: every method once, its traits stated and true."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dti_bench.errors import ConfigError
+from dti_bench.methods import aggregate
+from dti_bench.methods.registry import FAMILIES, INTERVAL, METHODS, ORDINAL, RATIO, SCALES, supports
+
+
+def test_families_and_lookup():
+    assert tuple(METHODS) == FAMILIES
+    assert METHODS.entry("aggregate", "geometric").function is aggregate.geometric
+    with pytest.raises(ConfigError, match="unknown method 'mean'; valid choices: 'arithmetic', 'geometric'"):
+        METHODS.entry("aggregate", "mean")
+
+
+@pytest.mark.parametrize("name, params, p", [("arithmetic", {}, 1.0), ("geometric", {}, 0.0), ("harmonic", {}, -1.0),
+                                             ("power", {"p": 0.5}, 0.5), ("power", {"p": 1e-13}, 0.0),
+                                             ("power", {}, 1.0), ("minimum", {}, None), ("bod", {}, None)])
+def test_exponents(name, params, p):
+    assert METHODS["aggregate"][name].p(params) == p
+
+
+def test_every_mean_with_an_exponent_is_that_power_mean():
+    """The exponent trait is what the engine batches on: the method must equal the power mean of that order."""
+    rng = np.random.default_rng(3)
+    x, w = rng.uniform(0.5, 9.0, (20, 4)), rng.uniform(0.1, 2.0, 4)
+    for name, entry in METHODS["aggregate"].items():
+        p = entry.p({"p": 0.5} if name == "power" else {})
+        if p is not None:
+            np.testing.assert_allclose(entry.function(x, w, **({"p": 0.5} if name == "power" else {})),
+                                       aggregate.power(x, w, p=p), rtol=1e-12)
+
+
+def test_scales():
+    assert SCALES == (ORDINAL, INTERVAL, RATIO) and supports(RATIO, ORDINAL) and not supports(ORDINAL, INTERVAL)
+    norm = METHODS["normalise"]
+    assert norm["none"].output_scale({}, RATIO) == RATIO  # the official DTI: points / max points, ratio scale
+    assert norm["minmax"].output_scale({"lo": 0, "hi": 1}, RATIO) == INTERVAL  # the minimum is subtracted
+    assert norm["zscore"].output_scale({}, RATIO) == INTERVAL
+    assert norm["rank"].output_scale({}, RATIO) == ORDINAL
+    assert norm["frac_max"].output_scale({}, RATIO) == RATIO
+    assert norm["goalposts"].output_scale({"lo": 0, "hi": 10}, RATIO) == RATIO
+    assert norm["goalposts"].output_scale({"lo": 2, "hi": 10}, RATIO) == INTERVAL
+    agg = METHODS["aggregate"]
+    assert agg["arithmetic"].needs_scale({}) == INTERVAL and agg["geometric"].needs_scale({}) == RATIO
+    assert agg["power"].needs_scale({"p": 1.0}) == INTERVAL and agg["power"].needs_scale({"p": 2.0}) == RATIO
+    assert agg["copeland"].needs_scale({}) == ORDINAL
+
+
+def test_every_normaliser_and_aggregator_declares_its_scale():
+    for entry in METHODS["normalise"].values():
+        assert entry.output_scale is not None and entry.output_scale({}, RATIO) in SCALES, entry.name
+    for entry in METHODS["aggregate"].values():
+        assert entry.needs_scale is not None and entry.needs_scale({}) in SCALES, entry.name
+
+
+def test_data_driven_weightings():
+    assert {n for n, e in METHODS["weights"].items() if e.data_driven} == {"pca", "entropy", "critic", "bod"}
+
+
+def test_block_versions_are_registered_not_attached():
+    assert {n for n, e in METHODS["normalise"].items() if e.block} == {"none", "minmax", "zscore"}
+    assert {n for n, e in METHODS["treat"].items() if e.block} == {"none", "winsorise"}
+    for family in METHODS:
+        for entry in METHODS[family].values():
+            assert not hasattr(entry.function, "columns"), f"{family}.{entry.name}"
