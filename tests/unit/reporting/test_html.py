@@ -315,7 +315,8 @@ def test_number_formatting_pinned():
     intervals = pd.Series(["4–5", "[0.1, 0.2]", None], dtype=object)
     assert _format_column(intervals) == (["4–5", "[0.1, 0.2]", "–"], True)
     assert _format_column(pd.Series([True, False])) == (["yes", "no"], False)
-    assert _format_column(pd.Series(["a<b", None], dtype=object)) == (["a&lt;b", "–"], False)
+    # plain text: the template escapes it (test_strings_from_files_are_escaped checks the page)
+    assert _format_column(pd.Series(["a<b", None], dtype=object)) == (["a<b", "–"], False)
 
 
 @settings(max_examples=60, deadline=None)
@@ -354,6 +355,101 @@ def test_strings_from_files_are_escaped(units, data):
         width = int(row[3])
         assert row[4] == ("robust" if width <= ROBUST_WIDTH else "volatile" if width > VOLATILE_WIDTH
                           else "moderate")
+
+
+def test_hostile_strings_from_the_manifest_and_config_are_escaped(tmp_path):
+    # not only unit codes: every text the report takes from a file (config name and values, manifest entries,
+    # failure reasons, unit names) reaches the page escaped
+    folder = fake_run(tmp_path / "run", ["A", "B"], [1, 1], [2, 2])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(dataset="<i>data</i>", framework='fw"<x>', excluded_units=["<e>"], git_commit="<c>")
+    manifest["outputs"]["uncertainty"].update(factors=["<f1>", "f&2"],
+                                              failure_reasons=[{"reason": "<script>boom()</script>", "count": 2}])
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    (folder / "config.yaml").write_text(yaml.safe_dump({"name": "<script>x</script>", "description": "a & b <c>",
+                                                        "methodology": {"weights": "<w>"}}))
+    pd.DataFrame({"unit": ["A", "B"], "name": ["<b>Alpha</b>", "Beta's"]}).to_csv(folder / "units.csv", index=False)
+    text = render_report(folder)
+    page = Page(text)
+    assert page.errors == [] and page.stack == []
+    assert page.tags <= STRUCTURAL | {"meta", "img", "br"} and "<script" not in text
+    for value in ("<i>data</i>", 'fw"<x>', "<e>", "<c>", "<f1>, f&2", "<script>boom()</script> (2)",
+                  "<script>x</script>", "a & b <c>", "<w>", "<b>Alpha</b>", "Beta's"):
+        assert escape(value) in text, value
+    assert "<title>Statistical audit: &lt;script&gt;x&lt;/script&gt;</title>" in text
+
+
+# -- templates and writing ---------------------------------------------------------------------------------------
+
+def test_the_template_environment_autoescapes_and_is_strict():
+    import jinja2
+
+    from dti_bench.reporting import html
+
+    env = html._environment()
+    assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+    # quotes are spelt as html.escape spells them (the tests above compare with it), markup passes unchanged
+    assert env.from_string("{{ x }}").render(x="'\"&") == "&#x27;&quot;&amp;"
+    from markupsafe import Markup
+
+    assert env.from_string("{{ x }}").render(x=Markup("<sub>T</sub>")) == "<sub>T</sub>"
+    # the package's own templates escape too (their names end in .j2, not .html)
+    warn = env.get_template("tables.html.j2").module.warn
+    box = str(warn("<h>", ["<b>bold</b>"]))
+    assert "&lt;b&gt;bold&lt;/b&gt;" in box and "&lt;h&gt;" in box and "<b>" not in box
+    # a misspelt variable is an error, not an empty string
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ missing }}").render()
+
+
+def test_a_failing_write_leaves_the_earlier_report_intact(bare_run, tmp_path, monkeypatch):
+    copy = shutil.copytree(bare_run, tmp_path / "run")
+    earlier = copy / "report.html"
+    earlier.write_text("<p>the earlier report</p>", encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", refuse)
+    with pytest.raises(DataError, match="cannot write the report"):
+        write_report(copy)
+    monkeypatch.undo()
+    assert earlier.read_text(encoding="utf-8") == "<p>the earlier report</p>"
+    assert sorted(p.name for p in copy.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+    # and a write that succeeds replaces it
+    assert write_report(copy).read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_write_cut_short_by_the_file_system_leaves_the_earlier_report_intact(bare_run, tmp_path):
+    # a real failing write: a file-size limit of 4 kB (the report is larger) makes the write itself fail (EFBIG);
+    # written in place, the earlier report would be left truncated
+    resource = pytest.importorskip("resource")
+    signal = pytest.importorskip("signal")
+    if not hasattr(signal, "SIGXFSZ"):
+        pytest.skip("no SIGXFSZ on this platform")
+    copy = shutil.copytree(bare_run, tmp_path / "run")
+    earlier = copy / "report.html"
+    earlier.write_text("<p>the earlier report</p>", encoding="utf-8")
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write with EFBIG instead of killing the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    proc = subprocess.run([sys.executable, "-m", "dti_bench", "report", str(copy)], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, preexec_fn=limit)
+    assert proc.returncode == 2 and "cannot write the report" in proc.stderr, proc.stderr
+    assert earlier.read_text(encoding="utf-8") == "<p>the earlier report</p>"
+    assert sorted(p.name for p in copy.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_report_written_over_another_keeps_its_permissions(bare_run, tmp_path):
+    if sys.platform == "win32":
+        pytest.skip("POSIX permission bits")
+    copy = shutil.copytree(bare_run, tmp_path / "run")
+    earlier = copy / "report.html"
+    earlier.write_text("old", encoding="utf-8")
+    earlier.chmod(0o640)
+    assert (write_report(copy).stat().st_mode & 0o777) == 0o640
 
 
 # -- command line and browser ---------------------------------------------------------------------------------------
