@@ -7,7 +7,7 @@ the nominal index computed, and every analysis checked against them through the 
 (:data:`dti_bench.analyses.registry.ANALYSES`). Nothing runs until everything has been checked, so ``validate``
 accepts exactly what ``run`` accepts.
 
-Run folder (DESIGN.md section 4): ``config.yaml`` (the resolved config, every default filled in),
+Run folder (README, "What a run does"): ``config.yaml`` (the resolved config, every default filled in),
 ``manifest.json``, ``framework.yaml``, ``units.csv``, ``scores.csv``, ``ranks.csv``, each analysis' tables,
 ``figures/`` and ``report.html``. It is written under a temporary name and renamed when complete, so a folder that
 exists is complete, and an earlier run is never overwritten.

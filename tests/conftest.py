@@ -43,3 +43,14 @@ def example_framework():
 @pytest.fixture(scope="session")
 def example_data(example_framework):
     return io.load_idata(EXAMPLES / "example_iData.csv", example_framework)
+
+
+@pytest.fixture(autouse=True)
+def _allocator_left_alone():
+    """The command line tunes its process's allocator (dti_bench.engine.memory); tests call it in process, so
+    each test starts and ends with tuning off, as a library user's process is."""
+    from dti_bench.engine import memory
+
+    memory.tune_allocator(False)
+    yield
+    memory.tune_allocator(False)

@@ -322,7 +322,7 @@ class UncertaintyResult(Result):
         })
         for k in top_k:
             table[f"p_top{k}"] = f[:, :k].sum(axis=1) / np.where(counts > 0, counts, np.nan)
-        table["name"] = self.unit_names  # after the contract columns (DESIGN.md section 4), not among them
+        table["name"] = self.unit_names  # after the contract columns (the documented uncertainty.csv), not among them
         return table
 
     def frequency_table(self) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """The experiment config: its top-level shape, the ``data:`` block, and the analysis blocks through their specs.
 
-A config (DESIGN.md section 4) has ``name``, ``description``, ``data``, ``methodology``, ``analyses`` and
+A config (README, "What a run does") has ``name``, ``description``, ``data``, ``methodology``, ``analyses`` and
 ``output``. :meth:`Config.from_mapping` validates every key: the data block here, the methodology block through
 :meth:`dti_bench.model.Methodology.from_dict`, each analysis block through the spec class the caller passes for
 it (the analysis registry's, :data:`dti_bench.analyses.registry.ANALYSES`), the output block through

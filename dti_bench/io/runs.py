@@ -1,6 +1,6 @@
 """Run folders: the one writer (:class:`RunFolder`) and the one reader (:class:`RunReader`).
 
-A run folder holds everything a run computed (DESIGN.md section 4): ``config.yaml`` (the resolved config),
+A run folder holds everything a run computed (README, "What a run does"): ``config.yaml`` (the resolved config),
 ``manifest.json``, ``framework.yaml`` (the framework the run used, so that no reader guesses the headline),
 ``scores.csv``, ``ranks.csv``, one or more tables per analysis, ``figures/`` and ``report.html``. The audit report,
 the figures and the paper all read run folders through :class:`RunReader`.
