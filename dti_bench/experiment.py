@@ -311,8 +311,9 @@ class Study:
                         np.savez_compressed(folder.path(name), **content)
             io.write_yaml(resolved, folder.path("config.yaml"))
             outputs: dict[str, Any] = dict(results.summaries)
-            manifest = self._manifest(folder.run_id, config_hash, outputs, timings)
-            io.write_json(manifest, folder.path("manifest.json"))
+            # the figures read the folder through RunReader, which needs a manifest (the weight maps' labels are
+            # in it); it is written again below with the figures and the total time
+            io.write_json(self._manifest(folder.run_id, config_hash, outputs, timings), folder.path("manifest.json"))
             t = time.perf_counter()
             if figures != "none":
                 from dti_bench.reporting.run_figures import draw_run_figures

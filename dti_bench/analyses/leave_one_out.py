@@ -107,7 +107,7 @@ def removal_shifts(framework: Framework, dataset: Dataset, methodology: Methodol
     ----------
     COINr ``remove_elements`` (Becker et al., JRC); OECD/JRC Handbook (2008) step 8.
     """
-    compared = _compared_nodes(framework, nodes)
+    compared = compared_nodes(framework, nodes)
     if elements is None:
         headline = framework.headline
         candidates = list(framework.indicators) + list(framework.composites)
@@ -162,7 +162,7 @@ def removal_summary(shifts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["removed", "level", "node", "mean_abs_shift", "max_abs_shift", "units"])
 
 
-def _compared_nodes(framework: Framework, nodes: str | Sequence[str] | None) -> list[str]:
+def compared_nodes(framework: Framework, nodes: str | Sequence[str] | None) -> list[str]:
     if nodes is None:
         return [framework.require_headline()]
     if isinstance(nodes, str):

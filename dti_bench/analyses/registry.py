@@ -28,7 +28,7 @@ from dti_bench.analyses.coherence import coherence
 from dti_bench.analyses.factors import parse_factors
 from dti_bench.analyses.grid import grid, grid_variants
 from dti_bench.analyses.importance import CORRELATION_RATIOS, importance
-from dti_bench.analyses.leave_one_out import _compared_nodes, leave_one_out
+from dti_bench.analyses.leave_one_out import compared_nodes, leave_one_out
 from dti_bench.analyses.morris import morris
 from dti_bench.analyses.pawn import pawn
 from dti_bench.analyses.results import Result
@@ -170,7 +170,7 @@ def _bind_coherence(study: StudyInputs, spec: CoherenceSpec, where: str) -> Boun
 
 def _bind_stability(study: StudyInputs, spec: StabilitySpec, where: str) -> Bound:
     try:
-        _compared_nodes(study.framework, spec.nodes)
+        compared_nodes(study.framework, spec.nodes)
     except UserError as err:
         raise ConfigError(f"{where}.nodes: {err}") from None
     pairs = spec.robust_pairs

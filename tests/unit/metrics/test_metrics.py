@@ -10,15 +10,11 @@ import itertools
 from fractions import Fraction
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-from dti_bench import io
-from dti_bench.model.methodology import parse_methodology
-from dti_bench.errors import FrameworkError
 from dti_bench.metrics.ranking import rank_scores
 from dti_bench.metrics.robustness import robust_pair_share, simplex_box_vertices
 from dti_bench.metrics.stability import RANK_METRICS, kendall_tau_a, kendall_tau_b, max_abs_shift, mean_abs_shift, rank_biased_overlap, share_moving, spearman, summarise, top_k_jaccard
