@@ -170,7 +170,8 @@ class Study:
         self.nominal = compute_index(framework, dataset, self.methodology, reference=reference)
         self.timings = {"prepare": t1 - t0, "nominal": time.perf_counter() - t1}
         inputs = StudyInputs(framework, dataset, self.methodology, self.nominal, reference, progress)
-        self.specs = {key: _override(spec, seed, samples) for key, spec in config.analyses.items()}
+        self.specs = {key: _override(spec, seed, samples, f"{config.source}: analyses.{key}")
+                      for key, spec in config.analyses.items()}
         self.analyses: dict[str, Bound] = {}
         for key, analysis in ANALYSES.items():  # the registry's order: the order a run computes them
             if key in self.specs:
@@ -357,7 +358,7 @@ class Study:
         return f"Study({self.config.name!r}: {self.describe()}; analyses {', '.join(self.analyses) or 'none'})"
 
 
-def _override(spec: Any, seed: int | None, samples: int | None) -> Any:
+def _override(spec: Any, seed: int | None, samples: int | None, where: str) -> Any:
     """The command line's ``--seed`` and ``--samples`` applied to every analysis that has them."""
     changes = {}
     if seed is not None and hasattr(spec, "seed"):
@@ -367,7 +368,7 @@ def _override(spec: Any, seed: int | None, samples: int | None) -> Any:
     if not changes:
         return spec
     spec = spec.replace(**changes)
-    spec.check(f"--samples {samples}" if "samples" in changes else "--seed")
+    spec.check(f"{where} (with --samples {samples})" if "samples" in changes else where)
     return spec
 
 
