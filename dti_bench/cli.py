@@ -7,12 +7,16 @@ choices, and exits with status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from dti_bench.errors import UserError
 
 EXIT_USAGE = 2
+#: Interrupted by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,14 +26,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dti_bench import __version__
+
     parser = _Parser(prog="dti-bench", description="Composite-indicator methodology benchmarks (Vietnam DTI and more).")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"dti-bench {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = sub.add_parser("run", help="run an experiment config and write a new run folder")
     run.add_argument("config", help="experiment config (YAML)")
     run.add_argument("--out", default="experiments", help="parent folder of run folders (default: experiments)")
     run.add_argument("--seed", type=int, help="override every analysis seed")
-    run.add_argument("--samples", type=int, help="override every analysis sample size")
+    run.add_argument("--samples", type=int, help="override the Monte Carlo sample size (uncertainty, PAWN); Sobol' "
+                                                 "base sizes and Morris trajectories keep the config's")
     run.add_argument("--quiet", action="store_true", help="no summary or progress output")
+    run.add_argument("--dask-address", metavar="ADDR",
+                     help="dask scheduler for executor: dask (else $DTI_BENCH_DASK_ADDRESS, else a local cluster); "
+                          "the run sends it the data and unpickles its replies: name only a scheduler you trust")
     run.add_argument("--figures", choices=("all", "headline", "none"),
                      help="which figures to draw (default: the config's output.figures, else all)")
     val = sub.add_parser("validate", help="check a config, its data and framework without running it")
@@ -42,8 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM unwinds like Ctrl-C: the run folder's temporary files are removed on the way out
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # `dti-bench` alone: what it can do, not just a complaint
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
+        else None
     try:
         if args.command == "run":
             from dti_bench.engine.memory import tune_allocator
@@ -53,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UserError(f"--samples: expected a positive whole number, got {args.samples}")
             tune_allocator()  # the command owns its process: chunks may keep freed memory for reuse
             run(args.config, out=args.out, seed=args.seed, samples=args.samples, quiet=args.quiet,
-                figures=args.figures)
+                figures=args.figures, dask_address=args.dask_address)
         elif args.command == "validate":
             from dti_bench.experiment import Study
 
@@ -68,9 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"report: {write_report(args.run_dir, out=args.out)}")
     except UserError as err:
-        sys.stderr.write(f"dti-bench: error: {err}\n")
+        sys.stderr.write(f"dti-bench: error: {_one_line(str(err))}\n")
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("dti-bench: interrupted; nothing was left behind\n")
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _one_line(message: str) -> str:
+    """A message on one line (a value quoted from a file may hold newlines)."""
+    return " ".join(message.splitlines())
 
 
 def _list_datasets() -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -33,7 +34,8 @@ from dti_bench import __version__, io
 from dti_bench.analyses.registry import ANALYSES, Bound, StudyInputs, specs
 from dti_bench.analyses.results import Result
 from dti_bench.config import Config, DataSpec
-from dti_bench.errors import ConfigError
+from dti_bench.config.specs import DASK_ADDRESS_ENV
+from dti_bench.errors import ConfigError, DataError
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.model.dataset import Dataset, merge_units
 from dti_bench.model.framework import Framework
@@ -152,7 +154,7 @@ class Study:
     """
 
     def __init__(self, config: Config, *, seed: int | None = None, samples: int | None = None,
-                 progress: bool = False) -> None:
+                 progress: bool = False, dask_address: str | None = None) -> None:
         t0 = time.perf_counter()
         self.config = config
         self.seed, self.samples = seed, samples
@@ -172,6 +174,10 @@ class Study:
         inputs = StudyInputs(framework, dataset, self.methodology, self.nominal, reference, progress)
         self.specs = {key: _override(spec, seed, samples, f"{config.source}: analyses.{key}")
                       for key, spec in config.analyses.items()}
+        # the dask scheduler comes from the person running the study, never from the config (config.specs)
+        address = dask_address or os.environ.get(DASK_ADDRESS_ENV) or None
+        if address and "uncertainty" in self.specs:
+            self.specs["uncertainty"] = self.specs["uncertainty"].replace(address=address)
         self.analyses: dict[str, Bound] = {}
         for key, analysis in ANALYSES.items():  # the registry's order: the order a run computes them
             if key in self.specs:
@@ -180,7 +186,7 @@ class Study:
 
     @classmethod
     def from_config(cls, source: str | Path | Mapping[str, Any] | Config, *, seed: int | None = None,
-                    samples: int | None = None, progress: bool = False) -> Study:
+                    samples: int | None = None, progress: bool = False, dask_address: str | None = None) -> Study:
         """Load a config and bind it to its data.
 
         Parameters
@@ -188,9 +194,13 @@ class Study:
         source : str, Path, mapping or Config
             A config file, its dict form, or a loaded :class:`~dti_bench.config.Config`.
         seed, samples : int, optional
-            Override every analysis' seed and sample size (the command line's ``--seed`` and ``--samples``).
+            Override every analysis' seed, and the Monte Carlo sample size of uncertainty and PAWN (the command
+            line's ``--seed`` and ``--samples``).
         progress : bool
             Show progress bars.
+        dask_address : str, optional
+            The dask scheduler of ``executor: dask`` (else ``$DTI_BENCH_DASK_ADDRESS``, else a local cluster); a
+            config file cannot name one.
 
         Returns
         -------
@@ -209,7 +219,7 @@ class Study:
         'official'
         """
         config = source if isinstance(source, Config) else load_config(source)
-        return cls(config, seed=seed, samples=samples, progress=progress)
+        return cls(config, seed=seed, samples=samples, progress=progress, dask_address=dask_address)
 
     @property
     def methodology_note(self) -> str:
@@ -297,7 +307,7 @@ class Study:
             raise ConfigError(f"figures: {figures!r} is not one of 'all', 'headline', 'none'")
         self._ran_in_save = self._results is None
         resolved = self.resolved_config()
-        config_hash = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+        config_hash = hashlib.sha256(json.dumps(_string_keys(resolved), sort_keys=True, default=str).encode()).hexdigest()
         results = self.run()
         timings = {**self.timings, **results.timings}
         folder = io.RunFolder(Path(out), self.config.name, config_hash[:8])
@@ -307,7 +317,7 @@ class Study:
             for tables in results.tables.values():
                 for name, content in tables.items():
                     if isinstance(content, pd.DataFrame):
-                        io.write_csv(content, folder.path(name))
+                        io.write_csv(content, folder.path(name), synthetic=self.dataset.synthetic)
                     else:
                         np.savez_compressed(folder.path(name), **content)
             io.write_yaml(resolved, folder.path("config.yaml"))
@@ -331,10 +341,18 @@ class Study:
                 from dti_bench.reporting.html import write_report
 
                 write_report(folder.tmp)  # from the files just written (they are the report's only input)
+        except OSError as exc:  # a full disk, a folder made read-only meanwhile: the run's fault is not the user's
+            folder.abandon()
+            raise DataError(f"{exc.filename or folder.parent}: cannot write the run folder "
+                            f"({exc.strerror or exc})") from None
         except BaseException:
             folder.abandon()
             raise
-        return folder.commit()
+        try:
+            return folder.commit()
+        except OSError as exc:
+            folder.abandon()
+            raise DataError(f"{folder.parent}: cannot move the finished run into place ({exc.strerror or exc})") from None
 
     def _manifest(self, run_id: str, config_hash: str, outputs: Mapping[str, Any],
                   timings: Mapping[str, float]) -> dict[str, Any]:
@@ -358,12 +376,25 @@ class Study:
         return f"Study({self.config.name!r}: {self.describe()}; analyses {', '.join(self.analyses) or 'none'})"
 
 
+def _string_keys(value: Any) -> Any:
+    """The resolved config with every mapping key a string, so that it hashes in a stable order (a per-level map
+    mixes level numbers and node codes as keys)."""
+    if isinstance(value, Mapping):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_string_keys(v) for v in value]
+    return value
+
+
 def _override(spec: Any, seed: int | None, samples: int | None, where: str) -> Any:
-    """The command line's ``--seed`` and ``--samples`` applied to every analysis that has them."""
+    """The command line's ``--seed`` (every analysis with a seed) and ``--samples`` (the Monte Carlo sample size:
+    uncertainty and PAWN; a Sobol' base size must be a power of 2 and Morris counts trajectories, so those keep
+    the config's)."""
     changes = {}
     if seed is not None and hasattr(spec, "seed"):
         changes["seed"] = seed
-    if samples is not None and hasattr(spec, "samples"):
+    monte_carlo = spec.key == "uncertainty" or (spec.key == "sensitivity" and spec.method == "pawn")
+    if samples is not None and monte_carlo:
         changes["samples"] = samples
     if not changes:
         return spec
@@ -404,24 +435,26 @@ def _load_data(config: Config) -> tuple[Framework, Dataset, Dataset | None]:
 def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
     """scores.csv and ranks.csv (unit, then one column per composite, framework codes), units.csv (unit, name and
     group columns), treatment.csv (every cell the nominal outlier treatment changed) and excluded.csv (the units
-    screening removed)."""
+    screening removed); each marked synthetic when the data are."""
+    synthetic = result.dataset.synthetic
     for name, frame in (("scores.csv", result.scores), ("ranks.csv", result.ranks)):
-        io.write_csv(frame.reset_index().rename(columns={"index": "unit"}), folder.path(name))
+        io.write_csv(frame.reset_index().rename(columns={"index": "unit"}), folder.path(name), synthetic=synthetic)
     units = pd.DataFrame({"unit": result.dataset.units, "name": result.dataset.unit_names})
     for column in result.dataset.groups.columns:
         units[column] = result.dataset.groups[column].to_numpy()
-    io.write_csv(units, folder.path("units.csv"))
+    io.write_csv(units, folder.path("units.csv"), synthetic=synthetic)
     rows = [{"indicator": report["indicator"], "unit": result.dataset.units[int(position)], "original": old,
              "treated": new, "method": report.get("method"), "log": bool(report.get("log"))}
             for report in result.treatment for position, old, new in report.get("treated", [])]
     if rows:
-        io.write_csv(pd.DataFrame(rows), folder.path("treatment.csv"))
+        io.write_csv(pd.DataFrame(rows), folder.path("treatment.csv"), synthetic=synthetic)
     if result.excluded:
-        io.write_csv(pd.DataFrame({"unit": list(result.excluded)}), folder.path("excluded.csv"))
+        io.write_csv(pd.DataFrame({"unit": list(result.excluded)}), folder.path("excluded.csv"), synthetic=synthetic)
 
 
 def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiments", seed: int | None = None,
-        samples: int | None = None, quiet: bool = False, figures: str | None = None) -> Path:
+        samples: int | None = None, quiet: bool = False, figures: str | None = None,
+        dask_address: str | None = None) -> Path:
     """Run an experiment config and write its run folder; what ``dti-bench run`` calls.
 
     Parameters
@@ -431,11 +464,13 @@ def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiment
     out : str or Path
         The parent of run folders (a config's runs go to ``out/<name>/``).
     seed, samples : int, optional
-        Override every analysis' seed and sample size.
+        Override every analysis' seed, and the Monte Carlo sample size of uncertainty and PAWN.
     quiet : bool
         Print nothing (no summary, no progress bar).
     figures : {'all', 'headline', 'none'}, optional
         Override the config's ``output.figures``.
+    dask_address : str, optional
+        The dask scheduler for ``executor: dask`` (the command line's ``--dask-address``).
 
     Returns
     -------
@@ -450,7 +485,7 @@ def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiment
     >>> (folder / "ranks.csv").read_text().splitlines()[1]
     'da_nang,1,1,1,1'
     """
-    study = Study.from_config(config, seed=seed, samples=samples, progress=not quiet)
+    study = Study.from_config(config, seed=seed, samples=samples, progress=not quiet, dask_address=dask_address)
     final = study.save(out, figures=figures)
     if not quiet:
         print(summary(study, final))

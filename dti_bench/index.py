@@ -282,11 +282,24 @@ def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Meth
             continue
         if ref is not None:
             kwargs["ref"] = ref[:, j]
-        normalised[:, j] = np.asarray(method.function(oriented[:, j], **kwargs), dtype=float)
+        try:
+            normalised[:, j] = np.asarray(method.function(oriented[:, j], **kwargs), dtype=float)
+        except MethodError as err:
+            raise MethodError(f"indicator {code!r}: {err}") from None
     for method, kwargs, columns in blocks.values():
         if ref is not None:
             kwargs["ref"] = ref[:, columns]
-        normalised[:, columns] = method.entry.block(oriented[:, columns], **kwargs)
+        try:
+            normalised[:, columns] = method.entry.block(oriented[:, columns], **kwargs)
+        except MethodError:
+            # name the indicator: the first column that fails on its own
+            for j in columns:
+                one = {**kwargs, **({"ref": ref[:, j]} if ref is not None else {})}
+                try:
+                    method.function(oriented[:, j], **one)
+                except MethodError as err:
+                    raise MethodError(f"indicator {framework.indicators[j]!r}: {err}") from None
+            raise
     return PreparedIndicators(ds, x, normalised, treatment)
 
 

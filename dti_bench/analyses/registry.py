@@ -39,6 +39,7 @@ from dti_bench.analyses.weight_map import weight_map
 from dti_bench.config.specs import (CoherenceSpec, GridSpec, ImportanceSpec, SensitivitySpec, Spec, StabilitySpec,
                                     UncertaintySpec, WeightMapSpec)
 from dti_bench.engine.batch import default_chunk
+from dti_bench.engine.memory import physical_memory
 from dti_bench.errors import ConfigError, UserError, choices
 from dti_bench.index import IndexResult
 from dti_bench.methods.registry import METHODS
@@ -106,6 +107,21 @@ def _node(node: str | None, framework: Framework, where: str) -> str:
     return node or framework.require_headline()
 
 
+#: The share of physical memory an analysis' results may be planned to take before it is refused up front.
+MEMORY_SHARE = 0.8
+
+
+def _fits(where: str, parts: list[tuple[str, float]]) -> None:
+    """Refuse, before anything runs, an analysis whose results cannot fit in memory, showing the arithmetic."""
+    total = sum(b for _, b in parts)
+    memory = physical_memory()
+    if memory is None or total <= MEMORY_SHARE * memory:
+        return
+    detail = " + ".join(f"{what} {b / 1e9:,.1f} GB" for what, b in parts if b >= 1e6)
+    raise ConfigError(f"{where}: needs about {total / 1e9:,.1f} GB of memory ({detail}), more than "
+                      f"{MEMORY_SHARE:.0%} of this machine's {memory / 1e9:,.1f} GB; use fewer samples")
+
+
 def _bind_grid(study: StudyInputs, spec: GridSpec, where: str) -> Bound:
     grid_variants(spec, study.framework, study.methodology, where)  # every alternative parses now
     return Bound(lambda: grid(study.framework, study.dataset, study.methodology, dict(spec.to_dict()),
@@ -116,6 +132,10 @@ def _bind_uncertainty(study: StudyInputs, spec: UncertaintySpec, where: str) -> 
     factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors")
     node = _node(spec.node, study.framework, f"{where}.node")
     chunk = spec.chunk_size or default_chunk(study.framework, len(study.dataset.units))
+    units = len(study.dataset.units)
+    _fits(f"{where}.samples", [("per-sample statistics (3 x 8 bytes a sample)", 24.0 * spec.samples),
+                               ("rank counts (units x units x 4 bytes)", 4.0 * units * units),
+                               ("kept ranks (2 bytes a unit and sample)", 2.0 * units * spec.samples * spec.save_ranks)])
 
     def run() -> Result:
         return uncertainty(study.framework, study.dataset, study.methodology, factors, n=spec.samples, seed=spec.seed,
@@ -137,6 +157,12 @@ def _bind_sensitivity(study: StudyInputs, spec: SensitivitySpec, where: str) -> 
     factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors")
     node = _node(spec.node, study.framework, f"{where}.node")
     args = (study.framework, study.dataset, study.methodology, factors)
+    # every run's ranks and scores are kept until the indices are estimated (and stacked once more for them)
+    per_run = 3 * 8.0 * (2 * len(study.dataset.units) + 1)
+    d = len(factors)
+    runs = {"sobol": spec.samples * (d + 2) if spec.target is None else max(spec.samples * (d + 2), spec.max_runs),
+            "morris": spec.samples * (d + 1), "pawn": spec.samples}[spec.method]
+    _fits(f"{where}.samples", [(f"{runs:,} runs' ranks and scores", per_run * runs)])
     if spec.method == "pawn":
         wide = [f.name for f in factors if f.dimension != 1]
         if wide:
@@ -197,6 +223,19 @@ def _bind_weight_map(study: StudyInputs, spec: WeightMapSpec, where: str) -> Bou
             raise ConfigError(f"{where}.children: unknown code {code!r}; valid choices: {choices(fw.nodes)}")
     if spec.node is not None and spec.node not in fw.composites:
         raise ConfigError(f"{where}.node: {spec.node!r} is not a composite; valid choices: {choices(fw.composites)}")
+    children = spec.children
+    if spec.node is not None:
+        kids = fw.children(spec.node)
+        if len(kids) != 3 or (children is not None and set(children) != set(kids)):
+            raise ConfigError(f"{where}.node: composite {spec.node!r} has children {choices(kids)}; a weight map "
+                              f"varies exactly three (give children: the node's three, or another node)")
+    elif children is None:
+        head = fw.require_headline()
+        if len(fw.children(head)) != 3:
+            raise ConfigError(f"{where}.children: give the three nodes whose weights vary (the headline {head!r} "
+                              f"has {len(fw.children(head))} children, not 3)")
+    elif len(children) != 3 or len(set(children)) != 3:
+        raise ConfigError(f"{where}.children: a weight map varies three distinct nodes, got {choices(children)}")
     if study.methodology.weights.method.entry.data_driven:
         batched = choices(n for n, e in METHODS["weights"].items() if not e.data_driven)
         raise ConfigError(f"{where}: weights {study.methodology.weights.method.name!r} are data-driven and would "

@@ -506,4 +506,5 @@ def _progress(total: int, enabled: bool):
         from tqdm import tqdm
     except ImportError:  # the bar is a nicety, never a reason to fail
         return None
-    return tqdm(total=total, desc="uncertainty", unit="chunk", leave=False)
+    # disable=None: no bar when stderr is not a terminal (a log, CI, a pipe), where it would only leave noise
+    return tqdm(total=total, desc="uncertainty", unit="chunk", leave=False, disable=None)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dti_bench.analyses.results import Result, inputs
+from dti_bench.filenames import safe_stem
 from dti_bench.config.specs import WeightMapSpec
 from dti_bench.index import compute_index
 from dti_bench.model.dataset import Dataset
@@ -195,7 +196,7 @@ class WeightMapResult(Result):
         return pd.concat([m.assign(unit=u)[["unit", *m.columns]] for u, m in self.maps.items()], ignore_index=True)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {f"weight_map-{unit}.csv": table for unit, table in self.maps.items()}
+        return {f"weight_map-{safe_stem(unit)}.csv": table for unit, table in self.maps.items()}
 
     def summary(self) -> dict[str, Any]:
         return {"units": list(self.maps), "resolution": self.resolution,

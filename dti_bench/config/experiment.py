@@ -10,6 +10,7 @@ it (the analysis registry's, :data:`dti_bench.analyses.registry.ANALYSES`), the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,18 @@ from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output")
 DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_column", "name_column", "groups",
              "denominators", "root", "reference", "merge")
+#: A config's name: its runs go to ``<out>/<name>/``, so it is one path component and nothing else (no separator,
+#: no '.' or '..', no control character, short enough for any file system).
+MAX_NAME = 100
+NAME = re.compile(r"[^\W][\w.-]{0,%d}" % (MAX_NAME - 1))
 #: The environment variable naming the folder of third-party data (PAPI, PCI, BLI), when data.root is not given.
 DATA_ENV = "DTI_BENCH_DATA"
 
 
 @dataclass(frozen=True)
 class DataSpec:
-    """Where the data come from: a bundled dataset, or COINr-style CSVs (paths resolved, variables expanded)."""
+    """Where the data come from: a bundled dataset, COINr-style CSVs, or third-party data (paths resolved and
+    variables expanded in the fields; the block as written in ``written``)."""
 
     dataset: str | None = None
     indicators: Path | None = None
@@ -42,13 +48,18 @@ class DataSpec:
     denominators: tuple[str, ...] = ()
     reference: str | Path | None = None
     merge: str | None = None
+    written: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key in DATA_KEYS:
-            val = getattr(self, key, None)
-            if val not in (None, ()):
-                out[key] = list(val) if isinstance(val, tuple) else str(val) if isinstance(val, Path) else val
+        """The block as the config wrote it, with the column defaults filled in: paths as written (relative to the
+        config file) and ``${VAR}`` unexpanded, so that a run folder records no machine's absolute paths or
+        variable values; a data folder taken from the environment is recorded as the variable's name, and only
+        when the data are third-party ones read from it."""
+        out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.written.items()}
+        out.setdefault("unit_column", self.unit_column)
+        out.setdefault("name_column", self.name_column)
+        if self.external is not None and "root" not in out and self.root is not None:
+            out["root"] = "${" + DATA_ENV + "}"
         return out
 
 
@@ -102,8 +113,10 @@ class Config:
         if unknown:
             raise ConfigError(f"{src}: unknown key {unknown[0]!r}; valid keys: {choices(TOP_LEVEL_KEYS)}")
         name = raw.get("name") or (path.stem if path else None)
-        if not isinstance(name, str) or not name or any(c in name for c in "/\\ ") or name in (".", ".."):
-            raise ConfigError(f"{src}: name: expected a name without spaces or slashes, got {name!r}")
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            shown = repr(name) if not isinstance(name, str) or len(name) <= 60 else repr(name[:60] + "...")
+            raise ConfigError(f"{src}: name: expected a name of letters, digits, '-', '_' and '.' (at most "
+                              f"{MAX_NAME} characters, not starting with '.' or '-'), got {shown}")
         data = _parse_data(raw.get("data"), src, path)
         methodology = raw.get("methodology")
         if methodology is not None and not isinstance(methodology, Mapping):
@@ -142,6 +155,13 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     unknown = [k for k in block if k not in DATA_KEYS]
     if unknown:
         raise ConfigError(f"{src}: data: unknown key {unknown[0]!r}; valid keys: {choices(DATA_KEYS)}")
+    for key in ("dataset", "indicators", "external", "framework", "root", "reference", "merge", "unit_column"):
+        value = block.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(f"{src}: data.{key}: expected a name or a path, got {value!r}")
+    name_column = block.get("name_column", "uName")
+    if name_column is not None and not isinstance(name_column, str):
+        raise ConfigError(f"{src}: data.name_column: expected a column name or null, got {name_column!r}")
     base = path.parent if path else Path.cwd()
     root = block.get("root")
     root_path = None
@@ -179,14 +199,15 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     if reference is not None and str(reference).endswith(".csv"):
         reference = as_path("reference")
     for key in ("groups", "denominators"):
-        if block.get(key) is not None and not isinstance(block.get(key), list):
-            raise ConfigError(f"{src}: data.{key}: expected a list of column names")
+        value = block.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"{src}: data.{key}: expected a list of column names, got {value!r}")
     return DataSpec(dataset=dataset, indicators=indicators, external=external, year=year, root=root_path,
                     framework=framework,
                     unit_column=str(block.get("unit_column", "uCode")),
                     name_column=block.get("name_column", "uName"),
                     groups=tuple(block.get("groups") or ()), denominators=tuple(block.get("denominators") or ()),
-                    reference=reference, merge=block.get("merge"))
+                    reference=reference, merge=block.get("merge"), written=dict(block))
 
 
 __all__ = ["Config", "DATA_ENV", "DataSpec"]

@@ -106,6 +106,19 @@ def factor_list(value: Any, where: str) -> list[Any]:
     return list(value)
 
 
+#: Where a dask scheduler's address may come from: the person running the command, never a config file (a shared
+#: config could otherwise send the whole dataset to any machine, and the run unpickles what that machine returns).
+DASK_ADDRESS_ENV = "DTI_BENCH_DASK_ADDRESS"
+
+
+def no_address(value: Any, where: str) -> None:
+    """A config may not name a dask scheduler; the command line or the environment may (the trust model)."""
+    if value is not None:
+        raise ConfigError(f"{where}: a config may not name a dask scheduler (the run sends it the whole dataset and "
+                          f"unpickles its replies); give the address with --dask-address or ${DASK_ADDRESS_ENV}")
+    return None
+
+
 def codes(value: Any, where: str) -> Any:
     """``all``, one code, or a list of codes (checked against the framework later)."""
     if value == "all" or isinstance(value, str):
@@ -223,7 +236,8 @@ class UncertaintySpec(Spec):
                                     optional(whole(1)))
     executor: str = option("serial", "where chunks run", one_of(*EXECUTORS))
     workers: int | None = option(None, "worker processes (process and dask executors)", optional(whole(1)))
-    address: str | None = option(None, "a dask scheduler's address (dask executor)", optional(text))
+    address: str | None = option(None, "always null in a config: a dask scheduler's address comes from --dask-address "
+                                       "or $DTI_BENCH_DASK_ADDRESS (trust model)", no_address)
     top_k: list[int] = option([1, 3, 10], "k of the p_top<k> columns of uncertainty.csv", list_of(whole(1)))
     save_ranks: bool = option(False, "also write every sample's ranks (uncertainty_ranks.npz)", boolean)
 

@@ -20,6 +20,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 EXECUTORS = ("serial", "process", "dask")
+#: Seconds to wait for a dask scheduler before saying it cannot be reached.
+CONNECT_TIMEOUT = 10
 
 
 def run_tasks(function: Callable[[Any, T], R], tasks: Sequence[T], *, shared: Any = None, executor: str = "serial",
@@ -55,12 +57,28 @@ def _serial(function, shared, tasks, progress):
 _WORKER_SHARED: list = []
 
 
-def _start_worker(shared: Any, tune: bool) -> None:
+def _start_worker(shared: Any, tune: bool, parent: int) -> None:
     """Process-pool initializer: keep ``shared`` for every task this worker runs, and, when the parent tunes its
-    allocator, keep freed memory (workers live for this run only)."""
+    allocator, keep freed memory (workers live for this run only). A watchdog ends the worker when its parent
+    dies (a killed run must not leave workers computing for nobody)."""
+    import threading
+
     _WORKER_SHARED[:] = [shared]
     if tune:
         keep_for_process()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="dti-bench-parent-watch").start()
+
+
+#: Seconds between a worker's checks that the process that started it is still there.
+PARENT_POLL = 1.0
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)  # orphaned: the parent is gone, so nothing will ever collect this worker's results
 
 
 def _with_shared(function: Callable[[Any, T], R], task: T) -> R:
@@ -73,7 +91,7 @@ def _process(function, shared, tasks, workers, progress):
 
     # 'spawn' keeps workers free of the parent's threads and state, the same on every platform
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_worker, initargs=(shared, allocator_tuned())) as pool:
+                             initializer=_start_worker, initargs=(shared, allocator_tuned(), os.getpid())) as pool:
         yield from _windowed(lambda t: pool.submit(_with_shared, function, t), tasks,
                              _window(workers or os.cpu_count()), progress)
 
@@ -120,7 +138,11 @@ def _dask(function, shared, tasks, workers, address, progress):
         return _windowed(lambda t: client.submit(function, common, t, pure=False), tasks, _window(n), progress)
 
     if address:
-        with Client(address) as client:
+        try:
+            client = Client(address, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"executor 'dask': cannot reach the scheduler at {address!r} ({exc})") from None
+        with client:
             yield from on(client, workers or max(1, len(client.scheduler_info().get("workers", {}))))
         return
     # ":0": any free port for the dashboard, so two clusters (or a leftover one) never collide on 8787

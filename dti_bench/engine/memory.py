@@ -124,4 +124,14 @@ def keep_for_process() -> None:
     _set(KEEP_BELOW, TRIM_ABOVE)
 
 
-__all__ = ["allocator_tuned", "keep_for_process", "reuse_freed_memory", "tune_allocator"]
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes (None where the system does not say)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+__all__ = ["allocator_tuned", "physical_memory", "keep_for_process", "reuse_freed_memory", "tune_allocator"]

@@ -24,6 +24,9 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DATASETS_DIR = PACKAGE_DIR / "datasets"
 FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
 PUBLISHED_DIR = DATASETS_DIR / "dti_published"
+#: COINr-style example tables (made-up values: 8 fictitious units), installed with the package so that
+#: configs/coinr-example.yaml (whose configs/examples/ links here) works from a wheel too.
+EXAMPLES_DIR = DATASETS_DIR / "examples"
 
 
 # -- frameworks -----------------------------------------------------------------------------------------------
@@ -73,8 +76,14 @@ def _framework_file(path: Path) -> Framework:
     if path.suffix == ".csv":
         table = read_table(path)
         table = table.replace("", np.nan)
-        return Framework.from_imeta(table, name=path.stem, source=str(path))
-    return Framework.from_dict(_resolve_extends(read_yaml(path), path), source=str(path))
+        framework = Framework.from_imeta(table, name=path.stem, source=str(path))
+    else:
+        framework = Framework.from_dict(_resolve_extends(read_yaml(path), path), source=str(path))
+    zero = framework.weightless()
+    if zero:
+        raise FrameworkError(f"{path}: every child of composite {zero[0]!r} has weight 0, so it could never be "
+                             f"scored; give at least one child a positive weight")
+    return framework
 
 
 def _resolve_extends(spec: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
@@ -194,6 +203,6 @@ def published_table(name: str) -> pd.DataFrame:
     return read_table(path)
 
 
-__all__ = ["DATASETS_DIR", "FRAMEWORKS_DIR", "PACKAGE_DIR", "PUBLISHED_DIR", "bundled_datasets",
+__all__ = ["DATASETS_DIR", "EXAMPLES_DIR", "FRAMEWORKS_DIR", "PACKAGE_DIR", "PUBLISHED_DIR", "bundled_datasets",
            "bundled_frameworks", "dataset_meta", "load_dataset", "load_framework", "load_mergers", "provinces",
            "published_table"]

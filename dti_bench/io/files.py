@@ -16,23 +16,131 @@ import pandas as pd
 from dti_bench.errors import ConfigError, DataError
 
 
+#: The largest YAML file read (configs, frameworks, metadata are small text files): a bound on what a hostile or
+#: mistaken file can cost before it is refused.
+MAX_YAML_BYTES = 4 * 2 ** 20
+#: Aliases a YAML document may use, and how deep its collections may nest: a few-hundred-byte "alias bomb" that
+#: expands to gigabytes, or a 20,000-level nested list, is refused instead of exhausting memory or the stack.
+MAX_YAML_ALIASES = 100
+MAX_YAML_DEPTH = 64
+#: Nodes a document may hold once its aliases are expanded (what a reader that walks it would visit).
+MAX_YAML_NODES = 1_000_000
+
+
+def _loader():
+    """A safe YAML loader (no Python tags) that also refuses duplicate keys, alias bombs and deep nesting."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._aliases = 0
+            self._depth = 0
+
+        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+            if self.check_event(yaml.AliasEvent):
+                self._aliases += 1
+                if self._aliases > MAX_YAML_ALIASES:
+                    raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} aliases (*name)")
+            self._depth += 1
+            try:
+                if self._depth > MAX_YAML_DEPTH:
+                    raise yaml.YAMLError(f"collections nested more than {MAX_YAML_DEPTH} deep")
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+        def construct_document(self, node):  # type: ignore[no-untyped-def]
+            # nine aliases of nine aliases ... share nodes, so composing is cheap, but anything that walks the
+            # result (hashing, copying, validating) visits every expanded node: bound that number first
+            sizes: dict[int, int] = {}
+
+            def size(n) -> int:  # type: ignore[no-untyped-def]
+                if id(n) not in sizes:
+                    sizes[id(n)] = 1  # a recursive alias counts once
+                    if isinstance(n, yaml.SequenceNode):
+                        sizes[id(n)] = 1 + sum(size(c) for c in n.value)
+                    elif isinstance(n, yaml.MappingNode):
+                        sizes[id(n)] = 1 + sum(size(k) + size(v) for k, v in n.value)
+                return sizes[id(n)]
+
+            if size(node) > MAX_YAML_NODES:
+                raise yaml.YAMLError(f"its aliases expand to more than {MAX_YAML_NODES:,} nodes")
+            return super().construct_document(node)
+
+        def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+            seen: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: the base class reports it
+                    break
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first on line {first + 1}; the later one would "
+                                    f"silently win)", key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; a missing file or a syntax error is a ConfigError naming the file (and line)."""
+    r"""Parse a YAML file safely: no Python tags, no duplicate keys, at most :data:`MAX_YAML_BYTES`,
+    :data:`MAX_YAML_ALIASES` aliases and :data:`MAX_YAML_DEPTH` levels of nesting.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    object
+        The document (a mapping for configs and frameworks).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file (and the line of a syntax error): missing, unreadable, a folder, not UTF-8,
+        too large, invalid YAML, a duplicate key.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.yaml"
+    >>> _ = p.write_text("name: x\nname: y\n")
+    >>> read_yaml(p)
+    Traceback (most recent call last):
+    ...
+    dti_bench.errors.ConfigError: ...c.yaml: line 2: invalid YAML (duplicate key 'name' (first on line 1; the later one would silently win))
+    """
     import yaml
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes, more than the {MAX_YAML_BYTES:,} a config, "
+                              f"framework or metadata file may have")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a YAML file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text (is it a YAML file?)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}: holds a NUL character (is it a YAML file?)")
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{where}: invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
+        where = f" line {mark.line + 1}:" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML (nested too deeply)") from None
 
 
 # -- tables ---------------------------------------------------------------------------------------------------
@@ -45,6 +153,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, not a CSV file")
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
@@ -53,6 +163,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{path}: malformed CSV ({str(exc).strip().splitlines()[-1]})") from None
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     dup = [c for c in table.columns if "." in c and c.rsplit(".", 1)[0] in table.columns]
     if dup:
         raise DataError(f"{path}: duplicate column {dup[0].rsplit('.', 1)[0]!r}")
@@ -62,9 +174,27 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False) -> None:
-    """Write a CSV with a fixed float format (so that equal numbers give byte-identical files)."""
-    frame.to_csv(path, index=index, float_format="%.10g", lineterminator="\n")
+#: The column every CSV of a run made from synthetic data carries (last), so that no table lifted out of a run
+#: folder loses what its numbers describe.
+SYNTHETIC_COLUMN = "synthetic"
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False, synthetic: bool = False) -> None:
+    """Write a CSV whose floats round-trip exactly (the shortest repr that reads back as the same double), so
+    that equal numbers give byte-identical files and a check through the files loses nothing.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    path : Path
+    index : bool
+        Write the index as the first column.
+    synthetic : bool
+        Add a last column ``synthetic`` (True on every row): the data the numbers come from are synthetic.
+    """
+    if synthetic:
+        frame = frame.assign(**{SYNTHETIC_COLUMN: True})
+    frame.to_csv(path, index=index, lineterminator="\n")
 
 
 def write_json(obj: Any, path: Path) -> None:
@@ -90,4 +220,4 @@ def write_yaml(obj: Any, path: Path) -> None:
     path.write_text(yaml.safe_dump(obj, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-__all__ = ["read_table", "read_yaml", "write_csv", "write_json", "write_yaml"]
+__all__ = ["SYNTHETIC_COLUMN", "read_table", "read_yaml", "write_csv", "write_json", "write_yaml"]

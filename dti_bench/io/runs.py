@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from dti_bench.errors import DataError, UserError
-from dti_bench.io.files import read_yaml
+from dti_bench.io.files import SYNTHETIC_COLUMN, read_yaml
 from dti_bench.model.framework import Framework
 
 #: Columns of run tables that hold codes (units, indicators, factors, variants), read as text.
@@ -32,10 +32,13 @@ CODE_COLUMNS = ("unit", "output", "removed", "node", "factor", "parent", "child"
 class RunFolder:
     """A run folder written under a temporary name and renamed into place when complete.
 
-    ``<out>/<name>/<run-id>/`` never overwrites an earlier run: the id is a UTC timestamp plus a short config
-    hash, with ``-2``, ``-3``... appended if that name is taken; the final rename is atomic and fails rather than
-    replace an existing folder. A failed run leaves only its hidden temporary folder behind, which
-    :meth:`abandon` removes.
+    ``<out>/<name>/<run-id>/`` never overwrites an earlier run. The id is a UTC timestamp plus a short config hash,
+    with ``-2``, ``-3``... appended when taken; it is claimed when the run starts (an exclusive claim file), so
+    concurrent runs of one config get distinct ids and each manifest names its own folder. The temporary folder
+    ``.<run-id>.<pid>.<random>`` is renamed into place at the end (atomic; it fails rather than replace a
+    folder). A failed or interrupted run removes its temporary folder and claim (:meth:`abandon`), and the parent
+    folder too when that leaves it empty; temporaries of runs whose process has died (killed, power cut) are
+    swept by the next run of the same config.
 
     Parameters
     ----------
@@ -45,36 +48,115 @@ class RunFolder:
         The config's name: the run goes into ``base/name/``.
     tag : str
         A short hash of the resolved config, the run id's suffix.
+
+    Raises
+    ------
+    DataError
+        ``base`` is a file, or cannot be created or written (naming the folder and the reason).
     """
 
     def __init__(self, base: Path, name: str, tag: str) -> None:
         self.parent = Path(base) / name
-        self.parent.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        self.run_id = f"{stamp}-{tag}"
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.run_id}.", dir=self.parent))
-        (self.tmp / "figures").mkdir()
+        self._made_parent = not self.parent.exists()
+        self._claim: Path | None = None
+        try:
+            self.parent.mkdir(parents=True, exist_ok=True)
+            sweep_stale(self.parent)
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            self.run_id, self._claim = self._claim_id(f"{stamp}-{tag}")
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.run_id}.{os.getpid()}.", dir=self.parent))
+            (self.tmp / "figures").mkdir()
+        except OSError as exc:
+            if self._claim is not None:
+                self._claim.unlink(missing_ok=True)
+            if self._made_parent:
+                _remove_if_empty(self.parent)
+            where = exc.filename or self.parent
+            raise DataError(f"{where}: cannot create the run folder ({exc.strerror or exc})") from None
+
+    def _claim_id(self, base_id: str) -> tuple[str, Path]:
+        """The first free id (no folder and no claim of that name), claimed with an exclusive file."""
+        for n in range(1, 1000):
+            run_id = base_id if n == 1 else f"{base_id}-{n}"
+            if (self.parent / run_id).exists():
+                continue
+            claim = self.parent / f".{run_id}.claim"
+            try:
+                fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(f"{os.getpid()}\n")
+            return run_id, claim
+        raise OSError(f"no free run id under {self.parent}")
 
     def path(self, name: str) -> Path:
         """Where file ``name`` of the run goes while the run is written."""
         return self.tmp / name
 
     def commit(self) -> Path:
-        """Rename into place under a free name; returns the final path."""
-        for n in range(1, 1000):
-            final = self.parent / (self.run_id if n == 1 else f"{self.run_id}-{n}")
-            if final.exists():
-                continue
-            try:
-                os.rename(self.tmp, final)  # atomic; refuses to replace a non-empty folder
-            except OSError:
-                continue
-            return final
-        raise OSError(f"could not find a free run folder name under {self.parent}")
+        """Rename into place under the claimed id; returns the final path. The folder gets the permissions of any
+        folder the user makes (the temporary one is private while it is written)."""
+        final = self.parent / self.run_id
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o777 & ~umask)
+        os.rename(self.tmp, final)  # atomic; refuses to replace a non-empty folder
+        if self._claim is not None:
+            self._claim.unlink(missing_ok=True)
+        return final
 
     def abandon(self) -> None:
-        """Remove the temporary folder of a run that failed."""
+        """Remove the temporary folder and the claim of a run that failed (and the parent if left empty)."""
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._claim is not None:
+            self._claim.unlink(missing_ok=True)
+        _remove_if_empty(self.parent)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()  # only succeeds when nothing is in it
+    except OSError:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def sweep_stale(parent: Path) -> list[Path]:
+    """Remove the temporary folders and claims left in ``parent`` by runs whose process is gone.
+
+    A temporary folder is ``.<run-id>.<pid>.<random>``, a claim ``.<run-id>.claim`` holding the pid; those of
+    live processes (another run in progress) are left alone. Returns what was removed.
+    """
+    removed = []
+    for entry in parent.glob(".*"):
+        parts = entry.name[1:].split(".")
+        pid = None
+        if entry.is_dir() and len(parts) >= 3 and parts[-2].isdigit():
+            pid = int(parts[-2])
+        elif entry.name.endswith(".claim"):
+            try:
+                text = entry.read_text().strip()
+            except OSError:
+                continue
+            pid = int(text) if text.isdigit() else None
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
 
 
 class RunReader:
@@ -159,6 +241,8 @@ class RunReader:
                     frame = None
                 except (pd.errors.ParserError, UnicodeDecodeError) as exc:
                     raise DataError(f"{path}: unreadable CSV ({str(exc).strip().splitlines()[-1]})") from None
+                if frame is not None and SYNTHETIC_COLUMN in frame.columns:
+                    frame = frame.drop(columns=SYNTHETIC_COLUMN)  # the manifest says it; readers get the table
                 if frame is not None and frame.empty:
                     frame = None
             self._tables[name] = frame
@@ -251,4 +335,4 @@ class RunReader:
         return f"RunReader({str(self.path)!r})"
 
 
-__all__ = ["CODE_COLUMNS", "RunFolder", "RunReader"]
+__all__ = ["CODE_COLUMNS", "RunFolder", "RunReader", "sweep_stale"]

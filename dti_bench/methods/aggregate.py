@@ -148,6 +148,12 @@ def harmonic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _harmonic_core(x, wn, ok)
 
 
+def check_power(p: float = 1.0) -> None:
+    """``p`` a finite number."""
+    if isinstance(p, bool) or not np.isfinite(float(p)):
+        raise MethodError(f"power mean: p must be a finite number, got {p!r}")
+
+
 def power(x: np.ndarray, w: np.ndarray, *, p: float = 1.0) -> np.ndarray:
     r"""Weighted generalised (power, Hölder) mean of order ``p`` (COINr ``a_genmean``).
 
@@ -186,9 +192,8 @@ def power(x: np.ndarray, w: np.ndarray, *, p: float = 1.0) -> np.ndarray:
     ----------
     COINr ``a_genmean``; Bullen, P. S. (2003), *Handbook of Means and Their Inequalities*, ch. III.
     """
+    check_power(p)
     p = float(p)
-    if not np.isfinite(p):
-        raise MethodError(f"power mean: p must be a finite number, got {p!r}")
     x = np.asarray(x, dtype=float)
     wn, ok = present_weights(x, w)
     if p == 1.0:

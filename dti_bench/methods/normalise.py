@@ -64,6 +64,49 @@ def _constant(x: np.ndarray, value: float) -> np.ndarray:
     return np.where(np.isnan(x), np.nan, float(value))
 
 
+def check_minmax(lo: float = 0.0, hi: float = 1.0) -> None:
+    """``lo < hi``, both finite: a reversed scale would turn the ranking over without a word."""
+    if not (np.isfinite(lo) and np.isfinite(hi)) or not lo < hi:
+        raise MethodError(f"minmax: lo must be below hi (both finite), got lo={lo!r}, hi={hi!r}; a reversed or empty "
+                          f"scale would turn the ranking over or tie every unit")
+
+
+def check_zscore(m: float = 0.0, s: float = 1.0) -> None:
+    """``s > 0``, both finite: a negative s turns the ranking over, s = 0 ties every unit."""
+    if not (np.isfinite(m) and np.isfinite(s)) or not s > 0:
+        raise MethodError(f"zscore: s must be a positive number (and m finite), got m={m!r}, s={s!r}; s < 0 would "
+                          f"turn the ranking over and s = 0 tie every unit")
+
+
+def _span_ratio(x: np.ndarray, xmin: np.ndarray | float, xmax: np.ndarray | float, lo: float,
+                hi: float) -> np.ndarray:
+    """``lo + (hi - lo)(x - min)/(max - min)`` as min-max has always computed it, or, where the numerator would
+    overflow (a column spanning most of the float range), divided first on halved values: the same number in
+    exact arithmetic, finite where the usual order is not."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = lo + (hi - lo) * (x - xmin) / (xmax - xmin)
+        wide = ~np.isfinite((hi - lo) * (np.asarray(xmax) - np.asarray(xmin)))
+        if np.any(wide):
+            safe = lo + (hi - lo) * ((x / 2 - np.asarray(xmin) / 2) / (np.asarray(xmax) / 2 - np.asarray(xmin) / 2))
+            out = np.where(wide, safe, out)
+    return out
+
+
+def _spread(r: np.ndarray, axis: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample sd (ddof 1) as numpy computes them, rescaled first by the largest magnitude where squares
+    would overflow (values near 1e154 and beyond), so that such a column is not taken for a constant one."""
+    n = r.shape[-1] if axis == 1 else r.size
+    mean = r.mean(axis=axis)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sd = r.std(axis=axis, ddof=1) if n > 1 else np.zeros(np.shape(mean))
+    if np.all(np.isfinite(sd)):
+        return mean, sd
+    scale = np.abs(r).max(axis=axis, keepdims=axis is not None)
+    scale = np.where(scale > 0, scale, 1.0)
+    scaled_sd = (r / scale).std(axis=axis, ddof=1) * np.squeeze(scale) if n > 1 else sd
+    return mean, np.where(np.isfinite(sd), sd, scaled_sd)
+
+
 def none(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     """Pass values through unchanged: :math:`y = x` (for data already on a common scale).
 
@@ -83,7 +126,8 @@ def minmax(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray |
     .. math:: y = lo + (hi - lo)\,\frac{x - \min(r)}{\max(r) - \min(r)}
 
     with ``r = ref`` or ``x``. A constant column (zero range) maps to the midpoint ``(lo + hi)/2``: every unit
-    is equally good, and no side of the scale is favoured. NaN stays NaN; statistics ignore NaN. With ``ref``,
+    is equally good, and no side of the scale is favoured. ``lo < hi`` (else
+    :class:`~dti_bench.errors.MethodError`: a reversed scale would turn the ranking over). NaN stays NaN; statistics ignore NaN. With ``ref``,
     values outside the reference's range land outside ``[lo, hi]`` (they are not clipped: a 2023 value above
     2022's maximum is genuinely better than anything in 2022).
 
@@ -91,12 +135,13 @@ def minmax(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray |
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5.
     """
+    check_minmax(lo, hi)
     x = np.asarray(x, dtype=float)
     r = _stats_source(x, ref)
     xmin, xmax = r.min(), r.max()
     if xmax == xmin:
         return _constant(x, (lo + hi) / 2.0)
-    return lo + (hi - lo) * (x - xmin) / (xmax - xmin)
+    return _span_ratio(x, xmin, xmax, lo, hi)
 
 
 def zscore(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.ndarray | None = None) -> np.ndarray:
@@ -105,18 +150,20 @@ def zscore(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.ndarray | N
     .. math:: y = m + s\,\frac{x - \bar r}{\mathrm{sd}(r)}
 
     with the sample standard deviation (``ddof = 1``) as COINr's ``sd``. A column with zero variance (or one
-    present value) maps to ``m``. NaN stays NaN; statistics ignore NaN.
+    present value) maps to ``m``. NaN stays NaN; statistics ignore NaN. ``s`` must be positive: a negative one
+    would turn the ranking over, 0 would tie every unit (:class:`~dti_bench.errors.MethodError`).
 
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5.
     """
+    check_zscore(m, s)
     x = np.asarray(x, dtype=float)
     r = _stats_source(x, ref)
-    sd = r.std(ddof=1) if r.size > 1 else 0.0
+    mean, sd = _spread(r)
     if not sd > 0:
         return _constant(x, m)
-    return m + s * (x - r.mean()) / sd
+    return m + s * (x - mean) / sd
 
 
 def _rank_min(x: np.ndarray, ref: np.ndarray | None) -> tuple[np.ndarray, int]:
@@ -448,14 +495,14 @@ def none_columns(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
 
 def minmax_columns(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray | None = None) -> np.ndarray:
     """:func:`minmax` on every column of a ``(units, k)`` block: the same arithmetic, element by element."""
+    check_minmax(lo, hi)
     x = np.asarray(x, dtype=float)
     src = x if ref is None else np.asarray(ref, dtype=float)
     if not x.size or np.isnan(src).all(axis=0).any():
         return _by_column(minmax, x, ref, range(x.shape[1]), lo=lo, hi=hi)  # raises for the empty column
     xmin, xmax = np.nanmin(src, axis=0), np.nanmax(src, axis=0)
     constant = xmax == xmin
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = lo + (hi - lo) * (x - xmin) / (xmax - xmin)
+    out = _span_ratio(x, xmin, xmax, lo, hi)
     if constant.any():
         out[:, constant] = _constant(x[:, constant], (lo + hi) / 2.0)
     return out
@@ -465,6 +512,7 @@ def zscore_columns(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.nda
     """:func:`zscore` on every column of a ``(units, k)`` block. Complete columns are reduced as contiguous rows
     of the transposed block, which numpy sums in the same (pairwise) order as the one-column call; columns with
     a missing value go one at a time."""
+    check_zscore(m, s)
     x = np.asarray(x, dtype=float)
     src = x if ref is None else np.asarray(ref, dtype=float)
     holes = np.isnan(src).any(axis=0)
@@ -472,9 +520,7 @@ def zscore_columns(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.nda
     full = np.flatnonzero(~holes)
     if full.size:
         rows = np.ascontiguousarray(src[:, full].T)
-        n = rows.shape[1]
-        sd = rows.std(axis=1, ddof=1) if n > 1 else np.zeros(len(full))
-        mean = rows.mean(axis=1)
+        mean, sd = _spread(rows, axis=1)
         flat = ~(sd > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[:, full] = m + s * (x[:, full] - mean) / sd

@@ -78,6 +78,10 @@ class MethodEntry:
         Aggregators: ``needs_scale(params) -> scale`` their inputs must have.
     data_driven : bool
         Weightings computed from the children's values (PCA, entropy, CRITIC, benefit of the doubt).
+    check : callable, optional
+        ``check(**params)`` raises :class:`~dti_bench.errors.MethodError` for parameters the method refuses
+        (min-max ``lo >= hi``, z-score ``s <= 0`` ...), so that a config is refused when it is parsed, not when a
+        variant meets the data.
     """
 
     family: str
@@ -88,6 +92,7 @@ class MethodEntry:
     output_scale: Callable[[Mapping[str, Any], str], str] | None = field(default=None, repr=False)
     needs_scale: Callable[[Mapping[str, Any]], str] | None = field(default=None, repr=False)
     data_driven: bool = False
+    check: Callable[..., None] | None = field(default=None, repr=False)
 
     def p(self, params: Mapping[str, Any]) -> float | None:
         """The exponent of this method with these parameters (None: not a quasi-arithmetic mean).
@@ -196,11 +201,13 @@ METHODS = Registry([
     MethodEntry("impute", "em", impute.em),
     # outlier treatment
     MethodEntry("treat", "none", treat.none, block=treat.none_columns),
-    MethodEntry("treat", "winsorise", treat.winsorise, block=treat.winsorise_columns),
+    MethodEntry("treat", "winsorise", treat.winsorise, block=treat.winsorise_columns, check=treat.check_winsorise),
     # normalisation
     MethodEntry("normalise", "none", normalise.none, block=normalise.none_columns, output_scale=_same_scale),
-    MethodEntry("normalise", "minmax", normalise.minmax, block=normalise.minmax_columns, output_scale=_interval),
-    MethodEntry("normalise", "zscore", normalise.zscore, block=normalise.zscore_columns, output_scale=_interval),
+    MethodEntry("normalise", "minmax", normalise.minmax, block=normalise.minmax_columns, output_scale=_interval,
+                check=normalise.check_minmax),
+    MethodEntry("normalise", "zscore", normalise.zscore, block=normalise.zscore_columns, output_scale=_interval,
+                check=normalise.check_zscore),
     MethodEntry("normalise", "rank", normalise.rank, output_scale=_ordinal),
     MethodEntry("normalise", "percentile", normalise.percentile, output_scale=_ordinal),
     MethodEntry("normalise", "borda", normalise.borda, output_scale=_ordinal),
@@ -222,7 +229,8 @@ METHODS = Registry([
     MethodEntry("aggregate", "arithmetic", aggregate.arithmetic, exponent=_fixed(1.0), needs_scale=_needs(INTERVAL)),
     MethodEntry("aggregate", "geometric", aggregate.geometric, exponent=_fixed(0.0), needs_scale=_needs(RATIO)),
     MethodEntry("aggregate", "harmonic", aggregate.harmonic, exponent=_fixed(-1.0), needs_scale=_needs(RATIO)),
-    MethodEntry("aggregate", "power", aggregate.power, exponent=_power_exponent, needs_scale=_power_needs),
+    MethodEntry("aggregate", "power", aggregate.power, exponent=_power_exponent, needs_scale=_power_needs,
+                check=aggregate.check_power),
     MethodEntry("aggregate", "minimum", aggregate.minimum, needs_scale=_needs(ORDINAL)),
     MethodEntry("aggregate", "median", aggregate.median, needs_scale=_needs(ORDINAL)),
     MethodEntry("aggregate", "owa", aggregate.owa, needs_scale=_needs(INTERVAL)),

@@ -122,6 +122,15 @@ def _none_if_nan(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
+def check_winsorise(winmax: int = 5, skew: float = 2.0, kurtosis: float = 3.5, log: bool = True) -> None:
+    """``winmax`` a whole number >= 0; the skew and kurtosis thresholds positive numbers."""
+    if isinstance(winmax, bool) or not float(winmax).is_integer() or winmax < 0:
+        raise MethodError(f"treatment 'winsorise': winmax must be a whole number >= 0, got {winmax!r}")
+    for name, value in (("skew", skew), ("kurtosis", kurtosis)):
+        if not (np.isfinite(value) and value > 0):
+            raise MethodError(f"treatment 'winsorise': {name} must be a positive number, got {value!r}")
+
+
 def winsorise(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kurtosis: float = 3.5,
               log: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     r"""Winsorise outliers until skewness and kurtosis are acceptable, else log-transform (the JRC rule).
@@ -182,8 +191,7 @@ def winsorise(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kurtosis: fl
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 3; JRC COIN (2019), *Ten Step
     Guide*, step 4. COINr documentation, ``Treat``, ``winsorise``, ``check_SkewKurt``, ``log_CT``.
     """
-    if isinstance(winmax, bool) or not float(winmax).is_integer() or winmax < 0:
-        raise MethodError(f"treatment 'winsorise': winmax must be a whole number >= 0, got {winmax!r}")
+    check_winsorise(winmax, skew, kurtosis, log)
     original = np.array(x, dtype=float)
     if original.ndim != 1:
         raise MethodError(f"treatment expects one indicator column, got shape {original.shape}")
@@ -242,8 +250,7 @@ def winsorise_columns(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kurt
     report :func:`winsorise` would give, and any other column goes through :func:`winsorise` itself. Most
     columns pass, and the check per column cost more than the rest of a Monte Carlo run's setup.
     """
-    if isinstance(winmax, bool) or not float(winmax).is_integer() or winmax < 0:
-        raise MethodError(f"treatment 'winsorise': winmax must be a whole number >= 0, got {winmax!r}")
+    check_winsorise(winmax, skew, kurtosis, log)
     x = np.array(x, dtype=float)
     units, k = x.shape
     passing = np.zeros(k, dtype=bool)

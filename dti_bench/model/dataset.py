@@ -232,6 +232,8 @@ class Dataset:
         for col in groups + denoms:
             if col not in cols:
                 raise DataError(f"{source}: declared column {col!r} is missing from the data")
+        if len(table) == 0:
+            raise DataError(f"{source}: no units: the table has a header and no rows")
         codes = [_code(v) for v in table[unit_column]]
         for i, code in enumerate(codes):
             if not code:

@@ -206,6 +206,21 @@ class Framework:
         """Nominal weights of ``code``'s children, shape ``(k,)``, as declared (not normalised)."""
         return np.array([w for _, w in self._children[self.node(code).code]], dtype=float)
 
+    def weightless(self, explicit: Mapping[str, float] | None = None) -> tuple[str, ...]:
+        """Composites whose children all weigh 0 (with the ``explicit`` child weights of a methodology applied):
+        such a composite is missing for every unit. Files and configs that make one are refused (naming it); a
+        framework built in code may keep one on purpose.
+
+        Examples
+        --------
+        >>> fw = Framework.from_tree({"Index": {"A": {"a1": 1, "a2": 1}, "B": ["b1"]}})
+        >>> fw.weightless(), fw.weightless({"a1": 0, "a2": 0})
+        ((), ('A',))
+        """
+        explicit = dict(explicit or {})
+        return tuple(c for c in self.composites
+                     if not any(explicit.get(k, w) > 0 for k, w in self._children[c]))
+
     def level(self, code: str) -> int:
         """COINr-style level: 1 for indicators, higher for composites."""
         return self._level[self.node(code).code]
@@ -463,7 +478,7 @@ class Framework:
         recognised ones (Target, Denominator, lo, hi, iName_vi) also fill the node's fields. A node listed on
         several rows with different parents feeds each of them (a DAG, beyond COINr's tree).
         """
-        missing = [c for c in ("iCode", "Type") if c not in table.columns]
+        missing = [c for c in ("iCode", "Type", "Parent") if c not in table.columns]
         if missing:
             raise FrameworkError(f"{source}: missing column {missing[0]!r}; an iMeta table needs "
                                  f"{choices(IMETA_COLUMNS)}")

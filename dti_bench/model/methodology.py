@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dti_bench.errors import ConfigError, choices
+from dti_bench.errors import ConfigError, MethodError, choices
 from dti_bench.methods.registry import METHODS, MethodEntry
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ METHODOLOGY_DEFAULTS: Mapping[str, Any] = {
     "aggregate": "arithmetic",
     "round": None,
 }
+
+#: The most decimals ``round`` may keep: a double holds 15 to 17 significant digits, so more would not round.
+MAX_ROUND = 15
 
 #: Arguments a method receives from the pipeline, never from the config.
 PIPELINE_ARGUMENTS = frozenset({"x", "w", "ref", "groups", "units"})
@@ -334,6 +337,8 @@ def parse_method(family: str, value: Any, where: str) -> Method:
     else:
         raise ConfigError(f"{where}: expected a method name or {{method: ..., params}}, got {value!r}; "
                           f"valid methods: {choices(known)}")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}.method: expected a method name, got {name!r}; valid methods: {choices(known)}")
     entry = METHODS.entry(family, name, where)
     accepted = method_parameters(entry.function)
     for key, val in params.items():
@@ -344,6 +349,11 @@ def parse_method(family: str, value: Any, where: str) -> Method:
     missing = [k for k, p in accepted.items() if p.default is inspect.Parameter.empty and k not in params]
     if missing and family != "normalise":  # normalisers get lo/hi/target from the framework
         raise ConfigError(f"{where}: method {name!r} needs parameter {missing[0]!r}")
+    if entry.check is not None:
+        try:
+            entry.check(**params)
+        except MethodError as err:
+            raise ConfigError(f"{where}: {err}") from None
     return Method(family, name, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
 
 
@@ -365,6 +375,13 @@ def parse_by_node(family: str, value: Any, where: str, framework: Framework | No
             if key == "default":
                 continue
             target: str | int = key if isinstance(key, int) else str(key)
+            if isinstance(target, str) and target.isdigit() and (framework is None or target not in framework.nodes):
+                target = int(target)  # a level written as '2' (YAML keys quoted, or a config built from JSON)
+            if isinstance(target, bool):
+                raise ConfigError(f"{where}: {key!r} is neither a level nor a node code")
+            if framework is not None and isinstance(target, int) and not 1 <= target <= framework.n_levels:
+                raise ConfigError(f"{where}: level {target} is not a level of framework {framework.name!r} "
+                                  f"(levels 1 to {framework.n_levels})")
             if framework is not None and not isinstance(target, int) and target not in framework.nodes:
                 raise ConfigError(f"{where}: {target!r} is neither a level nor a code of framework "
                                   f"{framework.name!r}; valid codes: {choices(framework.nodes)}")
@@ -384,6 +401,11 @@ def parse_weights(value: Any, where: str, framework: Framework | None = None) ->
                 raise ConfigError(f"{where}: {code!r} is not a code of framework {framework.name!r}; valid "
                                   f"codes: {choices(framework.nodes)}")
             explicit.append((str(code), float(w)))
+        if framework is not None:
+            zero = framework.weightless(dict(explicit))
+            if zero:
+                raise ConfigError(f"{where}: these weights give every child of composite {zero[0]!r} weight 0, so "
+                                  f"it could never be scored")
         return Weights(parse_method("weights", "nominal", where), tuple(sorted(explicit)))
     return Weights(parse_method("weights", value, where))
 
@@ -403,9 +425,15 @@ def parse_methodology(block: Any, *, where: str = "methodology", framework: Fram
         raise ConfigError(f"{where}.steps: must list each of {choices(DEFAULT_STEPS)} once, got {steps!r}")
     if not isinstance(b["denominate"], bool):
         raise ConfigError(f"{where}.denominate: expected true or false, got {b['denominate']!r}")
+    if b["denominate"] and framework is not None and not any(framework.node(c).denominator
+                                                             for c in framework.indicators):
+        raise ConfigError(f"{where}.denominate: true, but no indicator of framework {framework.name!r} names a "
+                          f"denominator; add a Denominator column to the iMeta table (or 'denominator:' to the "
+                          f"indicators of a framework YAML), or set denominate: false")
     rnd = b["round"]
-    if rnd is not None and (isinstance(rnd, bool) or not isinstance(rnd, int) or rnd < 0):
-        raise ConfigError(f"{where}.round: expected null or a whole number of decimals, got {rnd!r}")
+    if rnd is not None and (isinstance(rnd, bool) or not isinstance(rnd, int) or not 0 <= rnd <= MAX_ROUND):
+        raise ConfigError(f"{where}.round: expected null or a whole number of decimals from 0 to {MAX_ROUND}, "
+                          f"got {rnd!r}")
     return Methodology(
         denominate=b["denominate"],
         screen=parse_method("screen", b["screen"], f"{where}.screen"),

@@ -17,6 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dti_bench.analyses.registry import ANALYSES
+from dti_bench.filenames import safe_stem
+from dti_bench.io.files import write_csv
 from dti_bench.io.runs import RunReader
 from dti_bench.reporting import figures as f
 
@@ -24,9 +26,10 @@ from dti_bench.reporting import figures as f
 Drawn = tuple[str, Figure, pd.DataFrame]
 
 
-def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str, *, pdf: bool = True) -> list[Path]:
+def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str, *, pdf: bool = True,
+                synthetic: bool = False) -> list[Path]:
     """Write ``<name>.png`` (200 dpi), ``<name>.pdf`` (unless ``pdf`` is False) and ``<name>.csv`` (the table
-    drawn) into ``folder``.
+    drawn; with ``synthetic``, its last column says so) into ``folder``.
 
     All of them or none: each is written to a temporary file in ``folder`` and renamed into place
     (:func:`os.replace`, atomic on one file system) only after all are written; on any error the temporary files
@@ -47,10 +50,11 @@ def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str,
             os.close(handle)
             temporary.append(Path(tmp))
         with mpl.rc_context(f.STYLE):
-            fig.savefig(temporary[0], format="png", dpi=f.DPI)
+            # no creation date in the files: the same run draws byte-identical figures
+            fig.savefig(temporary[0], format="png", dpi=f.DPI, metadata={"Software": None})
             if pdf:
-                fig.savefig(temporary[1], format="pdf")
-        table.to_csv(temporary[-1], index=False)
+                fig.savefig(temporary[1], format="pdf", metadata={"CreationDate": None, "Producer": None})
+        write_csv(table, temporary[-1], synthetic=synthetic)
         for tmp, path in zip(temporary, final):
             os.replace(tmp, path)
     finally:
@@ -60,8 +64,14 @@ def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str,
 
 
 def stamp(fig: Figure, label: str) -> None:
-    """Write ``label`` small in the figure's top-right corner (above the axes, clear of the axis labels)."""
-    fig.text(0.998, 0.998, label, ha="right", va="top", fontsize=5.5, color="0.35")
+    """Write ``label`` below the figure's axes, right-aligned, in dark grey, as the figure's own footnote: the
+    constrained layout makes room for it under everything else (the legends sit above the axes), so the label
+    never lies over the data, a colour bar or a legend."""
+    existing = fig._supxlabel.get_text() if getattr(fig, "_supxlabel", None) is not None else ""
+    if existing:  # a figure-wide x label (weights_vs_importance): the label goes on a line of its own below it
+        fig.supxlabel(f"{existing}\n{label}", fontsize=fig._supxlabel.get_fontsize())
+    else:
+        fig.supxlabel(label, x=0.995, ha="right", fontsize=6.5, color="0.15", fontweight="bold")
 
 
 # -- one drawer per run figure -----------------------------------------------------------------------------------
@@ -114,13 +124,13 @@ def _grid_nodes(run: RunReader, which: str) -> list[str]:
 
 def _grid_heatmap(run: RunReader, which: str) -> Iterator[Drawn]:
     for node in _grid_nodes(run, which):
-        yield (f"grid_heatmap-{node}", *f.draw_grid_heatmap(run.table("grid.csv"), node, _ranks(run, node),
+        yield (f"grid_heatmap-{safe_stem(node)}", *f.draw_grid_heatmap(run.table("grid.csv"), node, _ranks(run, node),
                                                               names=_names(run)))
 
 
 def _bump_chart(run: RunReader, which: str) -> Iterator[Drawn]:
     for node in _grid_nodes(run, which):
-        yield (f"bump_chart-{node}", *f.draw_bump_chart(run.table("grid.csv"), node, nominal_ranks=_ranks(run, node),
+        yield (f"bump_chart-{safe_stem(node)}", *f.draw_bump_chart(run.table("grid.csv"), node, nominal_ranks=_ranks(run, node),
                                                           names=_names(run)))
 
 
@@ -133,11 +143,11 @@ def _weights_vs_importance(run: RunReader, which: str) -> Iterator[Drawn]:
 def _ternary_rank_map(run: RunReader, which: str) -> Iterator[Drawn]:
     maps = (run.outputs.get("weight_map") or {}).get("maps") or {}
     for unit, attrs in maps.items():
-        table = run.table(f"weight_map-{unit}.csv")
+        table = run.table(f"weight_map-{safe_stem(unit)}.csv")
         if table is None:
             continue
         table.attrs.update(attrs)
-        yield (f"ternary_rank_map-{unit}", *f.draw_ternary_rank_map(table, unit))
+        yield (f"ternary_rank_map-{safe_stem(unit)}", *f.draw_ternary_rank_map(table, unit))
 
 
 #: Every run figure, by the name the analysis registry uses.
@@ -183,7 +193,7 @@ def draw_run_figures(run_dir: str | Path, *, label: str | None = None, which: st
             for stem, fig, table in FIGURES[name](run, which):
                 if label:
                     stamp(fig, label)
-                save_figure(fig, table, run.path / "figures", stem, pdf=pdf)
+                save_figure(fig, table, run.path / "figures", stem, pdf=pdf, synthetic=run.synthetic)
                 written.append(stem)
     return written
 

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from dti_bench.filenames import safe_stem
 from dti_bench.analyses.coherence import WEAK_CORRELATION
 from dti_bench.analyses.factors import label_choice
 from dti_bench.analyses.registry import ANALYSES
@@ -491,8 +492,9 @@ def _grid(run: RunReader) -> dict[str, Any]:
     out = run.outputs.get("grid") or {}
     head = run.headline
     nodes = sorted((str(n) for n in pd.unique(grid["node"])), key=lambda n: n != head)
-    figures = [_figures(run, (f"grid_heatmap-{node}", f"Rank on {node} under each grid variant."),
-                        (f"bump_chart-{node}", f"Ranks on {node} across the grid variants.")) for node in nodes]
+    figures = [_figures(run, (f"grid_heatmap-{safe_stem(node)}", f"Rank on {node} under each grid variant."),
+                        (f"bump_chart-{safe_stem(node)}", f"Ranks on {node} across the grid variants."))
+               for node in nodes]
     variants = per_node = None
     gs = run.table("grid_stability.csv")
     if gs is not None:
@@ -639,7 +641,7 @@ def _weight_maps(run: RunReader) -> dict[str, Any]:
         "not_run": None,
         "children": _codes(children) if children else "",
         "resolution": _n(out.get("resolution")),
-        "figures": _figures(run, *((f"ternary_rank_map-{u}", f"Rank of {label(u)} over the simplex of three weights.")
+        "figures": _figures(run, *((f"ternary_rank_map-{safe_stem(u)}", f"Rank of {label(u)} over the simplex of three weights.")
                                    for u in units)),
     }
 

@@ -62,7 +62,7 @@ def test_the_namespace_holds_what_the_issue_names():
 
 
 #: The layers, bottom first: a module may import from its own layer and the ones before it, never after.
-LAYERS = ["errors", "methods", "metrics", "model", "index", "engine", "config", "analyses", "io", "reporting",
+LAYERS = ["errors", "filenames", "methods", "metrics", "model", "index", "engine", "config", "analyses", "io", "reporting",
           "experiment", "cli", "testing", "__init__", "__main__"]
 
 

@@ -24,7 +24,7 @@ def parse_config(raw, *, path=None):
     ({"name": "x", "data": {"dataset": "d", "colour": 1}}, r"data: unknown key 'colour'"),
     ({"name": "x", "data": {"dataset": "d"}, "analyses": {"gird": {}}}, r"unknown analysis 'gird'"),
     ({"name": "x", "data": {"dataset": "d"}, "analyses": {"grid": {"normalize": ["a"]}}}, r"unknown methodology path 'normalize'"),
-    ({"name": "a b", "data": {"dataset": "d"}}, r"name: expected a name without spaces"),
+    ({"name": "a b", "data": {"dataset": "d"}}, r"name: expected a name of letters, digits"),
     ({"name": "x", "data": {"indicators": "${DTI_BENCH_NOT_SET_ANYWHERE}/a.csv", "framework": "f.csv"}},
      r"data.indicators: environment variable \$\{DTI_BENCH_NOT_SET_ANYWHERE\} is not set"),
 ])
