@@ -514,3 +514,24 @@ def test_round_is_bounded(tmp_path, capsys):
     cfg = config(tmp_path, {"methodology": {**POSITIVE, "round": 309}})
     one_line_error(*main("validate", cfg, capsys=capsys)[::2], "round: expected null or a whole number of decimals "
                                                               "from 0 to 15")
+
+
+def test_unreadable_files_and_weightless_imeta(tmp_path, capsys, monkeypatch):
+    meta = (EXAMPLES / "example_iMeta.csv").read_text()
+    # every child of Econ at weight 0: Econ could never be scored
+    zero = meta.replace("GDPpc,GDP per capita,1,Econ,1,", "GDPpc,GDP per capita,1,Econ,0,").replace(
+        "Exports,Exports share,1,Econ,2,", "Exports,Exports share,1,Econ,0,").replace(
+        "Unemp,Unemployment rate,1,Econ,1,", "Unemp,Unemployment rate,1,Econ,0,")
+    (tmp_path / "zero.csv").write_text(zero)
+    cfg = config(tmp_path, {"data": {"indicators": DATA["indicators"], "framework": str(tmp_path / "zero.csv")}})
+    one_line_error(*main("validate", cfg, capsys=capsys)[::2], "every child of composite 'Econ' has weight 0")
+    good = config(tmp_path, {"methodology": POSITIVE}, "good.yaml")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    one_line_error(*main("validate", good, capsys=capsys)[::2], "cannot be read (Permission denied)")
+    monkeypatch.undo()
+    monkeypatch.setattr("dti_bench.io.files.pd.read_csv", lambda *a, **k: denied(Path(a[0])))
+    one_line_error(*main("validate", good, capsys=capsys)[::2], "cannot be read (Permission denied)")
