@@ -10,9 +10,10 @@ import argparse
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 
-from dti_bench.errors import UserError
+from dti_bench.errors import MethodologyWarning, UserError
 
 EXIT_USAGE = 2
 #: Interrupted by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
@@ -67,28 +68,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() \
         else None
     try:
-        if args.command == "run":
-            from dti_bench.engine.memory import tune_allocator
-            from dti_bench.experiment import run
+        with warnings.catch_warnings():
+            # the run summary and `validate` print the methodology warnings themselves, once each
+            warnings.simplefilter("ignore", MethodologyWarning)
+            if args.command == "run":
+                from dti_bench.engine.memory import tune_allocator
+                from dti_bench.experiment import run
 
-            if args.samples is not None and args.samples < 1:
-                raise UserError(f"--samples: expected a positive whole number, got {args.samples}")
-            tune_allocator()  # the command owns its process: chunks may keep freed memory for reuse
-            run(args.config, out=args.out, seed=args.seed, samples=args.samples, quiet=args.quiet,
-                figures=args.figures, dask_address=args.dask_address)
-        elif args.command == "validate":
-            from dti_bench.experiment import Study
+                if args.samples is not None and args.samples < 1:
+                    raise UserError(f"--samples: expected a positive whole number, got {args.samples}")
+                tune_allocator()  # the command owns its process: chunks may keep freed memory for reuse
+                run(args.config, out=args.out, seed=args.seed, samples=args.samples, quiet=args.quiet,
+                    figures=args.figures, dask_address=args.dask_address)
+            elif args.command == "validate":
+                from dti_bench.experiment import Study, warning_lines
 
-            study = Study.from_config(args.config)
-            print(f"{args.config}: ok ({study.describe()})")
-        elif args.command == "datasets":
-            print(_list_datasets())
-        elif args.command == "frameworks":
-            print(_list_frameworks())
-        elif args.command == "report":
-            from dti_bench.reporting.html import write_report
+                study = Study.from_config(args.config)
+                for line in warning_lines(study.warnings):
+                    print(line)
+                print(f"{args.config}: ok ({study.describe()})")
+            elif args.command == "datasets":
+                print(_list_datasets())
+            elif args.command == "frameworks":
+                print(_list_frameworks())
+            elif args.command == "report":
+                from dti_bench.reporting.html import write_report
 
-            print(f"report: {write_report(args.run_dir, out=args.out)}")
+                print(f"report: {write_report(args.run_dir, out=args.out)}")
     except UserError as err:
         sys.stderr.write(f"dti-bench: error: {_one_line(str(err))}\n")
         return EXIT_USAGE

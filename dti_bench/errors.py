@@ -7,7 +7,9 @@ bug in dti_bench and keeps its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import warnings
+from collections.abc import Iterable, Iterator
 
 
 class UserError(Exception):
@@ -33,3 +35,37 @@ class MethodError(UserError):
 def choices(valid: Iterable[object]) -> str:
     """Format valid choices for an error message: ``'a', 'b', 'c'``."""
     return ", ".join(repr(v) if isinstance(v, str) else str(v) for v in valid)
+
+
+class MethodologyWarning(UserWarning):
+    """A methodology that runs but whose result means less than it seems: a mean of values whose scale does not
+    support it, a fallback that left a column worse. Runs list these in ``manifest.json`` (``warnings``), the run
+    summary and the report; a config with ``strict: true`` turns them into errors."""
+
+
+@contextlib.contextmanager
+def collect_methodology_warnings(into: list[str]) -> Iterator[list[str]]:
+    """Append the message of every :class:`MethodologyWarning` raised inside the block to ``into`` (each once, in
+    order) instead of printing it; any other warning goes on as the active filters say.
+
+    A study uses it so that a run reports its methodology warnings once, in the summary, the manifest and the
+    report, however many computations raised them.
+
+    Examples
+    --------
+    >>> found = []
+    >>> with collect_methodology_warnings(found):
+    ...     warnings.warn("composite 'I': geometric needs ratio-scale inputs", MethodologyWarning)
+    ...     warnings.warn("composite 'I': geometric needs ratio-scale inputs", MethodologyWarning)
+    >>> found
+    ["composite 'I': geometric needs ratio-scale inputs"]
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MethodologyWarning)
+        yield into
+    for w in caught:
+        if issubclass(w.category, MethodologyWarning):
+            if str(w.message) not in into:
+                into.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)

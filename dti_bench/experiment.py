@@ -22,6 +22,7 @@ import platform
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from dti_bench.analyses.registry import ANALYSES, Bound, StudyInputs, specs
 from dti_bench.analyses.results import Result
 from dti_bench.config import Config, DataSpec
 from dti_bench.config.specs import DASK_ADDRESS_ENV
-from dti_bench.errors import ConfigError, DataError
+from dti_bench.errors import ConfigError, DataError, MethodologyWarning, collect_methodology_warnings
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.model.dataset import Dataset, merge_units
 from dti_bench.model.framework import Framework
@@ -140,6 +141,11 @@ class Study:
         The nominal index.
     analyses : dict of str to Bound
         Every analysis the config asks for, checked and ready.
+    warnings : list of str
+        Methodology warnings, each once: the nominal methodology's (a line starting with the composite) and those
+        of the variants each analysis will draw (a line starting with ``analyses.<key>``), known before anything
+        runs; :meth:`run` adds any its computations raise. Each is also issued as a
+        :class:`~dti_bench.errors.MethodologyWarning`; with ``strict: true`` in the config the first is an error.
 
     Examples
     --------
@@ -169,7 +175,9 @@ class Study:
         else:
             self.methodology, self.methodology_source = Methodology.default(), "default"
         t1 = time.perf_counter()
-        self.nominal = compute_index(framework, dataset, self.methodology, reference=reference)
+        self.warnings: list[str] = []
+        with collect_methodology_warnings(self.warnings):
+            self.nominal = compute_index(framework, dataset, self.methodology, reference=reference)
         self.timings = {"prepare": t1 - t0, "nominal": time.perf_counter() - t1}
         inputs = StudyInputs(framework, dataset, self.methodology, self.nominal, reference, progress)
         self.specs = {key: _override(spec, seed, samples, f"{config.source}: analyses.{key}")
@@ -182,7 +190,17 @@ class Study:
         for key, analysis in ANALYSES.items():  # the registry's order: the order a run computes them
             if key in self.specs:
                 self.analyses[key] = analysis.bind(inputs, self.specs[key], f"{config.source}: analyses.{key}")
+                self.warnings.extend(w for w in self.analyses[key].warnings if w not in self.warnings)
+        self._strict(self.warnings)
+        for message in self.warnings:
+            warnings.warn(message, MethodologyWarning, stacklevel=3)
         self._results: StudyResults | None = None
+
+    def _strict(self, found: list[str]) -> None:
+        """With ``strict: true``, the first methodology warning is an error (the rest counted)."""
+        if self.config.strict and found:
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            raise ConfigError(f"{self.config.source}: strict: {found[0]}{more}")
 
     @classmethod
     def from_config(cls, source: str | Path | Mapping[str, Any] | Config, *, seed: int | None = None,
@@ -239,6 +257,7 @@ class Study:
             "methodology": self.methodology.to_dict(),
             "analyses": {key: spec.to_dict() for key, spec in self.specs.items()},
             "output": self.config.output.to_dict(),
+            "strict": self.config.strict,
         }
 
     def run(self) -> StudyResults:
@@ -258,9 +277,11 @@ class Study:
         """
         if self._results is None:
             results, summaries, tables, timings = {}, {}, {}, {}
+            known = len(self.warnings)
             for key, bound in self.analyses.items():
                 t = time.perf_counter()
-                result = bound.run()
+                with collect_methodology_warnings(self.warnings):
+                    result = bound.run()
                 timings[key] = time.perf_counter() - t
                 results[key] = result
                 summaries[key] = bound.summary(result)
@@ -269,6 +290,9 @@ class Study:
                     summaries[key]["wall_s"] = round(timings[key], 4)
                 if key == "uncertainty" and timings[key] > 0:
                     summaries[key]["samples_per_s"] = round(result.samples / timings[key], 1)
+            self._strict(self.warnings[known:])
+            for message in self.warnings[known:]:
+                warnings.warn(message, MethodologyWarning, stacklevel=2)
             self._results = StudyResults(self.nominal, results, summaries, tables, timings)
         return self._results
 
@@ -363,6 +387,7 @@ class Study:
             "units": len(self.dataset.units), "indicators": len(self.framework.indicators),
             "excluded_units": list(self.nominal.excluded), "seed": self.seed, "samples_override": self.samples,
             "methodology_source": self.methodology_source, "methodology_note": self.methodology_note,
+            "warnings": list(self.warnings),
             "outputs": dict(outputs), "timings_s": {k: round(v, 4) for k, v in timings.items()},
             "platform": {"python": sys.version.split()[0], "numpy": np.__version__, "pandas": pd.__version__,
                          "machine": platform.machine(), "system": platform.platform()},
@@ -522,7 +547,12 @@ def summary(study: Study, folder: Path, top: int = 10) -> str:
     tag = "  [SYNTHETIC DATA]" if result.dataset.synthetic else ""
     return "\n".join([f"{fw.name} on {result.dataset.name}{tag}: {len(result.dataset.units)} units",
                       study.methodology_note, table.to_string(float_format=lambda v: f"{v:.4f}"),
-                      f"run folder: {folder}"])
+                      *warning_lines(study.warnings), f"run folder: {folder}"])
+
+
+def warning_lines(found: list[str]) -> list[str]:
+    """The methodology warnings as the run summary and ``validate`` print them, one line each."""
+    return [f"warning: {w}" for w in found]
 
 
 __all__ = ["METHODOLOGY_SOURCES", "Study", "StudyResults", "load_config", "run", "summary"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +27,10 @@ import pandas as pd
 
 from dti_bench.methods.aggregate import NonPositiveError
 from dti_bench.model.dataset import Dataset, resolve_data
-from dti_bench.errors import DataError, MethodError
+from dti_bench.errors import DataError, MethodError, MethodologyWarning
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Method, Methodology, resolve_methodology
+from dti_bench.model.scales import scale_warnings
 from dti_bench.metrics.ranking import rank_scores, round_scores
 
 
@@ -52,6 +54,10 @@ class IndexResult:
         One report per treated indicator (what the outlier treatment did).
     excluded : tuple of str
         Units removed by screening.
+    warnings : tuple of str
+        What makes this variant mean less than it seems: each composite whose mean needs a stronger measurement
+        scale than its inputs have (:func:`dti_bench.model.scales.scale_warnings`); :func:`compute_index` also
+        issues each as a :class:`~dti_bench.errors.MethodologyWarning`.
 
     Examples
     --------
@@ -71,6 +77,7 @@ class IndexResult:
     weight_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     treatment: list[dict[str, Any]] = field(default_factory=list)
     excluded: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def scores(self) -> pd.DataFrame:
@@ -175,6 +182,11 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
     Missing data (COINr's policy): a composite skips missing children and renormalises the weights over the
     present ones; a unit with no present child has no score and no rank.
 
+    A methodology that aggregates values with a mean their measurement scale does not support (a geometric mean
+    of z-scores, a harmonic mean of min-max scores) is computed, and flagged: a
+    :class:`~dti_bench.errors.MethodologyWarning` per composite, also kept in ``result.warnings``
+    (:mod:`dti_bench.model.scales`).
+
     Examples
     --------
     >>> import dti_bench as db
@@ -188,6 +200,9 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
     """
     dataset = resolve_data(framework, dataset)
     methodology = resolve_methodology(framework, methodology)
+    flagged = tuple(w.message() for w in scale_warnings(framework, methodology))
+    for message in flagged:  # where a notebook user sees it; a study collects these into its run's warnings
+        warnings.warn(message, MethodologyWarning, stacklevel=2)
     prepared = prepare_indicators(framework, dataset, methodology, reference=reference)
     ds, treatment = prepared.dataset, prepared.treatment
     data = pd.DataFrame(prepared.raw, index=pd.Index(ds.units, name="unit"), columns=list(framework.indicators))
@@ -220,7 +235,7 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
         table[list(framework.composites)] = round_scores(composite_scores, methodology.round)
     kept = set(ds.units)
     excluded = tuple(u for u in dataset.units if u not in kept)
-    return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded)
+    return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded, flagged)
 
 
 @dataclass(frozen=True, eq=False)

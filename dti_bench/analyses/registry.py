@@ -33,6 +33,7 @@ from dti_bench.analyses.morris import morris
 from dti_bench.analyses.pawn import pawn
 from dti_bench.analyses.results import Result
 from dti_bench.analyses.sobol import sobol
+from dti_bench.analyses.soundness import design_warnings, variants_warnings
 from dti_bench.analyses.stability import StabilityResult, robust_pairs
 from dti_bench.analyses.uncertainty import uncertainty
 from dti_bench.analyses.weight_map import weight_map
@@ -65,12 +66,14 @@ class Bound:
     """An analysis checked against its study and ready to run.
 
     ``run()`` computes the result; ``summary(result)`` is what the manifest records under ``outputs.<key>``
-    (the result's own summary plus the settings that produced it).
+    (the result's own summary plus the settings that produced it); ``warnings`` are the methodology warnings of
+    the variants it will compute (:mod:`dti_bench.analyses.soundness`), known before it runs.
     """
 
     run: Callable[[], Result]
     settings: Mapping[str, Any] = field(default_factory=dict)
     files: Callable[[Result], Mapping[str, Any]] | None = None
+    warnings: tuple[str, ...] = ()
 
     def summary(self, result: Result) -> dict[str, Any]:
         return {**result.summary(), **self.settings}
@@ -123,9 +126,16 @@ def _fits(where: str, parts: list[tuple[str, float]]) -> None:
 
 
 def _bind_grid(study: StudyInputs, spec: GridSpec, where: str) -> Bound:
-    grid_variants(spec, study.framework, study.methodology, where)  # every alternative parses now
+    variants = grid_variants(spec, study.framework, study.methodology, where)  # every alternative parses now
     return Bound(lambda: grid(study.framework, study.dataset, study.methodology, dict(spec.to_dict()),
-                              reference=study.reference))
+                              reference=study.reference),
+                 warnings=tuple(variants_warnings(study.framework, [m for _, m in variants], _short(where))))
+
+
+def _short(where: str) -> str:
+    """``analyses.grid`` from ``configs/x.yaml: analyses.grid`` (a warning line names the analysis; the file is
+    the run's)."""
+    return where.rpartition(": ")[2]
 
 
 def _bind_uncertainty(study: StudyInputs, spec: UncertaintySpec, where: str) -> Bound:
@@ -150,13 +160,15 @@ def _bind_uncertainty(study: StudyInputs, spec: UncertaintySpec, where: str) -> 
         return out
 
     return Bound(run, {"seed": spec.seed, "chunk_size": chunk, "chunks": -(-spec.samples // chunk),
-                       "executor": spec.executor, "factors": [f.name for f in factors]}, files)
+                       "executor": spec.executor, "factors": [f.name for f in factors]}, files,
+                 tuple(design_warnings(study.framework, study.methodology, factors, _short(where))))
 
 
 def _bind_sensitivity(study: StudyInputs, spec: SensitivitySpec, where: str) -> Bound:
     factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors")
     node = _node(spec.node, study.framework, f"{where}.node")
     args = (study.framework, study.dataset, study.methodology, factors)
+    flagged = tuple(design_warnings(study.framework, study.methodology, factors, _short(where)))
     # every run's ranks and scores are kept until the indices are estimated (and stacked once more for them)
     per_run = 3 * 8.0 * (2 * len(study.dataset.units) + 1)
     d = len(factors)
@@ -169,13 +181,14 @@ def _bind_sensitivity(study: StudyInputs, spec: SensitivitySpec, where: str) -> 
             raise ConfigError(f"{where}: PAWN conditions on one column per factor; factor {wide[0]!r} spans several "
                               f"(use method sobol or morris for weight factors)")
         return Bound(lambda: pawn(*args, n=spec.samples, slices=spec.slices, seed=spec.seed, node=node,
-                                  reference=study.reference), {"seed": spec.seed})
+                                  reference=study.reference), {"seed": spec.seed}, warnings=flagged)
     if spec.method == "morris":
         return Bound(lambda: morris(*args, n=spec.samples, num_levels=spec.num_levels, seed=spec.seed, node=node,
-                                    reference=study.reference), {"seed": spec.seed})
+                                    reference=study.reference), {"seed": spec.seed}, warnings=flagged)
     return Bound(lambda: sobol(*args, n=spec.samples, seed=spec.seed, node=node, target=spec.target,
                                max_runs=spec.max_runs, converge_on=spec.converge_on,
-                               num_resamples=spec.num_resamples, reference=study.reference), {"seed": spec.seed})
+                               num_resamples=spec.num_resamples, reference=study.reference), {"seed": spec.seed},
+                 warnings=flagged)
 
 
 def _bind_importance(study: StudyInputs, spec: ImportanceSpec, where: str) -> Bound:

@@ -20,7 +20,7 @@ from dti_bench.config.specs import OutputSpec, Spec
 from dti_bench.errors import ConfigError, choices
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 
-TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output")
+TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output", "strict")
 DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_column", "name_column", "groups",
              "denominators", "root", "reference", "merge")
 #: A config's name: its runs go to ``<out>/<name>/``, so it is one path component and nothing else (no separator,
@@ -81,6 +81,9 @@ class Config:
         Each analysis asked for, every default filled in, in the config's order.
     output : OutputSpec
     description, source : str
+    strict : bool
+        Refuse, instead of flag, a methodology whose means the inputs' measurement scale does not support (in the
+        nominal methodology or any variant an analysis draws) and any other methodology warning.
     """
 
     name: str
@@ -91,6 +94,7 @@ class Config:
     output: OutputSpec = field(default_factory=OutputSpec)
     description: str = ""
     source: str = "config"
+    strict: bool = False
 
     @classmethod
     def from_mapping(cls, raw: Any, *, path: Path | None = None,
@@ -136,8 +140,11 @@ class Config:
         description = raw.get("description") or ""
         if not isinstance(description, str):
             raise ConfigError(f"{src}: description: expected text, got {description!r}")
+        strict = raw.get("strict", False)
+        if not isinstance(strict, bool):
+            raise ConfigError(f"{src}: strict: expected true or false, got {strict!r}")
         return cls(name=name, path=path, data=data, methodology=methodology, analyses=specs, output=output,
-                   description=description, source=src)
+                   description=description, source=src, strict=strict)
 
 
 def _expand(value: str, src: str, key: str) -> str:

@@ -9,8 +9,9 @@ method, so that nothing downstream tests a method's name or looks for attributes
   and treatments that have one; the pipeline then prepares indicators sharing a method in one call);
 - ``exponent``: for a quasi-arithmetic mean, its ``p`` in :math:`\\phi_p^{-1}(\\sum w \\phi_p(x) / \\sum w)`
   (arithmetic 1, geometric 0, harmonic −1, ``power`` its parameter), which lets the engine batch it;
-- ``output_scale`` (normalisers): the measurement scale of the normalised values, given the method's parameters and
-  the scale of the raw indicator; ``needs_scale`` (aggregators): the scale their inputs must have for the result
+- ``output_scale`` (normalisers and aggregators): the measurement scale of the method's output, given its
+  parameters and the scale of its input (the raw indicator's, or the weakest of a composite's children; absent:
+  the input's scale); ``needs_scale`` (aggregators): the scale their inputs must have for the result
   to mean something (Ebert & Welsch 2004: means other than the arithmetic one are meaningful only on ratio scales,
   the arithmetic mean on interval scales, comparisons such as the minimum on ordinal ones);
 - ``data_driven`` (weightings): the weights are computed from the children's values, so the engine cannot batch
@@ -73,7 +74,8 @@ class MethodEntry:
     exponent : callable, optional
         ``exponent(params) -> p`` for a quasi-arithmetic mean (``None`` for a mean outside that family).
     output_scale : callable, optional
-        Normalisers: ``output_scale(params, input_scale) -> scale`` of the normalised values.
+        ``output_scale(params, input_scale) -> scale`` of the output: the normalised values, or a composite's
+        scores given the weakest scale among its children (absent: the input's scale).
     needs_scale : callable, optional
         Aggregators: ``needs_scale(params) -> scale`` their inputs must have.
     data_driven : bool
@@ -235,8 +237,8 @@ METHODS = Registry([
     MethodEntry("aggregate", "median", aggregate.median, needs_scale=_needs(ORDINAL)),
     MethodEntry("aggregate", "owa", aggregate.owa, needs_scale=_needs(INTERVAL)),
     MethodEntry("aggregate", "mpi", aggregate.mpi, needs_scale=_needs(RATIO)),
-    MethodEntry("aggregate", "copeland", aggregate.copeland, needs_scale=_needs(ORDINAL)),
-    MethodEntry("aggregate", "borda", aggregate.borda, needs_scale=_needs(ORDINAL)),
+    MethodEntry("aggregate", "copeland", aggregate.copeland, needs_scale=_needs(ORDINAL), output_scale=_ordinal),
+    MethodEntry("aggregate", "borda", aggregate.borda, needs_scale=_needs(ORDINAL), output_scale=_ordinal),
     MethodEntry("aggregate", "bod", aggregate.bod, needs_scale=_needs(RATIO)),
 ])
 

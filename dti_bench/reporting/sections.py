@@ -296,6 +296,7 @@ def _summary(run: RunReader) -> dict[str, Any]:
         "ran": ", ".join(a.title for a in ANALYSES.values() if _ran(run, a.key)) or "none",
         "missing": ", ".join(a.title for a in ANALYSES.values() if not _ran(run, a.key)),
         "findings": _key_findings(run),
+        "warnings": [str(w) for w in (m.get("warnings") or [])],
     }
 
 
