@@ -269,8 +269,15 @@ def nominal_ranks(framework: Framework, dataset: Dataset, methodology: Methodolo
 
 def treat_indicators(framework: Framework, dataset: Dataset,
                      methodology: Methodology) -> tuple[np.ndarray, Dataset, list[dict[str, Any]]]:
-    """Steps 1-2 (select, then denominate / impute / screen / treat): ``(x, surviving dataset, treatment reports)``."""
-    return _treat_data(framework, dataset.select(framework.indicators), methodology)
+    """Steps 1-2 (select, then denominate / impute / screen / treat): ``(x, surviving dataset, treatment reports)``.
+
+    A variant that draws the data (``methodology.noise``, a design's data factor) perturbs the selected raw values
+    first: the data are what is uncertain, so every treatment step sees the perturbed copy.
+    """
+    selected = dataset.select(framework.indicators)
+    for noise in methodology.noise:
+        selected = noise.apply(selected)
+    return _treat_data(framework, selected, methodology)
 
 
 def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Methodology,

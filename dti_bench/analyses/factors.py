@@ -12,6 +12,9 @@ In a config, or in code through the constructors below (``db.factors.choice(...)
     {path: weights, uniform: true, node: DTI}                             # the same with concentration 1
     {path: indicators, exclude: 0.1}                                      # each indicator out with probability 0.1
     {path: indicators, leave_one_out: true}                               # none, or one indicator, left out
+    {path: data, noise: 0.05}                                             # measurement error: x·exp(0.05 ε)
+    {path: data, noise: 0.1, kind: additive, node: digital_society}       # x + 0.1·sd·ε, some indicators only
+    {path: data, noise: {column: SE}, kind: additive, draws: 200}         # per-indicator standard errors
 
 with an optional ``name`` (default: the path) that every output uses. Levels count as COINr's Level column:
 1 = indicators, 2 = their parents...; a weight "at level L" is the weight of a level-L node within its parents.
@@ -24,16 +27,26 @@ alternative at once. How factors map the unit hypercube to variants is in :mod:`
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from dti_bench.errors import ConfigError, choices as fmt_choices
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, Methodology, vary
+from dti_bench.model.noise import NOISE_KINDS, DataNoise
 
 FACTOR_KEYS = ("path", "name", "choices", "range", "noise", "levels", "level", "node", "dirichlet", "uniform",
-               "exclude", "leave_one_out")
+               "exclude", "leave_one_out", "kind", "indicators", "draws", "seed")
+
+#: Keys a data factor may use (``path: data``), besides ``path`` and ``name``.
+DATA_FACTOR_KEYS = ("noise", "kind", "indicators", "node", "level", "draws", "seed")
+
+#: Perturbed copies of the data a data factor draws from when it does not say.
+DEFAULT_DRAWS = 100
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,7 @@ class Factor:
     Attributes
     ----------
     name, path : str
-    kind : {'choice', 'range', 'noise', 'simplex', 'exclude', 'leave_one_out'}
+    kind : {'choice', 'range', 'noise', 'simplex', 'exclude', 'leave_one_out', 'data'}
     choices : tuple
         Alternatives of a choice factor (values or whole blocks), as written in the config.
     low, high : float
@@ -60,6 +73,10 @@ class Factor:
         Edge positions (``framework.edges`` order) a weight factor perturbs.
     targets : tuple of int
         Composite positions a power exponent applies to, or indicator positions an exclusion applies to.
+    data : DataNoise or None
+        A data factor's perturbation (its draw set by each variant), :mod:`dti_bench.model.noise`.
+    draws : int
+        A data factor's number of perturbed copies of the data.
 
     Examples
     --------
@@ -82,6 +99,8 @@ class Factor:
     scope: str | int | None = None
     edges: tuple[int, ...] = ()
     targets: tuple[int, ...] = ()
+    data: DataNoise | None = None
+    draws: int = 0
 
     @property
     def dimension(self) -> int:
@@ -101,6 +120,8 @@ class Factor:
             return len(self.choices)
         if self.kind == "leave_one_out":
             return len(self.targets) + 1
+        if self.kind == "data":
+            return self.draws
         return 0
 
 
@@ -284,6 +305,47 @@ def leave_one_out(node: str | None = None, level: int | None = None, name: str |
     return _spec(path="indicators", leave_one_out=True, node=node, level=level, name=name)
 
 
+def data_noise(noise: float | str, kind: str = "multiplicative", *, indicators: Sequence[str] | None = None,
+               node: str | None = None, level: int | None = None, draws: int = DEFAULT_DRAWS, seed: int = 0,
+               name: str | None = None) -> FactorSpec:
+    r"""Measurement error in the raw indicators: each variant uses one of ``draws`` perturbed copies of the data.
+
+    Multiplicative noise is :math:`x \exp(\sigma \varepsilon)`, additive :math:`x + \sigma s_j \varepsilon`
+    (:math:`s_j` the indicator's standard deviation across units), :math:`\varepsilon \sim N(0, 1)` per unit and
+    indicator, copy ``r`` fixed by ``seed`` (:mod:`dti_bench.model.noise`). Missing values stay missing.
+
+    Parameters
+    ----------
+    noise : float or str
+        :math:`\sigma`, > 0 (0.05: about ±5 % for multiplicative noise); or the name of a framework column
+        (an iMeta column, a key of a framework YAML's indicators) holding each indicator's standard error:
+        relative for multiplicative noise, in the indicator's units for additive noise.
+    kind : {'multiplicative', 'additive'}
+    indicators : sequence of str, optional
+        Perturb these indicators only; or give ``node`` (the indicators below it) or ``level`` (1: all).
+    draws : int
+        Perturbed copies to draw from (a variant's copy is its hypercube column binned into ``draws``).
+    seed : int
+        Which set of copies (the analysis' seed decides which copy each variant uses).
+    name : str, optional
+        Default ``'data'``.
+
+    Returns
+    -------
+    FactorSpec
+
+    Examples
+    --------
+    >>> data_noise(0.05, draws=50).to_dict()
+    {'path': 'data', 'noise': 0.05, 'kind': 'multiplicative', 'draws': 50, 'seed': 0}
+    >>> data_noise("SE", "additive", node="digital_society").to_dict()["noise"]
+    {'column': 'SE'}
+    """
+    value: Any = {"column": noise} if isinstance(noise, str) else noise
+    return _spec(path="data", noise=value, kind=kind, indicators=None if indicators is None else list(indicators),
+                 node=node, level=level, draws=draws, seed=seed, name=name)
+
+
 # -- resolution against a framework --------------------------------------------------------------------------
 
 def parse_factors(block: Any, framework: Framework, nominal: Methodology, where: str = "factors") -> list[Factor]:
@@ -324,6 +386,12 @@ def parse_factors(block: Any, framework: Framework, nominal: Methodology, where:
     factors = [item if isinstance(item, Factor) else
                parse_factor(item.to_dict() if isinstance(item, FactorSpec) else item, framework, nominal,
                             f"{where}[{i}]") for i, item in enumerate(block)]
+    # each data factor draws its own errors (a stream per factor), so two of them perturb independently
+    stream = 0
+    for i, f in enumerate(factors):
+        if f.kind == "data" and f.data is not None:
+            factors[i] = dataclasses.replace(f, data=dataclasses.replace(f.data, stream=stream))
+            stream += 1
     names = [f.name for f in factors]
     dup = [n for n in names if names.count(n) > 1]
     if dup:
@@ -352,9 +420,11 @@ def parse_factor(item: Any, framework: Framework, nominal: Methodology, where: s
         if not isinstance(prob, (int, float)) or isinstance(prob, bool) or not 0 <= prob < 1:
             raise ConfigError(f"{where}.exclude: expected a probability in [0, 1), got {prob!r}")
         return Factor(name, path, "exclude", probability=float(prob), targets=pos, scope=scope)
+    if root == "data":
+        return _data_factor(item, framework, name, scope, where)
     if root not in METHODOLOGY_DEFAULTS:
         raise ConfigError(f"{where}.path: unknown methodology path {path!r}; valid roots: "
-                          f"{fmt_choices([*METHODOLOGY_DEFAULTS, 'indicators'])}")
+                          f"{fmt_choices([*METHODOLOGY_DEFAULTS, 'indicators', 'data'])}")
     if path == "weights" and ("noise" in item or "dirichlet" in item or "uniform" in item):
         return _weight_factor(item, framework, name, where)
     if "choices" in item:
@@ -379,6 +449,66 @@ def parse_factor(item: Any, framework: Framework, nominal: Methodology, where: s
         return factor
     raise ConfigError(f"{where}: give 'choices' or 'range' (or, for weights, 'noise' or 'dirichlet'; for "
                       f"indicators, 'exclude' or 'leave_one_out')")
+
+
+def _data_factor(item: Mapping[str, Any], framework: Framework, name: str, scope: str | int | None,
+                 where: str) -> Factor:
+    """``{path: data, noise: ..., kind: ..., indicators|node|level: ..., draws: ..., seed: ...}``."""
+    if item["path"] != "data":
+        raise ConfigError(f"{where}.path: a data factor's path is 'data', got {item['path']!r}")
+    extra = [k for k in item if k not in ("path", "name", *DATA_FACTOR_KEYS)]
+    if extra:
+        raise ConfigError(f"{where}: a data factor has no key {extra[0]!r}; valid keys: "
+                          f"{fmt_choices(('path', 'name', *DATA_FACTOR_KEYS))}")
+    kind = item.get("kind", "multiplicative")
+    if kind not in NOISE_KINDS:
+        raise ConfigError(f"{where}.kind: unknown kind {kind!r}; valid choices: {fmt_choices(NOISE_KINDS)}")
+    codes = framework.indicators
+    if "indicators" in item:
+        if scope is not None:
+            raise ConfigError(f"{where}: give 'indicators', 'node' or 'level', not two of them")
+        chosen = item["indicators"]
+        if not isinstance(chosen, list) or not chosen:
+            raise ConfigError(f"{where}.indicators: expected a non-empty list of indicator codes")
+        unknown = [c for c in chosen if c not in codes]
+        if unknown:
+            raise ConfigError(f"{where}.indicators: unknown indicator {unknown[0]!r}; valid choices: "
+                              f"{fmt_choices(codes)}")
+        codes = tuple(c for c in codes if c in chosen)
+    elif scope is not None:
+        codes = tuple(c for c in codes if _under(framework, c, scope))
+    draws, seed = item.get("draws", DEFAULT_DRAWS), item.get("seed", 0)
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 2 <= draws <= 100_000:
+        raise ConfigError(f"{where}.draws: expected a whole number of perturbed copies from 2 to 100,000, got "
+                          f"{draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"{where}.seed: expected a non-negative whole number, got {seed!r}")
+    noise = item.get("noise")
+    if isinstance(noise, Mapping):
+        if set(noise) != {"column"} or not isinstance(noise["column"], str):
+            raise ConfigError(f"{where}.noise: expected a number or {{column: NAME}} (a framework column of "
+                              f"standard errors), got {noise!r}")
+        column = noise["column"]
+        sigma = []
+        for code in codes:
+            value = framework.node(code).extra.get(column)
+            try:
+                se = float(value)
+            except (TypeError, ValueError):
+                se = float("nan")
+            if not np.isfinite(se) or se < 0:
+                raise ConfigError(f"{where}.noise: indicator {code!r} has no standard error in framework column "
+                                  f"{column!r} (got {value!r}); give one, or leave the indicator out with "
+                                  f"'indicators:'")
+            sigma.append((code, se))
+        relative = False
+    elif isinstance(noise, (int, float)) and not isinstance(noise, bool) and np.isfinite(noise) and noise > 0:
+        sigma, relative = [(code, float(noise)) for code in codes], True
+    else:
+        raise ConfigError(f"{where}.noise: expected a positive number (the standard error: 0.05 is about ±5 % for "
+                          f"multiplicative noise) or {{column: NAME}}, got {noise!r}")
+    template = DataNoise(kind, tuple(sigma), relative=relative, seed=seed)
+    return Factor(name, "data", "data", scope=scope, data=template, draws=draws)
 
 
 def _scope(item: Mapping[str, Any], framework: Framework, where: str) -> str | int | None:
@@ -468,7 +598,11 @@ def methodology_for(nominal: Methodology, settings: Sequence[tuple[Factor, Any]]
     """
     changes: dict[str, Any] = {}
     block = nominal.to_dict()
+    noise = list(nominal.noise)
     for factor, value in settings:
+        if factor.kind == "data":  # a draw of the data, not a methodology key
+            noise.append(dataclasses.replace(factor.data, draw=int(value)))
+            continue
         if factor.scope is None:
             changes[factor.path] = value
             continue
@@ -486,9 +620,10 @@ def methodology_for(nominal: Methodology, settings: Sequence[tuple[Factor, Any]]
             by_node[factor.scope] = value
         changes[root] = by_node
     try:
-        return vary(nominal, changes, framework=framework)
+        varied = vary(nominal, changes, framework=framework) if changes else nominal
     except ConfigError as err:
         raise ConfigError(f"{where}: {err}") from None
+    return dataclasses.replace(varied, noise=tuple(noise)) if noise != list(varied.noise) else varied
 
 
 def label_choice(value: Any) -> str:
@@ -517,5 +652,5 @@ def label_choice(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["Factor", "FactorSpec", "choice", "dirichlet", "exclude", "label_choice", "leave_one_out",
+__all__ = ["Factor", "FactorSpec", "choice", "data_noise", "dirichlet", "exclude", "label_choice", "leave_one_out",
            "methodology_for", "parse_factors", "range", "weight_noise"]

@@ -4,7 +4,7 @@ batches.
 Every factor (:mod:`dti_bench.analyses.factors`) consumes columns of a unit-hypercube sample ``u`` in [0, 1) (one
 column, or one per weight for noise, one per child for simplex, one per indicator for exclusion), so Monte Carlo
 and Sobol' designs share one mapping (:func:`to_batch`). Discrete choices map by fixed equal bins: choice
-``min(floor(u·K), K − 1)``. Monte Carlo samples come in fixed blocks of :data:`BLOCK` rows, block ``b`` drawn from
+``min(floor(u·K), K − 1)``; a data factor's column picks one of its ``draws`` perturbed copies the same way. Monte Carlo samples come in fixed blocks of :data:`BLOCK` rows, block ``b`` drawn from
 the spawned seed ``SeedSequence(seed, spawn_key=(b,))``, so sample ``i`` is the same number whatever the chunk
 size or executor.
 """
@@ -58,8 +58,9 @@ def to_batch(u: np.ndarray, factors: Sequence[Factor], framework: Framework, nom
     for f in factors:
         block = u[:, col:col + f.dimension]
         col += f.dimension
-        if f.kind == "choice":
-            idx = np.minimum((block[:, 0] * len(f.choices)).astype(int), len(f.choices) - 1)
+        if f.kind in ("choice", "data"):  # an alternative, or one of a data factor's perturbed copies
+            k = f.levels_count
+            idx = np.minimum((block[:, 0] * k).astype(int), k - 1)
             discrete.append((f, idx))
         elif f.kind == "range" and f.path == "aggregate.p":
             power = np.full((n, len(framework.composites)), np.nan) if power is None else power
@@ -97,7 +98,7 @@ def to_batch(u: np.ndarray, factors: Sequence[Factor], framework: Framework, nom
             methodologies.append(nominal)
         which[:] = cache["nominal"]
         return Batch(tuple(methodologies), which, power, weight_factor, weights, include)
-    if all(f.kind == "choice" for f, _ in discrete):
+    if all(f.kind in ("choice", "data") for f, _ in discrete):
         keys, inverse = _choice_rows(discrete, n)
         memo = _memoised_methodologies(discrete, framework, nominal)
     else:  # continuous settings (a range factor other than aggregate.p): rows of floats, each its own key
@@ -108,8 +109,7 @@ def to_batch(u: np.ndarray, factors: Sequence[Factor], framework: Framework, nom
         if key not in cache:
             m = memo.get(key) if memo is not None else None
             if m is None:
-                settings = [(f, f.choices[int(v)] if f.kind == "choice" else float(v))
-                            for (f, _), v in zip(discrete, key)]
+                settings = [(f, _setting(f, v)) for (f, _), v in zip(discrete, key)]
                 m = methodology_for(nominal, settings, framework)
                 if memo is not None and len(memo) < _MEMO_ENTRIES:
                     memo[key] = m
@@ -118,6 +118,15 @@ def to_batch(u: np.ndarray, factors: Sequence[Factor], framework: Framework, nom
         position[r] = cache[key]
     which[:] = position[inverse.ravel()]
     return Batch(tuple(methodologies), which, power, weight_factor, weights, include)
+
+
+def _setting(factor: Factor, value: Any) -> Any:
+    """A discrete setting's value: a choice's alternative, a data factor's draw number, a range's number."""
+    if factor.kind == "choice":
+        return factor.choices[int(value)]
+    if factor.kind == "data":
+        return int(value)
+    return float(value)
 
 
 def _apply_noise(weight_factor: np.ndarray, touched: np.ndarray, factor: Factor, block: np.ndarray) -> None:
@@ -160,7 +169,7 @@ def _choice_rows(discrete: Sequence[tuple[Factor, np.ndarray]], n: int) -> tuple
     sorts rows lexicographically; a 1-D unique (or a bincount when the codes are few) replaces a structured
     sort of the rows.
     """
-    sizes = [len(f.choices) for f, _ in discrete]
+    sizes = [f.levels_count for f, _ in discrete]
     total = 1
     for s in sizes:
         total *= s
@@ -204,7 +213,7 @@ def _memoised_methodologies(discrete: Sequence[tuple[Factor, np.ndarray]], frame
     finds what the previous task of the same run built there.
     """
     try:
-        context = (framework, nominal, tuple((f.path, f.scope, _frozen(f.choices)) for f, _ in discrete))
+        context = (framework, nominal, tuple((f.path, f.scope, _frozen(f.choices), f.data) for f, _ in discrete))
         memo = _MEMO.get(context)
     except TypeError:  # an unhashable alternative: build as before
         return None

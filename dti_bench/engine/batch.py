@@ -180,8 +180,9 @@ class Engine:
     # -- the cached data-changing part ---------------------------------------------------------------
     @staticmethod
     def data_key(m: Methodology) -> tuple:
-        """The fields of a methodology that change the indicator block (everything before aggregation)."""
-        return (m.denominate, m.screen, m.impute, m.treat, m.normalise, m.steps)
+        """The fields of a methodology that change the indicator block (everything before aggregation, the data
+        draw of a data factor included)."""
+        return (m.denominate, m.screen, m.impute, m.treat, m.normalise, m.steps, m.noise)
 
     def indicators(self, m: Methodology) -> tuple[np.ndarray, str | None]:
         """Normalised indicators ``(units, indicators)`` over all units (screened-out units NaN), or an error."""

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from dti_bench.errors import ConfigError, MethodError, choices
 from dti_bench.methods.registry import METHODS, MethodEntry
+from dti_bench.model.noise import DataNoise
 
 if TYPE_CHECKING:
     from dti_bench.model.framework import Framework
@@ -199,6 +200,10 @@ class Methodology:
     round : int or None
         Round composite scores to this many decimals before ranking, as a publisher that ranks its printed
         values does (the official DTI: 4). ``None`` keeps full precision.
+    noise : tuple of DataNoise
+        Perturbed copies of the raw data this variant uses (:mod:`dti_bench.model.noise`), set by the data factors
+        of an uncertainty or sensitivity design; empty for a methodology written in a config (it is a draw of the
+        data, not a methodology key, so :meth:`to_dict` leaves it out).
 
     Examples
     --------
@@ -221,6 +226,7 @@ class Methodology:
     aggregate: ByNode
     steps: tuple[str, ...] = DEFAULT_STEPS
     round: int | None = None
+    noise: tuple[DataNoise, ...] = ()
 
     @classmethod
     def default(cls) -> Methodology:
@@ -304,7 +310,8 @@ class Methodology:
 
     def label(self) -> str:
         """A short human label: normalisation / weights / aggregation."""
-        return f"{self.normalise.default} / {self.weights.method} / {self.aggregate.default}"
+        label = f"{self.normalise.default} / {self.weights.method} / {self.aggregate.default}"
+        return label + "".join(f" / {n}" for n in self.noise)
 
     def __repr__(self) -> str:
         extra = [f"round={self.round}"] if self.round is not None else []
