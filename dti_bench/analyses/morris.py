@@ -170,17 +170,21 @@ def check_design(factors: Sequence[Factor], trajectories: int, num_levels: int, 
         leave the grid otherwise) or ``trajectories_key`` (fewer trajectories than the largest categorical
         factor has pairs of alternatives).
     """
-    if isinstance(num_levels, bool) or not isinstance(num_levels, int) or num_levels < 2 or num_levels % 2:
+    if not _whole(num_levels) or num_levels < 2 or num_levels % 2:
         raise ConfigError(f"{levels_key}: the Morris grid needs an even number of levels (e.g. 4, 6), "
                           f"got {num_levels!r}")
     need = required_trajectories(factors)
-    if isinstance(trajectories, bool) or not isinstance(trajectories, int) or trajectories < need:
+    if not _whole(trajectories) or trajectories < need:
         widest = max((f for f in factors if comparisons(f) is not None), key=lambda f: len(comparisons(f)),
                      default=None)
         why = "" if widest is None else (f" to compare every pair of alternatives of factor {widest.name!r} "
                                          f"({len(comparisons(widest))} pairs)")
         raise ConfigError(f"{trajectories_key}: Morris needs at least {need} trajectories{why}, "
                           f"got {trajectories!r}")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def morris_design(factors: Sequence[Factor], trajectories: int, num_levels: int = SensitivitySpec.num_levels,
