@@ -29,7 +29,7 @@ from dti_bench.analyses.factors import parse_factors
 from dti_bench.analyses.grid import grid, grid_variants
 from dti_bench.analyses.importance import CORRELATION_RATIOS, importance
 from dti_bench.analyses.leave_one_out import compared_nodes, leave_one_out
-from dti_bench.analyses.morris import morris
+from dti_bench.analyses.morris import check_design, morris
 from dti_bench.analyses.pawn import pawn
 from dti_bench.analyses.results import Result
 from dti_bench.analyses.sobol import sobol
@@ -183,6 +183,7 @@ def _bind_sensitivity(study: StudyInputs, spec: SensitivitySpec, where: str) -> 
         return Bound(lambda: pawn(*args, n=spec.samples, slices=spec.slices, seed=spec.seed, node=node,
                                   reference=study.reference), {"seed": spec.seed}, warnings=flagged)
     if spec.method == "morris":
+        check_design(factors, spec.samples, spec.num_levels, f"{where}.samples", f"{where}.num_levels")
         return Bound(lambda: morris(*args, n=spec.samples, num_levels=spec.num_levels, seed=spec.seed, node=node,
                                     reference=study.reference), {"seed": spec.seed}, warnings=flagged)
     return Bound(lambda: sobol(*args, n=spec.samples, seed=spec.seed, node=node, target=spec.target,

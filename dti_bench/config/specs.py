@@ -255,8 +255,8 @@ class SensitivitySpec(Spec):
     method: str = option("sobol", "sobol (variance-based), morris (elementary effects) or pawn (density-based)",
                          one_of("sobol", "morris", "pawn"))
     factors: list[Any] = option([], "the factors varied (see the factor reference)", factor_list)
-    samples: int = option(256, "Sobol': the base size N (a power of 2; N (d + 2) runs); Morris: trajectories; "
-                               "PAWN: Monte Carlo sample size", whole(2))
+    samples: int = option(256, "Sobol': the base size N (a power of 2; N (d + 2) runs); Morris: trajectories "
+                               "(at least K − 1 for a choice of K); PAWN: Monte Carlo sample size", whole(2))
     seed: int = option(1, "seed of the design", whole(0))
     node: str | None = option(None, "the composite analysed (default: the headline)", optional(text))
     target: float | None = option(0.05, "Sobol': double N until every total index's 95 % half-width is below "
@@ -266,7 +266,8 @@ class SensitivitySpec(Spec):
     converge_on: str = option("summary", "Sobol': judge convergence on R̄s alone (summary) or on every output (all)",
                               one_of("summary", "all"))
     num_resamples: int = option(100, "Sobol': bootstrap resamples of the confidence intervals", whole(1))
-    num_levels: int = option(4, "Morris: levels of the grid", whole(2))
+    num_levels: int = option(4, "Morris: levels of the grid of continuous factors (even; a categorical factor "
+                                "steps between its own alternatives)", whole(2))
     slices: int = option(10, "PAWN: conditioning slices per factor", whole(2))
 
     def check(self, where: str) -> None:

@@ -49,6 +49,11 @@ SCREENING_HEADERS = MappingProxyType({
     "factor": "Factor", "mu_star": "μ*", "mu_star_conf": "μ* 95 % half-width", "mu": "μ", "sigma": "σ",
     "median": "KS median", "mean": "KS mean", "maximum": "KS maximum"})
 
+DESIGN_HEADERS = MappingProxyType({
+    "factor": "Factor", "design": "Design", "compares": "A step compares", "alternatives": "Alternatives",
+    "evaluated": "Evaluated", "pairs": "Pairs", "compared": "Compared", "min_comparisons": "Fewest comparisons",
+    "max_comparisons": "Most comparisons"})
+
 _INTERVAL = re.compile(r"[\d.,\[\] –-]*\d[\d.,\[\] –-]*")
 _PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -582,6 +587,9 @@ def _screening(run: RunReader, out: Mapping[str, Any]) -> dict[str, Any]:
         wide = wide.rename(columns={"output": "Unit"})
         wide.columns.name = None
         per_unit = _table(wide, decimals=True, caption=f"{SCREENING_HEADERS[stat]} of each unit's rank, per factor")
+    covered = run.table("screening_design.csv")
+    design = None if covered is None else _table(
+        covered, DESIGN_HEADERS, caption="What the Morris design covered, per factor (screening_design.csv)")
     return {
         "method": method,
         "label": method.upper() if method == "pawn" else method.capitalize(),
@@ -590,6 +598,8 @@ def _screening(run: RunReader, out: Mapping[str, Any]) -> dict[str, Any]:
         "runs": _n(out.get("runs")),
         "summary": summary,
         "per_unit": per_unit,
+        "design": design,
+        "warnings": [str(w) for w in out.get("warnings") or []],
     }
 
 

@@ -289,6 +289,27 @@ def test_screening_and_weight_maps_from_hand_made_tables(tmp_path):
     assert "Not run: weight maps" not in render_report(folder)
 
 
+def test_a_morris_screening_shows_what_its_design_covered(tmp_path):
+    folder = fake_run(tmp_path / "run", ["A", "B"], [1, 1], [2, 2])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    line = "Morris: factor 'agg' evaluated 2 of 3 alternatives and compared 1 of 2 pairs"
+    manifest["outputs"]["sensitivity"] = {"method": "morris", "node": "Index", "runs": 12, "warnings": [line]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    pd.DataFrame({"output": ["A", "A", "mean_abs_shift", "mean_abs_shift"], "factor": ["agg", "w"] * 2,
+                  "mu_star": 0.5, "mu_star_conf": 0.1, "mu": 0.0, "sigma": 0.2, "method": "morris",
+                  "node": "Index"}).to_csv(folder / "screening.csv", index=False)
+    pd.DataFrame({"factor": ["agg", "w"], "design": ["categorical", "grid"],
+                  "compares": ["adjacent alternatives", "grid levels l and l + 2"], "alternatives": [3, 4],
+                  "evaluated": [2, 4], "pairs": [2, 2], "compared": [1, 2], "min_comparisons": [0, 1],
+                  "max_comparisons": [3, 5]}).to_csv(folder / "screening_design.csv", index=False)
+    text = render_report(folder)
+    design = Page(text).table("What the Morris design covered")
+    assert design["rows"] == [["agg", "categorical", "adjacent alternatives", "3", "2", "2", "1", "0", "3"],
+                              ["w", "grid", "grid levels l and l + 2", "4", "4", "2", "2", "1", "5"]]
+    assert "mean absolute change of the output between compared alternatives" in text
+    assert escape(line) in text
+
+
 def test_not_a_run_folder_is_a_user_error(tmp_path):
     with pytest.raises(DataError, match="no such folder"):
         write_report(tmp_path / "missing")
