@@ -222,7 +222,9 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
         except NonPositiveError as err:
             raise MethodError(
                 f"node {comp!r}: {err.method} mean met {err.value!r} at unit {ds.units[err.unit]!r}, child "
-                f"{kids[err.child]!r}; use a positive-range normalisation (e.g. minmax with lo: 1, hi: 100)"
+                f"{kids[err.child]!r}; use a ratio-scale normalisation of positive values (none on positive data, "
+                f"frac_max), or the arithmetic mean (min-max [1, 100] avoids the zero, but the ranks then depend on "
+                f"the arbitrary bound 1)"
             ) from None
         weights_used[comp] = w / w.sum(axis=-1, keepdims=True) if np.all(w.sum(axis=-1) > 0) else w
 

@@ -117,7 +117,7 @@ def test_failed_run_leaves_no_folder(tmp_path):
     # geometric aggregation of min-max [0, 1] data meets a zero: a user error, and no run folder appears
     cfg = write_config(tmp_path, {"name": "bad", "data": EXAMPLE, "methodology": {"aggregate": "geometric"}})
     code, _, err = run_cli("run", cfg, "--out", tmp_path / "exp")
-    assert code == 2 and "geometric mean met 0.0" in err and "minmax with lo: 1" in err
+    assert code == 2 and "geometric mean met 0.0" in err and "ratio-scale normalisation" in err
     # the nominal index is computed before any folder is made, so nothing is left behind
     assert not (tmp_path / "exp" / "bad").exists()
 

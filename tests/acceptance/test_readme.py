@@ -34,4 +34,5 @@ def test_readme_python_script_runs_in_at_most_25_lines():
     assert "Đà Nẵng" in printed and "0.8002" in printed
     assert "q05_rank" in printed and "q95_rank" in printed and "hai_phong" in printed
     assert "normalisation" in printed and "aggregation" in printed and "weight noise" in printed and "ST" in printed
+    assert "data error" in printed
     assert "Economy" in printed and "Society" in printed
