@@ -2,7 +2,8 @@
 
 Every exception raised because of user input (a config key, a file, a method name, a framework) derives from
 :class:`UserError`. The command line turns it into one line on stderr and exit status 2; anything else is a
-bug in dti_bench and keeps its traceback.
+bug in dti_bench and keeps its traceback. :class:`MethodologyWarning` is the one warning about user input: a
+choice that runs but deserves a caveat.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ class DataError(UserError):
 
 class MethodError(UserError):
     """A method cannot be applied to these data (e.g. a geometric mean meeting a zero)."""
+
+
+class MethodologyWarning(UserWarning):
+    """A methodology that runs, but whose result is not what its name may suggest (e.g. ``weights: bod_weights``,
+    which is not the benefit-of-the-doubt index); the message is one line naming the key."""
 
 
 def choices(valid: Iterable[object]) -> str:

@@ -26,11 +26,12 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dti_bench.errors import ConfigError, MethodError, choices
+from dti_bench.errors import ConfigError, MethodError, MethodologyWarning, choices
 from dti_bench.methods.registry import METHODS, MethodEntry
 
 if TYPE_CHECKING:
@@ -354,6 +355,8 @@ def parse_method(family: str, value: Any, where: str) -> Method:
             entry.check(**params)
         except MethodError as err:
             raise ConfigError(f"{where}: {err}") from None
+    if entry.warning:
+        warnings.warn(f"{where}: {entry.warning}", MethodologyWarning, stacklevel=2)
     return Method(family, name, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
 
 
