@@ -30,7 +30,7 @@ from dti_bench.model.dataset import Dataset, resolve_data
 from dti_bench.errors import DataError, MethodError, MethodologyWarning
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Method, Methodology, resolve_methodology
-from dti_bench.model.scales import scale_warnings
+from dti_bench.model.scales import methodology_warnings
 from dti_bench.metrics.ranking import rank_scores, round_scores
 
 
@@ -56,8 +56,9 @@ class IndexResult:
         Units removed by screening.
     warnings : tuple of str
         What makes this variant mean less than it seems: each composite whose mean needs a stronger measurement
-        scale than its inputs have (:func:`dti_bench.model.scales.scale_warnings`); :func:`compute_index` also
-        issues each as a :class:`~dti_bench.errors.MethodologyWarning`.
+        scale than its inputs have, and the standing warnings of the methods it uses
+        (:func:`dti_bench.model.scales.methodology_warnings`); :func:`compute_index` also issues each as a
+        :class:`~dti_bench.errors.MethodologyWarning`.
 
     Examples
     --------
@@ -200,7 +201,7 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
     """
     dataset = resolve_data(framework, dataset)
     methodology = resolve_methodology(framework, methodology)
-    flagged = tuple(w.message() for w in scale_warnings(framework, methodology))
+    flagged = tuple(methodology_warnings(framework, methodology))
     for message in flagged:  # where a notebook user sees it; a study collects these into its run's warnings
         warnings.warn(message, MethodologyWarning, stacklevel=2)
     prepared = prepare_indicators(framework, dataset, methodology, reference=reference)

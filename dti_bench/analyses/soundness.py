@@ -3,7 +3,8 @@
 A grid lists its variants; an uncertainty, Sobol' or screening design draws them from factors. The scale of a
 variant's inputs depends only on its normalisations and aggregators, so the check enumerates the combinations of
 the factors that set those (``normalise...``, ``aggregate...``, including a range of ``aggregate.p``, whose ends
-are checked) and leaves the rest (weights, exclusions, noise) at their nominal values. Each problem is reported
+are checked; ``weights`` choices too, for a method's standing warning) and leaves the rest (weight noise,
+exclusions, data noise) at their nominal values. Each problem is reported
 once per analysis as one line naming the aggregation, the normalisation and the composites, with the share of the
 design's settings that have it.
 """
@@ -17,13 +18,14 @@ from collections.abc import Sequence
 from dti_bench.analyses.factors import Factor, methodology_for
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import ByNode, Method, Methodology
-from dti_bench.model.scales import ScaleWarning, scale_warnings
+from dti_bench.model.scales import ScaleWarning, method_warnings, scale_warnings
 
 #: At most this many combinations of the scale-relevant factors are checked (in design order); a larger product
 #: is checked on its first ones and the warning says so.
 MAX_COMBINATIONS = 4096
 
-#: Methodology keys whose choices change a variant's scales.
+#: Methodology keys whose choices change a variant's scales (weights too are enumerated, for the standing warnings
+#: of a weighting method such as bod_weights).
 SCALE_ROOTS = ("normalise", "aggregate")
 
 
@@ -49,7 +51,8 @@ def variants_warnings(framework: Framework, methodologies: Sequence[Methodology]
     >>> variants_warnings(fw, ms, "grid")           # points / max points: both means are meaningful
     []
     """
-    return _lines([scale_warnings(framework, m) for m in methodologies], where, "variants", len(methodologies))
+    return (_lines([scale_warnings(framework, m) for m in methodologies], where, "variants", len(methodologies))
+            + _method_lines([method_warnings(m) for m in methodologies], where, "variants", len(methodologies)))
 
 
 def design_warnings(framework: Framework, nominal: Methodology, factors: Sequence[Factor], where: str) -> list[str]:
@@ -81,17 +84,21 @@ def design_warnings(framework: Framework, nominal: Methodology, factors: Sequenc
     >>> line[:96]
     "analyses.uncertainty: 1 of 4 settings: composite 'DTI': geometric needs ratio-scale inputs (a na"
     """
-    relevant = [f for f in factors if f.path.split(".")[0] in SCALE_ROOTS and f.kind in ("choice", "range")]
+    relevant = [f for f in factors if f.path.split(".")[0] in SCALE_ROOTS + ("weights",)
+                and f.kind in ("choice", "range")]
     if not relevant:
-        return _lines([scale_warnings(framework, nominal)], where, "settings", 1)
+        return (_lines([scale_warnings(framework, nominal)], where, "settings", 1)
+                + _method_lines([method_warnings(nominal)], where, "settings", 1))
     options = [f.choices if f.kind == "choice" else (f.low, f.high) for f in relevant]
     total = 1
     for o in options:
         total *= len(o)
-    found = []
+    found, standing = [], []
     for combination in itertools.islice(itertools.product(*options), MAX_COMBINATIONS):
-        found.append(scale_warnings(framework, _variant(framework, nominal, relevant, combination)))
-    lines = _lines(found, where, "settings", len(found))
+        variant = _variant(framework, nominal, relevant, combination)
+        found.append(scale_warnings(framework, variant))
+        standing.append(method_warnings(variant))
+    lines = _lines(found, where, "settings", len(found)) + _method_lines(standing, where, "settings", len(found))
     if total > MAX_COMBINATIONS and lines:
         lines = [f"{line} (the first {MAX_COMBINATIONS:,} of {total:,} settings checked)" for line in lines]
     return lines
@@ -109,6 +116,15 @@ def _variant(framework: Framework, nominal: Methodology, factors: Sequence[Facto
             overrides.update({framework.composites[c]: power for c in f.targets})
             m = dataclasses.replace(m, aggregate=ByNode(m.aggregate.default, tuple(overrides.items())))
     return m
+
+
+def _method_lines(found: Sequence[Sequence[str]], where: str, what: str, total: int) -> list[str]:
+    """The methods' standing warnings over many variants: one line each, with how many variants use the method."""
+    counts: dict[str, int] = {}
+    for lines in found:
+        for line in lines:
+            counts[line] = counts.get(line, 0) + 1
+    return [f"{where}: {f'{n} of {total} {what}: ' if total > 1 else ''}{line}" for line, n in counts.items()]
 
 
 def _lines(found: Sequence[Sequence[ScaleWarning]], where: str, what: str, total: int) -> list[str]:

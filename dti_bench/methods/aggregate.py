@@ -36,6 +36,7 @@ import numpy as np
 from scipy import optimize
 
 from dti_bench.errors import MethodError
+from dti_bench.methods import frontier
 
 
 class NonPositiveError(MethodError):
@@ -526,19 +527,6 @@ def borda(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return arithmetic(b, w)
 
 
-def _share_bounds(bounds: Sequence[float] | None, k: int) -> tuple[float, float] | None:
-    if bounds is None:
-        return None
-    try:
-        lo, hi = (float(b) for b in bounds)
-    except (TypeError, ValueError):
-        raise MethodError(f"bod: bounds must be two numbers [lo, hi], got {bounds!r}") from None
-    if not 0.0 <= lo <= 1.0 / k <= hi <= 1.0:
-        raise MethodError(f"bod: bounds [lo, hi] on each child's share of a score need 0 <= lo <= 1/k <= hi <= 1 "
-                          f"(k = {k} children, so that equal shares are allowed), got [{lo}, {hi}]")
-    return lo, hi
-
-
 def bod(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) -> np.ndarray:
     r"""Benefit of the doubt: each unit weighted in the light most favourable to it (Cherchye et al. 2007).
 
@@ -546,23 +534,30 @@ def bod(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) 
 
         y_u = \max_{v \ge 0} \sum_i v_i x_{ui} \quad \text{s.t.} \quad \sum_i v_i x_{qi} \le 1 \ \ \forall q
 
-    one linear program per unit (``scipy.optimize.linprog``, HiGHS). A data-envelopment model with the
-    indicators as outputs and a unit input: ``y_u = 1`` means no weighting makes another unit look better than
-    ``u``. Scores lie in [0, 1]; with 1-D weights at least one unit scores 1 (any unit holding a child's
-    maximum); a unit scores 0 only when all its present values are 0. The scores are invariant to multiplying a
-    child by ``c > 0`` (the weight absorbs it), monotone in the unit's own values, and not idempotent.
+    one linear programme per unit (:func:`dti_bench.methods.frontier.benefit_of_the_doubt`, shared with
+    ``weights: bod_weights``). A data-envelopment model with the indicators as outputs and a unit input:
+    ``y_u = 1`` means no weighting makes another unit look better than ``u``. Scores lie in [0, 1]; without bounds
+    every unit holding a child's maximum scores exactly 1, and a unit scores 0 only when all its counted values are
+    0. Scores within :data:`~dti_bench.methods.frontier.FRONTIER_TOL` (1e-9) of 1 are exactly 1, so frontier units
+    tie instead of being ordered by the solver's round-off. Monotone in the unit's own values, not idempotent.
+
+    **Invariance.** The scores, and so the ranks, are unchanged when a child is multiplied by any ``c > 0``, with
+    no bounds or with pie-share bounds (the weight absorbs ``c``; the shares do not see it). Adding a constant
+    changes them: the children must be on a ratio scale (e.g. ``normalise: none`` or ``frac_max`` on ratio-scale
+    data).
 
     ``bounds = [lo, hi]`` restricts the share each child takes of the unit's score,
     :math:`lo \le v_i x_{ui} / \sum_j v_j x_{uj} \le hi` (Cherchye et al.'s "pie share" restrictions: unlike bounds
-    on the weights themselves, they do not depend on the units of measurement). They apply to the children on
-    which the unit has a positive value: a child the unit scores 0 on contributes nothing whatever its weight,
-    and requiring a minimum share of it would only force the score to 0. If the restrictions cannot be met
-    (e.g. ``hi < 1`` for a unit with a single positive value) the score is 0. With bounds, no unit need reach 1.
+    on the weights themselves, they do not depend on the units of measurement). A child on which the unit scores 0
+    has share 0, so under ``lo > 0`` that unit scores 0 (the limit of its score as the value falls to 0; see
+    :mod:`dti_bench.methods.frontier` for why it is not exempted), and a unit with a single positive value scores
+    0 under ``hi < 1``. With bounds, no unit need reach 1.
 
-    The nominal weights ``w`` set no weights (the method chooses them); as everywhere, a child of weight 0
-    (in the unit's row, for unit-specific weights) is dropped. Multiplying ``w`` by ``c > 0`` changes nothing.
-    Missing values: the unit's own missing children are skipped (no variable for them), and in other units'
-    constraints a missing value counts as 0, so it neither helps nor binds. No present child gives NaN.
+    The nominal weights ``w`` set no weights (the method chooses them); as everywhere, a child of weight 0 (in the
+    unit's row, for unit-specific weights) does not count for that unit. Multiplying ``w`` by ``c > 0`` changes
+    nothing. Missing values: the unit's own missing children are skipped (no variable for them), in other units'
+    constraints a missing value counts as 0 (Kuosmanen 2009), and bounds a unit with ``m`` counted children cannot
+    meet are widened to include ``1/m``. No present child gives NaN.
 
     Raises
     ------
@@ -573,39 +568,20 @@ def bod(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) 
     References
     ----------
     Cherchye, L., Moesen, W., Rogge, N. & Van Puyenbroeck, T. (2007), An introduction to 'benefit of the doubt'
-    composite indicators, *Social Indicators Research* 82:111. OECD/JRC (2008), *Handbook*, section 6.1.
+    composite indicators, *Social Indicators Research* 82:111. Kuosmanen, T. (2009), Data envelopment analysis
+    with missing data, *Journal of the Operational Research Society* 60:1767. OECD/JRC (2008), *Handbook*,
+    section 6.1.
+
+    Examples
+    --------
+    Multiplying a child by 10 changes no score; (0.5, 0.5) is 0.625 of (0.8, 0.8), which is on the frontier:
+
+    >>> x = np.array([[1.0, 0.5], [0.5, 1.0], [0.5, 0.5], [0.8, 0.8]])
+    >>> bod(x, np.ones(2)).tolist(), bod(x * [10.0, 1.0], np.ones(2)).tolist()
+    ([1.0, 1.0, 0.625, 1.0], [1.0, 1.0, 0.625, 1.0])
     """
     x = np.asarray(x, dtype=float)
-    n, k = x.shape
-    shares = _share_bounds(bounds, k)
-    present = ~np.isnan(x)
-    negative = present & (np.nan_to_num(x) < 0)
-    if negative.any():
-        i, j = map(int, np.argwhere(negative)[0])
-        raise MethodError(f"bod needs non-negative values; unit {i}, child {j} is {x[i, j]!r}; use a normalisation "
-                          f"onto a non-negative range (e.g. minmax)")
-    used = present & (np.broadcast_to(np.asarray(w, dtype=float), x.shape) > 0)
-    xz = np.where(present, x, 0.0)
-    top = xz.max(axis=0, initial=0.0)
-    xz = xz / np.where(top > 0, top, 1.0)  # each child onto [0, 1]: the scores are invariant and the LP better scaled
-    y = np.full(n, np.nan)
-    for u in np.flatnonzero(used.any(axis=-1)):
-        cols = np.flatnonzero(used[u] & (xz[u] > 0))
-        if cols.size == 0:
-            y[u] = 0.0
-            continue
-        own = xz[u, cols]
-        a_ub, b_ub = xz[:, cols], np.ones(n)
-        if shares is not None:
-            lo, hi = shares
-            eye = np.diag(own)
-            # lo * sum(v x) - v_i x_i <= 0 and v_i x_i - hi * sum(v x) <= 0, for each of the unit's children
-            a_ub = np.vstack([a_ub, lo * own[None, :] - eye, eye - hi * own[None, :]])
-            b_ub = np.concatenate([b_ub, np.zeros(2 * cols.size)])
-        res = optimize.linprog(-own, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-        if res.status != 0:  # v = 0 is feasible and the unit's own constraint bounds the objective
-            raise RuntimeError(f"bod: linprog failed for unit {u}: {res.message}")
-        y[u] = min(max(-res.fun, 0.0), 1.0)
-    return y
+    counted = np.broadcast_to(np.asarray(w, dtype=float), x.shape) > 0
+    return frontier.benefit_of_the_doubt(x, counted, bounds=bounds).scores
 
 

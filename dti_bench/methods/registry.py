@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dti_bench.errors import ConfigError, choices
-from dti_bench.methods import aggregate, impute, normalise, screen, treat, weights
+from dti_bench.methods import aggregate, frontier, impute, normalise, screen, treat, weights
 
 #: Measurement scales, weakest first. A scale supports every operation of the scales before it.
 ORDINAL, INTERVAL, RATIO = "ordinal", "interval", "ratio"
@@ -79,11 +79,15 @@ class MethodEntry:
     needs_scale : callable, optional
         Aggregators: ``needs_scale(params) -> scale`` their inputs must have.
     data_driven : bool
-        Weightings computed from the children's values (PCA, entropy, CRITIC, benefit of the doubt).
+        Weightings computed from the children's values (PCA, entropy, CRITIC, BoD weights).
     check : callable, optional
         ``check(**params)`` raises :class:`~dti_bench.errors.MethodError` for parameters the method refuses
         (min-max ``lo >= hi``, z-score ``s <= 0`` ...), so that a config is refused when it is parsed, not when a
         variant meets the data.
+    warning : str, optional
+        A one-line methodological warning that holds whenever the method is used (``bod_weights``: not the
+        benefit-of-the-doubt index, not invariant to rescaling an indicator). Parsing a methodology that names
+        the method issues it as a :class:`~dti_bench.errors.MethodologyWarning`; a methodology check can list it.
     """
 
     family: str
@@ -95,6 +99,7 @@ class MethodEntry:
     needs_scale: Callable[[Mapping[str, Any]], str] | None = field(default=None, repr=False)
     data_driven: bool = False
     check: Callable[..., None] | None = field(default=None, repr=False)
+    warning: str | None = field(default=None, repr=False)
 
     def p(self, params: Mapping[str, Any]) -> float | None:
         """The exponent of this method with these parameters (None: not a quasi-arithmetic mean).
@@ -109,9 +114,14 @@ class MethodEntry:
 
 
 class Registry(Mapping[str, Mapping[str, MethodEntry]]):
-    """Family -> (name -> :class:`MethodEntry`), read-only, in the order the rows are given."""
+    """Family -> (name -> :class:`MethodEntry`), read-only, in the order the rows are given.
 
-    def __init__(self, entries: list[MethodEntry]) -> None:
+    ``retired`` maps a ``(family, name)`` that users' configs may still hold to the one-line reason it is refused
+    (usually the name it now has): :meth:`entry` raises it as a :class:`~dti_bench.errors.ConfigError` instead of
+    "unknown method".
+    """
+
+    def __init__(self, entries: list[MethodEntry], retired: Mapping[tuple[str, str], str] | None = None) -> None:
         table: dict[str, dict[str, MethodEntry]] = {f: {} for f in FAMILIES}
         for e in entries:
             if e.family not in table:
@@ -120,6 +130,10 @@ class Registry(Mapping[str, Mapping[str, MethodEntry]]):
                 raise ValueError(f"method {e.family}.{e.name} is registered twice")
             table[e.family][e.name] = e
         self._table = MappingProxyType({f: MappingProxyType(t) for f, t in table.items()})
+        self._retired = MappingProxyType(dict(retired or {}))
+        for family, name in self._retired:
+            if name in table.get(family, {}):
+                raise ValueError(f"method {family}.{name} is both registered and retired")
 
     def __getitem__(self, family: str) -> Mapping[str, MethodEntry]:
         return self._table[family]
@@ -136,6 +150,8 @@ class Registry(Mapping[str, Mapping[str, MethodEntry]]):
         if family not in self._table:
             raise ConfigError(f"{where}: unknown method family {family!r}; valid choices: {choices(FAMILIES)}")
         known = self._table[family]
+        if (family, name) in self._retired:
+            raise ConfigError(f"{where}: {self._retired[family, name]}")
         if name not in known:
             raise ConfigError(f"{where}: unknown method {name!r}; valid choices: {choices(known)}")
         return known[name]
@@ -226,7 +242,8 @@ METHODS = Registry([
     MethodEntry("weights", "pca", weights.pca, data_driven=True),
     MethodEntry("weights", "entropy", weights.entropy, data_driven=True),
     MethodEntry("weights", "critic", weights.critic, data_driven=True),
-    MethodEntry("weights", "bod", weights.bod, data_driven=True),
+    MethodEntry("weights", "bod_weights", weights.bod_weights, data_driven=True, check=frontier.check_bounds,
+                warning=weights.BOD_WEIGHTS_WARNING),
     # aggregation
     MethodEntry("aggregate", "arithmetic", aggregate.arithmetic, exponent=_fixed(1.0), needs_scale=_needs(INTERVAL)),
     MethodEntry("aggregate", "geometric", aggregate.geometric, exponent=_fixed(0.0), needs_scale=_needs(RATIO)),
@@ -239,8 +256,11 @@ METHODS = Registry([
     MethodEntry("aggregate", "mpi", aggregate.mpi, needs_scale=_needs(RATIO)),
     MethodEntry("aggregate", "copeland", aggregate.copeland, needs_scale=_needs(ORDINAL), output_scale=_ordinal),
     MethodEntry("aggregate", "borda", aggregate.borda, needs_scale=_needs(ORDINAL), output_scale=_ordinal),
-    MethodEntry("aggregate", "bod", aggregate.bod, needs_scale=_needs(RATIO)),
-])
+    MethodEntry("aggregate", "bod", aggregate.bod, needs_scale=_needs(RATIO), check=frontier.check_bounds),
+], retired={
+    ("weights", "bod"): "weights method 'bod' is now 'bod_weights' (the BoD programme's weights handed to the "
+                        "parent's mean, not the benefit-of-the-doubt index); for the BoD index use aggregate: bod",
+})
 
 
 def functions(family: str) -> Mapping[str, Callable[..., Any]]:

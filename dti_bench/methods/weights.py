@@ -5,11 +5,11 @@ The contract every weighting method meets::
     f(x, w, **params) -> ndarray, shape (k,) or (units, k)
 
 - ``x``: shape ``(units, k)``, the composite's children as they enter the aggregation (normalised
-  indicators or lower composites); data-driven methods (PCA, entropy, CRITIC, benefit of the doubt) use it.
+  indicators or lower composites); data-driven methods (PCA, entropy, CRITIC, BoD weights) use it.
   NaN = missing; each method states how it treats missing values.
 - ``w``: shape ``(k,)``, the nominal weights (the framework's, after any explicit overrides).
 - Weights are relative within the composite: only ratios matter. A ``(units, k)`` result gives each unit its
-  own weights (benefit of the doubt). Every method returns non-negative, finite weights.
+  own weights (``bod_weights``). Every method returns non-negative, finite weights.
 
 Two randomised perturbations of a weight vector, :func:`noise` and :func:`simplex`, stand at the end: they need
 a random generator, so they do not meet the contract above and are not methods a methodology names (the
@@ -23,17 +23,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import linprog
 
 from dti_bench.errors import MethodError
+from dti_bench.methods import frontier
 
 # Eigenvalues (of a correlation matrix, so the largest is >= 1) closer than this are treated as tied.
 _EIGEN_TIE = 1e-9
 # A computed correlation this close to 1 is a perfect one: rounding must not invent conflict between
 # collinear children (CRITIC would turn 1e-16 noise into arbitrary weights).
 _PERFECT_CORRELATION = 1e-12
-# BoD scores lie in [0, 1] whatever the data's scale: an LP optimum below this is a score of 0.
-_ZERO_SCORE = 1e-12
 
 
 def nominal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -297,126 +295,104 @@ def critic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def bod(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) -> np.ndarray:
-    r"""Benefit-of-the-doubt weights: each unit's most favourable weights (a DEA linear programme).
+#: Why ``bod_weights`` is not the benefit-of-the-doubt index, in one line: the registry carries it as the method's
+#: warning (:attr:`dti_bench.methods.registry.MethodEntry.warning`) and parsing a methodology that uses it warns.
+BOD_WEIGHTS_WARNING = ("bod_weights is not the benefit-of-the-doubt index: it hands each unit's BoD weights to the "
+                       "parent's mean, so the result changes when an indicator is rescaled (ranks too); for the BoD "
+                       "index use aggregate: bod")
 
-    For each unit :math:`c`, with the set :math:`Q` of units compared against it,
+
+def bod_weights(x: np.ndarray, w: np.ndarray, *, bounds: Sequence[float] | None = None) -> np.ndarray:
+    r"""The benefit-of-the-doubt programme's weights, for the parent's mean: a hybrid, **not** the BoD index.
+
+    Each unit gets the weights of its benefit-of-the-doubt programme (the linear programme of
+    :func:`dti_bench.methods.frontier.benefit_of_the_doubt`, shared with ``aggregate: bod``),
 
     .. math::
 
-        \max_{w \ge 0} \sum_i w_i x_{ci} \quad \text{s.t.} \quad \sum_i w_i x_{qi} \le 1 \quad \forall q \in Q,
+        \max_{v \ge 0} \sum_i v_i x_{ci} \quad \text{s.t.} \quad \sum_i v_i x_{qi} \le 1 \quad \forall q,
 
-    optionally with *pie-share* bounds on each child's share of the unit's own score,
-
-    .. math:: lo \le \frac{w_i x_{ci}}{\sum_j w_j x_{cj}} \le hi,
-
-    imposed as the linear constraints :math:`w_i x_{ci} - lo \sum_j w_j x_{cj} \ge 0` and
-    :math:`w_i x_{ci} - hi \sum_j w_j x_{cj} \le 0`. Solved with ``scipy.optimize.linprog(method='highs')``.
+    optionally with pie-share bounds :math:`lo \le v_i x_{ci} / \sum_j v_j x_{cj} \le hi`. The pipeline then
+    divides each row by its sum and hands it to the parent's aggregator, so with an arithmetic mean the composite
+    is :math:`\sum_i v_{ci} x_{ci} / \sum_i v_{ci}`, the unit's BoD score divided by the sum of its weights. That is
+    not the BoD score, and, unlike it, not invariant to rescaling a child: multiplying child :math:`j` by
+    :math:`c` divides :math:`v_{cj}` by :math:`c`, which changes the sum the score is divided by (on the synthetic
+    DTI 2022 data with ``normalise: none``, multiplying one of the 8 indicators by 10 moves 4 to 63 of the 63 DTI
+    ranks, against none for ``aggregate: bod``). Use ``aggregate: bod`` for the benefit-of-the-doubt index; this
+    weighting is kept, under a name that says what it is, for studies of the hybrid. Its methodological warning is
+    :data:`BOD_WEIGHTS_WARNING`.
 
     Parameters
     ----------
     x : ndarray, shape (units, k)
-        The composite's children; must be non-negative (e.g. min-max normalised), otherwise
-        :class:`~dti_bench.errors.MethodError`.
+        The composite's children; must be non-negative, otherwise :class:`~dti_bench.errors.MethodError`.
     w : ndarray, shape (k,)
-        Nominal weights: used only where the unit's weights are arbitrary (see below).
+        Nominal weights: a child of weight 0 does not count (it gets weight 0 for every unit); otherwise they are
+        used only where a unit's weights are arbitrary (see below).
     bounds : pair of float, optional
-        ``[lo, hi]`` with ``0 <= lo <= hi <= 1``: the allowed range of each child's share of the unit's score.
-        ``None`` (default) means no bound: the unit may put all its weight on its best child.
+        ``[lo, hi]`` with ``0 <= lo <= 1/k <= hi <= 1``: the allowed range of each child's share of the unit's
+        score (the same bounds, with the same meaning, as ``aggregate: bod``'s). ``None`` (default): no bound.
 
     Returns
     -------
     ndarray, shape (units, k)
-        The optimal LP weights, **not** normalised: :math:`\sum_i w_{ci} x_{ci}` is unit :math:`c`'s BoD
-        score, in [0, 1], with 1 for the units on the frontier. (The pipeline normalises each row to sum to 1
-        before aggregating, which keeps their ratios; the BoD score itself is ``(w * x).sum(axis=1)``
-        with missing children contributing 0, and ``aggregate: bod`` computes that score as the composite.)
+        The optimal weights, **not** normalised: :math:`\sum_i w_{ci} x_{ci}` (missing children contributing 0)
+        is unit :math:`c`'s BoD score, to the solver's precision.
 
     Notes
     -----
-    Missing values: a unit's LP uses only its present children (its missing children get weight 0), and
-    :math:`Q` holds the units with all of those children present (the unit itself among them, so the
-    programme is bounded). A unit with no present child gets the nominal weights (its aggregate is NaN
-    anyway).
+    Missing values, zero values and bounds mean what they mean in :mod:`dti_bench.methods.frontier`: a unit's
+    programme has no variable for its missing children, another unit's missing value counts as 0 in its
+    constraint, bounds a unit with ``m`` children cannot meet are widened to include ``1/m``, and under
+    ``lo > 0`` a unit with a zero child scores 0. A unit with no present child gets the nominal weights (its
+    aggregate is NaN anyway).
 
-    Degenerate cases:
-
-    - A unit whose optimum is 0 gets weights on its zero-valued children only: the nominal ones (equal ones
-      if those are all 0), scaled so that the tightest constraint binds; its score stays 0 and its row a
-      positive sum. That happens when its present children are all 0, and under share bounds with
-      ``lo > 0`` when any child is 0: that child cannot reach its minimum share unless the score is 0 (the
-      known zero problem of pie-share constraints). Min-max normalisation puts every indicator's worst unit
-      at 0, so with ``lo > 0`` normalise to a positive range (``minmax`` with ``lo: 1, hi: 100``).
-    - ``bounds`` infeasible for a unit with :math:`m` present children (``lo > 1/m`` or ``hi < 1/m``) are
-      relaxed to include :math:`1/m` for that unit, so it is not scored 0 for having missing values; bounds
-      that are infeasible for all ``k`` children raise :class:`~dti_bench.errors.MethodError`.
-    - Alternative optima (ties in the LP) are common: the score is unique, the weights need not be.
-    - The scores are invariant to rescaling a child by a positive factor (its weight scales inversely).
+    A unit that scores 0 (all its values are 0, or a zero child under ``lo > 0``) could take any weights on its
+    zero children: it gets the nominal ones there (equal ones if those are all 0), scaled so that the tightest
+    constraint binds, so that its row still has a positive sum and its mean is 0.
 
     References
     ----------
     Cherchye, Moesen, Rogge, Van Puyenbroeck (2007), "An introduction to 'benefit of the doubt' composite
     indicators", Social Indicators Research 82:111-145. OECD/JRC (2008), *Handbook on Constructing Composite
     Indicators*, section 6.1 (benefit of the doubt approach).
+
+    Examples
+    --------
+    The weights reproduce the BoD scores, but the mean under the normalised weights is another number: for the
+    third unit, (0.5, 0.5), it is 0.5, and once the first child is multiplied by 10 it is at least 0.78 (its BoD
+    score stays 0.625):
+
+    >>> x = np.array([[1.0, 0.5], [0.5, 1.0], [0.5, 0.5], [0.8, 0.8]])
+    >>> v = bod_weights(x, np.ones(2))
+    >>> (v * x).sum(axis=1).round(4).tolist()
+    [1.0, 1.0, 0.625, 1.0]
+    >>> def hybrid(x):
+    ...     v = bod_weights(x, np.ones(2))
+    ...     return ((v / v.sum(axis=1, keepdims=True)) * x).sum(axis=1)
+    >>> float(hybrid(x)[2].round(4)), bool(hybrid(x * [10.0, 1.0])[2] > 0.78)
+    (0.5, True)
     """
     x = _block(x)
-    units, k = x.shape
     w = np.asarray(w, dtype=float)
-    _require_non_negative(x, "benefit of the doubt", "use a non-negative normalisation such as minmax")
-    lo, hi = _share_bounds(bounds, k)
-    present = ~np.isnan(x)
-    out = np.zeros((units, k))
-    for c in range(units):
-        cols = present[c]
-        m = int(cols.sum())
-        if m == 0:
+    counted = np.broadcast_to(w, x.shape[-1:]) > 0
+    solution = frontier.benefit_of_the_doubt(x, counted, bounds=bounds)
+    out = solution.weights.copy()
+    xz = np.nan_to_num(x)
+    use = ~np.isnan(x) & counted
+    for c in np.flatnonzero(~(solution.scores > 0)):
+        if not use[c].any():
             out[c] = w
             continue
-        rows = present[:, cols].all(axis=1)
-        out[c, cols] = _bod_unit(x[c, cols], x[np.ix_(rows, cols)], w[cols],
-                                 None if lo is None else (min(lo, 1.0 / m), max(hi, 1.0 / m)))
+        # The optimum is 0: any weights on the unit's zero children reproduce it. Prefer the nominal ones there,
+        # scaled so that the tightest constraint binds, so that the row still has a positive sum.
+        zero = use[c] & (xz[c] == 0)
+        fallback = np.where(zero, w, 0.0)
+        if not fallback.sum() > 0:
+            fallback = zero.astype(float)
+        tightest = (xz @ fallback).max()
+        out[c] = fallback / tightest if tightest > 0 else fallback
     return out
-
-
-def _share_bounds(bounds: Sequence[float] | None, k: int) -> tuple[float | None, float | None]:
-    if bounds is None:
-        return None, None
-    try:
-        lo, hi = (float(b) for b in bounds)
-    except (TypeError, ValueError):
-        raise MethodError(f"bod: bounds must be a pair [lo, hi] of numbers, got {bounds!r}") from None
-    if not 0.0 <= lo <= hi <= 1.0:
-        raise MethodError(f"bod: bounds must satisfy 0 <= lo <= hi <= 1, got [{lo}, {hi}]")
-    if lo * k > 1.0 + 1e-12 or hi * k < 1.0 - 1e-12:
-        raise MethodError(f"bod: bounds [{lo}, {hi}] are infeasible for {k} children: the shares must be "
-                          f"able to sum to 1 (lo <= 1/{k} <= hi)")
-    return lo, hi
-
-
-def _bod_unit(xc: np.ndarray, xq: np.ndarray, w: np.ndarray, bounds: tuple[float, float] | None) -> np.ndarray:
-    """One unit's BoD weights over its present children ``xc`` (m,), against the units ``xq`` (n, m)."""
-    m = xc.size
-    a_ub, b_ub = [xq], [np.ones(xq.shape[0])]
-    if bounds is not None:
-        lo, hi = bounds
-        contribution = np.diag(xc)              # row i: w_i x_ci
-        score = np.broadcast_to(xc, (m, m))     # row i: sum_j w_j x_cj
-        a_ub += [lo * score - contribution, contribution - hi * score]
-        b_ub += [np.zeros(m), np.zeros(m)]
-    if xc.max() > 0:
-        res = linprog(-xc, A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub), bounds=(0, None), method="highs")
-        if res.status != 0:
-            raise MethodError(f"bod: the linear programme failed ({res.message})")
-        if -res.fun > _ZERO_SCORE:
-            return np.clip(res.x, 0.0, None)
-    # The optimum is 0: any weights on the unit's zero children reproduce it. Prefer the nominal ones there,
-    # scaled so that the tightest constraint binds, so that the row still has a positive sum.
-    zero = xc == 0
-    fallback = np.where(zero, w, 0.0)
-    if not fallback.sum() > 0:
-        fallback = zero.astype(float)
-    tightest = (xq @ fallback).max()
-    return fallback / tightest if tightest > 0 else fallback
 
 
 

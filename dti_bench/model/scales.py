@@ -221,4 +221,41 @@ def scale_warnings(framework: Framework, methodology: Methodology) -> list[Scale
     return found
 
 
-__all__ = ["MEASUREMENT_KEYS", "ScaleWarning", "measurement", "node_scales", "scale_warnings"]
+def method_warnings(methodology: Methodology) -> list[str]:
+    """The registry's standing warnings of the methods ``methodology`` uses (a method that is not what its name may
+    suggest, such as ``weights: bod_weights``), one line each naming the family and the method.
+
+    Examples
+    --------
+    >>> from dti_bench.model.methodology import Methodology
+    >>> method_warnings(Methodology.from_dict({"weights": "bod_weights"}))[0][:60]
+    'weights bod_weights: bod_weights is not the benefit-of-the-d'
+    """
+    used = [("screen", (methodology.screen,)), ("impute", (methodology.impute,)), ("treat", methodology.treat.methods()),
+            ("normalise", methodology.normalise.methods()), ("weights", (methodology.weights.method,)),
+            ("aggregate", methodology.aggregate.methods())]
+    out: list[str] = []
+    for family, methods in used:
+        for method in methods:
+            line = f"{family} {method}: {method.entry.warning}" if method.entry.warning else None
+            if line and line not in out:
+                out.append(line)
+    return out
+
+
+def methodology_warnings(framework: Framework, methodology: Methodology) -> list[str]:
+    """Everything that makes ``methodology`` mean less than it seems: each :class:`ScaleWarning`'s message, then
+    :func:`method_warnings` (what :func:`~dti_bench.index.compute_index` issues and keeps in ``result.warnings``).
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw = db.load_framework("dti-provincial-2022")
+    >>> methodology_warnings(fw, fw.official)
+    []
+    """
+    return [w.message() for w in scale_warnings(framework, methodology)] + method_warnings(methodology)
+
+
+__all__ = ["MEASUREMENT_KEYS", "ScaleWarning", "measurement", "method_warnings", "methodology_warnings",
+           "node_scales", "scale_warnings"]

@@ -7,6 +7,7 @@ AGGREGATORS fails ``test_every_method_is_classified`` until someone decides whic
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
@@ -271,6 +272,169 @@ def test_bod_refuses_bad_input(bounds, message):
 def test_bod_refuses_negative_values():
     with pytest.raises(MethodError, match="non-negative values; unit 1, child 2"):
         bod(np.array([[1.0, 1.0, 1.0], [1.0, 1.0, -0.5]]), [1, 1, 1])
+
+
+# -- benefit of the doubt: one programme for both functions, frontier ties, invariance ------------------------
+
+def envelopment_scores(x):
+    """BoD scores from the dual (envelopment) programme, written independently of the package: by LP duality,
+    max {v . x_u : X v <= 1, v >= 0} = min {sum(lambda) : X^T lambda >= x_u, lambda >= 0} (complete data, no
+    bounds)."""
+    from scipy.optimize import linprog
+    n = x.shape[0]
+    out = []
+    for u in range(n):
+        res = linprog(np.ones(n), A_ub=-x.T, b_ub=-x[u], bounds=(0, None), method="highs")
+        out.append(res.fun)
+    return np.array(out)
+
+
+def test_bod_frontier_units_tie_at_exactly_one():
+    # Units 1, 2 and 3 each hold a child's maximum (0.9 on child 2, 0.8 on child 1, 0.9 on child 0), so v = e_i /
+    # max scores them 1. Unit 0 is covered at least cost by 0.75 x unit 3 + 1/24 x unit 2 (children 0 and 2 met
+    # exactly), so its score is 0.75 + 1/24 = 19/24. Before the frontier tolerance, bod returned 0.9999999999999999
+    # for unit 1 on this table, ranking it below units 2 and 3 by round-off.
+    x = np.array([[0.7, 0.3, 0.1], [0.1, 0.8, 0.9], [0.6, 0.8, 0.6], [0.9, 0.8, 0.1]])
+    y = bod(x, np.ones(3))
+    assert y[1:].tolist() == [1.0, 1.0, 1.0]          # exactly, so that they tie
+    assert y[0] == pytest.approx(19 / 24, abs=1e-12)
+    np.testing.assert_allclose(envelopment_scores(x), y, atol=1e-12)
+    from scipy.stats import rankdata
+    assert rankdata(-y, method="min").tolist() == [4, 1, 1, 1]
+
+
+# Units (1, 0), (0.5, 1), (0.25, 0.5). Unit 2 is half of unit 1, so it scores half of unit 1's score under any
+# weights and the same shares. Without bounds unit 0 holds child 0's maximum: 1. With pie shares [0.2, 1], unit 1
+# meets them with v = (0.4, 0.8) (shares 0.2 and 0.8, score 1, unit 0 at 0.4): 1; unit 0's second child is 0, so
+# its share is 0 < 0.2 for any positive score: unit 0 scores 0, in both functions (aggregate.bod used to drop the
+# share constraint of a zero child and score it 1, while the weighting scored it 0).
+ZERO_TABLE = np.array([[1.0, 0.0], [0.5, 1.0], [0.25, 0.5]])
+
+
+@pytest.mark.parametrize("bounds, expected", [(None, [1.0, 1.0, 0.5]), ([0.2, 1.0], [0.0, 1.0, 0.5]),
+                                              ([0.0, 1.0], [1.0, 1.0, 0.5])])
+def test_bod_zero_child_under_share_bounds_means_the_same_in_both_functions(bounds, expected):
+    from dti_bench.methods.weights import bod_weights
+    close(bod(ZERO_TABLE, np.ones(2), bounds=bounds), expected, atol=1e-9)
+    v = bod_weights(ZERO_TABLE, np.ones(2), bounds=bounds)
+    close((v * ZERO_TABLE).sum(axis=1), expected, atol=1e-9)
+
+
+def test_bod_zero_rule_is_the_limit_of_small_values():
+    """Why a zero child under lo > 0 scores 0: it is where the score of (1, eps) goes as eps -> 0.
+
+    With lo = 0.2 the second child's share eps v2 / s >= 0.2 gives v1 <= 4 eps v2, and unit 1's row
+    0.5 v1 + v2 <= 1 then caps the score s = v1 + eps v2 at 5 eps / (1 + 2 eps). Exempting the zero child instead
+    would score (1, 0) at 1: raising its 0 to eps would cut its score to 5e-6 (not monotone)."""
+    for eps in (1e-2, 1e-4, 1e-6):
+        x = ZERO_TABLE.copy()
+        x[0, 1] = eps
+        assert bod(x, np.ones(2), bounds=[0.2, 1.0])[0] == pytest.approx(5 * eps / (1 + 2 * eps), rel=1e-6)
+
+
+def test_bod_other_units_missing_values_count_as_zero():
+    # Unit 2, (0.6, 0.6): unit 0's row (1, missing) reads v1 <= 1 and unit 1's 0.5 v1 + v2 <= 1, so v1 + v2 <= 1.5
+    # and the score is 0.6 x 1.5 = 0.9. (Leaving unit 0 out of unit 2's programme would give 1.) Units 0 and 1 hold
+    # a child's maximum: 1.
+    from dti_bench.methods.weights import bod_weights
+    x = np.array([[1.0, NAN], [0.5, 1.0], [0.6, 0.6]])
+    close(bod(x, np.ones(2)), [1.0, 1.0, 0.9], atol=1e-9)
+    v = bod_weights(x, np.ones(2))
+    close((v * np.nan_to_num(x)).sum(axis=1), [1.0, 1.0, 0.9], atol=1e-9)
+
+
+def test_bod_widens_bounds_a_unit_with_missing_children_cannot_meet():
+    # k = 4 and shares in [0.1, 0.4]; unit 0 has 2 children, whose shares must sum to 1: widened to [0.1, 0.5],
+    # so equal shares, v1 = s / 2 and v2 = s (its values 1 and 0.5). Unit 1's row v1 + v2 <= 1 gives s = 2/3. Unit 1
+    # holds every child's maximum, so its own row is the only bound on its score: 1.
+    x = np.array([[1.0, 0.5, NAN, NAN], [1.0, 1.0, 1.0, 1.0]])
+    close(bod(x, np.ones(4), bounds=[0.1, 0.4]), [2 / 3, 1.0], atol=1e-9)
+    close(bod(x, np.ones(4)), [1.0, 1.0], atol=1e-9)
+
+
+positive_values = st.one_of(st.floats(0.05, 20.0), st.sampled_from([1.0, 2.0, 5.0]))
+
+
+@st.composite
+def positive_blocks(draw):
+    n, k = draw(st.integers(2, 7)), draw(st.integers(1, 4))
+    return draw(arrays(float, (n, k), elements=positive_values))
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=positive_blocks(), data=st.data())
+def test_bod_scores_on_positive_data_property(x, data):
+    """Scores in (0, 1]; the frontier at exactly 1 (every unit holding a child's maximum, so at least one); equal
+    to the envelopment dual; and unchanged, frontier included, when each child is multiplied by its own c > 0."""
+    n, k = x.shape
+    y = bod(x, np.ones(k))
+    assert np.all((y > 0) & (y <= 1.0))
+    holds_a_maximum = (x == x.max(axis=0)).any(axis=1)
+    assert np.all(y[holds_a_maximum] == 1.0) and (y == 1.0).any()
+    close(y, envelopment_scores(x), rtol=1e-7, atol=1e-9)
+    factors = data.draw(arrays(float, (k,), elements=st.floats(1e-3, 1e3)))
+    rescaled = bod(x * factors, np.ones(k))
+    close(rescaled, y, rtol=1e-7, atol=1e-9)
+    assert np.array_equal(rescaled == 1.0, y == 1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=positive_blocks(), data=st.data())
+def test_bod_pie_share_bounds_keep_the_invariance_property(x, data):
+    """Pie shares are ratios of the unit's own contributions, so a child's units cancel in them too."""
+    n, k = x.shape
+    lo, hi = data.draw(st.floats(0.0, 1.0 / k)), data.draw(st.floats(1.0 / k, 1.0))
+    y = bod(x, np.ones(k), bounds=[lo, hi])
+    assert np.all((y > 0) & (y <= 1.0))         # equal-share weights scaled down are feasible and positive
+    factors = data.draw(arrays(float, (k,), elements=st.floats(1e-3, 1e3)))
+    close(bod(x * factors, np.ones(k), bounds=[lo, hi]), y, rtol=1e-7, atol=1e-9)
+
+
+@st.composite
+def blocks_with_zeros(draw):
+    n, k = draw(st.integers(2, 6)), draw(st.integers(1, 4))
+    x = draw(arrays(float, (n, k), elements=st.one_of(st.just(0.0), st.just(NAN), st.floats(0.1, 10.0))))
+    bounds = draw(st.one_of(st.none(), st.tuples(st.floats(0.0, 1.0 / k), st.floats(1.0 / k, 1.0)).map(list)))
+    return x, bounds
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=blocks_with_zeros())
+def test_bod_and_bod_weights_solve_the_same_programme(case):
+    """Zeros, missing values and bounds mean the same in both: the weights reproduce the score of every unit that
+    has a present child (a unit scoring 0 gets weight on its zero children only)."""
+    from dti_bench.methods.weights import bod_weights
+    x, bounds = case
+    y = bod(x, np.ones(x.shape[1]), bounds=bounds)
+    v = bod_weights(x, np.ones(x.shape[1]), bounds=bounds)
+    scored = ~np.isnan(x).all(axis=1)
+    assert np.array_equal(~np.isnan(y), scored)
+    close((v * np.nan_to_num(x)).sum(axis=1)[scored], y[scored], atol=1e-7)
+
+
+def test_bod_ranks_on_the_dti_are_unchanged_when_an_indicator_is_multiplied_by_10():
+    """The done-when test: the synthetic DTI 2022 (63 provinces, 8 positive indicators), normalise: none and
+    aggregate: bod at every composite. Each indicator in turn multiplied by 10 changes no rank of any composite;
+    the hybrid (bod_weights and the arithmetic mean) moves some, as its warning says."""
+    import dti_bench as db
+    from dti_bench.errors import MethodologyWarning
+    fw, data = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic").frame()
+    bod_index = {"normalise": "none", "aggregate": "bod"}
+    base = db.compute_index(fw, data, bod_index)
+    frontier = base.scores["DTI"] >= 1.0 - 1e-6
+    assert (base.scores["DTI"][frontier] == 1.0).all() and (base.ranks["DTI"][frontier] == 1).all()
+    assert frontier.sum() > 1
+    for code in fw.indicators:
+        scaled = data.copy()
+        scaled[code] = scaled[code] * 10.0
+        pd.testing.assert_frame_equal(db.compute_index(fw, scaled, bod_index).ranks, base.ranks, obj=code)
+    with pytest.warns(MethodologyWarning, match="bod_weights is not the benefit-of-the-doubt index"):
+        hybrid = {"normalise": "none", "weights": "bod_weights", "aggregate": "arithmetic"}
+        before = db.compute_index(fw, data, hybrid).ranks["DTI"]
+        scaled = data.copy()
+        scaled["awareness"] = scaled["awareness"] * 10.0
+        after = db.compute_index(fw, scaled, hybrid).ranks["DTI"]
+    assert (before != after).any()
 
 
 def test_methods_resolve_through_the_config():

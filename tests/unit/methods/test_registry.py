@@ -7,7 +7,7 @@ import pytest
 
 from dti_bench.errors import ConfigError
 from dti_bench.methods import aggregate
-from dti_bench.methods.registry import FAMILIES, INTERVAL, METHODS, ORDINAL, RATIO, SCALES, supports
+from dti_bench.methods.registry import FAMILIES, INTERVAL, METHODS, ORDINAL, RATIO, SCALES, Registry, supports
 
 
 def test_families_and_lookup():
@@ -59,7 +59,29 @@ def test_every_normaliser_and_aggregator_declares_its_scale():
 
 
 def test_data_driven_weightings():
-    assert {n for n, e in METHODS["weights"].items() if e.data_driven} == {"pca", "entropy", "critic", "bod"}
+    assert {n for n, e in METHODS["weights"].items() if e.data_driven} == {"pca", "entropy", "critic", "bod_weights"}
+
+
+def test_the_old_bod_weighting_name_is_refused_with_its_new_name():
+    with pytest.raises(ConfigError) as err:
+        METHODS.entry("weights", "bod", "methodology.weights")
+    message = str(err.value)
+    assert message.startswith("methodology.weights: ") and "\n" not in message
+    assert "'bod_weights'" in message and "aggregate: bod" in message
+    assert "bod" not in METHODS["weights"] and "bod" in METHODS["aggregate"]   # the BoD index keeps its name
+
+
+def test_only_the_bod_hybrid_carries_a_warning_and_it_names_rescaling():
+    warned = {(f, n): e.warning for f in METHODS for n, e in METHODS[f].items() if e.warning}
+    assert list(warned) == [("weights", "bod_weights")]
+    text = warned["weights", "bod_weights"]
+    assert "\n" not in text and "not the benefit-of-the-doubt index" in text and "rescaled" in text
+
+
+def test_a_retired_name_cannot_also_be_registered():
+    row = METHODS["aggregate"]["arithmetic"]
+    with pytest.raises(ValueError, match="both registered and retired"):
+        Registry([row], retired={("aggregate", "arithmetic"): "gone"})
 
 
 def test_block_versions_are_registered_not_attached():

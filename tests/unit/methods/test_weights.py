@@ -10,7 +10,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dti_bench.errors import MethodError
-from dti_bench.methods.weights import bod, critic, entropy, noise, pca, simplex
+from dti_bench.methods import aggregate
+from dti_bench.methods.weights import bod_weights, critic, entropy, noise, pca, simplex
 from dti_bench.methods.registry import functions
 from dti_bench.methods.weights import noise as _noise, simplex as _simplex
 PERTURBATIONS = {"noise": _noise, "simplex": _simplex}
@@ -31,7 +32,7 @@ def _scores(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
 # -- the contract, for every registered method --------------------------------------------------------------
 
 def test_registry_names_and_read_only():
-    assert list(WEIGHTERS) == ["nominal", "equal", "pca", "entropy", "critic", "bod"]
+    assert list(WEIGHTERS) == ["nominal", "equal", "pca", "entropy", "critic", "bod_weights"]
     with pytest.raises(TypeError):
         WEIGHTERS["mine"] = pca  # type: ignore[index]
 
@@ -52,7 +53,7 @@ BLOCK = np.array([
 def test_every_method_returns_non_negative_finite_weights_of_the_right_shape(name):
     nominal_w = np.array([1.0, 2.0, 1.0, 1.0])
     out = np.asarray(WEIGHTERS[name](BLOCK, nominal_w))
-    assert out.shape == ((8, 4) if name == "bod" else (4,))
+    assert out.shape == ((8, 4) if name == "bod_weights" else (4,))
     assert np.all(np.isfinite(out)) and np.all(out >= 0)
     assert np.all(out.sum(axis=-1) > 0)
 
@@ -79,9 +80,9 @@ def test_contract_holds_on_arbitrary_blocks(name, x):
             WEIGHTERS[name](x, np.ones(x.shape[1]))
         return
     out = np.asarray(WEIGHTERS[name](x, np.ones(x.shape[1])), dtype=float)
-    assert out.shape[-1] == x.shape[1] and out.ndim == (2 if name == "bod" else 1)
+    assert out.shape[-1] == x.shape[1] and out.ndim == (2 if name == "bod_weights" else 1)
     assert np.all(np.isfinite(out)) and np.all(out >= 0)
-    if name != "bod":
+    if name != "bod_weights":
         assert out.sum() > 0
 
 
@@ -217,7 +218,7 @@ def test_pca_is_invariant_to_positive_rescaling_and_to_reversing_a_child(data, u
     assert w.sum() == pytest.approx(1.0)
 
 
-# -- benefit of the doubt --------------------------------------------------------------------------------
+# -- benefit of the doubt (the hybrid weighting; the BoD index itself is tested in test_aggregate.py) -----------
 
 # Units (1, .5), (.5, 1), (.5, .5), (.8, .8). The first two are best on one child each (score 1 with all
 # weight there). The third is (0.5/0.8) times the fourth, so its best weights are the fourth's: constraints
@@ -226,10 +227,12 @@ def test_pca_is_invariant_to_positive_rescaling_and_to_reversing_a_child(data, u
 BOD_TABLE = np.array([[1.0, 0.5], [0.5, 1.0], [0.5, 0.5], [0.8, 0.8]])
 
 
-def test_bod_hand_computed_scores():
-    w = bod(BOD_TABLE, np.ones(2))
+def test_bod_weights_reproduce_the_hand_computed_scores():
+    w = bod_weights(BOD_TABLE, np.ones(2))
     assert w.shape == (4, 2)
     np.testing.assert_allclose(_scores(w, BOD_TABLE), [1.0, 1.0, 0.625, 1.0], atol=1e-9)
+    # The first unit's only optimum puts everything on its first child: v = (1, 0) (v1 <= 1 from its own row).
+    np.testing.assert_allclose(w[0], [1.0, 0.0], atol=1e-9)
 
 
 @st.composite
@@ -251,8 +254,8 @@ def _random_feasible_values(x: np.ndarray, seed: int) -> np.ndarray:
 
 @settings(max_examples=40, deadline=None)
 @given(x=bod_blocks())
-def test_bod_solves_the_benefit_of_the_doubt_programme(x):
-    w = bod(x, np.ones(x.shape[1]))
+def test_bod_weights_solve_the_benefit_of_the_doubt_programme(x):
+    w = bod_weights(x, np.ones(x.shape[1]))
     score = _scores(w, x)
     assert np.all(w >= 0)
     # Feasible: under each unit's weights, no unit (itself included) scores above 1.
@@ -267,22 +270,38 @@ def test_bod_solves_the_benefit_of_the_doubt_programme(x):
 
 @settings(max_examples=30, deadline=None)
 @given(x=bod_blocks(), data=st.data())
-def test_bod_scores_are_invariant_to_rescaling_a_child(x, data):
+def test_the_scores_of_bod_weights_are_invariant_to_rescaling_a_child(x, data):
     j = data.draw(st.integers(0, x.shape[1] - 1))
     scale = data.draw(st.floats(0.01, 100.0))
     rescaled = x.copy()
     rescaled[:, j] *= scale
-    np.testing.assert_allclose(_scores(bod(rescaled, np.ones(x.shape[1])), rescaled),
-                               _scores(bod(x, np.ones(x.shape[1])), x), atol=1e-7)
+    np.testing.assert_allclose(_scores(bod_weights(rescaled, np.ones(x.shape[1])), rescaled),
+                               _scores(bod_weights(x, np.ones(x.shape[1])), x), atol=1e-7)
+
+
+def test_the_hybrid_is_not_invariant_to_rescaling_a_child():
+    """What the warning says: the parent's mean of the normalised BoD weights moves when a child is rescaled."""
+    def hybrid(x):
+        return aggregate.arithmetic(x, bod_weights(x, np.ones(2)))
+    # The third unit, (0.5, 0.5), has optima v = (v1, 1.25 - v1) with 0.5 <= v1 <= 0.75 (the fourth unit's row
+    # caps v1 + v2 at 1.25, the first two rows bound v1): its mean is 0.5 under any of them. With the first child
+    # multiplied by 10 it is (5, 0.5) and its optima are (v1 / 10, 1.25 - v1): normalised, the first weight is
+    # a = (v1 / 10) / (v1 / 10 + 1.25 - v1), in [0.05 / 0.8, 0.075 / 0.575], and its mean 0.5 + 4.5 a lies in
+    # [0.78125, 1.0870]: never 0.5, whichever optimum the solver returns.
+    before, after = hybrid(BOD_TABLE), hybrid(BOD_TABLE * [10.0, 1.0])
+    assert before[2] == pytest.approx(0.5)
+    assert 0.5 + 4.5 * 0.05 / 0.8 - 1e-9 <= after[2] <= 0.5 + 4.5 * 0.075 / 0.575 + 1e-9
+    # ... while the BoD score of the same weights does not move.
+    np.testing.assert_allclose(aggregate.bod(BOD_TABLE * [10.0, 1.0], np.ones(2)), aggregate.bod(BOD_TABLE, np.ones(2)))
 
 
 @settings(max_examples=30, deadline=None)
 @given(x=bod_blocks(positive=True), data=st.data())
-def test_bod_share_bounds_are_respected(x, data):
+def test_bod_weights_respect_the_share_bounds(x, data):
     k = x.shape[1]
     lo = data.draw(st.floats(0.0, 1.0 / k))
     hi = data.draw(st.floats(1.0 / k, 1.0))
-    w = bod(x, np.ones(k), bounds=[lo, hi])
+    w = bod_weights(x, np.ones(k), bounds=[lo, hi])
     score = _scores(w, x)
     contribution = w * x
     # The linear form of lo <= w_i x_ci / score <= hi, at the solver's tolerance.
@@ -290,26 +309,53 @@ def test_bod_share_bounds_are_respected(x, data):
     assert np.all(contribution <= hi * score[:, None] + 1e-7)
     assert np.all(x @ w.T <= 1 + 1e-7)
     # Restricting the weights can only lower a unit's best score.
-    assert np.all(score <= _scores(bod(x, np.ones(k)), x) + 1e-7)
+    assert np.all(score <= _scores(bod_weights(x, np.ones(k)), x) + 1e-7)
 
 
-def test_bod_missing_values_zero_scores_and_bad_bounds():
+def test_bod_weights_missing_values_zero_scores_and_bad_bounds():
     x = np.array([[1.0, np.nan], [0.5, 1.0], [0.0, 0.0], [np.nan, np.nan]])
-    w = bod(x, np.array([1.0, 3.0]))
+    w = bod_weights(x, np.array([1.0, 3.0]))
     assert w[0, 1] == 0.0 and _scores(w, x)[0] == pytest.approx(1.0)
     # Unit 2 scores 0 under any weights: nominal weights, scaled so the tightest unit (unit 1) reaches 1.
     np.testing.assert_allclose(w[2], np.array([1.0, 3.0]) / (0.5 + 3.0))
     np.testing.assert_allclose(w[3], [1.0, 3.0])       # nothing present: nominal, aggregate is NaN anyway
     # lo > 0 and a zero child: the share cannot be met, so the unit scores 0 with weight on the zero child.
     z = np.array([[0.0, 1.0], [1.0, 1.0]])
-    wz = bod(z, np.ones(2), bounds=[0.2, 0.8])
-    assert _scores(wz, z)[0] == 0.0 and wz[0, 0] > 0
-    with pytest.raises(MethodError, match="infeasible for 2 children"):
-        bod(z, np.ones(2), bounds=[0.6, 0.9])
-    with pytest.raises(MethodError, match="0 <= lo <= hi <= 1"):
-        bod(z, np.ones(2), bounds=[0.5, 0.4])
+    wz = bod_weights(z, np.ones(2), bounds=[0.2, 0.8])
+    assert _scores(wz, z)[0] == 0.0 and wz[0, 0] > 0 and wz[0, 1] == 0.0
+    with pytest.raises(MethodError, match=r"0 <= lo <= 1/k <= hi <= 1 \(k = 2 children"):
+        bod_weights(z, np.ones(2), bounds=[0.6, 0.9])
+    with pytest.raises(MethodError, match="0 <= lo <= 1/k <= hi <= 1"):
+        bod_weights(z, np.ones(2), bounds=[0.5, 0.4])
     with pytest.raises(MethodError, match="non-negative"):
-        bod(-z, np.ones(2))
+        bod_weights(-z, np.ones(2))
+
+
+def test_a_child_of_nominal_weight_zero_gets_no_bod_weight():
+    """As for every aggregator, weight 0 means "does not count": the programme has no variable for the child."""
+    w = bod_weights(BOD_TABLE, np.array([1.0, 0.0]))
+    assert np.all(w[:, 1] == 0.0)
+    # On the first child alone, each unit scores its value over the best value (1.0).
+    np.testing.assert_allclose(_scores(w, BOD_TABLE), [1.0, 0.5, 0.5, 0.8], atol=1e-9)
+
+
+def test_parsing_bod_weights_warns_and_the_old_name_is_refused():
+    from dti_bench.errors import ConfigError, MethodologyWarning
+    from dti_bench.model.methodology import parse_methodology
+    import dti_bench as db
+    from dti_bench.model.scales import method_warnings
+
+    m = parse_methodology({"weights": {"method": "bod_weights", "bounds": [0.1, 0.9]}})
+    assert m.weights.method.function is bod_weights and m.weights.method.kwargs == {"bounds": [0.1, 0.9]}
+    [line] = method_warnings(m)
+    assert line.startswith("weights bod_weights(bounds=[0.1, 0.9]): bod_weights is not the benefit-of-the-doubt ")
+    fw = db.load_framework("dti-provincial-2022")
+    with pytest.warns(MethodologyWarning, match="bod_weights is not the benefit-of-the-doubt index.*rescaled"):
+        assert db.compute_index(fw, db.load_dataset("dti2022-published-profiles"), m).warnings == (line,)
+    with pytest.raises(ConfigError, match="^methodology.weights: weights method 'bod' is now 'bod_weights'"):
+        parse_methodology({"weights": "bod"})
+    with pytest.raises(ConfigError, match=r"methodology.weights: bod: bounds .* need 0 <= lo <= hi <= 1"):
+        parse_methodology({"weights": {"method": "bod_weights", "bounds": [0.5, 0.4]}})
 
 
 # -- perturbations ----------------------------------------------------------------------------------------
