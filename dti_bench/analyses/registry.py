@@ -199,14 +199,13 @@ def _bind_stability(study: StudyInputs, spec: StabilitySpec, where: str) -> Boun
         compared_nodes(study.framework, spec.nodes)
     except UserError as err:
         raise ConfigError(f"{where}.nodes: {err}") from None
-    pairs = spec.robust_pairs
-    box = pairs.get("box") if isinstance(pairs, Mapping) else None
+    pairs = spec.robust_pairs  # None, or the block with every default filled in (box, dominance)
 
     def run() -> Result:
         loo = leave_one_out(study.framework, study.dataset, study.methodology,
                             nodes=spec.nodes) if spec.leave_one_out else None
-        share = robust_pairs(study.framework, study.dataset, study.methodology, box=box,
-                             reference=study.reference) if pairs else None
+        share = robust_pairs(study.framework, study.dataset, study.methodology, box=pairs["box"],
+                             dominance=pairs["dominance"], reference=study.reference) if pairs else None
         return StabilityResult(loo, share)
 
     return Bound(run)

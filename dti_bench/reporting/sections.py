@@ -448,11 +448,20 @@ def _uncertainty(run: RunReader) -> dict[str, Any]:
             stab, {"metric": "Metric", "mean": "Mean", "q05": "5 %", "median": "Median", "q95": "95 %"},
             caption="Rank stability of the samples against the nominal ranking (stability.csv)", decimals=True),
         "histogram": _figure(run, "rank_shift_histogram", "Distribution of the units' mean absolute rank shifts."),
-        "robust_pairs": None if not robust else {"share": _n(100 * robust["share"], 1),
-                                                 "node": str(robust.get("node")),
-                                                 "weights": str(robust.get("weights"))},
+        "robust_pairs": None if not robust else _robust_pairs(robust),
         "grid": _grid(run),
     }
+
+
+def _robust_pairs(robust: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's robust-pair share in words: the share, the counts, the weight set and the dominance rule."""
+    weights = str(robust.get("weights"))
+    counts = (f" ({_n(robust['robust'])} of {_n(robust['pairs'])})"
+              if robust.get("robust") is not None and robust.get("pairs") is not None else "")
+    return {"share": _n(100 * robust["share"], 1), "counts": counts, "node": str(robust.get("node")),
+            "weights": "the whole weight simplex" if weights == "simplex" else f"the weights within {weights}",
+            # run folders written before the option existed computed strict dominance
+            "dominance": str(robust.get("dominance", "strict"))}
 
 
 def _monte_carlo(run: RunReader, unc: pd.DataFrame) -> dict[str, Any]:
