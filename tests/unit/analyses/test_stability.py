@@ -67,7 +67,8 @@ def test_outputs_record_the_dominance_and_the_counts():
     frame = result.to_frame()
     assert frame.columns.tolist() == ["node", "weights", "dominance", "robust_pair_share", "robust_pairs", "pairs"]
     assert frame.iloc[0].tolist() == ["DTI", "simplex", "strict", 0.1, 1, 10]
-    assert repr(result) == "RobustPairsResult(DTI, weights on the simplex, strict dominance: 1 of 10 pairs robust (0.100))"
+    assert repr(result) == ("RobustPairsResult(DTI, weights on the simplex, strict dominance: 1 of 10 pairs robust "
+                            "(0.100))")
 
 
 def test_the_config_block_names_the_rule_and_the_study_records_it():
