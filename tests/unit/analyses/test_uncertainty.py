@@ -368,3 +368,21 @@ def test_top_k_statement_can_be_left_out(example_framework, example_data, factor
     assert not any(c.startswith("p_within") for c in res.table().columns)
     with pytest.raises(ConfigError, match=r"top_k_robustness.share: expected a number in \(0, 1\]"):
         run_uncertainty(example_framework, example_data, NOMINAL, factors, n=50, top_k_robustness={"share": 2})
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 333])
+def test_top_k_statement_is_the_same_whatever_the_chunk_size(example_framework, chunk, example_data):
+    # k = 4 of 8 units (the default k = 10 would hold every unit), failed samples in most chunks
+    nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+    fs = parse_factors([{"path": "aggregate.method", "choices": ["arithmetic", "geometric"]},
+                        {"path": "weights", "noise": 0.9}], example_framework, nominal, "f")
+    settings_ = {"k": 4, "within": 0, "share": 0.9}
+    ref = run_uncertainty(example_framework, example_data, nominal, fs, n=400, seed=8, chunk_size=400,
+                          top_k_robustness=settings_)
+    res = run_uncertainty(example_framework, example_data, nominal, fs, n=400, seed=8, chunk_size=chunk,
+                          top_k_robustness=settings_)
+    assert ref.failed and np.isnan(ref.top_k_retained).sum() == len(ref.failed)
+    assert len(np.unique(ref.top_k_retained[~np.isnan(ref.top_k_retained)])) > 1  # the count does vary
+    assert np.array_equal(ref.top_k_retained, res.top_k_retained, equal_nan=True)
+    assert ref.table().equals(res.table()) and ref.stability().equals(res.stability())
+    assert ref.summary()["top_k_robustness"] == res.summary()["top_k_robustness"]
