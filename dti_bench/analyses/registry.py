@@ -143,7 +143,7 @@ def _bind_uncertainty(study: StudyInputs, spec: UncertaintySpec, where: str) -> 
     node = _node(spec.node, study.framework, f"{where}.node")
     chunk = spec.chunk_size or default_chunk(study.framework, len(study.dataset.units))
     units = len(study.dataset.units)
-    _fits(f"{where}.samples", [("per-sample statistics (3 x 8 bytes a sample)", 24.0 * spec.samples),
+    _fits(f"{where}.samples", [("per-sample statistics (4 x 8 bytes a sample)", 32.0 * spec.samples),
                                ("rank counts (units x units x 4 bytes)", 4.0 * units * units),
                                ("kept ranks (2 bytes a unit and sample)", 2.0 * units * spec.samples * spec.save_ranks)])
 
@@ -151,7 +151,7 @@ def _bind_uncertainty(study: StudyInputs, spec: UncertaintySpec, where: str) -> 
         return uncertainty(study.framework, study.dataset, study.methodology, factors, n=spec.samples, seed=spec.seed,
                            node=node, chunk_size=spec.chunk_size, executor=spec.executor, workers=spec.workers,
                            address=spec.address, reference=study.reference, keep_ranks=spec.save_ranks,
-                           progress=study.progress)
+                           top_k_robustness=spec.top_k_robustness, progress=study.progress)
 
     def files(result: Any) -> dict[str, Any]:
         out: dict[str, Any] = dict(result.tables(tuple(spec.top_k)))
@@ -213,14 +213,13 @@ def _bind_stability(study: StudyInputs, spec: StabilitySpec, where: str) -> Boun
         compared_nodes(study.framework, spec.nodes)
     except UserError as err:
         raise ConfigError(f"{where}.nodes: {err}") from None
-    pairs = spec.robust_pairs
-    box = pairs.get("box") if isinstance(pairs, Mapping) else None
+    pairs = spec.robust_pairs  # None, or the block with every default filled in (box, dominance)
 
     def run() -> Result:
         loo = leave_one_out(study.framework, study.dataset, study.methodology,
                             nodes=spec.nodes) if spec.leave_one_out else None
-        share = robust_pairs(study.framework, study.dataset, study.methodology, box=box,
-                             reference=study.reference) if pairs else None
+        share = robust_pairs(study.framework, study.dataset, study.methodology, box=pairs["box"],
+                             dominance=pairs["dominance"], reference=study.reference) if pairs else None
         return StabilityResult(loo, share)
 
     return Bound(run)

@@ -1,13 +1,16 @@
 """Monte Carlo uncertainty analysis over methodology factors: rank intervals and rank stability.
 
 For each unit: nominal rank, median, mean, 5th and 95th percentile rank, mean absolute rank shift against
-nominal, probability of a top-k place, and the full rank-frequency matrix; for the index, the mean absolute rank
-shift R̄s of Saisana, Saltelli & Tarantola (2005, JRSS-A 168:307), R̄s = mean_c |rank_ref(c) − rank(c)|.
+nominal, probability of a top-k place and of staying within ±m places of the nominal rank, and the full
+rank-frequency matrix; for the index, the mean absolute rank shift R̄s of Saisana, Saltelli & Tarantola (2005,
+JRSS-A 168:307), R̄s = mean_c |rank_ref(c) − rank(c)|, and the JRC audits' top-k statement ("7 of the nominal top
+10 stay in the top 10 in at least 90 % of samples").
 
-Statistics stream: each chunk returns integer rank-frequency counts and one scalar per sample (its R̄s, its
-largest shift, its Spearman ρ with the nominal ranks), so the per-sample ranks need not be kept (they can be
-saved with ``save_ranks``). Integer counts add up exactly in any order, and the per-sample scalars are kept in
-sample order, so results are identical whatever the chunk size or executor.
+Statistics stream: each chunk returns integer rank-frequency counts and a few scalars per sample (its R̄s, its
+largest shift, its Spearman ρ with the nominal ranks, how many of the nominal top k it keeps in the top k), so the
+per-sample ranks need not be kept (they can be saved with ``save_ranks``). Integer counts add up exactly in any
+order, and the per-sample scalars are kept in sample order, so results are identical whatever the chunk size or
+executor; every per-unit share (top-k, within ±m) is a ratio of those counts.
 
 Percentile ranks use the inverted empirical CDF: q_p = the smallest rank r with P(rank <= r) >= p (numpy's
 ``'inverted_cdf'``), so every reported rank is one that occurred.
@@ -18,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -26,17 +30,21 @@ import pandas as pd
 from dti_bench.analyses.factors import Factor, FactorSpec, methodology_for, parse_factors
 from dti_bench.analyses.results import Result, inputs
 from dti_bench.analyses.sampling import monte_carlo, to_batch
-from dti_bench.config.specs import UncertaintySpec
+from dti_bench.config.specs import TopKRobustnessSpec, UncertaintySpec
 from dti_bench.engine.batch import DEFAULT_CHUNK, Engine, default_chunk
 from dti_bench.engine.executors import run_tasks
 from dti_bench.errors import ConfigError, choices
 from dti_bench.index import nominal_ranks
-from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift
+from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift, top_k_retained
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
 
 DEFAULT_TOP_K = tuple(UncertaintySpec().top_k)
+DEFAULT_TOP_K_ROBUSTNESS = MappingProxyType(UncertaintySpec().top_k_robustness)
+#: A unit "stays" when its share of samples reaches the threshold; the share is a ratio of whole counts, so this
+#: only absorbs the rounding of a threshold such as 0.9 (never a whole sample of any run).
+_SHARE_TOLERANCE = 1e-12
 #: Rank-frequency counts: int32 holds 2^31 samples and halves the (units, units) matrix of large runs.
 FREQUENCY_DTYPE = np.int32
 #: Above this many units a chunk returns its ranks (int16) and the parent counts them: a (units, units) partial
@@ -56,6 +64,7 @@ class Task:
     node: str
     nominal_ranks: np.ndarray
     keep_ranks: bool
+    top_k: int | None = None              # k of the per-sample count of the nominal top k kept in the top k
 
 
 @dataclass
@@ -71,6 +80,7 @@ class Partial:
     failed: dict[int, str] = field(default_factory=dict)
     ranks: np.ndarray | None = None       # (samples, units) int16, 0 = unranked: when kept or to be counted
     slow: int = 0
+    top_k_retained: np.ndarray | None = None  # (samples,) nominal top-k units still in the top k (NaN if failed)
 
 
 def run_chunk(engine: Engine, task: Task) -> Partial:
@@ -81,9 +91,10 @@ def run_chunk(engine: Engine, task: Task) -> Partial:
     ev = engine.evaluate(design, rank=[task.node], only=[task.node])  # the node alone: one weighted sum if it can
     ranks = ev.ranks[:, :, 0]                                   # (samples, units), NaN for failed/unranked
     stats = _chunk_statistics(ranks, task.nominal_ranks, ~ev.failed, count=ranks.shape[1] <= PARENT_COUNTS_ABOVE,
-                              keep=task.keep_ranks)
+                              keep=task.keep_ranks, top_k=task.top_k)
     return Partial(task.start, stats.frequency, stats.abs_shift, stats.rbar, stats.max_shift, stats.spearman,
-                   {task.start + i: why for i, why in ev.reasons.items()}, stats.ranks, ev.slow_variants)
+                   {task.start + i: why for i, why in ev.reasons.items()}, stats.ranks, ev.slow_variants,
+                   stats.top_k_retained)
 
 
 @dataclass
@@ -96,11 +107,13 @@ class _Statistics:
     max_shift: np.ndarray
     spearman: np.ndarray
     ranks: np.ndarray | None
+    top_k_retained: np.ndarray | None = None
 
 
 def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *, count: bool,
-                      keep: bool) -> _Statistics:
-    """Rank counts, summed absolute shifts and the per-sample R̄s, largest shift and Spearman ρ of a chunk.
+                      keep: bool, top_k: int | None = None) -> _Statistics:
+    """Rank counts, summed absolute shifts and the per-sample R̄s, largest shift, Spearman ρ and (with ``top_k``)
+    count of the nominal top k still in the top k of a chunk.
 
     Parameters
     ----------
@@ -115,6 +128,9 @@ def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *,
         the compacted ranks.
     keep : bool
         Return the compacted ranks (int16, 0 = unranked or failed) even when counting here.
+    top_k : int, optional
+        Count, per sample, the units with nominal rank <= top_k whose rank is <= top_k
+        (:func:`~dti_bench.metrics.stability.top_k_retained`; NaN for a failed sample).
 
     Returns
     -------
@@ -124,8 +140,8 @@ def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *,
         arithmetic, no masks, ~7x faster); anything else takes :func:`_statistics_masked`.
     """
     if _all_ranked(ranks, nominal, ok):
-        return _statistics_all_ranked(ranks, nominal, count=count, keep=keep)
-    return _statistics_masked(ranks, nominal, ok, count=count, keep=keep)
+        return _statistics_all_ranked(ranks, nominal, count=count, keep=keep, top_k=top_k)
+    return _statistics_masked(ranks, nominal, ok, count=count, keep=keep, top_k=top_k)
 
 
 def _all_ranked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> bool:
@@ -142,7 +158,8 @@ def _all_ranked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> bool:
                 and np.isfinite(ranks.sum()))
 
 
-def _statistics_all_ranked(ranks: np.ndarray, nominal: np.ndarray, *, count: bool, keep: bool) -> _Statistics:
+def _statistics_all_ranked(ranks: np.ndarray, nominal: np.ndarray, *, count: bool, keep: bool,
+                           top_k: int | None = None) -> _Statistics:
     """:func:`_chunk_statistics` when every sample ranks every unit and so does the nominal methodology.
 
     Ranks are whole numbers up to the number of units, so everything runs on int16 ranks and one int16 array
@@ -167,7 +184,11 @@ def _statistics_all_ranked(ranks: np.ndarray, nominal: np.ndarray, *, count: boo
         frequency = np.bincount((r + offset).ravel(), minlength=n_units * n_units).reshape(n_units, n_units)
         frequency = frequency.astype(FREQUENCY_DTYPE, copy=False)
     spearman = _spearman_all_ranked(r, ref)
-    return _Statistics(frequency, abs_shift, rbar, max_shift, spearman, r if keep or not count else None)
+    retained = None
+    if top_k is not None:
+        k = min(top_k, n_units)  # every rank is <= units, so a deeper k changes nothing (and stays within int16)
+        retained = (r[:, ref <= k] <= k).sum(axis=1).astype(float)
+    return _Statistics(frequency, abs_shift, rbar, max_shift, spearman, r if keep or not count else None, retained)
 
 
 def _spearman_all_ranked(r: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -191,7 +212,7 @@ def _spearman_all_ranked(r: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
 
 def _statistics_masked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *, count: bool,
-                       keep: bool) -> _Statistics:
+                       keep: bool, top_k: int | None = None) -> _Statistics:
     """:func:`_chunk_statistics` for any block: failed samples and units unranked on either side masked out."""
     n_units = ranks.shape[1]
     valid = ok[:, None] & ~np.isnan(ranks)
@@ -206,7 +227,11 @@ def _statistics_masked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *
     rbar = mean_abs_shift(nominal, ranks)
     max_shift = max_abs_shift(nominal, ranks)
     spearman = _spearman_rows(ranks, nominal, ok)
-    return _Statistics(frequency, abs_shift, rbar, max_shift, spearman, compact if keep or not count else None)
+    retained = None
+    if top_k is not None:
+        retained = np.where(ok, top_k_retained(nominal, ranks, top_k), np.nan)  # a failed sample keeps nothing
+    return _Statistics(frequency, abs_shift, rbar, max_shift, spearman, compact if keep or not count else None,
+                       retained)
 
 
 def count_ranks(frequency: np.ndarray, ranks: np.ndarray) -> None:
@@ -266,6 +291,11 @@ class UncertaintyResult(Result):
         Failed samples and why.
     ranks : ndarray of int16, (samples, units), optional
         Every sample's ranks (0 = unranked), when kept.
+    slow_variants : int
+    top_k_robustness : mapping, optional
+        ``{k, within, share}`` of the top-k statement (:meth:`top_k_summary`); None: not computed.
+    top_k_retained : ndarray, (samples,), optional
+        Per sample, how many units of the nominal top ``k`` are in the top ``k`` (NaN for a failed sample).
     """
 
     units: tuple[str, ...]
@@ -281,6 +311,8 @@ class UncertaintyResult(Result):
     failed: dict[int, str]
     ranks: np.ndarray | None = None
     slow_variants: int = 0
+    top_k_robustness: Mapping[str, Any] | None = None
+    top_k_retained: np.ndarray | None = None
 
     @property
     def n_ok(self) -> int:
@@ -303,12 +335,14 @@ class UncertaintyResult(Result):
 
     def table(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> pd.DataFrame:
         """uncertainty.csv: unit, nominal_rank, median_rank, mean_rank, q05_rank, q95_rank, mean_abs_shift,
-        then p_top<k> for each k."""
+        then p_top<k> for each k (and for the top-k statement's k when it is not among them), then p_within<m>
+        (with the top-k statement: the share of the unit's samples within ±m places of its nominal rank)."""
         f = self.frequency.astype(float)
         counts = f.sum(axis=1)
         r = np.arange(1, f.shape[1] + 1)
+        cumulative = np.cumsum(f, axis=1)  # whole counts, exact in float64
         with np.errstate(invalid="ignore", divide="ignore"):
-            cdf = np.cumsum(f, axis=1) / counts[:, None]
+            cdf = cumulative / counts[:, None]
             mean = (f * r).sum(axis=1) / counts
             mas = self.abs_shift / counts
         table = pd.DataFrame({
@@ -320,8 +354,13 @@ class UncertaintyResult(Result):
             "q95_rank": _quantile(cdf, 0.95, counts),
             "mean_abs_shift": mas,
         })
-        for k in top_k:
+        settings = self.top_k_robustness
+        depths = list(top_k) + ([settings["k"]] if settings and settings["k"] not in top_k else [])
+        for k in depths:
             table[f"p_top{k}"] = f[:, :k].sum(axis=1) / np.where(counts > 0, counts, np.nan)
+        if settings:
+            m = settings["within"]
+            table[f"p_within{m}"] = _within_share(cumulative, counts, self.nominal_ranks, m)
         table["name"] = self.unit_names  # after the contract columns (the documented uncertainty.csv), not among them
         return table
 
@@ -334,10 +373,14 @@ class UncertaintyResult(Result):
         return table
 
     def stability(self) -> pd.DataFrame:
-        """stability.csv: per-sample rank-stability metrics summarised (mean, 5 %, median, 95 %)."""
+        """stability.csv: per-sample rank-stability metrics summarised (mean, 5 %, median, 95 %): R̄s, the largest
+        shift, Spearman's ρ and, with the top-k statement, ``top<k>_retained`` (how many of the nominal top k
+        are in the sample's top k)."""
         rows = []
-        for name, values in (("mean_abs_shift", self.rbar), ("max_abs_shift", self.max_shift),
-                             ("spearman", self.spearman)):
+        metrics = [("mean_abs_shift", self.rbar), ("max_abs_shift", self.max_shift), ("spearman", self.spearman)]
+        if self.top_k_robustness and self.top_k_retained is not None:
+            metrics.append((f"top{self.top_k_robustness['k']}_retained", self.top_k_retained))
+        for name, values in metrics:
             v = values[~np.isnan(values)]
             if v.size:
                 q = np.quantile(v, [0.05, 0.5, 0.95])
@@ -347,15 +390,91 @@ class UncertaintyResult(Result):
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
-        """Index-level numbers for the manifest: samples, failures (with their most common reasons), R̄s."""
+        """Index-level numbers for the manifest: samples, failures (with their most common reasons), R̄s and the
+        top-k statement (:meth:`top_k_summary`)."""
         reasons = Counter(self.failed.values()).most_common(5)
         ok = ~np.isnan(self.rbar)
-        return {
+        out = {
             "node": self.node, "samples": self.samples, "failed": len(self.failed),
             "failure_reasons": [{"reason": r, "count": c} for r, c in reasons],
             "mean_abs_rank_shift": float(self.rbar[ok].mean()) if ok.any() else None,
             "slow_path_variants": self.slow_variants,
         }
+        top = self.top_k_summary()
+        if top is not None:
+            out["top_k_robustness"] = top
+        return out
+
+    def top_k_summary(self) -> dict[str, Any] | None:
+        r"""The JRC audit statement on the nominal top ``k``; None when not asked for.
+
+        The nominal top ``k`` is :math:`T_0 = \{u : r^0_u \le k\}` ('min' ranks: a tie at ``k`` brings every
+        tied unit in, so :math:`|T_0|` may exceed ``k``; a unit the nominal methodology leaves unranked is not in
+        it). A unit of :math:`T_0` *stays in the top k* when :math:`P(r_u \le k) \ge s` and *stays within ±m*
+        when :math:`P(|r_u - r^0_u| \le m) \ge s`, both shares over the samples in which it is ranked (as
+        ``p_top<k>``), :math:`s` = ``share``.
+
+        Returns
+        -------
+        dict
+            ``k, within, share``; ``nominal_top_k`` (:math:`|T_0|`), ``stay_top_k``, ``stay_within`` (counts of
+            :math:`T_0`); ``leaving_top_k`` (codes of the units of :math:`T_0` that do not stay, in nominal
+            order); ``median_retained`` (median over successful samples of ``top<k>_retained``, None without
+            one); ``statement`` (one sentence).
+        """
+        settings = self.top_k_robustness
+        if not settings:
+            return None
+        k, m, share = settings["k"], settings["within"], settings["share"]
+        f = self.frequency.astype(float)
+        counts = f.sum(axis=1)
+        cumulative = np.cumsum(f, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_top = f[:, :k].sum(axis=1) / np.where(counts > 0, counts, np.nan)
+        p_within = _within_share(cumulative, counts, self.nominal_ranks, m)
+        nominal = np.where(np.isnan(self.nominal_ranks), np.inf, self.nominal_ranks)
+        top = nominal <= k
+        stays = top & (p_top >= share - _SHARE_TOLERANCE)  # NaN (never ranked) compares False: does not stay
+        within = top & (p_within >= share - _SHARE_TOLERANCE)
+        order = np.argsort(nominal, kind="stable")
+        leaving = [self.units[i] for i in order if top[i] and not stays[i]]
+        retained = None if self.top_k_retained is None else self.top_k_retained[~np.isnan(self.top_k_retained)]
+        n_top, n_stay, n_within = int(top.sum()), int(stays.sum()), int(within.sum())
+        who = f"of the nominal top {k}" if n_top == k else f"of the {n_top} units in the nominal top {k}"
+        return {
+            "k": k, "within": m, "share": share, "nominal_top_k": n_top, "stay_top_k": n_stay,
+            "stay_within": n_within, "leaving_top_k": leaving,
+            "median_retained": float(np.median(retained)) if retained is not None and retained.size else None,
+            "statement": (f"{n_stay} {who} {_stay(n_stay)} in the top {k} in at least {100 * share:g} % of samples; "
+                          f"{n_within} {_stay(n_within)} within ±{m} places of {'its' if n_within == 1 else 'their'} "
+                          f"nominal rank"),
+        }
+
+
+def _stay(count: int) -> str:
+    return "stays" if count == 1 else "stay"
+
+
+def _within_share(cumulative: np.ndarray, counts: np.ndarray, nominal: np.ndarray, m: int) -> np.ndarray:
+    """Each unit's share of its samples with ``|rank - nominal rank| <= m``, from cumulative rank counts.
+
+    ``cumulative[u, r - 1]`` counts the samples with rank <= r, so the samples ranked from ``lo`` to ``hi`` are
+    ``cumulative[hi - 1] - cumulative[lo - 2]`` (nothing below rank 1); NaN where the nominal rank is missing or the
+    unit was never ranked.
+    """
+    n = cumulative.shape[1]
+    share = np.full(len(counts), np.nan)
+    ok = ~np.isnan(nominal) & (counts > 0)
+    if n == 0 or not ok.any():
+        return share
+    rows = np.flatnonzero(ok)
+    r0 = nominal[rows].astype(np.int64)
+    hi = np.minimum(r0 + m, n)
+    lo = r0 - m
+    upper = cumulative[rows, hi - 1]
+    below = np.where(lo >= 2, cumulative[rows, np.clip(lo - 2, 0, n - 1)], 0.0)
+    share[rows] = (upper - below) / counts[rows]
+    return share
 
 
 def _quantile(cdf: np.ndarray, p: float, counts: np.ndarray) -> pd.arrays.IntegerArray:
@@ -369,6 +488,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
                 seed: int = UncertaintySpec.seed, node: str | None = None, chunk_size: int | None = DEFAULT_CHUNK,
                 executor: str = UncertaintySpec.executor, workers: int | None = None, address: str | None = None,
                 reference: Dataset | None = None, keep_ranks: bool = False,
+                top_k_robustness: Mapping[str, Any] | bool | None = DEFAULT_TOP_K_ROBUSTNESS,
                 progress: bool = False) -> UncertaintyResult:
     r"""Monte Carlo uncertainty analysis of ``node``'s ranks over methodology ``factors``.
 
@@ -403,6 +523,11 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
         Normalisation statistics from these data (see :func:`~dti_bench.index.compute_index`).
     keep_ranks : bool
         Keep every sample's ranks, shape (samples, units), int16 (0 = unranked or failed).
+    top_k_robustness : mapping, optional
+        ``{k, within, share}`` (default ``{k: 10, within: 3, share: 0.9}``; missing keys take their defaults,
+        ``True`` all of them): the JRC audit statement on the nominal top ``k``, how many stay in the top ``k``
+        and within ``±within`` places in at least ``share`` of the samples (:meth:`UncertaintyResult.top_k_summary`),
+        the ``p_within<m>`` column and the per-sample ``top<k>_retained``. None or False: not computed.
     progress : bool
         Show a progress bar (tqdm) over the chunks.
 
@@ -410,7 +535,8 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     -------
     UncertaintyResult
         ``.to_frame()``: one row per unit (nominal, median and mean rank, ``q05_rank``/``q95_rank``, mean absolute
-        shift, top-k probabilities).
+        shift, top-k probabilities, the share within ±m places); ``.summary()["top_k_robustness"]``: the top-k
+        statement.
 
     Notes
     -----
@@ -430,9 +556,13 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     >>> result
     UncertaintyResult(DTI, 200 samples (0 failed), 63 units, mean |rank shift| 0.71)
     >>> band = result.to_frame().set_index("unit").loc["hai_phong", ["q05_rank", "q95_rank"]]
+    >>> top = result.summary()["top_k_robustness"]
+    >>> top["nominal_top_k"], top["stay_top_k"] <= top["nominal_top_k"]
+    (10, True)
     """
     data, methodology = inputs(framework, data, methodology)
     factors = parse_factors(factors, framework, methodology)
+    top_settings = _top_k_settings(top_k_robustness)
     if node is not None and node not in framework.composites:
         raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
     samples, dataset, nominal = n, data, methodology
@@ -442,13 +572,13 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     chunk_size = chunk_size or default_chunk(framework, len(dataset.units))
     engine.warm(_discrete_methodologies(factors, framework, nominal))
     tasks = [Task(nominal, tuple(factors), int(seed), start, min(start + chunk_size, samples), node,
-                  reference_ranks, keep_ranks)
+                  reference_ranks, keep_ranks, None if top_settings is None else top_settings["k"])
              for start in range(0, samples, chunk_size)]
     bar = _progress(len(tasks), progress)
     n = len(dataset.units)
     frequency = np.zeros((n, n), dtype=FREQUENCY_DTYPE)
     abs_shift = np.zeros(n, dtype=np.int64)
-    per_sample = {k: np.full(samples, np.nan) for k in ("rbar", "max_shift", "spearman")}
+    per_sample = {k: np.full(samples, np.nan) for k in ("rbar", "max_shift", "spearman", "top_k_retained")}
     kept = np.zeros((samples, n), dtype=np.int16) if keep_ranks else None
     failed: dict[int, str] = {}
     slow = 0
@@ -469,6 +599,8 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             sl = slice(p.start, p.start + len(p.rbar))
             per_sample["rbar"][sl], per_sample["max_shift"][sl], per_sample["spearman"][sl] = \
                 p.rbar, p.max_shift, p.spearman
+            if p.top_k_retained is not None:
+                per_sample["top_k_retained"][sl] = p.top_k_retained
             if kept is not None:
                 kept[sl] = p.ranks
             failed.update(p.failed)
@@ -481,7 +613,17 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     return UncertaintyResult(
         units=dataset.units, unit_names=dataset.unit_names, node=node, samples=samples, nominal_ranks=reference_ranks,
         frequency=frequency, abs_shift=abs_shift, rbar=per_sample["rbar"], max_shift=per_sample["max_shift"],
-        spearman=per_sample["spearman"], failed=failed, ranks=kept, slow_variants=slow)
+        spearman=per_sample["spearman"], failed=failed, ranks=kept, slow_variants=slow,
+        top_k_robustness=top_settings,
+        top_k_retained=None if top_settings is None else per_sample["top_k_retained"])
+
+
+def _top_k_settings(value: Mapping[str, Any] | bool | None) -> dict[str, Any] | None:
+    """The top-k statement's settings with every default filled in, checked as the config block is."""
+    if value is None or value is False:
+        return None
+    return TopKRobustnessSpec.from_block(dict(value) if isinstance(value, Mapping) else value,
+                                         "top_k_robustness").to_dict()
 
 
 def _discrete_methodologies(factors: Sequence[Factor], framework: Framework, nominal: Methodology,

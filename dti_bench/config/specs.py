@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from dti_bench.engine.executors import EXECUTORS
 from dti_bench.errors import ConfigError, choices
+from dti_bench.metrics.robustness import DOMINANCE
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS
 
 Check = Callable[[Any, str], Any]
@@ -186,6 +187,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def sub_block(spec: type[Spec]) -> Check:
+    """An option that is itself a block of options: null or false (not computed), or true or a mapping, checked by
+    ``spec`` and kept as a plain dict with every default filled in (what the resolved config shows)."""
+    def check(value: Any, where: str) -> dict[str, Any] | None:
+        if value is None or value is False:
+            return None
+        return spec.from_block(value, where).to_dict()
+    return check
+
+
+# -- option blocks inside an analysis ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TopKRobustnessSpec(Spec):
+    """``analyses.uncertainty.top_k_robustness``: the JRC audit statement on the nominal top ``k``, how many stay
+    in the top ``k`` (and within ``±within`` places) in at least ``share`` of the samples."""
+
+    key: ClassVar[str] = "top_k_robustness"
+    title: ClassVar[str] = "top-k robustness"
+    k: int = option(10, "the nominal top k examined (units with nominal rank <= k: ties at k are all in)", whole(1))
+    within: int = option(3, "m of the p_within<m> column: the share of samples with |rank - nominal rank| <= m",
+                         whole(0))
+    share: float = option(0.9, "a unit stays when it does so in at least this share of its samples",
+                          number(0, 1, open_low=True))
+
+
+@dataclass(frozen=True)
+class RobustPairsSpec(Spec):
+    """``analyses.stability.robust_pairs``: the weight set and the dominance rule of the robust-pair share (Foster,
+    McGillivray & Seth 2013)."""
+
+    key: ClassVar[str] = "robust_pairs"
+    title: ClassVar[str] = "robust-pair share"
+    box: float | None = option(None, "null: the whole weight simplex; a fraction b: nominal weights x (1 ± b), "
+                                     "renormalised", optional(number(0, 1, open_low=True, open_high=True)))
+    dominance: str = option("weak", "weak (never behind under any weighting of the set, ahead under some; FMS 2013) "
+                                    "or strict (ahead under every weighting)", one_of(*DOMINANCE))
+
+
 # -- the analyses -----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -239,6 +279,9 @@ class UncertaintySpec(Spec):
     address: str | None = option(None, "always null in a config: a dask scheduler's address comes from --dask-address "
                                        "or $DTI_BENCH_DASK_ADDRESS (trust model)", no_address)
     top_k: list[int] = option([1, 3, 10], "k of the p_top<k> columns of uncertainty.csv", list_of(whole(1)))
+    top_k_robustness: dict[str, Any] | None = option(
+        TopKRobustnessSpec().to_dict(), "{k, within, share} of the top-k statement (see top_k_robustness.*); "
+                                        "null: none", sub_block(TopKRobustnessSpec))
     save_ranks: bool = option(False, "also write every sample's ranks (uncertainty_ranks.npz)", boolean)
 
     def check(self, where: str) -> None:
@@ -316,22 +359,11 @@ class StabilitySpec(Spec):
     key: ClassVar[str] = "stability"
     title: ClassVar[str] = "leave-one-out"
     leave_one_out: bool = option(True, "remove every indicator and composite in turn", boolean)
-    robust_pairs: Any = option(None, "null, true (the whole weight simplex) or {box: 0.25} (nominal ±25 %)")
+    robust_pairs: dict[str, Any] | None = option(None, "null (not computed), true (the whole simplex, weak dominance) "
+                                                       "or {box: 0.25, dominance: strict} (see robust_pairs.*)",
+                                                 sub_block(RobustPairsSpec))
     nodes: Any = option(None, "composites compared in leave-one-out: the headline (null), all, or a list",
                         optional(codes))
-
-    def check(self, where: str) -> None:
-        pairs = self.robust_pairs
-        if pairs in (None, False, True):
-            return
-        if not isinstance(pairs, Mapping):
-            raise ConfigError(f"{where}.robust_pairs: expected true or a mapping with 'box', got {pairs!r}")
-        unknown = [k for k in pairs if k != "box"]
-        if unknown:
-            raise ConfigError(f"{where}.robust_pairs: unknown key {unknown[0]!r}; valid keys: 'box'")
-        box = pairs.get("box")
-        if box is not None:
-            number(0, 1, open_low=True, open_high=True)(box, f"{where}.robust_pairs.box")
 
 
 @dataclass(frozen=True)
@@ -360,5 +392,5 @@ class OutputSpec(Spec):
     report: bool = option(True, "write report.html, the audit report", boolean)
 
 
-__all__ = ["CoherenceSpec", "GridSpec", "ImportanceSpec", "OutputSpec", "SensitivitySpec", "Spec", "StabilitySpec",
-           "UncertaintySpec", "WeightMapSpec", "option"]
+__all__ = ["CoherenceSpec", "GridSpec", "ImportanceSpec", "OutputSpec", "RobustPairsSpec", "SensitivitySpec", "Spec",
+           "StabilitySpec", "TopKRobustnessSpec", "UncertaintySpec", "WeightMapSpec", "option"]

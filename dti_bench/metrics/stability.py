@@ -291,6 +291,39 @@ def top_k_jaccard(ref, ranks, k: int = 10):
     return _as_output(_safe_ratio(inter, union))
 
 
+def top_k_retained(ref, ranks, k: int = 10):
+    r"""How many of the reference top ``k`` are still in the top ``k``: :math:`|T_{ref} \cap T|`.
+
+    With :math:`T = \{u : \mathrm{rank}(u) \le k\}` as in :func:`top_k_jaccard` (ties at the boundary all in,
+    an unranked unit in no top set), this is the number of units of the reference top ``k`` that the compared
+    ranking keeps there, the count behind the JRC audits' "how many of the top ten stay in the top ten". It is the
+    numerator of the top-``k`` Jaccard overlap.
+
+    Parameters
+    ----------
+    ref : array_like, (units,) or (units, nodes)
+        Reference ranks (usually the nominal variant's).
+    ranks : array_like, ``ref.shape`` or (variants, *ref.shape)
+    k : int
+        Depth, >= 1.
+
+    Returns
+    -------
+    float or ndarray, ``ranks.shape`` without the units axis
+        A whole number from 0 to :math:`|T_{ref}|` (which exceeds ``k`` when the reference ties at ``k``); 0, not
+        NaN, when either set is empty.
+
+    Examples
+    --------
+    >>> top_k_retained([1, 2, 3, 4], [[1, 2, 3, 4], [4, 3, 2, 1], [3, 1, 1, 4]], 2)
+    array([2., 0., 1.])
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    R, X = _align(ref, ranks)
+    return _as_output(((R <= k) & (X <= k)).sum(axis=-1))  # NaN compares False: unranked units are never in
+
+
 def _cumulative_counts(entry: np.ndarray, valid: np.ndarray, depths: int) -> np.ndarray:
     """For each row, how many units have entered by depth d = 1..depths: ``(rows, depths)``."""
     rows, _ = entry.shape

@@ -320,6 +320,11 @@ def _key_findings(run: RunReader) -> list[dict[str, Any]]:
     if unc.get("mean_abs_rank_shift") is not None:
         items.append({"kind": "uncertainty", "shift": _places(unc["mean_abs_rank_shift"]),
                       "samples": _n(unc.get("samples")), "failed": _n(unc.get("failed", 0))})
+    top = unc.get("top_k_robustness")
+    table = run.table("uncertainty.csv")
+    if isinstance(top, Mapping) and top.get("statement") and table is not None and \
+            _top_k(table, top) is not None:
+        items.append({"kind": "top_k", "statement": str(top["statement"])})
     found = unit_verdicts(run)
     if found is not None:
         verdicts = found[0]["verdict"].value_counts()
@@ -454,11 +459,20 @@ def _uncertainty(run: RunReader) -> dict[str, Any]:
             stab, {"metric": "Metric", "mean": "Mean", "q05": "5 %", "median": "Median", "q95": "95 %"},
             caption="Rank stability of the samples against the nominal ranking (stability.csv)", decimals=True),
         "histogram": _figure(run, "rank_shift_histogram", "Distribution of the units' mean absolute rank shifts."),
-        "robust_pairs": None if not robust else {"share": _n(100 * robust["share"], 1),
-                                                 "node": str(robust.get("node")),
-                                                 "weights": str(robust.get("weights"))},
+        "robust_pairs": None if not robust else _robust_pairs(robust),
         "grid": _grid(run),
     }
+
+
+def _robust_pairs(robust: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest's robust-pair share in words: the share, the counts, the weight set and the dominance rule."""
+    weights = str(robust.get("weights"))
+    counts = (f" ({_n(robust['robust'])} of {_n(robust['pairs'])})"
+              if robust.get("robust") is not None and robust.get("pairs") is not None else "")
+    return {"share": _n(100 * robust["share"], 1), "counts": counts, "node": str(robust.get("node")),
+            "weights": "the whole weight simplex" if weights == "simplex" else f"the weights within {weights}",
+            # run folders written before the option existed computed strict dominance
+            "dominance": str(robust.get("dominance", "strict"))}
 
 
 def _monte_carlo(run: RunReader, unc: pd.DataFrame) -> dict[str, Any]:
@@ -468,8 +482,9 @@ def _monte_carlo(run: RunReader, unc: pd.DataFrame) -> dict[str, Any]:
     table["interval"] = [("–" if pd.isna(a) else f"{int(a)}–{int(b)}")
                          for a, b in zip(table["q05_rank"], table["q95_rank"])]
     tops = [c for c in table.columns if re.fullmatch(r"p_top\d+", str(c)) and int(str(c)[5:]) < len(table)]
+    within = [c for c in table.columns if re.fullmatch(r"p_within\d+", str(c))]
     cols = ["unit", *(["name"] if "name" in table else []), "nominal_rank", "median_rank", "interval",
-            "mean_abs_shift", *tops]
+            "mean_abs_shift", *tops, *within]
     table = _nominal_rank_order(table[cols], "nominal_rank")
     caption = "Rank statistics per unit (uncertainty.csv)"
     if len(table) > MAX_LISTED_UNITS:
@@ -477,7 +492,7 @@ def _monte_carlo(run: RunReader, unc: pd.DataFrame) -> dict[str, Any]:
         caption += f": the 50 units with the largest mean absolute shift of {len(unc)}"
     heads = {"unit": "Unit", "name": "Name", "nominal_rank": "Nominal", "median_rank": "Median",
              "interval": "5–95 % interval", "mean_abs_shift": "Mean |shift|",
-             **{c: f"P(top {str(c)[5:]})" for c in tops}}
+             **{c: f"P(top {str(c)[5:]})" for c in tops}, **{c: f"P(within ±{str(c)[8:]})" for c in within}}
     return {
         "node": str(out.get("node") or run.headline or "the headline"),
         "samples": _n(out.get("samples")),
@@ -487,8 +502,33 @@ def _monte_carlo(run: RunReader, unc: pd.DataFrame) -> dict[str, Any]:
         "shift": _places(out.get("mean_abs_rank_shift")),
         "reasons": [f"{r.get('reason')} ({_n(r.get('count'))})" for r in out.get("failure_reasons") or []],
         "intervals": _figure(run, "rank_intervals", "Nominal rank, median rank and 5–95 % interval of each unit."),
-        "table": _table(table, heads, caption=caption, decimals=["mean_abs_shift", *tops]),
+        "table": _table(table, heads, caption=caption, decimals=["mean_abs_shift", *tops, *within]),
+        "top_k": _top_k(unc, out.get("top_k_robustness")),
     }
+
+
+def _top_k(unc: pd.DataFrame, top: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The JRC top-k statement from the manifest and the nominal top k's shares from uncertainty.csv; None when
+    not computed, or when k reaches the number of ranked units (everyone is in the top k: nothing to say)."""
+    if not isinstance(top, Mapping) or not top.get("statement"):
+        return None
+    k, m = int(top["k"]), int(top["within"])
+    if k >= int(unc["nominal_rank"].notna().sum()):
+        return None
+    columns = [f"p_top{k}", f"p_within{m}"]
+    table = None
+    if set(columns) <= set(unc.columns):
+        rows = unc[pd.to_numeric(unc["nominal_rank"], errors="coerce") <= k].copy()
+        rows["unit"] = rows["unit"].astype(str)
+        rows = _nominal_rank_order(rows[["unit", *(["name"] if "name" in rows else []), "nominal_rank", *columns]],
+                                   "nominal_rank")
+        leaving = {str(u) for u in top.get("leaving_top_k") or ()}
+        table = _table(rows, {"unit": "Unit", "name": "Name", "nominal_rank": "Nominal", columns[0]: f"P(top {k})",
+                              columns[1]: f"P(within ±{m})"},
+                       caption=f"The nominal top {k} (uncertainty.csv); flagged: below {100 * top['share']:g} % "
+                               f"in the top {k}",
+                       row_class=lambda r: "flagged" if r["unit"] in leaving else "", decimals=columns)
+    return {"statement": str(top["statement"]), "table": table}
 
 
 def _grid(run: RunReader) -> dict[str, Any]:

@@ -184,7 +184,7 @@ def test_hostile_yaml(tmp_path, capsys, text, needle):
     ({"uncertainty": {"workers": "abc", "factors": [{"path": "weights", "noise": 0.2}]}}, "workers"),
     ({"importance": {"n_boot": -1}}, "n_boot"),
     ({"uncertainty": {"top_k": [0], "factors": [{"path": "weights", "noise": 0.2}]}}, "top_k"),
-    ({"stability": {"robust_pairs": {"dominance": "weak"}}}, "unknown key 'dominance'"),
+    ({"stability": {"robust_pairs": {"dominance": "pareto"}}}, "'pareto' is not one of 'weak', 'strict'"),
     ({"uncertainty": {"address": "tcp://10.0.0.1:8786", "executor": "dask",
                       "factors": [{"path": "weights", "noise": 0.2}]}}, "may not name a dask scheduler"),
     ({"weight_map": {"children": ["GDPpc"]}}, "three distinct nodes"),

@@ -105,7 +105,10 @@ def test_results_identical_whatever_chunk_size_and_executor(example_framework, e
     assert np.array_equal(ref.frequency, res.frequency)
     assert np.array_equal(ref.rbar, res.rbar, equal_nan=True)
     assert np.array_equal(ref.spearman, res.spearman, equal_nan=True)
+    assert np.array_equal(ref.top_k_retained, res.top_k_retained, equal_nan=True)
     assert ref.table().equals(res.table())
+    assert ref.stability().equals(res.stability())
+    assert ref.summary()["top_k_robustness"] == res.summary()["top_k_robustness"]
 
 
 def test_failed_samples_are_counted_and_left_out(example_framework, example_data):
@@ -127,6 +130,8 @@ def test_parent_side_counting_for_many_units_gives_the_same_result(example_frame
     monkeypatch.setattr(unc, "PARENT_COUNTS_ABOVE", 2)  # pretend 8 units are many: chunks ship ranks instead
     res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=500, seed=2, chunk_size=128)
     assert np.array_equal(ref.frequency, res.frequency) and res.ranks is None
+    assert np.array_equal(ref.top_k_retained, res.top_k_retained)
+    assert ref.summary()["top_k_robustness"] == res.summary()["top_k_robustness"]
 
 
 def test_count_ranks_by_hand():
@@ -205,16 +210,16 @@ def rank_blocks(draw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(rank_blocks(), st.booleans(), st.booleans())
-def test_all_ranked_statistics_equal_the_masked_ones(block, count, keep):
+@given(rank_blocks(), st.booleans(), st.booleans(), st.one_of(st.none(), st.integers(1, 14)))
+def test_all_ranked_statistics_equal_the_masked_ones(block, count, keep, top_k):
     from dti_bench.analyses.uncertainty import _all_ranked, _statistics_all_ranked, _statistics_masked
 
     ranks, nominal = block
     ok = np.ones(len(ranks), dtype=bool)
     assert _all_ranked(ranks, nominal, ok)
-    fast = _statistics_all_ranked(ranks, nominal, count=count, keep=keep)
-    slow = _statistics_masked(ranks, nominal, ok, count=count, keep=keep)
-    for name in ("frequency", "abs_shift", "rbar", "max_shift", "ranks"):
+    fast = _statistics_all_ranked(ranks, nominal, count=count, keep=keep, top_k=top_k)
+    slow = _statistics_masked(ranks, nominal, ok, count=count, keep=keep, top_k=top_k)
+    for name in ("frequency", "abs_shift", "rbar", "max_shift", "ranks", "top_k_retained"):
         a, b = getattr(fast, name), getattr(slow, name)
         assert (a is None) == (b is None), name
         if a is not None:
@@ -240,10 +245,15 @@ def test_chunk_statistics_with_failures_or_unranked_units_take_the_masked_path(b
     else:
         nominal[j] = np.nan
     assert not _all_ranked(ranks, nominal, ok)
-    got = _chunk_statistics(ranks, nominal, ok, count=True, keep=True)
-    want = _statistics_masked(ranks, nominal, ok, count=True, keep=True)
-    for name in ("frequency", "abs_shift", "rbar", "max_shift", "spearman", "ranks"):
+    top_k = data.draw(st.integers(1, 14))
+    got = _chunk_statistics(ranks, nominal, ok, count=True, keep=True, top_k=top_k)
+    want = _statistics_masked(ranks, nominal, ok, count=True, keep=True, top_k=top_k)
+    for name in ("frequency", "abs_shift", "rbar", "max_shift", "spearman", "ranks", "top_k_retained"):
         assert np.array_equal(getattr(got, name), getattr(want, name), equal_nan=True), name
+    # the plain count: nominal top-k units ranked <= k in the sample (NaN never is), NaN for the failed sample
+    plain = ((nominal <= top_k)[None, :] & (ranks <= top_k)).sum(axis=1).astype(float)
+    plain[~ok] = np.nan
+    assert np.array_equal(got.top_k_retained, plain, equal_nan=True)
 
 
 def test_spearman_of_the_fast_path_by_hand():
@@ -258,3 +268,121 @@ def test_spearman_of_the_fast_path_by_hand():
     # by unit (column): |1-1| + |4-1| + 0 + 0; |2-2| + |3-2| + |1-2| + |1-2|; 0 + 1 + 2 + 0; 0 + 3 + 3 + 1
     assert s.abs_shift.tolist() == [3, 3, 3, 7]
     assert s.frequency.tolist() == [[3, 0, 0, 1], [2, 1, 1, 0], [1, 1, 2, 0], [2, 0, 1, 1]]
+
+
+# -- the top-k statement (JRC audits: how many of the nominal top k stay in the top k) -------------------------
+
+def test_top_k_statement_by_hand():
+    # 10 samples, 5 units, k = 2, m = 1, share 0.9. Nominal ranks a 1, b 2, c 2 (tied: both in the top 2), d 4,
+    # e unranked (and never ranked). Rows: how often each unit took ranks 1..5.
+    #   a: 9 x 1st, 1 x 2nd          P(top 2) = 10/10   P(|r - 1| <= 1) = P(r <= 2) = 10/10   stays
+    #   b: 1, 7, 1, 1                P(top 2) = 8/10    P(1 <= r <= 3) = 9/10                 leaves the top 2
+    #   c: 0, 9, 0, 1                P(top 2) = 9/10    P(1 <= r <= 3) = 9/10                 stays (at 0.9 exactly)
+    #   d: 0, 0, 3, 7                not in the top 2   P(3 <= r <= 5) = 10/10
+    freq = np.array([[9, 1, 0, 0, 0], [1, 7, 1, 1, 0], [0, 9, 0, 1, 0], [0, 0, 3, 7, 0], [0, 0, 0, 0, 0]])
+    retained = np.array([3, 2, 3, 2, 3, 3, 2, 3, 3, np.nan])  # per sample (the last one failed)
+    res = UncertaintyResult(tuple("abcde"), tuple("ABCDE"), "index", 10, np.array([1.0, 2, 2, 4, np.nan]), freq,
+                            np.zeros(5, dtype=np.int64), np.zeros(10), np.zeros(10), np.ones(10), {},
+                            top_k_robustness={"k": 2, "within": 1, "share": 0.9}, top_k_retained=retained)
+    t = res.table(top_k=(1,))
+    assert t.columns.tolist()[-4:] == ["p_top1", "p_top2", "p_within1", "name"]  # k = 2 added beside top_k = (1,)
+    np.testing.assert_array_equal(t["p_top2"].iloc[:4], [1.0, 0.8, 0.9, 0.0])
+    np.testing.assert_array_equal(t["p_within1"], [1.0, 0.9, 0.9, 1.0, np.nan])
+    assert res.summary()["top_k_robustness"] == {
+        "k": 2, "within": 1, "share": 0.9, "nominal_top_k": 3, "stay_top_k": 2, "stay_within": 3,
+        "leaving_top_k": ["b"], "median_retained": 3.0,
+        "statement": "2 of the 3 units in the nominal top 2 stay in the top 2 in at least 90 % of samples; "
+                     "3 stay within ±1 places of their nominal rank"}
+    row = res.stability().set_index("metric").loc["top2_retained"]
+    assert row["mean"] == pytest.approx(24 / 9) and row["median"] == 3.0 and row["q05"] == 2.0
+    one = UncertaintyResult(tuple("abcde"), tuple("ABCDE"), "index", 10, np.array([1.0, 2, 2, 4, np.nan]), freq,
+                            np.zeros(5, dtype=np.int64), np.zeros(10), np.zeros(10), np.ones(10), {},
+                            top_k_robustness={"k": 1, "within": 0, "share": 0.9})
+    # k = 1: a alone (9 of 10 samples first, 0.9: stays); within 0 places: a's 9/10 at rank 1 again
+    assert one.summary()["top_k_robustness"]["statement"] == (
+        "1 of the nominal top 1 stays in the top 1 in at least 90 % of samples; 1 stays within ±0 places of its "
+        "nominal rank")
+    plain = UncertaintyResult(tuple("abcde"), tuple("ABCDE"), "index", 10, np.array([1.0, 2, 2, 4, np.nan]), freq,
+                              np.zeros(5, dtype=np.int64), np.zeros(10), np.zeros(10), np.ones(10), {})
+    assert "top_k_robustness" not in plain.summary() and "p_within1" not in plain.table()
+    assert plain.stability()["metric"].tolist() == ["mean_abs_shift", "max_abs_shift", "spearman"]
+
+
+def _plain_top_k(res, k, m, share):
+    """The top-k statement straight from the stored ranks (int16, 0 = unranked or failed), one unit at a time."""
+    ranks = res.ranks.astype(float)
+    ranks[ranks == 0] = np.nan
+    nominal = res.nominal_ranks
+    p_top, p_within = [], []
+    for u in range(ranks.shape[1]):
+        seen = ranks[~np.isnan(ranks[:, u]), u]
+        p_top.append(np.mean(seen <= k) if seen.size else np.nan)
+        p_within.append(np.mean(np.abs(seen - nominal[u]) <= m) if seen.size and not np.isnan(nominal[u]) else np.nan)
+    p_top, p_within = np.array(p_top), np.array(p_within)
+    top = np.nan_to_num(nominal, nan=np.inf) <= k
+    failed = np.array(sorted(res.failed), dtype=int)
+    retained = np.array([np.sum(top & (np.nan_to_num(row, nan=np.inf) <= k)) for row in ranks], dtype=float)
+    retained[failed] = np.nan
+    return p_top, p_within, int(np.sum(top & (p_top >= share))), int(np.sum(top & (p_within >= share))), retained
+
+
+@pytest.mark.parametrize("failing", [False, True])
+@pytest.mark.parametrize("k, m, share", [(3, 1, 0.8), (1, 0, 0.5), (8, 2, 0.95)])
+def test_top_k_statement_matches_the_stored_ranks(example_framework, example_data, factors, failing, k, m, share):
+    settings_ = {"k": k, "within": m, "share": share}
+    if failing:  # a geometric mean meets min-max zeros in about half the samples: they are left out
+        nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+        fs = parse_factors([{"path": "aggregate.method", "choices": ["arithmetic", "geometric"]},
+                            {"path": "weights", "noise": 0.25}], example_framework, nominal, "f")
+    else:
+        nominal, fs = NOMINAL, factors
+    res = run_uncertainty(example_framework, example_data, nominal, fs, n=400, seed=5, chunk_size=64,
+                          keep_ranks=True, top_k_robustness=settings_)
+    assert bool(res.failed) == failing
+    p_top, p_within, stay, within, retained = _plain_top_k(res, k, m, share)
+    t = res.table()
+    np.testing.assert_allclose(t[f"p_top{k}"], p_top, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(t[f"p_within{m}"], p_within, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(res.top_k_retained, retained)
+    top = res.summary()["top_k_robustness"]
+    assert (top["stay_top_k"], top["stay_within"]) == (stay, within)
+    assert top["nominal_top_k"] == int(np.sum(res.nominal_ranks <= k))
+    assert top["median_retained"] == np.median(retained[~np.isnan(retained)])
+
+
+def test_top_k_settings_in_python_and_config():
+    from dti_bench.config.specs import UncertaintySpec
+
+    spec = UncertaintySpec.from_block({"factors": [{}]}, "analyses.uncertainty")
+    assert spec.top_k_robustness == {"k": 10, "within": 3, "share": 0.9}
+    assert UncertaintySpec.from_block({"factors": [{}], "top_k_robustness": {"k": 5}},
+                                      "u").top_k_robustness == {"k": 5, "within": 3, "share": 0.9}
+    assert UncertaintySpec.from_block({"factors": [{}], "top_k_robustness": None}, "u").top_k_robustness is None
+    with pytest.raises(ConfigError, match=r"top_k_robustness.k: expected a positive whole number"):
+        UncertaintySpec.from_block({"factors": [{}], "top_k_robustness": {"k": 0}}, "u")
+
+
+def test_top_k_statement_can_be_left_out(example_framework, example_data, factors):
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=50, seed=1, top_k_robustness=None)
+    assert res.top_k_retained is None and "top_k_robustness" not in res.summary()
+    assert not any(c.startswith("p_within") for c in res.table().columns)
+    with pytest.raises(ConfigError, match=r"top_k_robustness.share: expected a number in \(0, 1\]"):
+        run_uncertainty(example_framework, example_data, NOMINAL, factors, n=50, top_k_robustness={"share": 2})
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 333])
+def test_top_k_statement_is_the_same_whatever_the_chunk_size(example_framework, chunk, example_data):
+    # k = 4 of 8 units (the default k = 10 would hold every unit), failed samples in most chunks
+    nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+    fs = parse_factors([{"path": "aggregate.method", "choices": ["arithmetic", "geometric"]},
+                        {"path": "weights", "noise": 0.9}], example_framework, nominal, "f")
+    settings_ = {"k": 4, "within": 0, "share": 0.9}
+    ref = run_uncertainty(example_framework, example_data, nominal, fs, n=400, seed=8, chunk_size=400,
+                          top_k_robustness=settings_)
+    res = run_uncertainty(example_framework, example_data, nominal, fs, n=400, seed=8, chunk_size=chunk,
+                          top_k_robustness=settings_)
+    assert ref.failed and np.isnan(ref.top_k_retained).sum() == len(ref.failed)
+    assert len(np.unique(ref.top_k_retained[~np.isnan(ref.top_k_retained)])) > 1  # the count does vary
+    assert np.array_equal(ref.top_k_retained, res.top_k_retained, equal_nan=True)
+    assert ref.table().equals(res.table()) and ref.stability().equals(res.stability())
+    assert ref.summary()["top_k_robustness"] == res.summary()["top_k_robustness"]

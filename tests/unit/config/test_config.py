@@ -73,7 +73,15 @@ def test_analysis_blocks_become_specs_with_every_default():
     ({"sensitivity": {"factors": [{}], "trajectories": 5}}, r"unknown key 'trajectories'; valid keys"),
     ({"importance": {"n_boot": -1}}, r"importance.n_boot: expected a non-negative whole number"),
     ({"coherence": {"threshold": "high"}}, r"coherence.threshold: expected a number in \[-1, 1\]"),
-    ({"stability": {"robust_pairs": {"dominance": "weak"}}}, r"robust_pairs: unknown key 'dominance'"),
+    ({"stability": {"robust_pairs": {"dominance": "pareto"}}},
+     r"robust_pairs.dominance: 'pareto' is not one of 'weak', 'strict'"),
+    ({"stability": {"robust_pairs": {"boxes": 0.2}}}, r"robust_pairs: unknown key 'boxes'; valid keys: 'box'"),
+    ({"uncertainty": {"factors": [{}], "top_k_robustness": {"within": -1}}},
+     r"uncertainty.top_k_robustness.within: expected a non-negative whole number"),
+    ({"uncertainty": {"factors": [{}], "top_k_robustness": {"share": 0}}},
+     r"uncertainty.top_k_robustness.share: expected a number in \(0, 1\]"),
+    ({"uncertainty": {"factors": [{}], "top_k_robustness": {"m": 3}}},
+     r"top_k_robustness: unknown key 'm'; valid keys: 'k', 'within', 'share'"),
     ({"weight_map": {"resolution": "abc"}}, r"weight_map.resolution: expected a positive whole number"),
 ])
 def test_bad_analysis_blocks_name_the_key(block, message):

@@ -223,11 +223,110 @@ def test_robust_pairs_by_hand():
         assert robust_pair_share(x, w_lo=0.4, w_hi=0.6, method=method) == pytest.approx(5 / 6)
 
 
-def test_a_zero_difference_breaks_robustness_only_where_its_weight_can_reach_one():
-    x = np.array([[1.0, 0.0], [0.0, 0.0]])  # d = (1, 0): tied at w = (0, 1)
+def test_a_zero_difference_breaks_strict_robustness_only_where_its_weight_can_reach_one():
+    x = np.array([[1.0, 0.0], [0.0, 0.0]])  # d = (1, 0): tied at w = (0, 1), ahead everywhere else
     for method in ("lp", "vertices"):
-        assert robust_pair_share(x, method=method) == 0.0
-        assert robust_pair_share(x, w_hi=0.9, method=method) == 1.0  # w1 >= 0.1 > 0
+        assert robust_pair_share(x, method=method, dominance="strict") == 0.0
+        assert robust_pair_share(x, w_hi=0.9, method=method, dominance="strict") == 1.0  # w1 >= 0.1 > 0
+        # weak: never behind, ahead at w = (1, 0): robust, the FMS reading of a shared value
+        assert robust_pair_share(x, method=method) == 1.0
+        assert robust_pair_share(x, method=method, dominance="weak") == 1.0
+        # a set holding w = (0, 1) alone ties the pair under every weighting: robust under neither rule
+        for dominance in ("weak", "strict"):
+            assert robust_pair_share(x, w_lo=[0, 1], w_hi=[0, 1], method=method, dominance=dominance) == 0.0
+    assert robust_pair_share(x, np.array([[0.0, 1.0]])) == 0.0
+    assert robust_pair_share(x, np.array([[0.0, 1.0], [0.5, 0.5]])) == 1.0  # ahead at one point of the set
+
+
+# A hand-made table with a shared value and an identical pair (the weak/strict difference, spelt out):
+#   A = (1.0, 0.5, 0.7)   A - B = (0, 0.1, 0)       weak: A above B; strict: tied at w = e1 and e3
+#   B = (1.0, 0.4, 0.7)   A - C = (0.2, 0, 0.5)     weak: A above C; strict: tied at w = e2
+#   C = (0.8, 0.5, 0.2)   B - C = (0.2, -0.1, 0.5)  mixed signs: robust under neither over the simplex
+#   D = (0.8, 0.5, 0.2)   C - D = 0                 identical: tied everywhere, robust under neither
+#   E = (0.1, 0.1, 0.1)   every other unit is above E on all three: robust under both
+# 10 pairs. Weak: AB, AC, AD + AE, BE, CE, DE = 7; strict: the four E pairs = 4.
+# Box 0.2 <= w <= 0.6: each minimum puts 0.6 on the least favourable indicator and 0.2 on the others:
+#   A - B: 0.1 * 0.2 = 0.02 > 0; A - C: 0.2 * 0.2 + 0.5 * 0.2 = 0.14; B - C: 0.04 - 0.06 + 0.1 = 0.08 > 0,
+#   so every pair but C-D is strictly robust: 9/10 under both rules.
+TIED = np.array([[1.0, 0.5, 0.7], [1.0, 0.4, 0.7], [0.8, 0.5, 0.2], [0.8, 0.5, 0.2], [0.1, 0.1, 0.1]])
+
+
+@pytest.mark.parametrize("method", ["lp", "vertices"])
+def test_weak_and_strict_dominance_by_hand(method):
+    weak, order = robust_pair_share(TIED, method=method, dominance="weak", return_pairs=True)
+    strict, strict_order = robust_pair_share(TIED, method=method, dominance="strict", return_pairs=True)
+    assert weak == 0.7 and strict == 0.4
+    assert order[0].tolist() == [0, 1, 1, 1, 1] and order[1].tolist() == [-1, 0, 0, 0, 1]
+    assert order[2, 3] == 0 and order[3, 2] == 0  # the identical pair
+    assert np.array_equal(order, -order.T)
+    assert strict_order[:4, :4].tolist() == [[0] * 4] * 4 and strict_order[:4, 4].tolist() == [1] * 4
+    for dominance in ("weak", "strict"):
+        box, box_order = robust_pair_share(TIED, w_lo=0.2, w_hi=0.6, method=method, dominance=dominance,
+                                           return_pairs=True)
+        assert box == pytest.approx(0.9)
+        assert box_order[1, 2] == 1 and box_order[2, 3] == 0
+
+
+def test_dominance_and_tol_are_checked():
+    with pytest.raises(ValueError, match="dominance must be 'weak' or 'strict'"):
+        robust_pair_share(TIED, dominance="pareto")
+    with pytest.raises(ValueError, match="tol must be a non-negative number"):
+        robust_pair_share(TIED, tol=-1e-9)
+
+
+def test_tol_treats_small_differences_as_ties():
+    x = np.array([[1.0, 0.5], [1.0 - 1e-12, 0.4]])  # d = (1e-12, 0.1)
+    assert robust_pair_share(x, method="vertices", dominance="strict") == 1.0
+    assert robust_pair_share(x, method="vertices", dominance="strict", tol=1e-9) == 0.0  # tied at w = e1
+    assert robust_pair_share(x, method="vertices", dominance="weak", tol=1e-9) == 1.0
+    y = np.array([[1.0, 0.5], [1.0 + 1e-12, 0.4]])  # d = (-1e-12, 0.1): behind at w = e1, by a rounding error
+    assert robust_pair_share(y, method="vertices", dominance="weak") == 0.0
+    assert robust_pair_share(y, method="vertices", dominance="weak", tol=1e-9) == 1.0
+
+
+def _dominance_by_hand(x: np.ndarray) -> tuple[float, float]:
+    """Weak and strict robust-pair shares over the whole simplex as plain vector dominance, pair by pair."""
+    weak = strict = pairs = 0
+    for a, b in itertools.combinations(range(len(x)), 2):
+        d = x[a] - x[b]
+        pairs += 1
+        weak += bool((np.all(d >= 0) and np.any(d > 0)) or (np.all(d <= 0) and np.any(d < 0)))
+        strict += bool(np.all(d > 0) or np.all(d < 0))
+    return weak / pairs, strict / pairs
+
+
+few_values = st.integers(2, 8).flatmap(lambda n: st.integers(1, 4).flatmap(
+    lambda k: arrays(np.float64, (n, k), elements=st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]))))
+
+
+@settings(max_examples=150, deadline=None)
+@given(few_values, st.sampled_from(["simplex", "box", "finite"]), st.integers(0, 2 ** 16))
+def test_weak_share_is_at_least_the_strict_share(x, kind, seed):
+    k = x.shape[1]
+    rng = np.random.default_rng(seed)
+    if kind == "simplex":
+        kwargs = {}
+    elif kind == "box":
+        lo = rng.uniform(0, 1 / k, k)
+        kwargs = {"w_lo": lo, "w_hi": lo + rng.uniform(0, 1, k) + (1 - lo.sum()) / k}
+    else:
+        kwargs = {"weights_set": rng.dirichlet(np.ones(k), size=3)}
+    weak, weak_order = robust_pair_share(x, method="vertices", dominance="weak", return_pairs=True, **kwargs)
+    strict, strict_order = robust_pair_share(x, method="vertices", dominance="strict", return_pairs=True, **kwargs)
+    assert weak >= strict
+    # every strictly robust order is a weakly robust one, the same way round
+    assert np.array_equal(weak_order[strict_order != 0], strict_order[strict_order != 0])
+    if kind == "simplex":
+        assert (weak, strict) == pytest.approx(_dominance_by_hand(x), abs=1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 9).flatmap(lambda n: st.integers(1, 4).flatmap(
+    lambda k: arrays(np.float64, (n, k), elements=st.floats(-10, 10, allow_nan=False)))))
+def test_weak_equals_strict_when_no_indicator_has_a_shared_value(x):
+    assume(all(len(np.unique(col)) == len(col) for col in x.T))
+    assert robust_pair_share(x, method="vertices", dominance="weak") == \
+        robust_pair_share(x, method="vertices", dominance="strict")
 
 
 def test_units_with_missing_values_take_part_in_no_pair():
@@ -276,13 +375,18 @@ def test_two_indicators_share_is_one_plus_tau_a_over_two(x):
     assert share == pytest.approx((1 + tau_a) / 2, abs=1e-15)
 
 
+@pytest.mark.parametrize("dominance", ["weak", "strict"])
 @pytest.mark.parametrize("k, seed, lo, hi", [(3, 0, None, None), (3, 1, 0.15, 0.6), (4, 2, 0.1, 0.4),
                                              (4, 3, [0.05, 0.1, 0.2, 0.25], [0.5, 0.3, 0.45, 0.35])])
-def test_lp_and_vertices_agree(k, seed, lo, hi):
+@pytest.mark.parametrize("decimals", [None, 1])  # 1 decimal: many shared values, where the two rules differ
+def test_lp_and_vertices_agree(k, seed, lo, hi, dominance, decimals):
     x = np.random.default_rng(seed).random((9, k))
-    lp_share, lp_order = robust_pair_share(x, w_lo=lo, w_hi=hi, method="lp", return_pairs=True)
-    vx_share, vx_order = robust_pair_share(x, w_lo=lo, w_hi=hi, method="vertices", return_pairs=True)
+    if decimals is not None:
+        x = np.round(x, decimals)
+    lp_share, lp_order = robust_pair_share(x, w_lo=lo, w_hi=hi, method="lp", dominance=dominance, return_pairs=True)
+    vx_share, vx_order = robust_pair_share(x, w_lo=lo, w_hi=hi, method="vertices", dominance=dominance,
+                                           return_pairs=True)
     assert lp_share == vx_share
     np.testing.assert_array_equal(lp_order, vx_order)
-    if lo is not None:  # a smaller weight set can only make more pairs robust
-        assert vx_share >= robust_pair_share(x, method="vertices")
+    if lo is not None and dominance == "strict":  # a smaller weight set can only make more pairs strictly robust
+        assert vx_share >= robust_pair_share(x, method="vertices", dominance=dominance)

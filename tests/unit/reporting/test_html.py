@@ -512,3 +512,39 @@ def test_report_renders_in_headless_chromium(full_report, tmp_path):
     with Image.open(shot) as image:
         extrema = image.convert("RGB").getextrema()
     assert any(lo != hi for lo, hi in extrema), "the screenshot is a single colour"
+
+
+def test_top_k_statement_and_robust_pairs_from_a_hand_made_run(tmp_path):
+    folder = fake_run(tmp_path / "run", ["A", "B", "C", "D"], [1, 1, 2, 3], [2, 4, 4, 4])
+    table = pd.read_csv(folder / "uncertainty.csv")
+    table["p_top2"], table["p_within1"] = [1.0, 0.8, 0.3, 0.0], [1.0, 0.95, 0.9, 1.0]
+    table.to_csv(folder / "uncertainty.csv", index=False)
+    statement = ("1 of the nominal top 2 stays in the top 2 in at least 90 % of samples; 2 stay within ±1 places of "
+                 "their nominal rank")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["outputs"]["uncertainty"]["top_k_robustness"] = {
+        "k": 2, "within": 1, "share": 0.9, "nominal_top_k": 2, "stay_top_k": 1, "stay_within": 2,
+        "leaving_top_k": ["B"], "median_retained": 1.0, "statement": statement}
+    manifest["outputs"]["stability"] = {"robust_pair_share": {"node": "Index", "weights": "simplex",
+                                                              "dominance": "weak", "share": 0.5, "robust": 3,
+                                                              "pairs": 6}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    text = render_report(folder)
+    page = Page(text)
+    assert page.errors == []
+    assert f"Top-k robustness (the JRC audit statement): {statement}." in text
+    assert f"<li>Top-k robustness: {statement} (section 4).</li>" in text
+    top = page.table("The nominal top 2")
+    assert top["rows"] == [["A", "1", "1.000", "1.000"], ["B", "2", "0.800", "0.950"]]
+    assert top["classes"] == ["", "flagged"]
+    assert "P(within ±1)" in text
+    assert ("50.0 % of unit pairs (3 of 6) keep their order on Index over the whole weight simplex, under weak "
+            "dominance: one unit of the pair is never behind the other") in text
+    # a run folder from before the option: strict dominance, no counts, and no statement while k covers every unit
+    manifest["outputs"]["stability"]["robust_pair_share"] = {"node": "Index", "weights": "nominal ±25%", "share": 0.5}
+    manifest["outputs"]["uncertainty"]["top_k_robustness"]["k"] = 4
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    text = render_report(folder)
+    assert ("50.0 % of unit pairs keep their order on Index over the weights within nominal ±25%, under strict "
+            "dominance: one unit of the pair is ahead of the other under every one") in text
+    assert "Top-k robustness" not in text
