@@ -134,18 +134,6 @@ def correlation_matrices(result: IndexResult, *, method: str = "pearson") -> dic
 
 # -- the long table and its flags ------------------------------------------------------------------------------
 
-def _ancestors(fw: Framework, code: str) -> list[str]:
-    """Every composite above ``code``, in ``fw.composites`` order."""
-    seen: set[str] = set()
-    stack = list(fw.parents(code))
-    while stack:
-        p = stack.pop()
-        if p not in seen:
-            seen.add(p)
-            stack.extend(fw.parents(p))
-    return [c for c in fw.composites if c in seen]
-
-
 def correlations(result: IndexResult, framework: Framework | None = None) -> pd.DataFrame:
     """Every correlation the coherence check reads, in long form.
 
@@ -195,7 +183,7 @@ def correlations(result: IndexResult, framework: Framework | None = None) -> pd.
         add("child-parent", "", edge.child, edge.parent)
     for code in fw.nodes:
         direct = set(fw.parents(code))
-        for anc in _ancestors(fw, code):
+        for anc in fw.ancestors(code):
             if anc in direct:
                 continue
             relation = "indicator-headline" if anc == headline and code in fw.indicators else "ancestor"
