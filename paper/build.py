@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dti_bench.metrics.stability import spearman
 from dti_bench.reporting.verdicts import VOLATILE_WIDTH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -522,7 +523,7 @@ def years_numbers(run: Path, new: str = "DTI", old: str = "DTI_2020_rule") -> di
     names = unit_names(run)
     big = shift.abs().sort_values(ascending=False, kind="stable").index[0]
     top_new, top_old = set(ranks.index[ranks[new] <= 10]), set(ranks.index[ranks[old] <= 10])
-    rho = float(np.corrcoef(ranks[new].rank(), ranks[old].rank())[0, 1])
+    rho = float(spearman(ranks[new], ranks[old]))  # the package's one definition: average ranks
     return {
         "yearsChanged": fmt_int((shift != 0).sum()),
         "yearsRbar": fmt(shift.abs().mean()),
@@ -650,7 +651,7 @@ def papi_dimension_numbers(path: Path) -> dict[str, str]:
 
     table = pd.read_csv(path)
     ok = table.dropna(subset=["rank_8", "rank_6"])
-    rho = float(np.corrcoef(ok["rank_8"].rank(), ok["rank_6"].rank())[0, 1])
+    rho = float(spearman(ok["rank_8"], ok["rank_6"]))
     up = ok.sort_values("shift", ascending=True, kind="stable").iloc[0]     # negative shift: higher on 8
     down = ok.sort_values("shift", ascending=False, kind="stable").iloc[0]
     return {

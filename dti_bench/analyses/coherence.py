@@ -7,7 +7,8 @@ siblings. Three views, all on the values each composite aggregates (``IndexResul
 indicators and composite scores):
 
 - correlations: siblings within each composite, each child with its parent, each indicator with the composites
-  above it and with the headline (Pearson and Spearman) — :func:`correlations`, :func:`flags`;
+  above it and with the headline (Pearson, and Spearman's ρ on average ranks as
+  :func:`dti_bench.metrics.stability.spearman` defines it) — :func:`correlations`, :func:`flags`;
 - internal consistency of each composite's children: Cronbach's :math:`\alpha` — :func:`cronbach_alpha`;
 - dimensionality of each composite's children: principal components of their correlation matrix — :func:`pca`.
 
@@ -37,11 +38,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from dti_bench.analyses.results import Result, inputs
 from dti_bench.errors import MethodError, choices
 from dti_bench.index import IndexResult, compute_index
+from dti_bench.metrics import stability
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
@@ -85,7 +86,8 @@ def pearson(a, b) -> float:
 
 
 def spearman(a, b) -> float:
-    r"""Spearman's rank correlation: Pearson's :math:`r` of the average ranks (ties share the mean rank).
+    r"""Spearman's rank correlation as the package defines it once (:func:`dti_bench.metrics.stability.spearman`):
+    Pearson's :math:`r` of the average ranks (ties share the mean rank) of the complete pairs.
 
     Parameters
     ----------
@@ -94,10 +96,13 @@ def spearman(a, b) -> float:
 
     Returns
     -------
-    float in [-1, 1], NaN with fewer than 3 complete pairs or a constant vector.
+    float in [-1, 1], NaN with fewer than 3 complete pairs (this module's threshold for every correlation) or a
+    constant vector.
     """
     a, b = _pairs(a, b)
-    return pearson(stats.rankdata(a), stats.rankdata(b))
+    if a.size < _MIN_PAIRS:
+        return float("nan")
+    return stability.spearman(a, b)
 
 
 #: Correlation coefficients by name, each ``f(a, b) -> float`` over pairwise-complete units.
@@ -133,18 +138,6 @@ def correlation_matrices(result: IndexResult, *, method: str = "pearson") -> dic
 
 
 # -- the long table and its flags ------------------------------------------------------------------------------
-
-def _ancestors(fw: Framework, code: str) -> list[str]:
-    """Every composite above ``code``, in ``fw.composites`` order."""
-    seen: set[str] = set()
-    stack = list(fw.parents(code))
-    while stack:
-        p = stack.pop()
-        if p not in seen:
-            seen.add(p)
-            stack.extend(fw.parents(p))
-    return [c for c in fw.composites if c in seen]
-
 
 def correlations(result: IndexResult, framework: Framework | None = None) -> pd.DataFrame:
     """Every correlation the coherence check reads, in long form.
@@ -195,7 +188,7 @@ def correlations(result: IndexResult, framework: Framework | None = None) -> pd.
         add("child-parent", "", edge.child, edge.parent)
     for code in fw.nodes:
         direct = set(fw.parents(code))
-        for anc in _ancestors(fw, code):
+        for anc in fw.ancestors(code):
             if anc in direct:
                 continue
             relation = "indicator-headline" if anc == headline and code in fw.indicators else "ancestor"

@@ -417,19 +417,86 @@ def _shares(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def effective_target(framework: Framework, parent: str, target: str) -> str:
+    """The composite a child of ``parent`` is judged against when ``target`` is asked for: ``target`` when
+    ``parent`` feeds it, else ``parent`` itself.
+
+    ``parent`` feeds ``target`` when it is ``target`` or ``target`` is one of its
+    :meth:`~dti_bench.model.framework.Framework.ancestors`: only then does ``target``'s score depend on the weights
+    of ``parent``'s children, and only then is comparing those weights with importance on ``target`` meaningful.
+
+    Parameters
+    ----------
+    framework : Framework
+    parent, target : str
+        Composite codes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw = db.load_framework("dti-provincial-2022")
+    >>> effective_target(fw, "DTI", "DTI"), effective_target(fw, "digital_economy", "DTI")
+    ('DTI', 'digital_economy')
+    """
+    return target if target == parent or target in framework.ancestors(parent) else parent
+
+
+def target_note(table: pd.DataFrame) -> str | None:
+    """One line saying which parents' rows of an importance table are against the parent instead of the target
+    asked for (None when every row is against what was asked).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`importance_table` (columns ``target``, ``requested_target``, ``parent``).
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> note = target_note(importance_table(db.compute_index(fw, ds), methods=["pearson"], n_boot=0))
+    >>> print(note.replace(": ", ":\\n"))
+    digital_government, digital_economy, digital_society do not feed 'DTI':
+    their children's importance is against the parent itself
+    """
+    moved = table[table["target"] != table["requested_target"]]
+    if moved.empty:
+        return None
+    asked = ", ".join(repr(str(t)) for t in pd.unique(moved["requested_target"]))
+    parents = [str(p) for p in pd.unique(moved["parent"])]
+    verb, whose = ("does", "its") if len(parents) == 1 else ("do", "their")
+    return f"{', '.join(parents)} {verb} not feed {asked}: {whose} children's importance is against the parent itself"
+
+
 def importance_table(result: IndexResult, *, target: str = "headline", methods: Sequence[str] = ("bspline", "knn"),
                      n_boot: int = 200, level: float = 0.95, seed: int = 1,
                      compare_to: str = "effective") -> pd.DataFrame:
     r"""Weights against importance for every child of every composite (Paruolo, Saisana & Saltelli 2013).
 
     One row per edge ``(parent, child)`` of the framework (an indicator or a lower composite), with :math:`x` the
-    child's values in ``result.values`` (normalised indicator or composite score) and :math:`y` the ``target``:
+    child's values in ``result.values`` (normalised indicator or composite score) and :math:`y` the row's
+    *effective target*, recorded in the ``target`` column:
 
     - ``'parent'``: the composite the child feeds directly;
-    - ``'headline'``: the headline index, for every row. Within a parent the ratio of two siblings' weights on the
-      headline (products of weights down a tree with arithmetic aggregation) equals the ratio of their weights
-      in the parent, so the within-parent comparison stays meaningful; in a DAG where siblings reach the
-      headline along different paths it is only indicative.
+    - ``'headline'``: the headline index, for the rows whose parent feeds it (the parent is the headline, or the
+      headline is one of the parent's :meth:`~dti_bench.model.framework.Framework.ancestors`), and the parent
+      itself for the others. The weights of a parent that does not feed the headline have no effect on it, so comparing them with
+      importance on the headline would measure nothing: in Decision 922's DTI the three pillars are built beside
+      the DTI from the same main indicators, and the DTI aggregates the main indicators, not the pillars; each
+      pillar's children are therefore judged against that pillar. Within a parent that does feed the headline the
+      ratio of two siblings' weights on the headline (products of weights down a tree with arithmetic
+      aggregation) equals the ratio of their weights in the parent, so the within-parent comparison stays
+      meaningful; in a DAG where siblings reach the headline along different paths it is only indicative.
+
+    Every child of one parent has the same effective target, so the shares below compare like with like.
 
     Shares are normalised among the siblings of each parent:
 
@@ -448,6 +515,7 @@ def importance_table(result: IndexResult, *, target: str = "headline", methods: 
     result : IndexResult
         From :func:`~dti_bench.index.compute_index`.
     target : {'headline', 'parent'}
+        The target asked for; a row's effective target is :func:`effective_target` of its parent.
     methods : sequence of str
         Keys of :data:`CORRELATION_RATIOS`, one ``eta2_<method>`` column triple each.
     n_boot, level : int, float
@@ -462,10 +530,13 @@ def importance_table(result: IndexResult, *, target: str = "headline", methods: 
     Returns
     -------
     DataFrame
-        Columns ``target, parent, child, level, n, nominal_weight, effective_weight, r2``, then
+        Columns ``target, requested_target, parent, child, level, n, nominal_weight, effective_weight, r2``, then
         ``eta2_<m>, eta2_<m>_lo, eta2_<m>_hi`` per method, then ``importance_share, weight_share, ratio,
         divergence, parent_divergence``. ``nominal_weight`` and ``effective_weight`` are normalised to sum to 1
-        within each parent; ``level`` is the child's.
+        within each parent; ``level`` is the child's. ``target`` is the composite the row's :math:`\eta^2` and
+        :math:`r^2` are computed against (the effective target) and ``requested_target`` the one ``target`` asked
+        for (the headline's code, or the parent's); they differ on the rows of a parent that does not feed the
+        headline (:func:`target_note` says which in one line).
 
     Notes
     -----
@@ -498,12 +569,14 @@ def importance_table(result: IndexResult, *, target: str = "headline", methods: 
         nominal = fw.nominal_weights(comp)
         nominal = nominal / nominal.sum() if nominal.sum() > 0 else nominal
         effective = _mean_weights(result.weight_arrays[comp]) if comp in result.weight_arrays else np.full(len(kids), np.nan)
-        y = values[headline or comp].to_numpy(dtype=float)
+        requested = headline or comp
+        against = effective_target(fw, comp, requested)
+        y = values[against].to_numpy(dtype=float)
         block: list[dict[str, Any]] = []
         for j, child in enumerate(kids):
             stream = streams[len(rows) + j]
             x = values[child].to_numpy(dtype=float)
-            row: dict[str, Any] = {"target": headline or comp, "parent": comp, "child": child,
+            row: dict[str, Any] = {"target": against, "requested_target": requested, "parent": comp, "child": child,
                                    "level": fw.level(child), "nominal_weight": float(nominal[j]),
                                    "effective_weight": float(effective[j])}
             linear = correlation_ratio(x, y, "pearson")
@@ -522,7 +595,8 @@ def importance_table(result: IndexResult, *, target: str = "headline", methods: 
         for r in block:
             r["parent_divergence"] = spread
         rows.extend(block)
-    columns = ["target", "parent", "child", "level", "n", "nominal_weight", "effective_weight", "r2"]
+    columns = ["target", "requested_target", "parent", "child", "level", "n", "nominal_weight", "effective_weight",
+               "r2"]
     columns += [f"eta2_{m}{suffix}" for m in methods for suffix in ("", "_lo", "_hi")]
     columns += ["importance_share", "weight_share", "ratio", "divergence", "parent_divergence"]
     return pd.DataFrame(rows, columns=columns)
@@ -681,7 +755,7 @@ class ImportanceResult(Result):
     Attributes
     ----------
     table : DataFrame
-        importance.csv (see :func:`importance_table`).
+        importance.csv (see :func:`importance_table`; its ``target`` column is each row's effective target).
     optimised : DataFrame or None
         optimised_weights.csv: parent, child, target_share, optimal_weight, achieved_share, residual, reachable.
     target, methods, seed : as asked
@@ -706,6 +780,9 @@ class ImportanceResult(Result):
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"rows": len(self.table), "methods": list(self.methods), "seed": self.seed}
+        note = target_note(self.table)
+        if note:  # the manifest says why some rows are not against the target the config asked for
+            out["target_note"] = note
         if self.optimise:
             out["optimised"] = {"target": self.optimise, "method": self.optimise_method}
         return out
@@ -724,7 +801,9 @@ def importance(framework: Framework, data: Dataset | pd.DataFrame, methodology: 
     weights that bring importance to a target (Becker et al. 2017).
 
     A child's importance is its correlation ratio :math:`\eta^2_i = V[E(y \mid x_i)] / V(y)` with the target
-    composite, estimated non-parametrically; its share among its siblings is compared with its weight share.
+    composite, estimated non-parametrically; its share among its siblings is compared with its weight share. A
+    child is only judged against a target its parent feeds (see :func:`importance_table`): in the Decision 922
+    DTI, the pillars' children are judged against their pillar, the DTI's own children against the DTI.
 
     Parameters
     ----------
@@ -736,7 +815,8 @@ def importance(framework: Framework, data: Dataset | pd.DataFrame, methodology: 
         Bootstrap resamples of each estimate's interval (0: none).
     seed : int
     target : {'headline', 'parent'}
-        Importance against the headline, or against each child's own parent.
+        Importance against the headline (the parent itself for the children of a parent that does not feed the
+        headline), or against each child's own parent.
     compare_to : {'effective', 'nominal'}
         Compare with the weights the composites actually used, or with the nominal ones.
     optimise : {None, 'equal', 'nominal'}
@@ -763,6 +843,8 @@ def importance(framework: Framework, data: Dataset | pd.DataFrame, methodology: 
     >>> table = db.importance(fw, ds, methods=["pearson"], n_boot=0).to_frame()
     >>> sorted(set(table["parent"]))
     ['DTI', 'digital_economy', 'digital_government', 'digital_society']
+    >>> table["target"].equals(table["parent"])  # the pillars do not feed the DTI: against themselves
+    True
     """
     dataset, nominal = inputs(framework, data, methodology)
     bad = [m for m in [*methods, optimise_method] if m not in CORRELATION_RATIOS]

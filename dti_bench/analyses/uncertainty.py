@@ -7,10 +7,12 @@ JRSS-A 168:307), R̄s = mean_c |rank_ref(c) − rank(c)|, and the JRC audits' to
 10 stay in the top 10 in at least 90 % of samples").
 
 Statistics stream: each chunk returns integer rank-frequency counts and a few scalars per sample (its R̄s, its
-largest shift, its Spearman ρ with the nominal ranks, how many of the nominal top k it keeps in the top k), so the
-per-sample ranks need not be kept (they can be saved with ``save_ranks``). Integer counts add up exactly in any
-order, and the per-sample scalars are kept in sample order, so results are identical whatever the chunk size or
-executor; every per-unit share (top-k, within ±m) is a ratio of those counts.
+largest shift, its Spearman ρ with the nominal ranks: the package's one definition,
+:func:`dti_bench.metrics.stability.spearman`, Pearson's r of the average ranks; how many of the nominal top k
+it keeps in the top k), so the per-sample ranks need not be kept (they can be saved with ``save_ranks``).
+Integer counts add up exactly in any order, and the per-sample scalars are kept in sample order, so results
+are identical whatever the chunk size or executor; every per-unit share (top-k, within ±m) is a ratio of
+those counts.
 
 Percentile ranks use the inverted empirical CDF: q_p = the smallest rank r with P(rank <= r) >= p (numpy's
 ``'inverted_cdf'``), so every reported rank is one that occurred.
@@ -35,7 +37,7 @@ from dti_bench.engine.batch import DEFAULT_CHUNK, Engine, default_chunk
 from dti_bench.engine.executors import run_tasks
 from dti_bench.errors import ConfigError, choices
 from dti_bench.index import nominal_ranks
-from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift, top_k_retained
+from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift, spearman, top_k_retained
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
@@ -137,7 +139,9 @@ def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *,
     _Statistics
         The same whichever path computes it (exactly, but for ρ, which may differ in the last bits): the usual
         chunk, where every sample succeeded and ranks every unit, takes :func:`_statistics_all_ranked` (integer
-        arithmetic, no masks, ~7x faster); anything else takes :func:`_statistics_masked`.
+        arithmetic, no masks, ~7x faster); anything else takes :func:`_statistics_masked`. Both compute ρ as
+        :func:`dti_bench.metrics.stability.spearman` defines it: on the average ranks of the units ranked in both
+        (ties share their mean rank), not on the 'min' ranks the engine publishes.
     """
     if _all_ranked(ranks, nominal, ok):
         return _statistics_all_ranked(ranks, nominal, count=count, keep=keep, top_k=top_k)
@@ -164,8 +168,8 @@ def _statistics_all_ranked(ranks: np.ndarray, nominal: np.ndarray, *, count: boo
 
     Ranks are whole numbers up to the number of units, so everything runs on int16 ranks and one int16 array
     of absolute differences: the counts are one bincount over ``rank + unit·units`` positions, and Spearman's
-    ρ comes from exact integer sums, ``ρ = (nΣab − ΣaΣb) / √((nΣa² − (Σa)²)(nΣb² − (Σb)²))``, the same
-    Pearson correlation the masked path computes from centred values (to rounding, ~1e-15).
+    ρ (average ranks, :func:`_spearman_all_ranked`) comes from exact integer sums, the same value the masked path
+    computes (to rounding, ~1e-15).
     """
     n_units = ranks.shape[1]
     r = ranks.astype(np.int16)                                  # exact: whole ranks 1..units < 2^15
@@ -183,32 +187,71 @@ def _statistics_all_ranked(ranks: np.ndarray, nominal: np.ndarray, *, count: boo
         offset = np.arange(n_units, dtype=np.intp) * n_units - 1
         frequency = np.bincount((r + offset).ravel(), minlength=n_units * n_units).reshape(n_units, n_units)
         frequency = frequency.astype(FREQUENCY_DTYPE, copy=False)
-    spearman = _spearman_all_ranked(r, ref)
+    rho = _spearman_all_ranked(r, ref)
     retained = None
     if top_k is not None:
         k = min(top_k, n_units)  # every rank is <= units, so a deeper k changes nothing (and stays within int16)
         retained = (r[:, ref <= k] <= k).sum(axis=1).astype(float)
-    return _Statistics(frequency, abs_shift, rbar, max_shift, spearman, r if keep or not count else None, retained)
+    return _Statistics(frequency, abs_shift, rbar, max_shift, rho, r if keep or not count else None, retained)
 
 
 def _spearman_all_ranked(r: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """Spearman ρ of each row of ``r`` (samples, units) with ``ref`` (units,), both whole ranks with no gap.
+    r"""Spearman ρ of each row of ``r`` (samples, units) with ``ref`` (units,), both whole ranks in 1..units.
 
-    The sums are exact in int64 (each at most units^4 < 2^60 for fewer than 2^15 units), so the only rounding
-    is the final square root and division; NaN where either side is constant (or there is one unit), as in
-    :func:`_spearman_rows`.
+    ρ as :func:`dti_bench.metrics.stability.spearman` defines it, Pearson's r of the average ranks, computed
+    without sorting. With :math:`a, b` twice the average ranks (whole numbers) of a row and of ``ref``,
+
+    .. math:: \rho = \frac{n\sum ab - \sum a \sum b}{\sqrt{(n\sum a^2 - (\sum a)^2)(n\sum b^2 - (\sum b)^2)}}
+
+    (the factor 2 cancels). ``ref`` goes through :func:`_doubled_average_ranks`. The rows of ``r`` are the
+    engine's 'min' ranks, whose sum is :math:`n(n+1)/2` exactly when the row has no tie (a tie puts a unit below
+    its position in every tie-breaking order): those rows are their own average ranks, :math:`a = 2r`, and only
+    the tied rows are counted out by :func:`_doubled_average_ranks`, so a chunk of tie-free samples costs what
+    Pearson's r of the 'min' ranks cost. The sums are exact in int64 (each at most
+    :math:`4\,\text{units}^4 < 2^{62}` for fewer than 2^15 units), so the only rounding is the final square root
+    and division; NaN where either side is constant (or there is one unit), as in :func:`_spearman_rows`.
     """
     n = r.shape[1]
-    a_sum = r.sum(axis=1, dtype=np.int64)
-    a_sq = np.einsum("ij,ij->i", r, r, dtype=np.int64)
-    ab = np.einsum("ij,j->i", r, ref, dtype=np.int64)
-    b = ref.astype(np.int64)
+    b = _doubled_average_ranks(ref.reshape(1, -1), n)[0].astype(np.int64)
+    half_sum = r.sum(axis=1, dtype=np.int64)
+    a_sum = 2 * half_sum
+    a_sq = 4 * np.einsum("ij,ij->i", r, r, dtype=np.int64)
+    ab = 2 * np.einsum("ij,j->i", r, b, dtype=np.int64)
+    tied = np.flatnonzero(half_sum != n * (n + 1) // 2)
+    if tied.size:
+        a = _doubled_average_ranks(r[tied], n)
+        a_sum[tied] = a.sum(axis=1, dtype=np.int64)
+        a_sq[tied] = np.einsum("ij,ij->i", a, a, dtype=np.int64)
+        ab[tied] = np.einsum("ij,j->i", a, b, dtype=np.int64)
     b_sum, b_sq = int(b.sum()), int(b @ b)
-    num = n * ab - a_sum * b_sum                                # n² times the covariance sum: exact
+    num = n * ab - a_sum * b_sum                                # 4n² times the covariance sum: exact
     var_a = n * a_sq - a_sum * a_sum
     var_b = n * b_sq - b_sum * b_sum
     den = np.sqrt(var_a.astype(float) * float(var_b))
     return np.divide(num.astype(float), den, out=np.full(len(num), np.nan), where=den > 0)
+
+
+def _doubled_average_ranks(r: np.ndarray, top: int) -> np.ndarray:
+    """Twice the average rank of every entry of ``r`` (rows, units) within its row, for whole numbers 1..``top``.
+
+    A value ``v`` met ``t`` times in a row, above ``m`` smaller entries, has the average rank ``m + (t + 1)/2``
+    (the mean of positions ``m + 1 .. m + t``), so twice it is the whole number ``2m + t + 1``: for 'min' ranks
+    (``m = v - 1``) that is ``2v + t - 1``. ``t`` and ``m`` come from one bincount of the row's values and its
+    running sum, without sorting; any whole numbers in 1..``top`` work, 'min' ranks or not. A value no valid entry
+    takes can mark the entries to leave out: given the largest value, they are below no other entry.
+
+    Returns
+    -------
+    ndarray of int32, ``r.shape``
+        Exact: at most ``2·units``.
+    """
+    rows, n = r.shape
+    # entry (row, v) sits at row·(top + 1) + v of the flattened (rows, top + 1) count table
+    flat = (r + (np.arange(rows, dtype=np.intp) * (top + 1))[:, None]).ravel()
+    ties = np.bincount(flat, minlength=rows * (top + 1)).astype(np.int32).reshape(rows, top + 1)
+    # 2m + t + 1 with m = (running count up to v) - t: one table per row and value, then one gather
+    table = 2 * np.cumsum(ties, axis=1, dtype=np.int32) - ties + 1
+    return table.ravel()[flat].reshape(rows, n)
 
 
 def _statistics_masked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *, count: bool,
@@ -226,11 +269,11 @@ def _statistics_masked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *
     abs_shift = np.where(np.isnan(shift), 0, shift).sum(axis=0).astype(np.int64)
     rbar = mean_abs_shift(nominal, ranks)
     max_shift = max_abs_shift(nominal, ranks)
-    spearman = _spearman_rows(ranks, nominal, ok)
+    rho = _spearman_rows(ranks, nominal, ok)
     retained = None
     if top_k is not None:
         retained = np.where(ok, top_k_retained(nominal, ranks, top_k), np.nan)  # a failed sample keeps nothing
-    return _Statistics(frequency, abs_shift, rbar, max_shift, spearman, compact if keep or not count else None,
+    return _Statistics(frequency, abs_shift, rbar, max_shift, rho, compact if keep or not count else None,
                        retained)
 
 
@@ -255,18 +298,40 @@ def count_ranks(frequency: np.ndarray, ranks: np.ndarray) -> None:
 
 
 def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Spearman ρ of each row with the nominal ranks: Pearson's r of the 'min' ranks over the units ranked in
-    both, vectorised over rows with masks (NaN for failed rows or a constant side)."""
-    both = (~np.isnan(ranks) & ~np.isnan(nominal)[None, :] & ok[:, None]).astype(float)
-    n = both.sum(axis=1)
-    a = np.where(both > 0, ranks, 0.0)
-    b = np.where(both > 0, nominal[None, :], 0.0)
-    safe_n = np.maximum(n, 1.0)[:, None]
-    da = (a - a.sum(axis=1, keepdims=True) / safe_n) * both
-    db = (b - b.sum(axis=1, keepdims=True) / safe_n) * both
-    num = (da * db).sum(axis=1)
-    den = np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
-    return np.divide(num, den, out=np.full(len(n), np.nan), where=(den > 0) & (n > 1))
+    r"""Spearman ρ of each row with the nominal ranks over the units ranked in both, as
+    :func:`dti_bench.metrics.stability.spearman` defines it (the average ranks among those units); NaN for failed
+    rows, fewer than two such units or a constant side.
+
+    Vectorised over rows without sorting when every rank is a whole number in 1..units (the engine's 'min'
+    ranks): each side is re-ranked among the row's units ranked in both by :func:`_doubled_average_ranks`, the
+    others sent to a value above every rank, and ρ comes from exact integer sums over the :math:`m` units kept,
+    :math:`\rho = (m\sum ab - \sum a \sum b) / \sqrt{(m\sum a^2 - (\sum a)^2)(m\sum b^2 - (\sum b)^2)}`. Any other
+    input goes to :func:`~dti_bench.metrics.stability.spearman` itself (a sort per row, several times slower).
+    """
+    n = ranks.shape[1]
+    both = ok[:, None] & ~np.isnan(ranks) & ~np.isnan(nominal)[None, :]
+    a = np.where(both, ranks, 1.0)
+    b = np.where(np.isnan(nominal), 1.0, nominal)
+    if not (n + 1 < 2 ** 15 and _whole_in(a, n) and _whole_in(b, n)):  # int16 values, exact int64 sums
+        return spearman(nominal, np.where(ok[:, None], ranks, np.nan))
+    out_of_row = n + 1                                          # above every rank: below nothing that is kept
+    da = _doubled_average_ranks(np.where(both, a, out_of_row).astype(np.int16), out_of_row)
+    db = _doubled_average_ranks(np.where(both, b[None, :], out_of_row).astype(np.int16), out_of_row)
+    da = np.where(both, da, 0)
+    db = np.where(both, db, 0)
+    m = both.sum(axis=1, dtype=np.int64)
+    a_sum, b_sum = da.sum(axis=1, dtype=np.int64), db.sum(axis=1, dtype=np.int64)
+    num = m * np.einsum("ij,ij->i", da, db, dtype=np.int64) - a_sum * b_sum
+    var_a = m * np.einsum("ij,ij->i", da, da, dtype=np.int64) - a_sum * a_sum
+    var_b = m * np.einsum("ij,ij->i", db, db, dtype=np.int64) - b_sum * b_sum
+    den = np.sqrt(var_a.astype(float) * var_b.astype(float))
+    return np.divide(num.astype(float), den, out=np.full(len(num), np.nan), where=den > 0)
+
+
+def _whole_in(values: np.ndarray, top: int) -> bool:
+    """Are all ``values`` whole numbers in 1..``top``?"""
+    return bool(values.size == 0 or (values.min() >= 1 and values.max() <= top
+                                     and np.array_equal(values, np.floor(values))))
 
 
 @dataclass(frozen=True, eq=False, repr=False)

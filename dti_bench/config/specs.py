@@ -331,7 +331,8 @@ class ImportanceSpec(Spec):
     methods: list[str] = option(["bspline", "knn"], "estimators of the correlation ratio", list_of(text))
     n_boot: int = option(200, "bootstrap resamples of each correlation ratio's interval (0: none)", whole(0))
     seed: int = option(1, "seed of the bootstrap", whole(0))
-    target: str = option("headline", "importance against the headline or against each child's parent",
+    target: str = option("headline", "importance against the headline (against the parent for a parent that does "
+                                      "not feed the headline) or against each child's parent",
                          one_of("headline", "parent"))
     optimise: str | None = option(None, "optimise weights towards equal or nominal importance shares",
                                   optional(one_of("equal", "nominal")))

@@ -91,6 +91,15 @@ def spearman(a, b):
     average rank. Without ties this equals :math:`1 - 6\sum_u d_u^2 / (n(n^2 - 1))`; with ties it is the
     Pearson correlation of the tie-averaged ranks (as ``scipy.stats.spearmanr``), not that shortcut.
 
+    **This is the package's one definition of Spearman's** :math:`\rho`: *Pearson's r of the average (mid)
+    ranks of the units present in both, re-ranked among them*. Every ρ the package reports follows it: the
+    ``spearman`` column of ``grid_stability.csv`` (this function), the per-sample ρ behind the ``spearman`` row of
+    ``stability.csv`` (:mod:`dti_bench.analyses.uncertainty`, whose vectorised fast paths compute the same
+    average ranks by counting and are tested against ``scipy.stats.spearmanr``), and the ``spearman`` column of
+    ``coherence_correlations.csv`` (:func:`dti_bench.analyses.coherence.spearman`, this function on scores). The
+    'min' ranks the package publishes (as the DTI does) are *not* what ρ correlates: with ties, Pearson's r of
+    'min' ranks differs from ρ.
+
     Parameters
     ----------
     a : array_like, (units,) or (units, nodes)
@@ -106,6 +115,11 @@ def spearman(a, b):
     References
     ----------
     Spearman (1904) Am. J. Psychol. 15:72; OECD/JRC Handbook (2008) section 7.
+
+    Examples
+    --------
+    >>> round(spearman([1, 2, 3, 4], [1, 1, 3, 4]), 12)  # average ranks 1.5, 1.5, 3, 4: sqrt(0.9)
+    0.948683298051
     """
     A, B = _align(a, b)
     both = ~np.isnan(A) & ~np.isnan(B)

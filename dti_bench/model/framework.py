@@ -202,6 +202,32 @@ class Framework:
         """Parents of ``code`` (empty for a root)."""
         return tuple(self._parents[self.node(code).code])
 
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """Every composite whose score is computed from ``code``'s, directly or through other composites (its
+        parents, their parents, ...), in :attr:`composites` order; empty for a root.
+
+        These are the composites that a weight of ``code``'s children, or ``code``'s own weight, can move: a
+        composite that is neither ``code`` nor one of its ancestors does not depend on them. The relation is
+        structural (a zero weight on the way still counts as an edge).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.load_framework("dti-provincial-2022")
+        >>> fw.ancestors("gov_activity"), fw.ancestors("digital_government")
+        (('DTI', 'digital_government'), ())
+        >>> Framework.from_tree({"Index": {"A": {"S": ["x", "y"]}, "B": ["z"]}}).ancestors("x")
+        ('S', 'A', 'Index')
+        """
+        seen: set[str] = set()
+        stack = list(self.parents(code))
+        while stack:
+            parent = stack.pop()
+            if parent not in seen:
+                seen.add(parent)
+                stack.extend(self._parents[parent])
+        return tuple(c for c in self.composites if c in seen)
+
     def nominal_weights(self, code: str) -> np.ndarray:
         """Nominal weights of ``code``'s children, shape ``(k,)``, as declared (not normalised)."""
         return np.array([w for _, w in self._children[self.node(code).code]], dtype=float)

@@ -604,8 +604,9 @@ def draw_weights_vs_importance(importance: pd.DataFrame, *, target: str | None =
     fig : Figure
         x = the child's share of its parent's weight, y = its share of the parent's importance (correlation
         ratio η², Paruolo, Saisana & Saltelli 2013); points on the dashed 1:1 line count as much as their weight
-        says. Each parent gets its own panel, colour and marker; points are labelled with the child's name.
-        Same scale on every panel, equal aspect.
+        says. Each parent gets its own panel, colour and marker, titled with the parent's code, followed by
+        "(η² on T)" when its children's importance is against another composite T (the ``target`` column, e.g.
+        the headline); points are labelled with the child's name. Same scale on every panel, equal aspect.
     table : DataFrame
         ``parent, child`` (``name``), ``weight_share, importance_share``, grouped by parent.
     """
@@ -634,7 +635,9 @@ def draw_weights_vs_importance(importance: pd.DataFrame, *, target: str | None =
         names = block["name"] if "name" in block else block["child"]
         _label_points(ax, block["weight_share"].to_numpy(float), block["importance_share"].to_numpy(float),
                       [str(n) for n in names], lim, panel)
-        ax.set_title(str(parent), loc="left", fontsize=7, pad=2)
+        against = str(rows.loc[rows["parent"] == parent, "target"].iloc[0]) if "target" in rows else str(parent)
+        ax.set_title(str(parent) if against == str(parent) else f"{parent} (η² on {against})", loc="left", fontsize=7,
+                     pad=2)
         ax.set_xlim(0, lim)
         ax.set_ylim(0, lim)
         ax.set_box_aspect(1)

@@ -668,6 +668,8 @@ def _importance(run: RunReader) -> dict[str, Any]:
     opt = run.table("optimised_weights.csv")
     return {
         "not_run": None,
+        # why some rows are not against the target the config asked for (a parent that does not feed it)
+        "target_note": (run.outputs.get("importance") or {}).get("target_note"),
         "figure": _figure(run, "weights_vs_importance", "Weight share against importance share of each child."),
         "table": _table(table, heads, caption=f"Weights versus importance{target} (importance.csv; η² with its "
                                               "bootstrap interval)", decimals=["ratio"]),

@@ -14,8 +14,10 @@ from hypothesis.extra.numpy import arrays
 from dti_bench import io
 from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
+from dti_bench.model.framework import Framework
 from dti_bench.errors import MethodError
-from dti_bench.analyses.importance import CORRELATION_RATIOS, correlation_ratio, importance_table, optimise_weights
+from dti_bench.analyses.importance import (CORRELATION_RATIOS, correlation_ratio, effective_target, importance,
+                                           importance_table, optimise_weights, target_note)
 from dti_bench.index import compute_index
 
 METHODS = list(CORRELATION_RATIOS)
@@ -213,11 +215,12 @@ def test_importance_table_columns_and_bookkeeping(generated):
     result = _index(fw, ds)
     table = importance_table(result, n_boot=30, seed=4)
     assert list(table.columns) == [
-        "target", "parent", "child", "level", "n", "nominal_weight", "effective_weight", "r2",
+        "target", "requested_target", "parent", "child", "level", "n", "nominal_weight", "effective_weight", "r2",
         "eta2_bspline", "eta2_bspline_lo", "eta2_bspline_hi", "eta2_knn", "eta2_knn_lo", "eta2_knn_hi",
         "importance_share", "weight_share", "ratio", "divergence", "parent_divergence"]
     assert list(zip(table.parent, table.child)) == [(e.parent, e.child) for e in fw.edges]
-    assert set(table.target) == {"Index"} and set(table.n) == {200}
+    # a tree: every composite feeds the headline, so every row is against it, as asked
+    assert set(table.target) == set(table.requested_target) == {"Index"} and set(table.n) == {200}
     assert table.level.tolist() == [fw.level(c) for c in table.child]
     # Econ's nominal weights 1, 2, 1 normalise to 0.25, 0.5, 0.25; Index's 0.6, 0.4 stay
     econ = table[table.parent == "Econ"]
@@ -264,6 +267,105 @@ def test_importance_table_is_reproducible_and_rejects_bad_names(generated):
         importance_table(result, target="root")
     with pytest.raises(MethodError, match="valid choices"):
         importance_table(result, methods=("lowess",))
+
+
+# -- the target a parent actually feeds -------------------------------------------------------------------------
+
+def _r2(x, y) -> float:
+    """Squared Pearson correlation over complete pairs, written out (independent of the package's estimators)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    xc, yc = x[ok] - x[ok].mean(), y[ok] - y[ok].mean()
+    return float((xc @ yc) ** 2 / ((xc @ xc) * (yc @ yc)))
+
+
+def test_dti_2022_pillar_rows_are_against_their_pillar_and_main_indicator_rows_against_the_dti(dti2022):
+    # Decision 922: DTI = sum of the 8 main indicators' points; the pillars are built beside it from the same
+    # indicators, and nothing aggregates them, so the pillars' weights cannot move the DTI
+    data = io.load_dataset("dti2022-synthetic", dti2022)
+    result = compute_index(dti2022, data)
+    table = importance_table(result, methods=("pearson",), n_boot=0)
+    assert (table.requested_target == "DTI").all()
+    dti_rows, pillar_rows = table[table.parent == "DTI"], table[table.parent != "DTI"]
+    assert dti_rows.child.tolist() == list(dti2022.children("DTI")) and (dti_rows.target == "DTI").all()
+    assert set(pillar_rows.parent) == {"digital_government", "digital_economy", "digital_society"}
+    assert pillar_rows.target.tolist() == pillar_rows.parent.tolist()
+    for row in table.itertuples():
+        want = _r2(result.values[row.child], result.values[row.target])
+        assert row.eta2_pearson == pytest.approx(want, abs=1e-12) and row.r2 == pytest.approx(want, abs=1e-12)
+    # asking for each child's parent gives the same table here, but for the column saying what was asked
+    parent = importance_table(result, target="parent", methods=("pearson",), n_boot=0)
+    assert parent.drop(columns="requested_target").equals(table.drop(columns="requested_target"))
+    assert target_note(parent) is None
+    assert target_note(table) == ("digital_government, digital_economy, digital_society do not feed 'DTI': their "
+                                  "children's importance is against the parent itself")
+
+
+def test_the_note_reaches_the_manifest_summary(dti2022):
+    data = io.load_dataset("dti2022-synthetic", dti2022)
+    summary = importance(dti2022, data, methods=["pearson"], n_boot=0).summary()
+    assert summary["target_note"].startswith("digital_government, digital_economy, digital_society do not feed")
+    assert "target_note" not in importance(dti2022, data, methods=["pearson"], n_boot=0, target="parent").summary()
+
+
+# A hand-made DAG: S feeds A (which feeds the headline Index) and the side root R, which nothing aggregates.
+#   S = a + b;  A = S + c;  Index = 2A + d;  R = S + d
+SIDE_ROOT = Framework.from_dict({
+    "name": "side-root", "headline": "Index", "indicators": ["a", "b", "c", "d"],
+    "composites": [{"code": "S", "children": {"a": 1, "b": 1}}, {"code": "A", "children": {"S": 1, "c": 1}},
+                   {"code": "Index", "children": {"A": 2, "d": 1}}, {"code": "R", "children": {"S": 1, "d": 1}}]})
+
+
+@pytest.mark.parametrize("parent, asked, want", [
+    ("Index", "Index", "Index"), ("A", "Index", "Index"), ("S", "Index", "Index"),  # S feeds Index through A
+    ("R", "Index", "R"),                                                             # R feeds nothing
+    ("S", "R", "R"), ("A", "R", "A"), ("Index", "R", "Index"), ("R", "R", "R"),
+    ("S", "A", "A"), ("A", "S", "A"),                                                # upwards only
+])
+def test_effective_target_on_a_hand_made_dag(parent, asked, want):
+    assert effective_target(SIDE_ROOT, parent, asked) == want
+
+
+def test_importance_table_on_a_dag_with_a_side_root():
+    rng = np.random.default_rng(12)
+    units = tuple(f"U{i}" for i in range(40))
+    data = Dataset("dag", units, units, SIDE_ROOT.indicators, rng.uniform(1, 9, (40, 4)))
+    result = compute_index(SIDE_ROOT, data, parse_methodology({"normalise": "none"}))
+    table = importance_table(result, methods=("pearson",), n_boot=0)
+    assert dict(zip(table.parent, table.target)) == {"S": "Index", "A": "Index", "Index": "Index", "R": "R"}
+    assert (table.requested_target == "Index").all()
+    # the plain formulas of the docstring comment, by hand, and the r^2 of each child with its effective target
+    raw = dict(zip("abcd", data.values.T))
+    s = (raw["a"] + raw["b"]) / 2
+    a = (s + raw["c"]) / 2
+    scores = {"S": s, "A": a, "Index": (2 * a + raw["d"]) / 3, "R": (s + raw["d"]) / 2}
+    for code, value in scores.items():
+        np.testing.assert_allclose(result.values[code], value, rtol=1e-12)
+    values = {**raw, **scores}
+    for row in table.itertuples():
+        assert row.eta2_pearson == pytest.approx(_r2(values[row.child], values[row.target]), abs=1e-12)
+    assert target_note(table) == "R does not feed 'Index': its children's importance is against the parent itself"
+    # the shares still sum to one within each parent, whichever target it is judged against
+    np.testing.assert_allclose(table.groupby("parent").importance_share.sum(), 1.0)
+
+
+@pytest.mark.parametrize("framework", ["SIDE_ROOT", "dti-provincial-2022"])
+def test_the_effective_target_is_a_composite_that_the_parents_weights_move(framework):
+    """The definition, checked on the scores: doubling the weight of a parent's first child moves the requested
+    target exactly when the row is against it (else the target is blind to those weights and the row falls back
+    to the parent)."""
+    fw = SIDE_ROOT if framework == "SIDE_ROOT" else io.load_framework(framework)
+    rng = np.random.default_rng(5)
+    units = tuple(f"U{i}" for i in range(30))
+    data = Dataset("perturbed", units, units, fw.indicators, rng.uniform(0.1, 1.0, (30, len(fw.indicators))))
+    method = parse_methodology({"normalise": "none"})
+    base = compute_index(fw, data, method).values
+    for parent in fw.composites:
+        for asked in fw.composites:
+            first = fw.children(parent)[0]
+            bumped = fw.with_weights({(parent, first): 2 * fw.nominal_weights(parent)[0]})
+            moved = not np.allclose(compute_index(bumped, data, method).values[asked], base[asked], rtol=1e-12)
+            assert (effective_target(fw, parent, asked) == asked) == moved, (parent, asked)
 
 
 # -- weights for target importance ------------------------------------------------------------------------------

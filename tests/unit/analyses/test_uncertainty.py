@@ -256,6 +256,87 @@ def test_chunk_statistics_with_failures_or_unranked_units_take_the_masked_path(b
     assert np.array_equal(got.top_k_retained, plain, equal_nan=True)
 
 
+def _scipy_rho(a: np.ndarray, b: np.ndarray) -> float:
+    """scipy's Spearman ρ over the units present in both (NaN = absent), NaN where it is undefined."""
+    from scipy import stats
+
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")  # scipy warns and gives NaN: a constant side has no rank correlation
+    return float(stats.spearmanr(a, b).statistic)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rank_blocks())
+def test_both_paths_give_scipys_spearman_on_tied_ranks(block):
+    from dti_bench.analyses.uncertainty import _statistics_all_ranked, _statistics_masked
+
+    ranks, nominal = block
+    ok = np.ones(len(ranks), dtype=bool)
+    want = np.array([_scipy_rho(row, nominal) for row in ranks])
+    for path in (_statistics_all_ranked(ranks, nominal, count=False, keep=False),
+                 _statistics_masked(ranks, nominal, ok, count=False, keep=False)):
+        assert np.array_equal(np.isnan(path.spearman), np.isnan(want))
+        np.testing.assert_allclose(path.spearman, want, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rank_blocks(), st.data())
+def test_the_masked_path_gives_scipys_spearman_over_the_units_ranked_in_both(block, data):
+    from dti_bench.analyses.uncertainty import _spearman_rows, _statistics_masked
+
+    ranks, nominal = block
+    ranks, nominal = ranks.copy(), nominal.copy()
+    holes = data.draw(arrays(np.bool_, ranks.shape))
+    ranks[holes] = np.nan
+    nominal[data.draw(arrays(np.bool_, nominal.shape))] = np.nan
+    ok = ~data.draw(arrays(np.bool_, len(ranks)))
+    want = np.array([_scipy_rho(row, nominal) if good else np.nan for row, good in zip(ranks, ok)])
+    got = _statistics_masked(ranks, nominal, ok, count=True, keep=False).spearman
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    # ranks that are not whole numbers take the sorting path, to the same numbers (rho is rank-invariant)
+    sorted_path = _spearman_rows(np.sqrt(ranks) + 0.5, nominal / 3, ok)
+    assert np.array_equal(np.isnan(sorted_path), np.isnan(want))
+    np.testing.assert_allclose(sorted_path, want, rtol=0, atol=1e-12)
+
+
+def test_spearman_is_on_average_ranks_not_min_ranks():
+    from dti_bench.analyses.uncertainty import _statistics_all_ranked, _statistics_masked
+
+    # a = 'min' ranks [1, 1, 3, 4] are the average ranks [1.5, 1.5, 3, 4]: deviations -1, -1, 0.5, 1.5 against
+    # -1.5, -0.5, 0.5, 1.5, so rho = 4.5 / sqrt(4.5 * 5) = sqrt(0.9); Pearson of the 'min' ranks would give
+    # 5.5 / sqrt(6.75 * 5) = 0.9467
+    ranks, nominal = np.array([[1.0, 1, 3, 4], [1, 2, 3, 4]]), np.array([1.0, 2, 3, 4])
+    ok = np.ones(2, dtype=bool)
+    for s in (_statistics_all_ranked(ranks, nominal, count=False, keep=False),
+              _statistics_masked(ranks, nominal, ok, count=False, keep=False),
+              _statistics_all_ranked(ranks[::-1], ranks[0], count=False, keep=False)):  # ties in the nominal ranks
+        np.testing.assert_allclose(sorted(s.spearman), [np.sqrt(0.9), 1.0], rtol=0, atol=1e-15)
+    # with a unit unranked the others are re-ranked among themselves: [1, 1, 3] over [1, 2, 4] -> [1.5, 1.5, 3]
+    # against [1, 2, 3], rho = 3 / sqrt(1.5 * 2) = sqrt(0.75)
+    s = _statistics_masked(np.array([[1.0, 1, np.nan, 3]]), nominal, ok[:1], count=False, keep=False)
+    np.testing.assert_allclose(s.spearman, [np.sqrt(0.75)], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("chunk", [200, 37])
+def test_spearman_per_sample_is_scipys_and_independent_of_the_chunks_with_failures(example_framework,
+                                                                                   example_data, chunk):
+    # geometric means meet min-max zeros in about half the samples: every chunk takes the masked path
+    nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+    factors = parse_factors([{"path": "aggregate.method", "choices": ["arithmetic", "geometric"]},
+                             {"path": "weights", "noise": 0.5}], example_framework, nominal, "f")
+    ref = run_uncertainty(example_framework, example_data, nominal, factors, n=200, seed=4, chunk_size=200,
+                          keep_ranks=True)
+    res = run_uncertainty(example_framework, example_data, nominal, factors, n=200, seed=4, chunk_size=chunk)
+    assert 0 < len(ref.failed) < 200 and np.array_equal(ref.spearman, res.spearman, equal_nan=True)
+    kept = np.where(ref.ranks > 0, ref.ranks, np.nan).astype(float)
+    want = np.array([_scipy_rho(row, ref.nominal_ranks) if i not in ref.failed else np.nan
+                     for i, row in enumerate(kept)])
+    np.testing.assert_allclose(ref.spearman, want, rtol=0, atol=1e-12)
+
+
 def test_spearman_of_the_fast_path_by_hand():
     from dti_bench.analyses.uncertainty import _statistics_all_ranked
 

@@ -11,7 +11,7 @@ from dti_bench.model.methodology import parse_methodology, vary
 from dti_bench.model.dataset import Dataset
 from dti_bench.engine.batch import Batch, Engine
 from dti_bench.engine.kernels import quasi_arithmetic, rank_rows
-from dti_bench.errors import MethodError, MethodologyWarning
+from dti_bench.errors import MethodError
 from dti_bench.model.framework import Framework
 from dti_bench.index import compute_index
 from dti_bench.metrics.ranking import rank_scores
@@ -122,8 +122,7 @@ def test_benefit_of_the_doubt_through_the_engine_equals_the_oracle(example_frame
     positive = {"method": "minmax", "lo": 1, "hi": 100}
     ms = [parse_methodology({"normalise": positive, "aggregate": "bod"}),
           parse_methodology({"normalise": positive, "aggregate": {"method": "bod", "bounds": [0.05, 1.0]}})]
-    with pytest.warns(MethodologyWarning, match="bod_weights is not the benefit-of-the-doubt index"):
-        ms.append(parse_methodology({"normalise": positive, "weights": "bod_weights"}))
+    ms.append(parse_methodology({"normalise": positive, "weights": "bod_weights"}))
     ev = Engine(example_framework, example_data).evaluate(Batch.of(ms))
     for i, m in enumerate(ms):
         assert_row_matches(ev, i, compute_index(example_framework, example_data, m))

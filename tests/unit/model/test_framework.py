@@ -46,6 +46,27 @@ def test_dti_pillars_share_the_foundation(dti2022):
     assert dti2022.headline == "DTI"
 
 
+def test_ancestors_follow_every_path_up_the_dag(dti2022):
+    fw = Framework.from_dict(spec())
+    assert fw.ancestors("b") == ("P", "Q", "I")  # b feeds P and Q, both of which feed I
+    assert fw.ancestors("a") == ("P", "I") and fw.ancestors("P") == ("I",) and fw.ancestors("I") == ()
+    # Decision 922: the DTI and the three pillars are built side by side from the main indicators
+    assert dti2022.ancestors("awareness") == dti2022.composites
+    assert dti2022.ancestors("econ_activity") == ("DTI", "digital_economy")
+    assert all(dti2022.ancestors(p) == () for p in ("digital_government", "digital_economy", "digital_society"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(deep_frameworks())
+def test_ancestors_are_the_parents_and_their_ancestors(fw):
+    for code in fw.nodes:
+        up = fw.ancestors(code)
+        expected = set(fw.parents(code)).union(*(fw.ancestors(p) for p in fw.parents(code)))
+        assert set(up) == expected and len(up) == len(expected)
+        assert list(up) == [c for c in fw.composites if c in expected]  # in topological order
+        assert all(fw.level(a) > fw.level(code) for a in up)
+
+
 def test_composites_are_ordered_children_first_whatever_the_declared_order():
     s = spec(composites=[{"code": "I", "children": {"P": 1, "Q": 3}}, {"code": "P", "children": ["a", "b"]},
                          {"code": "Q", "children": ["b", "c"]}])

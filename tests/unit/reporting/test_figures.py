@@ -226,16 +226,25 @@ def test_weights_vs_importance_one_point_per_child_a_panel_per_parent():
     fig, table = plotting.draw_weights_vs_importance(IMPORTANCE)
     assert list(table.columns) == ["parent", "child", "weight_share", "importance_share"]
     panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title(loc="left") for ax in panels] == ["Econ", "Index"]
-    for ax, children in zip(panels, (["GDPpc", "Exports", "Unemp"], ["Econ", "Social"])):
+    # Econ's children are judged against the headline: its title says so; the headline's own are against itself
+    assert [ax.get_title(loc="left") for ax in panels] == ["Econ (η² on Index)", "Index"]
+    for ax, parent, children in zip(panels, ("Econ", "Index"), (["GDPpc", "Exports", "Unemp"], ["Econ", "Social"])):
         points, = _markers(ax)
-        block = table[table["parent"] == ax.get_title(loc="left")]
+        block = table[table["parent"] == parent]
         np.testing.assert_allclose(points.get_xdata(), block["weight_share"])
         np.testing.assert_allclose(points.get_ydata(), block["importance_share"])
         diagonal = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
         assert len(diagonal) == 1 and np.allclose(diagonal[0].get_xdata(), diagonal[0].get_ydata())  # the 1:1 line
         assert sorted(t.get_text() for t in ax.texts) == sorted(children)
     assert _markers(panels[0])[0].get_marker() != _markers(panels[1])[0].get_marker()
+
+
+def test_weights_vs_importance_panels_against_their_own_parent_carry_the_bare_code():
+    own = IMPORTANCE.assign(target=IMPORTANCE["parent"])
+    fig, _ = plotting.draw_weights_vs_importance(own)
+    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()] == ["Econ", "Index"]
+    fig, _ = plotting.draw_weights_vs_importance(IMPORTANCE.drop(columns="target"))  # a table without targets
+    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()] == ["Econ", "Index"]
 
 
 def test_weights_vs_importance_from_a_run_folder(run_dir):

@@ -310,6 +310,27 @@ def test_a_morris_screening_shows_what_its_design_covered(tmp_path):
     assert escape(line) in text
 
 
+def test_importance_says_which_parents_are_judged_against_themselves(tmp_path):
+    # the DTI's shape: the headline's children against the headline, a pillar's against the pillar
+    folder = fake_run(tmp_path / "run", ["A", "B"], [1, 2], [1, 2])
+    pd.DataFrame({"target": ["Index", "Index", "P", "P"], "requested_target": "Index",
+                  "parent": ["Index", "Index", "P", "P"], "child": ["a", "b", "a", "b"], "level": 1,
+                  "weight_share": [0.5, 0.5, 0.7, 0.3], "importance_share": [0.4, 0.6, 0.5, 0.5],
+                  "ratio": [0.8, 1.2, 5 / 7, 5 / 3]}).to_csv(folder / "importance.csv", index=False)
+    note = "P does not feed 'Index': its children's importance is against the parent itself"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["outputs"]["importance"] = {"rows": 4, "target_note": note}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    text = render_report(folder)
+    assert f"whose score its children's weights can move): {escape(note)}." in text
+    table = Page(text).table("Weights versus importance (importance.csv")
+    assert [r[:3] for r in table["rows"]] == [["Index", "Index", "a"], ["Index", "Index", "b"], ["P", "P", "a"],
+                                              ["P", "P", "b"]]
+    del manifest["outputs"]["importance"]["target_note"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert "whose score its children's weights can move" not in render_report(folder)
+
+
 def test_not_a_run_folder_is_a_user_error(tmp_path):
     with pytest.raises(DataError, match="no such folder"):
         write_report(tmp_path / "missing")
