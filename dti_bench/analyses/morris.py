@@ -35,7 +35,7 @@ from dti_bench.analyses.results import Result
 from dti_bench.analyses.sampling import problem
 from dti_bench.analyses.sobol import SUMMARY_OUTPUT, evaluate_design, setup
 from dti_bench.config.specs import SensitivitySpec
-from dti_bench.errors import ConfigError, MethodError
+from dti_bench.errors import ConfigError, MethodError, MethodologyWarning
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
@@ -486,8 +486,11 @@ def morris(framework: Framework, data: Dataset | pd.DataFrame, methodology: Meth
                          "mu_star_conf": res["mu_star_conf"][f] * scale, "mu": res["mu"][f] * scale,
                          "sigma": res["sigma"][f] * scale, "method": "morris", "node": node})
     design = coverage(x, factors, num_levels, keep=~bad)
+    lost = _coverage_warnings(design, factors, int(bad.sum()))
+    for line in lost:  # a study lists these with its other methodology warnings (manifest, summary, report)
+        warnings.warn(line, MethodologyWarning, stacklevel=2)
     return ScreeningResult("morris", node, tuple(f.name for f in factors), pd.DataFrame(rows), int(len(x)),
-                           int(bad.sum()), design, _coverage_warnings(design, factors, int(bad.sum())))
+                           int(bad.sum()), design, lost)
 
 
 __all__ = ["DESIGN_COLUMNS", "ScreeningResult", "check_design", "comparisons", "coverage", "morris", "morris_design",
