@@ -1,8 +1,12 @@
-"""The errors a user can cause, and nothing else.
+"""The errors a user can cause, and the warnings a methodology can earn.
 
 Every exception raised because of user input (a config key, a file, a method name, a framework) derives from
 :class:`UserError`. The command line turns it into one line on stderr and exit status 2; anything else is a
 bug in dti_bench and keeps its traceback.
+
+A choice that is valid but did something the user should hear about (a treatment fallback that left a column
+more skewed than it found it) is a :class:`MethodologyWarning`: the run goes on, and the warning is one line that
+a run can collect by its category.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ class DataError(UserError):
 
 class MethodError(UserError):
     """A method cannot be applied to these data (e.g. a geometric mean meeting a zero)."""
+
+
+class MethodologyWarning(UserWarning):
+    """A valid methodological choice had a doubtful effect on these data; the message is one line naming the
+    indicator (or node), what was done and the numbers that make it doubtful."""
 
 
 def choices(valid: Iterable[object]) -> str:

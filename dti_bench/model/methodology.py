@@ -13,7 +13,7 @@ The block (every key optional; missing keys take :data:`METHODOLOGY_DEFAULTS`)::
     denominate: false | true
     screen:     none | {min_coverage: 0.9, max_zero_share: 1.0, include: [...], exclude: [...]}
     impute:     none | mean | median | {method: group_mean, group: COLUMN} | ...
-    treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5}
+    treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5, fallback: log_ct}
     normalise:  none | minmax | {method: minmax, lo: 0, hi: 1} | {default: METHOD, CODE: METHOD, ...}
     weights:    nominal | equal | {method: pca} | {CODE: weight, ...}
     aggregate:  arithmetic | {method: power, p: 0.5} | {LEVEL_OR_NODE_CODE: METHOD, ..., default: METHOD}
@@ -55,8 +55,9 @@ METHODOLOGY_DEFAULTS: Mapping[str, Any] = {
 #: The most decimals ``round`` may keep: a double holds 15 to 17 significant digits, so more would not round.
 MAX_ROUND = 15
 
-#: Arguments a method receives from the pipeline, never from the config.
-PIPELINE_ARGUMENTS = frozenset({"x", "w", "ref", "groups", "units"})
+#: Arguments a method receives from the pipeline, never from the config (``indicator``/``indicators``: the codes a
+#: treatment names in its warnings).
+PIPELINE_ARGUMENTS = frozenset({"x", "w", "ref", "groups", "units", "indicator", "indicators"})
 
 #: A mapping without ``method:`` in these families means this method (``screen: {min_coverage: ..}``).
 IMPLICIT_METHOD = {"screen": "coverage"}
