@@ -1,9 +1,12 @@
-"""The errors a user can cause, and nothing else.
+"""The errors a user can cause, and the warnings a methodology can earn.
 
 Every exception raised because of user input (a config key, a file, a method name, a framework) derives from
 :class:`UserError`. The command line turns it into one line on stderr and exit status 2; anything else is a
-bug in dti_bench and keeps its traceback. :class:`MethodologyWarning` is the one warning about user input: a
-choice that runs but deserves a caveat.
+bug in dti_bench and keeps its traceback.
+
+A choice that is valid but means less than it seems (a mean of values whose scale does not support it, a
+treatment fallback that left a column more skewed than it found it) is a :class:`MethodologyWarning`: the run goes
+on, and the warning is one line that a run collects by its category (:func:`collect_methodology_warnings`).
 """
 
 from __future__ import annotations
@@ -41,9 +44,9 @@ def choices(valid: Iterable[object]) -> str:
 class MethodologyWarning(UserWarning):
     """A methodology that runs but whose result means less than it seems: a mean of values whose scale does not
     support it, a method that is not what its name may suggest (``weights: bod_weights`` is not the
-    benefit-of-the-doubt index), a fallback that left a column worse; the message is one line naming the node or
-    key. Runs list these in ``manifest.json`` (``warnings``), the run
-    summary and the report; a config with ``strict: true`` turns them into errors."""
+    benefit-of-the-doubt index), a fallback that left a column worse; the message is one line naming the node,
+    indicator or key and the numbers that make it doubtful. Runs list these in ``manifest.json`` (``warnings``),
+    the run summary and the report; a config with ``strict: true`` turns them into errors."""
 
 
 @contextlib.contextmanager

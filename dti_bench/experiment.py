@@ -459,7 +459,8 @@ def _load_data(config: Config) -> tuple[Framework, Dataset, Dataset | None]:
 
 def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
     """scores.csv and ranks.csv (unit, then one column per composite, framework codes), units.csv (unit, name and
-    group columns), treatment.csv (every cell the nominal outlier treatment changed) and excluded.csv (the units
+    group columns), treatment.csv (every cell the nominal outlier treatment changed, with the fallback that ran and the
+    indicator's skew and kurtosis before and after) and excluded.csv (the units
     screening removed); each marked synthetic when the data are."""
     synthetic = result.dataset.synthetic
     for name, frame in (("scores.csv", result.scores), ("ranks.csv", result.ranks)):
@@ -468,8 +469,12 @@ def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
     for column in result.dataset.groups.columns:
         units[column] = result.dataset.groups[column].to_numpy()
     io.write_csv(units, folder.path("units.csv"), synthetic=synthetic)
+    # the indicator's fallback and its skew and kurtosis before -> after repeat on each of its rows, so that one
+    # table says both what changed and whether the change helped
     rows = [{"indicator": report["indicator"], "unit": result.dataset.units[int(position)], "original": old,
-             "treated": new, "method": report.get("method"), "log": bool(report.get("log"))}
+             "treated": new, "method": report.get("method"), "log": bool(report.get("log")),
+             "fallback": report.get("fallback"), "reflected": bool(report.get("reflected")),
+             **{key: report.get(key) for key in ("skew_before", "kurt_before", "skew_after", "kurt_after")}}
             for report in result.treatment for position, old, new in report.get("treated", [])]
     if rows:
         io.write_csv(pd.DataFrame(rows), folder.path("treatment.csv"), synthetic=synthetic)

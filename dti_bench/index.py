@@ -348,11 +348,15 @@ def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.n
             methods = [m.treat.for_node(code, 1) for code in framework.indicators]
             if methods and len(set(methods)) == 1 and methods[0].entry.block is not None:
                 # one treatment for every indicator: its block version, which gives the same columns and reports
-                x, block_reports = methods[0].entry.block(x, **methods[0].kwargs)
+                block = methods[0].entry.block
+                named = {"indicators": list(framework.indicators)} if "indicators" in _parameters(block) else {}
+                x, block_reports = block(x, **methods[0].kwargs, **named)
             else:
                 block_reports = []
-                for j, tm in enumerate(methods):
-                    x[:, j], report = tm.function(x[:, j], **tm.kwargs)
+                for j, (code, tm) in enumerate(zip(framework.indicators, methods)):
+                    # a treatment that warns names the indicator it warns about
+                    named = {"indicator": code} if "indicator" in _parameters(tm.function) else {}
+                    x[:, j], report = tm.function(x[:, j], **tm.kwargs, **named)
                     block_reports.append(report)
             reports.extend({"indicator": code, **report} for code, report in zip(framework.indicators, block_reports)
                            if report.get("treated") or report.get("log"))
@@ -374,7 +378,7 @@ def _denominate(framework: Framework, ds: Dataset, x: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=256)
 def _parameters(function) -> Mapping[str, inspect.Parameter]:
-    """A normaliser's parameters (cached: asked for every indicator of every prepared block)."""
+    """A method's parameters (cached: asked for every indicator of every prepared block)."""
     return inspect.signature(function).parameters
 
 

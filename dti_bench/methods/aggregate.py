@@ -16,8 +16,8 @@ The catalogue, by family:
 
 - Means of the unit's own children (``arithmetic``, ``geometric``, ``harmonic``, ``power``, ``minimum``,
   ``median``, ``owa``): idempotent (a constant row aggregates to itself), internal (between the unit's smallest
-  and largest present child) and monotone. ``mpi`` is idempotent but neither monotone nor internal in general:
-  it penalises imbalance.
+  and largest present child) and monotone. ``mpi`` and ``ampi`` are idempotent but neither monotone nor internal
+  in general: they penalise imbalance.
 - Methods that compare units (``copeland``, ``borda``, ``bod``): a unit's score depends on the other units, so
   the score is on another scale (counts of wins, ranks, an efficiency in (0, 1]) and is not idempotent. They
   are monotone in the unit's own values.
@@ -400,37 +400,20 @@ def owa(x: np.ndarray, w: np.ndarray, *, order_weights: Sequence[float] | None =
     return np.where(ok, y, np.nan)
 
 
-def mpi(x: np.ndarray, w: np.ndarray, *, penalty: str = "negative") -> np.ndarray:
-    r"""Mazziotta–Pareto Index: a mean penalised by the unit's imbalance across its children.
+#: The penalty signs of MPI and AMPI: ``'negative'`` subtracts the penalty (MPI−/AMPI−), ``'positive'`` adds it.
+PENALTIES = {"negative": -1.0, "positive": 1.0}
 
-    .. math:: \mathrm{MPI}^{\mp}_u = M_u \mp S_u\, cv_u = M_u \mp S_u^2 / M_u, \qquad cv_u = S_u / M_u
 
-    with :math:`M_u = \sum_i \tilde w_i x_{ui}` and :math:`S_u^2 = \sum_i \tilde w_i (x_{ui} - M_u)^2` the
-    weighted mean and (population) variance of the unit's present children, :math:`\tilde w` the renormalised
-    weights (equal weights give Mazziotta & Pareto's unweighted index). ``penalty='negative'`` (MPI−, for a
-    composite where higher is better) subtracts, so an unbalanced unit scores below its mean;
-    ``'positive'`` (MPI+, for a composite where higher is worse) adds. A balanced unit (:math:`S_u = 0`) scores
-    its mean, so MPI is idempotent; MPI− <= arithmetic mean <= MPI+.
+def check_mpi(penalty: str = "negative") -> None:
+    """``penalty`` one of :data:`PENALTIES` (for both ``mpi`` and ``ampi``)."""
+    if not isinstance(penalty, str) or penalty not in PENALTIES:
+        raise MethodError(f"mpi/ampi: unknown penalty {penalty!r}; valid choices: 'negative' (higher is better, the "
+                          f"imbalance is subtracted), 'positive' (higher is worse, the imbalance is added)")
 
-    The inputs are meant to be on a positive scale where the coefficient of variation makes sense: MPI's own
-    normalisation is z-scores rescaled to mean 100 and sd 10 (``normalise: {method: zscore, m: 100, s: 10}``).
-    On that scale the index stays inside the unit's range (MPI− >= min whenever max <= 2 min); on [0, 1] data it
-    need not (MPI− of (0, 0, 1) is −1/3). It is not monotone: raising a child above the mean can lower MPI−.
-    A unit whose mean is <= 0 raises :class:`NonPositiveError`, naming its smallest present child (a mean <= 0
-    needs a value <= 0). NaN children are skipped with weights renormalised; no present child gives NaN.
 
-    Parameters
-    ----------
-    penalty : {'negative', 'positive'}, default 'negative'
-
-    References
-    ----------
-    Mazziotta, M. & Pareto, A. (2016), On a generalized non-compensatory composite index for measuring
-    socio-economic phenomena, *Social Indicators Research* 127:983.
-    """
-    signs = {"negative": -1.0, "positive": 1.0}
-    if penalty not in signs:
-        raise MethodError(f"mpi: unknown penalty {penalty!r}; valid choices: 'negative', 'positive'")
+def _penalised_mean(x: np.ndarray, w: np.ndarray, penalty: str, method: str) -> np.ndarray:
+    """:math:`M_u \\mp S_u^2 / M_u` over each unit's present children (the formula of :func:`mpi` and :func:`ampi`)."""
+    check_mpi(penalty)
     x = np.asarray(x, dtype=float)
     wn, ok = present_weights(x, w)
     used = wn > 0
@@ -440,11 +423,145 @@ def mpi(x: np.ndarray, w: np.ndarray, *, penalty: str = "negative") -> np.ndarra
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         j = int(np.argmin(np.where(used[i], x[i], np.inf)))
-        raise NonPositiveError("mpi", i, j, float(x[i, j]))
+        raise NonPositiveError(method, i, j, float(x[i, j]))
     safe_mean = np.where(ok, mean, 1.0)
     variance = (wn * np.where(used, xz - safe_mean[:, None], 0.0) ** 2).sum(axis=-1)
-    y = mean + signs[penalty] * variance / safe_mean
+    y = mean + PENALTIES[penalty] * variance / safe_mean
     return np.where(ok, y, np.nan)
+
+
+def mpi(x: np.ndarray, w: np.ndarray, *, penalty: str = "negative") -> np.ndarray:
+    r"""Mazziotta–Pareto Index (MPI): the mean of a unit's standardised children, penalised by their imbalance.
+
+    .. math:: \mathrm{MPI}^{\mp}_u = M_u \mp S_u\, cv_u = M_u \mp \frac{S_u^2}{M_u}, \qquad cv_u = \frac{S_u}{M_u}
+
+    with :math:`M_u = \sum_i \tilde w_i z_{ui}` and :math:`S_u = \sqrt{\sum_i \tilde w_i (z_{ui} - M_u)^2}` the
+    weighted mean and weighted standard deviation of the unit's present children, :math:`\tilde w` the weights
+    renormalised to sum 1 over them. This is Mazziotta & Pareto's weighted MPI (2022): the weighted coefficient
+    of variation is the weighted standard deviation over the weighted mean, and the unweighted formula then applies;
+    equal weights give the original index (De Muro, Mazziotta & Pareto 2011; Mazziotta & Pareto 2013). The
+    variance divides by the total weight (by the number of children for equal weights), as the weighted form and
+    Compind's ``ci_ampi`` do; Compind's ``ci_mpi`` divides by one less.
+
+    **Normalisation it expects**: MPI's standardisation of each indicator,
+    :math:`z = 100 \pm 10\,(x - M_x)/S_x`, i.e. ``normalise: {method: zscore, m: 100, s: 10}`` (the sign is the
+    indicator's polarity: the framework's direction -1 negates the column first). A composite above the first
+    level aggregates MPI scores, which lie around 100 again. The penalty depends on where the scale's origin is
+    (:math:`S_u^2 / M_u` changes when every value is shifted), so the numbers mean what Mazziotta & Pareto intend
+    on that scale, where 100 is the average unit; on [0, 1] data the index need not stay inside the unit's range
+    (MPI− of (0, 0, 1) is −1/3).
+
+    **Penalty sign**: ``'negative'`` (MPI−) for a composite where higher is better (a "positive" phenomenon such as
+    well-being or development): an unbalanced unit scores below its mean. ``'positive'`` (MPI+) for a composite
+    where higher is worse (poverty, deprivation): the imbalance raises the score. Either way imbalance counts
+    against the unit, and MPI− <= weighted mean <= MPI+.
+
+    Properties: idempotent (a balanced unit, :math:`S_u = 0`, scores its mean); on MPI's scale MPI− stays inside
+    the unit's range (MPI− >= min whenever max <= 2 min); not monotone: raising a child above the mean can lower
+    MPI−. Only weight ratios matter.
+
+    Missing values: NaN children are skipped and the weights renormalised over the present ones; a unit with no
+    present child gets NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (units, k)
+        The children, on MPI's scale (see above).
+    w : ndarray, shape (k,) or (units, k)
+        Non-negative weights.
+    penalty : {'negative', 'positive'}, default 'negative'
+
+    Returns
+    -------
+    ndarray, shape (units,)
+
+    Raises
+    ------
+    NonPositiveError
+        A unit whose weighted mean is <= 0 (the coefficient of variation is undefined); it names the unit's
+        smallest present child, since a mean <= 0 needs a value <= 0.
+    MethodError
+        An unknown ``penalty``.
+
+    References
+    ----------
+    De Muro, P., Mazziotta, M. & Pareto, A. (2011), Composite indices of development and poverty: an application
+    to MDGs, *Social Indicators Research* 104:1. Mazziotta, M. & Pareto, A. (2013), Methods for constructing
+    composite indicators: one for all or all for one?, *Rivista Italiana di Economia Demografia e Statistica*
+    67(2):67. Mazziotta, M. & Pareto, A. (2022), Weighting in composite indices construction: the case of the
+    Mazziotta–Pareto Index, *Rivista Italiana di Economia Demografia e Statistica* 76(4):17 (the weighted form).
+
+    Examples
+    --------
+    The second unit's z-scores have mean 100 and standard deviation 10, so cv = 0.1 and the penalty 10 × 0.1:
+
+    >>> mpi(np.array([[100.0, 100.0], [110.0, 90.0]]), np.array([1.0, 1.0]))
+    array([100.,  99.])
+    >>> mpi(np.array([[100.0, 100.0], [110.0, 90.0]]), np.array([1.0, 1.0]), penalty="positive")
+    array([100., 101.])
+    """
+    return _penalised_mean(x, w, penalty, "mpi")
+
+
+def ampi(x: np.ndarray, w: np.ndarray, *, penalty: str = "negative") -> np.ndarray:
+    r"""Adjusted Mazziotta–Pareto Index (AMPI): MPI's penalised mean over AMPI's rescaled values, for comparisons
+    over time.
+
+    .. math:: \mathrm{AMPI}^{\mp}_u = M_u \mp S_u\, cv_u = M_u \mp \frac{S_u^2}{M_u}
+
+    with :math:`M_u`, :math:`S_u` and :math:`cv_u` the weighted mean, standard deviation and coefficient of
+    variation of the unit's present children, exactly as in :func:`mpi` (the weighted form of Mazziotta & Pareto
+    2022). What makes it the *adjusted* index is its normalisation, which this function expects:
+
+    **Normalisation it expects**: each indicator rescaled onto goalposts around a reference value,
+    :math:`r = 100 \pm 60\,(x - x_0)/(\mathrm{Max} - \mathrm{Min})`, 70 to 130 when the reference is the midrange:
+    ``normalise: ampi`` (:func:`dti_bench.methods.normalise.ampi`; the reference is the mean, or a reference unit).
+    MPI's z-scores depend on the year's own mean and standard deviation, so a unit's MPI moves when the others
+    move; AMPI's goalposts are fixed by the range and the reference (with ``reference:`` data, a base year's), so
+    scores of different years can be compared, which is what the AMPI was proposed for.
+
+    **Penalty sign**: ``'negative'`` (AMPI−) for a composite where higher is better, ``'positive'`` (AMPI+) where
+    higher is worse; either way imbalance counts against the unit. AMPI− <= weighted mean <= AMPI+.
+
+    Properties as :func:`mpi`: idempotent, not monotone, only weight ratios matter. Missing values: NaN children
+    are skipped and the weights renormalised over the present ones; a unit with no present child gets NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (units, k)
+        The children, on AMPI's scale (see above).
+    w : ndarray, shape (k,) or (units, k)
+        Non-negative weights.
+    penalty : {'negative', 'positive'}, default 'negative'
+
+    Returns
+    -------
+    ndarray, shape (units,)
+
+    Raises
+    ------
+    NonPositiveError
+        A unit whose weighted mean is <= 0 (not reached on AMPI's scale, which stays above 0 unless a value lies
+        far outside the reference's range).
+    MethodError
+        An unknown ``penalty``.
+
+    References
+    ----------
+    Mazziotta, M. & Pareto, A. (2016), On a generalized non-compensatory composite index for measuring
+    socio-economic phenomena, *Social Indicators Research* 127:983. Mazziotta, M. & Pareto, A. (2018), Measuring
+    well-being over time: the Adjusted Mazziotta–Pareto Index versus other non-compensatory indices, *Social
+    Indicators Research* 136:967. Mazziotta, M. & Pareto, A. (2022), Weighting in composite indices construction:
+    the case of the Mazziotta–Pareto Index, *Rivista Italiana di Economia Demografia e Statistica* 76(4):17.
+
+    Examples
+    --------
+    The second unit sits at the two goalposts: mean 100, standard deviation 30, cv 0.3, penalty 30 × 0.3.
+
+    >>> ampi(np.array([[100.0, 100.0], [130.0, 70.0]]), np.array([1.0, 1.0]))
+    array([100.,  91.])
+    """
+    return _penalised_mean(x, w, penalty, "ampi")
 
 
 # Sums of weights within this fraction of the pair's total count as equal, so that 0.1 + 0.2 ties with 0.3.

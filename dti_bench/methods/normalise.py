@@ -23,7 +23,8 @@ Degenerate cases, decided once for the whole catalogue:
   there is nothing to scale against. Methods that need no statistics return an all-NaN column.
 - **Zero range / zero variance** (every present value of the statistics source equal): the units cannot be told
   apart, so every present value maps to the midpoint of the method's output scale and no end of the scale is
-  favoured: ``(lo + hi)/2`` for ``minmax``, ``m`` for ``zscore``, 0.5 for ``dist_max`` and ``dist_ref``.
+  favoured: ``(lo + hi)/2`` for ``minmax``, ``m`` for ``zscore``, 0.5 for ``dist_max`` and ``dist_ref``, 100
+  (the reference) for ``ampi``.
 - **Ties** in rank-based methods share the lowest rank (``'min'``, as COINr's default and as the DTI publishes),
   so a fully tied column has rank 1, Borda score 0 and percentile 0; a lone present value, which has nothing to
   be compared with, has percentile 0.5 (the midpoint rule).
@@ -478,6 +479,67 @@ def thresholds(x: np.ndarray, *, cuts: Sequence[float] | None = None, points: Se
     k = np.searchsorted(c, x[present], side="right") - 1
     out[present] = np.where(k >= 0, p[np.maximum(k, 0)], 0.0)
     return out
+
+
+def ampi(x: np.ndarray, *, unit: int | None = None, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""The Adjusted Mazziotta–Pareto Index's rescaling: 100 at a reference value, the range 60 points wide.
+
+    .. math:: y = 100 + 60\,\frac{x - x_0}{\max(r) - \min(r)}
+
+    with ``r = ref`` or ``x`` and :math:`x_0` the reference value: the mean of ``r`` (Mazziotta & Pareto's
+    usual choice, "100 represents the average"), or, with ``unit``, that unit's own value ``x[unit]`` (a
+    benchmark such as a national average row; ``unit`` is its position in ``x``, which the pipeline converts from
+    the unit code in the config). This is their min-max onto goalposts :math:`x_0 \pm \Delta`,
+    :math:`\Delta = (\max r - \min r)/2`:
+
+    .. math:: y = 70 + 60\,\frac{x - (x_0 - \Delta)}{2\Delta}
+
+    so a column whose reference is its midrange spans exactly [70, 130]; with the mean as reference the values
+    are shifted so that the reference sits at 100, and stay within 100 ± 60. With ``ref`` (the base year of a
+    panel) values outside the reference's range land outside that range: they are not clipped, which is what
+    makes scores comparable over time. Negative polarity is the framework's direction -1: the pipeline negates
+    the column first, which gives the paper's :math:`70 + 60\,(\mathrm{Max} - x)/(\mathrm{Max} - \mathrm{Min})`.
+
+    The scale is interval (a shift and a scale fixed by the data), positive in practice, and is what
+    :func:`~dti_bench.methods.aggregate.ampi` expects. A constant column (zero range) maps to 100 everywhere:
+    every unit is at the reference. NaN stays NaN; statistics ignore NaN.
+
+    Raises
+    ------
+    MethodError
+        No present value in the statistics source; ``unit`` out of range or its value missing.
+
+    References
+    ----------
+    Mazziotta, M. & Pareto, A. (2016), On a generalized non-compensatory composite index for measuring
+    socio-economic phenomena, *Social Indicators Research* 127:983 (the AMPI and its normalisation);
+    Mazziotta, M. & Pareto, A. (2018), Measuring well-being over time: the Adjusted Mazziotta–Pareto Index versus
+    other non-compensatory indices, *Social Indicators Research* 136:967. Compind (R), ``ci_ampi`` (goalposts
+    ``gp ± (max - min)/2``, then ``(x - min)/(max - min) * 60 + 70``).
+
+    Examples
+    --------
+    Mean 6 and range 10, so each unit of ``x`` is worth 6 points:
+
+    >>> ampi(np.array([2.0, 4.0, 6.0, np.nan, 12.0]))
+    array([ 76.,  88., 100.,  nan, 136.])
+    >>> ampi(np.array([2.0, 4.0, 6.0, np.nan, 12.0]), unit=1)   # the second unit is the reference
+    array([ 88., 100., 112.,  nan, 148.])
+    """
+    x = np.asarray(x, dtype=float)
+    r = _stats_source(x, ref)
+    if unit is None:
+        centre = float(r.mean())
+    else:
+        if not 0 <= int(unit) < x.shape[0]:
+            raise MethodError(f"ampi: unit position {unit!r} is outside 0..{x.shape[0] - 1}")
+        centre = float(x[int(unit)])
+        if np.isnan(centre):
+            raise MethodError(f"ampi: the reference unit (position {unit}) has a missing value")
+    xmin, xmax = r.min(), r.max()
+    if xmax == xmin:
+        return _constant(x, 100.0)
+    return 100.0 + 60.0 * (x - centre) / (xmax - xmin)
 
 
 def _by_column(function, x: np.ndarray, ref: np.ndarray | None, columns, **params) -> np.ndarray:

@@ -236,6 +236,7 @@ METHODS = Registry([
     MethodEntry("normalise", "frac_max", normalise.frac_max, output_scale=_ratio_preserving),
     MethodEntry("normalise", "ratio_target", normalise.ratio_target, output_scale=_ratio_preserving),
     MethodEntry("normalise", "thresholds", normalise.thresholds, output_scale=_ordinal),
+    MethodEntry("normalise", "ampi", normalise.ampi, output_scale=_interval),
     # weighting
     MethodEntry("weights", "nominal", weights.nominal),
     MethodEntry("weights", "equal", weights.equal),
@@ -253,7 +254,8 @@ METHODS = Registry([
     MethodEntry("aggregate", "minimum", aggregate.minimum, needs_scale=_needs(ORDINAL)),
     MethodEntry("aggregate", "median", aggregate.median, needs_scale=_needs(ORDINAL)),
     MethodEntry("aggregate", "owa", aggregate.owa, needs_scale=_needs(INTERVAL)),
-    MethodEntry("aggregate", "mpi", aggregate.mpi, needs_scale=_needs(RATIO)),
+    MethodEntry("aggregate", "mpi", aggregate.mpi, needs_scale=_needs(RATIO), check=aggregate.check_mpi),
+    MethodEntry("aggregate", "ampi", aggregate.ampi, needs_scale=_needs(RATIO), check=aggregate.check_mpi),
     MethodEntry("aggregate", "copeland", aggregate.copeland, needs_scale=_needs(ORDINAL), output_scale=_ordinal),
     MethodEntry("aggregate", "borda", aggregate.borda, needs_scale=_needs(ORDINAL), output_scale=_ordinal),
     MethodEntry("aggregate", "bod", aggregate.bod, needs_scale=_needs(RATIO), check=frontier.check_bounds),

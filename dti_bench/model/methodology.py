@@ -13,7 +13,7 @@ The block (every key optional; missing keys take :data:`METHODOLOGY_DEFAULTS`)::
     denominate: false | true
     screen:     none | {min_coverage: 0.9, max_zero_share: 1.0, include: [...], exclude: [...]}
     impute:     none | mean | median | {method: group_mean, group: COLUMN} | ...
-    treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5}
+    treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5, fallback: log_ct}
     normalise:  none | minmax | {method: minmax, lo: 0, hi: 1} | {default: METHOD, CODE: METHOD, ...}
     weights:    nominal | equal | {method: pca} | {CODE: weight, ...}
     aggregate:  arithmetic | {method: power, p: 0.5} | {LEVEL_OR_NODE_CODE: METHOD, ..., default: METHOD}
@@ -56,8 +56,9 @@ METHODOLOGY_DEFAULTS: Mapping[str, Any] = {
 #: The most decimals ``round`` may keep: a double holds 15 to 17 significant digits, so more would not round.
 MAX_ROUND = 15
 
-#: Arguments a method receives from the pipeline, never from the config.
-PIPELINE_ARGUMENTS = frozenset({"x", "w", "ref", "groups", "units"})
+#: Arguments a method receives from the pipeline, never from the config (``indicator``/``indicators``: the codes a
+#: treatment names in its warnings).
+PIPELINE_ARGUMENTS = frozenset({"x", "w", "ref", "groups", "units", "indicator", "indicators"})
 
 #: A mapping without ``method:`` in these families means this method (``screen: {min_coverage: ..}``).
 IMPLICIT_METHOD = {"screen": "coverage"}
@@ -382,7 +383,9 @@ def parse_by_node(family: str, value: Any, where: str, framework: Framework | No
             if key == "default":
                 continue
             target: str | int = key if isinstance(key, int) else str(key)
-            if isinstance(target, str) and target.isdigit() and (framework is None or target not in framework.nodes):
+            # ASCII digits only: '²'.isdigit() holds, but int('²') fails
+            if (isinstance(target, str) and target.isascii() and target.isdigit()
+                    and (framework is None or target not in framework.nodes)):
                 target = int(target)  # a level written as '2' (YAML keys quoted, or a config built from JSON)
             if isinstance(target, bool):
                 raise ConfigError(f"{where}: {key!r} is neither a level nor a node code")

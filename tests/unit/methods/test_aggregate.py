@@ -453,19 +453,19 @@ PARAMS = {
     "arithmetic": [{}], "geometric": [{}], "harmonic": [{}],
     "power": [{"p": 2.0}, {"p": 0.5}, {"p": -0.5}, {"p": -3.0}],
     "minimum": [{}], "median": [{}], "owa": [{}, {"orness": 0.8}, {"orness": 0.1}],
-    "mpi": [{}, {"penalty": "positive"}],
+    "mpi": [{}, {"penalty": "positive"}], "ampi": [{}, {"penalty": "positive"}],
     "copeland": [{}], "borda": [{}], "bod": [{}, {"bounds": "wide"}],
 }
-#: means of the unit's own children: idempotent, internal and monotone; mpi is idempotent only
+#: means of the unit's own children: idempotent, internal and monotone; mpi and ampi are idempotent only
 MEANS = {"arithmetic", "geometric", "harmonic", "power", "minimum", "median", "owa"}
-IDEMPOTENT = MEANS | {"mpi"}
+IDEMPOTENT = MEANS | {"mpi", "ampi"}
 #: the unit-comparing methods are monotone in the unit's own values too (raising a value only wins comparisons)
 MONOTONE = MEANS | {"copeland", "borda", "bod"}
 #: where "skip missing children, renormalise weights over the present ones" is the whole definition. Not:
 #: owa with order weights (its quantifier comes from the k order weights, not from as many as are present),
 #: copeland (compares pairs of units on their common children), borda (a missing value also changes what other
 #: units beat on that child), bod (other units' rows enter the constraints)
-MISSING_IS_SKIPPING = {"arithmetic", "geometric", "harmonic", "power", "minimum", "median", "mpi"}
+MISSING_IS_SKIPPING = {"arithmetic", "geometric", "harmonic", "power", "minimum", "median", "mpi", "ampi"}
 
 CASES = [pytest.param(name, params, id=f"{name}{params or ''}") for name, ps in PARAMS.items() for params in ps]
 

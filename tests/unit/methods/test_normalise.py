@@ -63,6 +63,10 @@ TABLE = [
     ("ratio_target", {"target": 8.0}, [0.25, 0.75, 0.75, 1, NAN]),
     # cuts 3, 6, 9 -> 5, 10, 20 points: 2 < 3 -> 0; 6 >= 6 -> 10; 10 >= 9 -> 20
     ("thresholds", {"cuts": [3.0, 6.0, 9.0], "points": [5.0, 10.0, 20.0]}, [0, 10, 10, 20, NAN]),
+    # AMPI: 100 + 60 (x - 6)/8 around the mean 6 (here also the midrange, so exactly 70..130)
+    ("ampi", {}, [70, 100, 100, 130, NAN]),
+    # around reference unit 0 (value 2): 100 + 60 (x - 2)/8
+    ("ampi", {"unit": 0}, [100, 130, 130, 160, NAN]),
 ]
 
 
@@ -136,6 +140,8 @@ CONSTANT = np.array([3.0, 3.0, NAN, 3.0, 3.0])
     ("borda", {}, 0.0),
     ("percentile", {}, 0.0),
     ("frac_max", {}, 1.0),  # defined: 3/3
+    ("ampi", {}, 100.0),    # every unit at the reference
+    ("ampi", {"unit": 1}, 100.0),
 ])
 def test_constant_column(name, params, expected):
     np.testing.assert_array_equal(NORMALISERS[name](CONSTANT, **params), [expected] * 2 + [NAN] + [expected] * 2)
@@ -145,7 +151,7 @@ def test_lone_present_value_has_percentile_one_half():
     np.testing.assert_array_equal(NORMALISERS["percentile"](np.array([NAN, 7.0, NAN])), [NAN, 0.5, NAN])
 
 
-STATISTICAL = ["minmax", "zscore", "rank", "percentile", "borda", "dist_max", "dist_target", "frac_max"]
+STATISTICAL = ["minmax", "zscore", "rank", "percentile", "borda", "dist_max", "dist_target", "frac_max", "ampi"]
 
 
 @pytest.mark.parametrize("name", STATISTICAL)
@@ -166,6 +172,8 @@ def test_no_present_value_is_a_method_error(name):
     ("dist_ref", X, {}, "needs 'unit'"),
     ("frac_max", -X, {}, "positive maximum"),
     ("ratio_target", X, {"target": -8.0}, "positive target"),
+    ("ampi", X, {"unit": 4}, "missing value"),
+    ("ampi", X, {"unit": 5}, "outside"),
 ])
 def test_empty_or_reversed_scale_is_a_method_error(name, x, params, match):
     with pytest.raises(MethodError, match=match):
@@ -190,6 +198,7 @@ PARAMS = {
     "frac_max": {},
     "ratio_target": {"target": 500.0, "points": 20.0},
     "thresholds": {"cuts": [10.0, 100.0, 500.0], "points": [5.0, 10.0, 20.0]},
+    "ampi": {},
 }
 
 
@@ -226,7 +235,7 @@ def test_reference_equal_to_x_changes_nothing(name, x):
     np.testing.assert_array_equal(NORMALISERS[name](x, ref=x.copy(), **params), NORMALISERS[name](x, **params))
 
 
-@pytest.mark.parametrize("name", ["minmax", "zscore", "dist_max"])
+@pytest.mark.parametrize("name", ["minmax", "zscore", "dist_max", "ampi"])
 @settings(max_examples=60, deadline=None)
 @given(x=int_columns, a=st.integers(1, 50), b=st.integers(-1000, 1000))
 def test_ranks_invariant_under_positive_affine_maps(name, x, a, b):

@@ -99,3 +99,14 @@ def test_methodologies_pickle_as_plain_data():
 
     m = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}, "aggregate": "geometric"})
     assert pickle.loads(pickle.dumps(m)) == m
+
+
+def test_a_superscript_digit_key_is_neither_a_level_nor_a_crash():
+    # '²'.isdigit() is True but int('²') raises: found by the mutation property of the bad-input battery
+    import dti_bench as db
+
+    fw = db.load_framework("dti-provincial-2022")
+    with pytest.raises(ConfigError, match="'²' is neither a level nor a code of framework"):
+        db.Methodology.from_dict({"aggregate": {"default": "arithmetic", "²": "geometric"}}, fw)
+    assert db.Methodology.from_dict({"aggregate": {"default": "arithmetic", "2": "geometric"}}, fw).aggregate.for_node(
+        "DTI", 2).name == "geometric"
