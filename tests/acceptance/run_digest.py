@@ -4,9 +4,9 @@ Every CSV is digested from its values (numbers at 10 significant digits, the pre
 with when the restructuring started, so a later change of float format alone does not count as a change; the
 ``synthetic`` mark column left out), the
 manifest without what legitimately differs from run to run (ids, commit, paths, timings, platform, the config
-hash, figure lists). ``python tests/acceptance/run_digest.py CONFIG_NAME ...`` rewrites the golden digests in
-``tests/data/golden/`` from the current code: do that only for a change of numbers you mean, and say why in the
-commit.
+hash, figure lists). ``python tests/acceptance/run_digest.py --why "REASON" CONFIG_NAME ...`` rewrites the
+golden digests in ``tests/data/golden/`` from the current code: do that only for a change of numbers you mean, and
+say why (in ``--why``, recorded in the digest, and in the commit).
 """
 
 from __future__ import annotations
@@ -93,11 +93,19 @@ def contained(old: Any, new: Any, where: str = "") -> list[str]:
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:]:
+    # python tests/acceptance/run_digest.py --why "what changed the numbers" CONFIG_NAME ...
+    args = sys.argv[1:]
+    why = None
+    if args[:1] == ["--why"]:
+        why, args = args[1], args[2:]
+    for name in args:
         with tempfile.TemporaryDirectory() as tmp:
             files = run_digest(REPO / "configs" / f"{name}.yaml", Path(tmp))
         path = GOLDEN / f"{name}.json"
         record = json.loads(path.read_text()) if path.exists() else {"config": f"configs/{name}.yaml"}
+        if why:
+            record.pop("base_commit", None)  # the numbers are no longer those of the restructuring's base
+            record["recorded_for"] = why
         record["files"] = files
         path.write_text(json.dumps(record, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
         print(f"{path}: {len(files)} files")

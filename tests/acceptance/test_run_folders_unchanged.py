@@ -1,5 +1,6 @@
-"""Every bundled config gives the run folder it gave before the package was restructured (commit ``base_commit``
-of each golden file): the same CSV values and the same manifest numbers. Run ids, timings, paths, figures and the
+"""Every bundled config gives the run folder its golden digest records (the numbers of the restructuring's base
+commit ``base_commit``, or, where a change of numbers was meant, those recorded then, ``recorded_for`` saying
+why): the same CSV values and the same manifest numbers. Run ids, timings, paths, figures and the
 report aside; new files (framework.yaml, units.csv) and new manifest keys are allowed, changed or missing ones are
 not. The third-party case studies (papi, pci, bli) are skipped without their data folder."""
 
