@@ -214,3 +214,20 @@ def test_grid_variants_are_checked_one_by_one(dti):
                                           {"normalise": ZSCORE, "aggregate": "geometric"})]
     [line] = variants_warnings(dti, ms, "analyses.grid")
     assert line.startswith("analyses.grid: 1 of 3 variants: composite 'DTI': geometric needs ratio-scale")
+
+
+@pytest.mark.parametrize("path, nominal", [("normalise.m", ZSCORE), ("normalise.lo", MINMAX_1_100)])
+def test_an_offset_as_a_factor_moves_no_rank_under_the_arithmetic_mean_and_some_under_the_harmonic(
+        dti, dti_data, path, nominal):
+    """The dti2022-offsets design in small: what the offset moves is the artefact the scale check flags."""
+    base = dti.official.vary({"normalise": nominal})
+    offset = [db.factors.range(path, 5, 50)]
+    arithmetic = db.uncertainty(dti, dti_data, base, offset, n=200, seed=2)
+    assert arithmetic.summary()["mean_abs_rank_shift"] == 0
+    assert design_warnings(dti, base, parse_factors(offset, dti, base), "u") == []
+    harmonic = base.vary({"aggregate": "harmonic"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MethodologyWarning)
+        moved = db.uncertainty(dti, dti_data, harmonic, offset, n=200, seed=2)
+    assert moved.summary()["mean_abs_rank_shift"] > 0
+    assert design_warnings(dti, harmonic, parse_factors(offset, dti, harmonic), "u")
