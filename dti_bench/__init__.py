@@ -30,6 +30,7 @@ from dti_bench.analyses.importance import importance
 from dti_bench.analyses.leave_one_out import leave_one_out
 from dti_bench.analyses.morris import morris
 from dti_bench.analyses.pawn import pawn
+from dti_bench.analyses.rank_change import rank_change
 from dti_bench.analyses.sobol import sobol
 from dti_bench.analyses.stability import robust_pairs
 from dti_bench.analyses.uncertainty import uncertainty
@@ -41,6 +42,7 @@ from dti_bench.io import RunReader, load_dataset, load_framework, read_coinr
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
+from dti_bench.model.panel import Panel
 
 
 def __getattr__(name: str):
@@ -81,7 +83,7 @@ def report(run_folder, out=None):
     return write_report(run_folder, out=out)
 
 
-__all__ = ["Dataset", "Framework", "IndexResult", "Methodology", "RunReader", "Study", "StudyResults", "UserError",
+__all__ = ["Dataset", "Framework", "IndexResult", "Methodology", "Panel", "RunReader", "Study", "StudyResults", "UserError",
            "__version__", "coherence", "compute_index", "factors", "grid", "importance", "leave_one_out",
-           "load_config", "load_dataset", "load_framework", "morris", "pawn", "plot", "read_coinr", "report",
+           "load_config", "load_dataset", "load_framework", "morris", "pawn", "plot", "rank_change", "read_coinr", "report",
            "robust_pairs", "run", "sobol", "uncertainty", "weight_map"]
