@@ -41,6 +41,7 @@ from dti_bench.index import IndexResult, compute_index
 from dti_bench.model.dataset import Dataset, merge_units
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
+from dti_bench.model.panel import Panel
 
 #: How the nominal methodology was chosen, as the run summary and the manifest say it.
 METHODOLOGY_SOURCES = ("config", "official", "default")
@@ -164,7 +165,10 @@ class Study:
         t0 = time.perf_counter()
         self.config = config
         self.seed, self.samples = seed, samples
-        framework, dataset, reference = _load_data(config)
+        framework, data, reference = _load_data(config)
+        # a panel: the analyses of one time point run on the latest; rank_change compares time points
+        self.panel: Panel | None = data if isinstance(data, Panel) else None
+        dataset = data.datasets[-1] if isinstance(data, Panel) else data
         self.framework, self.dataset, self.reference = framework, dataset, reference
         where = f"{config.source}: methodology"
         if config.methodology is not None:
@@ -178,8 +182,13 @@ class Study:
         self.warnings: list[str] = []
         with collect_methodology_warnings(self.warnings):
             self.nominal = compute_index(framework, dataset, self.methodology, reference=reference)
+            # every time point of a panel, each normalised on its own as a publisher does (the latest is .nominal)
+            self.nominals: dict[Any, IndexResult] = (
+                {t: (self.nominal if ds is dataset else compute_index(framework, ds, self.methodology,
+                                                                       reference=reference))
+                 for t, ds in zip(self.panel.times, self.panel.datasets)} if self.panel is not None else {})
         self.timings = {"prepare": t1 - t0, "nominal": time.perf_counter() - t1}
-        inputs = StudyInputs(framework, dataset, self.methodology, self.nominal, reference, progress)
+        inputs = StudyInputs(framework, dataset, self.methodology, self.nominal, reference, progress, self.panel)
         self.specs = {key: _override(spec, seed, samples, f"{config.source}: analyses.{key}")
                       for key, spec in config.analyses.items()}
         # the dask scheduler comes from the person running the study, never from the config (config.specs)
@@ -336,7 +345,7 @@ class Study:
         timings = {**self.timings, **results.timings}
         folder = io.RunFolder(Path(out), self.config.name, config_hash[:8])
         try:
-            write_nominal(self.nominal, folder)
+            write_nominal(self.nominal, folder, self.nominals or None)
             io.write_yaml(self.framework.to_dict(), folder.path("framework.yaml"))
             for tables in results.tables.values():
                 for name, content in tables.items():
@@ -385,6 +394,7 @@ class Study:
             "config_path": str(self.config.path), "config_hash": config_hash, "data_hash": data_hash(self.dataset),
             "dataset": self.dataset.name, "synthetic": self.dataset.synthetic, "framework": self.framework.name,
             "units": len(self.dataset.units), "indicators": len(self.framework.indicators),
+            **({"times": list(self.panel.times), "analyses_at": self.panel.times[-1]} if self.panel else {}),
             "excluded_units": list(self.nominal.excluded), "seed": self.seed, "samples_override": self.samples,
             "methodology_source": self.methodology_source, "methodology_note": self.methodology_note,
             "warnings": list(self.warnings),
@@ -428,9 +438,12 @@ def _override(spec: Any, seed: int | None, samples: int | None, where: str) -> A
     return spec
 
 
-def _load_data(config: Config) -> tuple[Framework, Dataset, Dataset | None]:
-    """The framework and dataset a config's ``data:`` block names, merged and referenced as it says."""
+def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | None]:
+    """The framework and the data (a dataset, or a panel of them) a config's ``data:`` block names, merged and
+    referenced as it says."""
     spec: DataSpec = config.data
+    if spec.external is not None and spec.years is not None:
+        return _load_external_panel(spec)
     if spec.external is not None:
         from dti_bench.io.external import load_external
 
@@ -444,8 +457,11 @@ def _load_data(config: Config) -> tuple[Framework, Dataset, Dataset | None]:
         dataset = io.load_dataset(spec.dataset, framework)
     else:
         framework = io.load_framework(spec.framework)
-        dataset = io.load_idata(spec.indicators, framework, unit_column=spec.unit_column,
+        dataset = io.load_panel(spec.indicators, framework, time=spec.time, unit_column=spec.unit_column,
                                 name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators)
+    if spec.merge is not None and isinstance(dataset, Panel):
+        raise ConfigError(f"{config.source}: data.merge: merging the units of a panel is not supported yet; merge "
+                          f"each time point's table first")
     if spec.merge is not None:
         # e.g. the 2025 provincial arrangement: merged units get the mean of their former units' indicators
         dataset = merge_units(dataset, io.load_mergers(str(spec.merge)), name=f"{dataset.name}-merged-{spec.merge}")
@@ -457,14 +473,38 @@ def _load_data(config: Config) -> tuple[Framework, Dataset, Dataset | None]:
     return framework, dataset, reference
 
 
-def write_nominal(result: IndexResult, folder: io.RunFolder) -> None:
-    """scores.csv and ranks.csv (unit, then one column per composite, framework codes), units.csv (unit, name and
+def _load_external_panel(spec: DataSpec) -> tuple[Framework, Panel, None]:
+    """Third-party data at several years (``data: {external: papi, years: [2019, 2020]}`` or ``years: all``)."""
+    from dti_bench.io.external import available_years, load_external
+
+    years = available_years(spec.external, root=spec.root) if spec.years == "all" else list(spec.years)
+    loaded = {y: load_external(spec.external, root=spec.root, year=y) for y in years}
+    framework = io.load_framework(spec.framework) if spec.framework is not None else loaded[years[-1]][0]
+    for y, (fw, _) in loaded.items():
+        same = tuple(fw.indicators) == tuple(framework.indicators) and fw.edges == framework.edges
+        if spec.framework is None and not same:
+            raise ConfigError(f"data.years: {spec.external} {y} has another framework than {years[-1]} "
+                              f"({fw.describe()}, or other weights); choose years within one framework period")
+    datasets = {y: ds.select(framework.indicators) for y, (_, ds) in loaded.items()}
+    # a province the publisher did not score one year is a row of missing values there (unranked that year)
+    return framework, Panel.from_datasets(datasets, name=f"{spec.external}-{years[0]}-{years[-1]}", align=True), None
+
+
+def write_nominal(result: IndexResult, folder: io.RunFolder, by_time: Mapping[Any, IndexResult] | None = None) -> None:
+    """scores.csv and ranks.csv (unit, then one column per composite, framework codes; for a panel, long: unit,
+    time, then the composites, one row per unit and time point), units.csv (unit, name and
     group columns), treatment.csv (every cell the nominal outlier treatment changed, with the fallback that ran and the
     indicator's skew and kurtosis before and after) and excluded.csv (the units
     screening removed); each marked synthetic when the data are."""
     synthetic = result.dataset.synthetic
-    for name, frame in (("scores.csv", result.scores), ("ranks.csv", result.ranks)):
-        io.write_csv(frame.reset_index().rename(columns={"index": "unit"}), folder.path(name), synthetic=synthetic)
+    for name, attribute in (("scores.csv", "scores"), ("ranks.csv", "ranks")):
+        if by_time:
+            frame = pd.concat([getattr(r, attribute).reset_index().rename(columns={"index": "unit"}).assign(time=t)
+                               for t, r in by_time.items()], ignore_index=True)
+            frame = frame[["unit", "time", *[c for c in frame.columns if c not in ("unit", "time")]]]
+        else:
+            frame = getattr(result, attribute).reset_index().rename(columns={"index": "unit"})
+        io.write_csv(frame, folder.path(name), synthetic=synthetic)
     units = pd.DataFrame({"unit": result.dataset.units, "name": result.dataset.unit_names})
     for column in result.dataset.groups.columns:
         units[column] = result.dataset.groups[column].to_numpy()

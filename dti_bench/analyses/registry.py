@@ -31,14 +31,15 @@ from dti_bench.analyses.importance import CORRELATION_RATIOS, importance
 from dti_bench.analyses.leave_one_out import compared_nodes, leave_one_out
 from dti_bench.analyses.morris import check_design, morris
 from dti_bench.analyses.pawn import pawn
+from dti_bench.analyses.rank_change import rank_change
 from dti_bench.analyses.results import Result
 from dti_bench.analyses.sobol import sobol
 from dti_bench.analyses.soundness import design_warnings, variants_warnings
 from dti_bench.analyses.stability import StabilityResult, robust_pairs
 from dti_bench.analyses.uncertainty import uncertainty
 from dti_bench.analyses.weight_map import weight_map
-from dti_bench.config.specs import (CoherenceSpec, GridSpec, ImportanceSpec, SensitivitySpec, Spec, StabilitySpec,
-                                    UncertaintySpec, WeightMapSpec)
+from dti_bench.config.specs import (CoherenceSpec, GridSpec, ImportanceSpec, RankChangeSpec, SensitivitySpec, Spec,
+                                    StabilitySpec, UncertaintySpec, WeightMapSpec)
 from dti_bench.engine.batch import default_chunk
 from dti_bench.engine.memory import physical_memory
 from dti_bench.errors import ConfigError, UserError, choices
@@ -47,11 +48,13 @@ from dti_bench.methods.registry import METHODS
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
+from dti_bench.model.panel import Panel
 
 
 @dataclass(frozen=True, eq=False)
 class StudyInputs:
-    """What every analysis of a study shares: the framework, the data, the nominal methodology and its result."""
+    """What every analysis of a study shares: the framework, the data, the nominal methodology and its result;
+    for panel data, the panel too (``dataset`` is then its latest time point)."""
 
     framework: Framework
     dataset: Dataset
@@ -59,6 +62,7 @@ class StudyInputs:
     nominal: IndexResult
     reference: Dataset | None = None
     progress: bool = False
+    panel: Panel | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,6 +261,32 @@ def _bind_weight_map(study: StudyInputs, spec: WeightMapSpec, where: str) -> Bou
                                     resolution=spec.resolution, node=spec.node))
 
 
+def _bind_rank_change(study: StudyInputs, spec: RankChangeSpec, where: str) -> Bound:
+    if study.panel is None:
+        raise ConfigError(f"{where}: a rank change needs data at several time points (a 'Time' column in the iData, "
+                          f"data.time: COLUMN, or data.years for an external panel)")
+    panel = study.panel
+    factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors")
+    node = _node(spec.node, study.framework, f"{where}.node")
+    pairs = panel.check_pairs(spec.pairs, f"{where}.pairs")
+    if spec.normalise_over == "reference":
+        try:
+            panel[spec.reference_time]
+        except UserError as err:
+            raise ConfigError(f"{where}.reference_time: {err}") from None
+    units = len(panel.units)
+    _fits(f"{where}.samples", [("rank-change counts (pairs x units x 2 units x 8 bytes)",
+                                8.0 * len(pairs) * units * 2 * units)])
+
+    def run() -> Result:
+        return rank_change(study.framework, panel, study.methodology, factors, pairs=pairs, n=spec.samples,
+                           seed=spec.seed, node=node, normalise_over=spec.normalise_over,
+                           reference_time=spec.reference_time, chunk_size=spec.chunk_size)
+
+    return Bound(run, {"seed": spec.seed, "factors": [f.name for f in factors]},
+                 warnings=tuple(design_warnings(study.framework, study.methodology, factors, _short(where))))
+
+
 #: Every analysis, in the order a run computes them (and the manifest lists them).
 ANALYSES: Mapping[str, Analysis] = {a.key: a for a in (
     Analysis(GridSpec, _bind_grid, ("grid.csv",), ("grid_heatmap", "bump_chart"), "uncertainty"),
@@ -268,6 +298,7 @@ ANALYSES: Mapping[str, Analysis] = {a.key: a for a in (
     Analysis(SensitivitySpec, _bind_sensitivity, ("sensitivity.csv", "screening.csv"), ("sobol_bars", "sobol_heatmap"),
              "sensitivity"),
     Analysis(WeightMapSpec, _bind_weight_map, ("weight_map-*.csv",), ("ternary_rank_map",), "importance"),
+    Analysis(RankChangeSpec, _bind_rank_change, ("rank_change.csv",), (), "uncertainty"),
 )}
 
 

@@ -21,8 +21,8 @@ from dti_bench.errors import ConfigError, choices
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output", "strict")
-DATA_KEYS = ("dataset", "indicators", "external", "year", "framework", "unit_column", "name_column", "groups",
-             "denominators", "root", "reference", "merge")
+DATA_KEYS = ("dataset", "indicators", "external", "year", "years", "time", "framework", "unit_column", "name_column",
+             "groups", "denominators", "root", "reference", "merge")
 #: A config's name: its runs go to ``<out>/<name>/``, so it is one path component and nothing else (no separator,
 #: no '.' or '..', no control character, short enough for any file system).
 MAX_NAME = 100
@@ -40,6 +40,8 @@ class DataSpec:
     indicators: Path | None = None
     external: str | None = None
     year: int | None = None
+    years: tuple[int, ...] | str | None = None
+    time: str | None = None
     root: Path | None = None
     framework: str | Path | None = None
     unit_column: str = "uCode"
@@ -196,6 +198,25 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     year = block.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         raise ConfigError(f"{src}: data.year: expected a year such as 2019, got {year!r}")
+    years = block.get("years")
+    if years is not None:
+        if external is None:
+            raise ConfigError(f"{src}: data.years: only with data.external (a panel of third-party data); a table "
+                              f"with a time column is a panel through data.time")
+        if year is not None:
+            raise ConfigError(f"{src}: data: give 'year' (one time point) or 'years' (a panel), not both")
+        if years != "all" and (not isinstance(years, list) or len(years) < 1
+                               or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)):
+            raise ConfigError(f"{src}: data.years: expected a list of years such as [2019, 2020], or all, got "
+                              f"{years!r}")
+        years = years if years == "all" else tuple(sorted(set(years)))
+    time = block.get("time")
+    if time is not None:
+        if indicators is None:
+            raise ConfigError(f"{src}: data.time: names the time column of an 'indicators' table (COINr's 'Time' "
+                              f"is found without it)")
+        if not isinstance(time, str) or not time:
+            raise ConfigError(f"{src}: data.time: expected a column name, got {time!r}")
     framework = block.get("framework")
     if framework is not None and str(framework).endswith((".yaml", ".yml", ".csv")):
         framework = as_path("framework")
@@ -209,7 +230,8 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
         value = block.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{src}: data.{key}: expected a list of column names, got {value!r}")
-    return DataSpec(dataset=dataset, indicators=indicators, external=external, year=year, root=root_path,
+    return DataSpec(dataset=dataset, indicators=indicators, external=external, year=year, years=years, time=time,
+                    root=root_path,
                     framework=framework,
                     unit_column=str(block.get("unit_column", "uCode")),
                     name_column=block.get("name_column", "uName"),

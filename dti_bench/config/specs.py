@@ -381,6 +381,53 @@ class WeightMapSpec(Spec):
                               optional(text))
 
 
+def time_pairs(value: Any, where: str) -> list[list[Any]]:
+    """A list of [FROM, TO] time points (checked against the panel when the analysis is bound)."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ConfigError(f"{where}: expected a non-empty list of [FROM, TO] pairs, e.g. [[2019, 2020]]")
+    for i, pair in enumerate(value):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ConfigError(f"{where}[{i}]: expected [FROM, TO], got {pair!r}")
+    return [list(p) for p in value]
+
+
+def time_label(value: Any, where: str) -> Any:
+    """A year or a date (checked against the panel when the analysis is bound)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigError(f"{where}: expected a year (e.g. 2019) or a date, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class RankChangeSpec(Spec):
+    """``analyses.rank_change``: each unit's rank change between time points under methodological uncertainty."""
+
+    key: ClassVar[str] = "rank_change"
+    title: ClassVar[str] = "rank changes under uncertainty"
+    factors: list[Any] = option([], "the factors varied (as analyses.uncertainty's); each sampled variant is applied "
+                                    "to both time points", factor_list)
+    pairs: list[Any] | None = option(None, "[[FROM, TO], ...]: the time points compared (default: consecutive ones)",
+                                     optional(time_pairs))
+    samples: int = option(1000, "Monte Carlo sample size", whole(1))
+    seed: int = option(1, "seed of the draws (the same variants as an uncertainty analysis with this seed)", whole(0))
+    node: str | None = option(None, "the composite ranked (default: the headline)", optional(text))
+    normalise_over: str = option("time_point", "normalisation statistics per time point (as publishers do), pooled "
+                                               "over the panel, or from the reference time point",
+                                 one_of("time_point", "pooled", "reference"))
+    # not `reference`: Spec.reference() documents the fields
+    reference_time: Any = option(None, "the time point of normalise_over: reference", optional(time_label))
+    chunk_size: int | None = option(None, "variants per chunk (the result does not depend on it)", optional(whole(1)))
+
+    def check(self, where: str) -> None:
+        if not self.factors:
+            factor_list(self.factors, f"{where}.factors")
+        if self.normalise_over == "reference" and self.reference_time is None:
+            raise ConfigError(f"{where}.reference_time: normalise_over: reference needs the time point, e.g. "
+                              f"reference_time: 2019")
+        if self.normalise_over != "reference" and self.reference_time is not None:
+            raise ConfigError(f"{where}.reference_time: only with normalise_over: reference")
+
+
 @dataclass(frozen=True)
 class OutputSpec(Spec):
     """``output:``: what a run writes besides its tables."""
@@ -393,5 +440,6 @@ class OutputSpec(Spec):
     report: bool = option(True, "write report.html, the audit report", boolean)
 
 
-__all__ = ["CoherenceSpec", "GridSpec", "ImportanceSpec", "OutputSpec", "RobustPairsSpec", "SensitivitySpec", "Spec",
-           "StabilitySpec", "TopKRobustnessSpec", "UncertaintySpec", "WeightMapSpec", "option"]
+__all__ = ["CoherenceSpec", "GridSpec", "ImportanceSpec", "OutputSpec", "RankChangeSpec", "RobustPairsSpec",
+           "SensitivitySpec", "Spec", "StabilitySpec", "TopKRobustnessSpec", "UncertaintySpec", "WeightMapSpec",
+           "option"]

@@ -15,6 +15,7 @@ import pandas as pd
 from dti_bench.errors import DataError
 from dti_bench.io.files import read_table
 from dti_bench.model.dataset import Dataset
+from dti_bench.model.panel import Panel
 from dti_bench.model.framework import Framework
 
 
@@ -62,11 +63,62 @@ def load_idata(source: str | Path | pd.DataFrame, framework: Framework | None = 
         table, where = read_table(path), str(path)
         name = name or path.stem
     if "Time" in table.columns and table["Time"].nunique() > 1:
-        raise DataError(f"{where}: column 'Time' has {table['Time'].nunique()} values; dti_bench builds one time "
-                        f"point per run, so filter the table to one 'Time' first")
+        raise DataError(f"{where}: column 'Time' has {table['Time'].nunique()} values: a panel; read it with "
+                        f"load_panel (a config reads it as one when it finds the column), or filter it to one 'Time'")
     return Dataset.from_frame(table, framework, unit_column=unit_column, name_column=name_column,
                               group_columns=groups, denominator_columns=denominators, name=name or "data",
                               source=where, meta={"source": where})
+
+
+def load_panel(source: str | Path | pd.DataFrame, framework: Framework | None = None, *, time: str | None = None,
+               unit_column: str = "uCode", name_column: str | None = "uName", groups: tuple[str, ...] = (),
+               denominators: tuple[str, ...] = (), name: str | None = None) -> Panel | Dataset:
+    """A COINr iData with a time column as a :class:`~dti_bench.model.panel.Panel` (one dataset per time point).
+
+    Parameters
+    ----------
+    source : str, Path or DataFrame
+        The long table: one row per unit and time point.
+    framework : Framework, optional
+    time : str, optional
+        The time column; default COINr's ``Time`` when the table has it with more than one value (else the table
+        is one time point and a :class:`Dataset` is returned, as :func:`load_idata` would).
+    unit_column, name_column, groups, denominators, name
+        As for :func:`load_idata`.
+
+    Returns
+    -------
+    Panel or Dataset
+
+    Raises
+    ------
+    DataError
+        Naming the file, row and column: a time that is not a year or date, a duplicate (unit, time) row, a unit
+        without a row at some time point, a named time column that is absent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"uCode": ["A", "B", "A", "B"], "Time": [2019, 2019, 2020, 2020],
+    ...                      "x1": [1.0, 2.0, 2.0, 1.0], "x2": [3.0, 1.0, 1.0, 3.0]})
+    >>> load_panel(long).times
+    (2019, 2020)
+    """
+    if isinstance(source, pd.DataFrame):
+        table, where = source, name or "data"
+    else:
+        path = Path(source)
+        table, where = read_table(path), str(path)
+        name = name or path.stem
+    column = time or ("Time" if "Time" in table.columns and table["Time"].nunique() > 1 else None)
+    if column is None:
+        single = table.drop(columns=["Time"]) if "Time" in table.columns else table
+        return Dataset.from_frame(single, framework, unit_column=unit_column, name_column=name_column,
+                                  group_columns=groups, denominator_columns=denominators, name=name or "data",
+                                  source=where, meta={"source": where})
+    return Panel.from_frame(table, framework, time=column, unit_column=unit_column, name_column=name_column,
+                            group_columns=groups, denominator_columns=denominators, source=where,
+                            name=name or "data", meta={"source": where})
 
 
 def read_imeta(source: str | Path | pd.DataFrame, *, name: str | None = None) -> Framework:

@@ -228,8 +228,26 @@ class RunReader:
         """Whether the run's data are synthetic (then every statement about units is about the method)."""
         return bool(self.manifest.get("synthetic"))
 
-    def table(self, name: str) -> pd.DataFrame | None:
-        """A CSV of the run folder, or None when absent or empty; codes stay strings ('NA', '001')."""
+    def table(self, name: str, *, all_times: bool = False) -> pd.DataFrame | None:
+        """A CSV of the run folder, or None when absent or empty; codes stay strings ('NA', '001').
+
+        A run on panel data writes ``scores.csv`` and ``ranks.csv`` long, with a ``time`` column after ``unit``:
+        by default a reader gets the rows of the time point the run's analyses describe (the manifest's
+        ``analyses_at``, the latest), without the column, so that every figure and section reads one time point
+        as before; ``all_times=True`` gives the whole table.
+        """
+        frame = self._table(name)
+        if all_times or frame is None or "time" not in frame.columns or "analyses_at" not in self.manifest:
+            return frame
+        at = str(self.manifest["analyses_at"])
+        return frame[frame["time"].astype(str) == at].drop(columns="time").reset_index(drop=True)
+
+    @property
+    def times(self) -> list[Any]:
+        """The time points of a run on panel data (the manifest's ``times``), empty for one time point."""
+        return list(self.manifest.get("times") or [])
+
+    def _table(self, name: str) -> pd.DataFrame | None:
         if name not in self._tables:
             path = self.path / name
             frame = None

@@ -14,6 +14,7 @@ across years). It is applied through the normalisation reference of the pipeline
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,9 @@ import pandas as pd
 from dti_bench.errors import ConfigError, DataError, choices
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
+
+#: The dates a time column may hold besides years: ISO 8601 days (2019-12-31) or months (2019-12).
+ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 
 #: How normalisation statistics are taken across time: each time point's own, the whole panel's, or one time's.
 NORMALISE_OVER = ("time_point", "pooled", "reference")
@@ -46,15 +50,46 @@ def parse_time(value: Any, where: str) -> int | str:
             return int(value)
         raise DataError(f"{where}: expected a year or a date, got {value!r}")
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise DataError(f"{where}: expected a year (e.g. 2019) or a date (e.g. 2019-12-31), got {value!r}") from None
-    if pd.isna(stamp):
+    if not text:
         raise DataError(f"{where}: expected a year or a date, got an empty cell")
-    return stamp.strftime("%Y-%m-%d")
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None:  # '2019', '2019.0'; not '2019.5', which pandas would read as a month
+        if np.isfinite(number) and number.is_integer():
+            return int(number)
+        raise DataError(f"{where}: expected a year or a date, got {value!r}")
+    if not ISO_DATE.fullmatch(text):
+        raise DataError(f"{where}: expected a year (e.g. 2019) or an ISO date (e.g. 2019-12-31), got {value!r}")
+    try:
+        return pd.Timestamp(text).strftime("%Y-%m-%d")
+    except ValueError:
+        raise DataError(f"{where}: {value!r} is not a date") from None
+
+
+def _aligned(labelled: list[tuple[Any, Dataset]]) -> list[tuple[Any, Dataset]]:
+    """Every dataset on the union of the units (missing rows NaN, names and groups from where the unit appears)."""
+    names: dict[str, str] = {}
+    for _, ds in labelled:
+        for u, n in zip(ds.units, ds.unit_names):
+            names.setdefault(u, n)
+    units = tuple(names)
+    out = []
+    for t, ds in labelled:
+        if ds.units == units:
+            out.append((t, ds))
+            continue
+        position = {u: i for i, u in enumerate(ds.units)}
+        values = np.full((len(units), len(ds.indicators)), np.nan)
+        rows = [position.get(u) for u in units]
+        present = [i for i, r in enumerate(rows) if r is not None]
+        values[present] = ds.values[[rows[i] for i in present]]
+        groups = ds.groups.reindex(pd.Index(units)) if len(ds.groups.columns) else ds.groups
+        denominators = ds.denominators.reindex(pd.Index(units)) if len(ds.denominators.columns) else ds.denominators
+        out.append((t, ds.replace(units=units, unit_names=tuple(names[u] for u in units), values=values,
+                                  groups=groups, denominators=denominators)))
+    return out
 
 
 def _order(time: int | str) -> tuple:
@@ -107,8 +142,12 @@ class Panel(Mapping[Any, Dataset]):
 
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
-    def from_datasets(cls, datasets: Mapping[Any, Dataset], name: str | None = None) -> Panel:
-        """A panel of datasets keyed by time (years or dates), put in time order; units must match.
+    def from_datasets(cls, datasets: Mapping[Any, Dataset], name: str | None = None, *, align: bool = False) -> Panel:
+        """A panel of datasets keyed by time (years or dates), put in time order.
+
+        With ``align``, the units are the union of every time point's, in order of first appearance, and a unit a
+        time point lacks gets a row of missing values there (a publisher that did not score a province one year);
+        without it, every time point must have the same units.
 
         Examples
         --------
@@ -124,6 +163,8 @@ class Panel(Mapping[Any, Dataset]):
         if len(set(labels)) != len(labels):
             raise DataError(f"panel: a time point is given twice ({labels})")
         labelled.sort(key=lambda item: _order(item[0]))
+        if align:
+            labelled = _aligned(labelled)
         first = labelled[0][1]
         return cls(name or first.name, tuple(t for t, _ in labelled), tuple(ds for _, ds in labelled))
 

@@ -26,6 +26,20 @@ def _registry() -> MappingProxyType:
     return MappingProxyType({"papi": papi.load, "pci": pci.load, "bli": bli.load})
 
 
+def available_years(name: str, *, root: Path | None) -> list[int]:
+    """Every year third-party index ``name`` has data for (``data: {external: NAME, years: all}``)."""
+    import importlib
+
+    if name not in _registry():
+        raise ConfigError(f"data.external: unknown source {name!r}; valid choices: {choices(_registry())}")
+    module = importlib.import_module(f"dti_bench.io.external.{name}")
+    if not hasattr(module, "years"):
+        raise ConfigError(f"data.years: {name} has one time point; use data.year or leave it out")
+    if root is None:
+        load_external(name, root=None)  # the one-line error naming the data folder it needs
+    return module.years(Path(root))
+
+
 def load_external(name: str, *, root: Path | None, year: int | None = None) -> tuple[Framework, Dataset]:
     """The framework and dataset of third-party index ``name`` for ``year``, read from ``root``."""
     registry = _registry()

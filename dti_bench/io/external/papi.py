@@ -274,6 +274,11 @@ def papi_framework(year: int, subdimensions: Sequence[str]) -> Framework:
     }, source=f"papi-{year}")
 
 
+def years(root: Path) -> list[int]:
+    """The years of the PAPI panel, in order (``data: {external: papi, years: all}``)."""
+    return sorted(set(int(y) for y in read_panel(root)["year"]))
+
+
 def load(root: Path, year: int | None = None) -> tuple[Framework, Dataset]:
     """The PAPI framework and provincial dataset of ``year`` (default: the latest year in the panel).
 

@@ -205,6 +205,12 @@ def pci_framework(year: int, weights: Mapping[str, float]) -> Framework:
     }, source=f"pci-{year}")
 
 
+def years(root: Path) -> list[int]:
+    """The PCI years that have both sub-indices and weights (2005, the pilot, has none), in order."""
+    weights = _weights_by_year(_read_weights(root))
+    return sorted(set(int(y) for y in _read_subindices(root)["year"]) & set(weights))
+
+
 def load(root: Path, year: int | None = None) -> tuple[Framework, Dataset]:
     """The PCI framework (that year's era weights) and provincial dataset of ``year`` (default: the latest).
 

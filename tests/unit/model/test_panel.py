@@ -41,7 +41,7 @@ def test_rows_may_come_in_any_order_and_dates_are_time_points():
 
 @pytest.mark.parametrize("changes, message", [
     ({"Time": [2020, 2020, 2019, 2019, 2020, 2021]}, r"p.csv: row 6: unit 'x' at time 2020 appears twice \(first at row 2\)"),
-    ({"Time": [2020, 2020, "soon", 2019, 2021, 2021]}, r"p.csv: row 4, column 'Time': expected a year \(e.g. 2019\) or a date"),
+    ({"Time": [2020, 2020, "soon", 2019, 2021, 2021]}, r"p.csv: row 4, column 'Time': expected a year \(e.g. 2019\) or an ISO date"),
     ({"Time": [2020, 2020, 2019.5, 2019, 2021, 2021]}, r"row 4, column 'Time': expected a year or a date, got 2019.5"),
     ({"uCode": ["x", "y", "x", "z", "x", "y"]}, r"p.csv: unit 'y' has no row at time 2019 \(column 'Time'\); give it a row"),
 ])

@@ -1,0 +1,122 @@
+"""Panels through a config: a COINr iData with a Time column runs in one config, scores.csv and ranks.csv go long
+over time, and rank_change.csv's nominal change is the change of the ranks each year's index gives."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import dti_bench as db
+from dti_bench import cli
+from dti_bench.io.runs import RunReader
+
+EXAMPLES = Path(db.__file__).parent / "datasets" / "examples"
+DATA = os.environ.get("DTI_BENCH_DATA")
+FACTORS = [{"path": "aggregate.method", "choices": ["arithmetic", "geometric"], "name": "aggregation"},
+           {"path": "weights", "noise": 0.25, "name": "weight noise"}]
+
+
+def long_example(tmp_path: Path) -> Path:
+    """COINr's example iData at two time points: the second perturbed (a made-up later year)."""
+    first = pd.read_csv(EXAMPLES / "example_iData.csv")
+    second = first.copy()
+    numeric = [c for c in first.columns if c not in ("uCode", "uName") and pd.api.types.is_numeric_dtype(first[c])
+               and c not in ("Group_GDP", "Pop", "GDP")]
+    rng = np.random.default_rng(3)
+    second[numeric] = second[numeric] * rng.uniform(0.8, 1.25, size=second[numeric].shape)
+    table = pd.concat([first.assign(Time=2019), second.assign(Time=2020)], ignore_index=True)
+    path = tmp_path / "iData_panel.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def config(tmp_path: Path, data: dict, analyses: dict) -> Path:
+    path = tmp_path / "panel.yaml"
+    path.write_text(yaml.safe_dump({"name": "panel", "data": data, "analyses": analyses,
+                                    "output": {"figures": "none"}}))
+    return path
+
+
+def test_a_time_column_makes_a_panel_and_one_run_computes_every_time_point(tmp_path, capsys):
+    idata = long_example(tmp_path)
+    cfg = config(tmp_path, {"indicators": str(idata), "framework": str(EXAMPLES / "example_iMeta.csv")},
+                 {"rank_change": {"samples": 300, "factors": FACTORS}, "coherence": True})
+    assert cli.main(["validate", str(cfg)]) == 0
+    assert cli.main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    [folder] = (tmp_path / "out" / "panel").iterdir()
+    run = RunReader(folder)
+    assert run.times == [2019, 2020] and run.manifest["analyses_at"] == 2020
+    ranks = run.table("ranks.csv", all_times=True)
+    assert list(ranks.columns[:2]) == ["unit", "time"] and len(ranks) == 2 * 8
+    assert run.table("ranks.csv").shape == (8, 4)          # readers see the latest time point, as before
+    change = run.table("rank_change.csv")
+    fw = db.load_framework(EXAMPLES / "example_iMeta.csv")
+    panel = db.io.load_panel(idata, fw)
+    by_year = {t: db.compute_index(fw, panel[t], {"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+               for t in panel.times}
+    # the nominal methodology of an iMeta without one is COINr's default (min-max [0, 1]... as compute_index's)
+    head = fw.headline
+    expected = (by_year[2019].rank_values[head] - by_year[2020].rank_values[head]).astype("Int64")
+    got = change.set_index("unit")["nominal_change"].astype("Int64")
+    assert got.tolist() == expected.reindex(got.index).tolist()
+    assert set(change.unit[change.robust]) <= set(change.unit[change.nominal_change != 0])
+    summary = run.manifest["outputs"]["rank_change"]["pairs"][0]
+    assert summary["robust"] == int(change.robust.sum()) and summary["time_from"] == 2019
+
+
+def test_rank_change_without_a_panel_and_bad_pairs_are_one_line_errors(tmp_path, capsys):
+    cfg = config(tmp_path, {"dataset": "dti2022-synthetic"}, {"rank_change": {"factors": FACTORS}})
+    assert cli.main(["validate", str(cfg)]) == 2
+    assert "a rank change needs data at several time points" in capsys.readouterr().err
+    idata = long_example(tmp_path)
+    cfg = config(tmp_path, {"indicators": str(idata), "framework": str(EXAMPLES / "example_iMeta.csv")},
+                 {"rank_change": {"factors": FACTORS, "pairs": [[2018, 2020]]}})
+    assert cli.main(["validate", str(cfg)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "analyses.rank_change.pairs[0]: time 2018 is not in the panel; valid choices: 2019, 2020" in err[0]
+    table = pd.read_csv(idata, dtype={"Time": str})
+    table.loc[3, "Time"] = "2019.5"
+    table.to_csv(idata, index=False)
+    cfg = config(tmp_path, {"indicators": str(idata), "framework": str(EXAMPLES / "example_iMeta.csv")}, {})
+    assert cli.main(["validate", str(cfg)]) == 2
+    assert "row 5, column 'Time': expected a year or a date, got '2019.5'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not DATA or not (Path(DATA or "") / "vn_papi").exists(), reason="needs the PAPI data folder "
+                    "(DTI_BENCH_DATA with vn_papi/)")
+def test_papi_2019_2020_as_one_table_reproduces_the_published_rank_changes(tmp_path, capsys):
+    from dti_bench.io.external import papi
+
+    root = Path(DATA)
+    rows = []
+    for year in (2019, 2020):
+        fw, ds = papi.load(root, year)
+        rows.append(ds.to_idata().assign(Time=year))
+    idata = tmp_path / "papi_2019_2020.csv"
+    pd.concat(rows, ignore_index=True).to_csv(idata, index=False)
+    framework = tmp_path / "papi.yaml"
+    db.io.write_yaml(fw.to_dict(), framework)
+    cfg = config(tmp_path, {"indicators": str(idata), "framework": str(framework), "groups": ["region"]},
+                 {"rank_change": {"samples": 400, "factors": FACTORS}})
+    assert cli.main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    [folder] = (tmp_path / "out" / "panel").iterdir()
+    change = RunReader(folder).table("rank_change.csv").set_index("unit")
+    # the published ranks, recomputed by hand from each year's published PAPI scores (ties share the lower rank)
+    published = {}
+    for year in (2019, 2020):
+        _, ds = papi.load(root, year)
+        result = db.compute_index(fw, ds, papi.official_methodology())
+        scores = papi.published_scores(result)["PAPI"]
+        published[year] = scores.rank(ascending=False, method="min")
+    by_hand = (published[2019] - published[2020]).astype(int)
+    assert change["nominal_change"].astype(int).reindex(by_hand.index).tolist() == by_hand.tolist()
+    robust, moved = set(change.index[change.robust]), set(change.index[change.nominal_change != 0])
+    assert robust < moved
