@@ -1,4 +1,4 @@
-"""The nominal index as audit tables: what aggregation received, and the weights it used.
+r"""The nominal index as audit tables: what aggregation received, and the weights it used.
 
 Every run folder holds these two tables (README, "What a run does"), written by
 :func:`dti_bench.experiment.write_nominal` from the nominal :class:`~dti_bench.index.IndexResult`:
@@ -25,15 +25,16 @@ sum to 1 over the parent's children: the framework's weights after any explicit 
 method (nominal, equal, or data-driven: PCA, entropy, CRITIC, BoD weights). It is the weight before the missing-data
 rule: a unit missing a child has the other children's weights rescaled to sum to 1, unit by unit, when the parent
 aggregates. An aggregator that chooses its own weights (``aggregate: bod``) is given these and overrides them;
-non-compensatory aggregators (Copeland, Borda, minimum, median) use them as votes or not at all.
+the others use them as their docstrings say (Copeland's outranking majorities, the weighted median, the minimum
+only through which children weigh 0).
 
 ``effective_weight`` is the edge's weight on the headline: the product of ``weight_used`` along the edge and along
 every path from its parent up to the headline, summed over those paths (the framework is a DAG),
 
 .. math::
 
-    E(h) = 1, \\qquad E(n) = \\sum_{p \\in \\mathrm{parents}(n)} E(p)\\, w_{p n}, \\qquad
-    \\mathrm{effective}(p, c) = E(p)\\, w_{p c},
+    E(h) = 1, \qquad E(n) = \sum_{p \in \mathrm{parents}(n)} E(p)\, w_{p n}, \qquad
+    \mathrm{effective}(p, c) = E(p)\, w_{p c},
 
 and ``child_effective_weight`` is :math:`E(c)`, the child's total weight on the headline: the sum of
 ``effective_weight`` over the child's rows (one per parent), so it is the same on each of them. COINr's
