@@ -8,7 +8,8 @@ the nominal index computed, and every analysis checked against them through the 
 accepts exactly what ``run`` accepts.
 
 Run folder (README, "What a run does"): ``config.yaml`` (the resolved config, every default filled in),
-``manifest.json``, ``framework.yaml``, ``units.csv``, ``scores.csv``, ``ranks.csv``, each analysis' tables,
+``manifest.json``, ``framework.yaml``, ``units.csv``, ``scores.csv``, ``ranks.csv``, ``normalised.csv`` and
+``weights.csv`` (what aggregation received and the weights it used: :mod:`dti_bench.audit`), each analysis' tables,
 ``figures/`` and ``report.html``. It is written under a temporary name and renamed when complete, so a folder that
 exists is complete, and an earlier run is never overwritten.
 """
@@ -34,6 +35,7 @@ import pandas as pd
 from dti_bench import __version__, io
 from dti_bench.analyses.registry import ANALYSES, Bound, StudyInputs, specs
 from dti_bench.analyses.results import Result
+from dti_bench.audit import normalised_table, weights_by_unit_table, weights_table
 from dti_bench.config import Config, DataSpec
 from dti_bench.config.specs import DASK_ADDRESS_ENV
 from dti_bench.errors import ConfigError, DataError, MethodologyWarning, collect_methodology_warnings
@@ -492,10 +494,12 @@ def _load_external_panel(spec: DataSpec) -> tuple[Framework, Panel, None]:
 
 def write_nominal(result: IndexResult, folder: io.RunFolder, by_time: Mapping[Any, IndexResult] | None = None) -> None:
     """scores.csv and ranks.csv (unit, then one column per composite, framework codes; for a panel, long: unit,
-    time, then the composites, one row per unit and time point), units.csv (unit, name and
-    group columns), treatment.csv (every cell the nominal outlier treatment changed, with the fallback that ran and the
-    indicator's skew and kurtosis before and after) and excluded.csv (the units
-    screening removed); each marked synthetic when the data are."""
+    time, then the composites, one row per unit and time point), units.csv (unit, name and group columns),
+    normalised.csv and weights.csv (what aggregation received and the weights it used, always; weights_by_unit.csv
+    too when weights are unit-specific: :mod:`dti_bench.audit`; for a panel, of the time point the analyses
+    describe), treatment.csv (every cell the nominal outlier treatment changed, with the fallback that ran and the
+    indicator's skew and kurtosis before and after) and excluded.csv (the units screening removed); each marked
+    synthetic when the data are."""
     synthetic = result.dataset.synthetic
     for name, attribute in (("scores.csv", "scores"), ("ranks.csv", "ranks")):
         if by_time:
@@ -505,6 +509,11 @@ def write_nominal(result: IndexResult, folder: io.RunFolder, by_time: Mapping[An
         else:
             frame = getattr(result, attribute).reset_index().rename(columns={"index": "unit"})
         io.write_csv(frame, folder.path(name), synthetic=synthetic)
+    io.write_csv(normalised_table(result), folder.path("normalised.csv"), synthetic=synthetic)
+    io.write_csv(weights_table(result), folder.path("weights.csv"), synthetic=synthetic)
+    by_unit = weights_by_unit_table(result)
+    if by_unit is not None:
+        io.write_csv(by_unit, folder.path("weights_by_unit.csv"), synthetic=synthetic)
     units = pd.DataFrame({"unit": result.dataset.units, "name": result.dataset.unit_names})
     for column in result.dataset.groups.columns:
         units[column] = result.dataset.groups[column].to_numpy()

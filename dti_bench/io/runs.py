@@ -2,8 +2,9 @@
 
 A run folder holds everything a run computed (README, "What a run does"): ``config.yaml`` (the resolved config),
 ``manifest.json``, ``framework.yaml`` (the framework the run used, so that no reader guesses the headline),
-``scores.csv``, ``ranks.csv``, one or more tables per analysis, ``figures/`` and ``report.html``. The audit report,
-the figures and the paper all read run folders through :class:`RunReader`.
+``scores.csv``, ``ranks.csv``, ``normalised.csv`` and ``weights.csv`` (:mod:`dti_bench.audit`), one or more tables
+per analysis, ``figures/`` and ``report.html``. The audit report, the figures and the paper all read run folders
+through :class:`RunReader`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dti_bench.model.framework import Framework
 
 #: Columns of run tables that hold codes (units, indicators, factors, variants), read as text.
 CODE_COLUMNS = ("unit", "output", "removed", "node", "factor", "parent", "child", "composite", "target", "variant",
-                "node_a", "node_b", "group")
+                "node_a", "node_b", "group", "indicator")
 
 
 class RunFolder:

@@ -94,12 +94,12 @@ def _environment() -> Environment:
 def render_report(run_dir: str | Path) -> str:
     """The audit report of a run folder as one HTML string.
 
-    Each section of :data:`SECTIONS` shows what the run's files hold for it: nominal ranks and the framework,
-    coherence (Cronbach's α, PCA, child-parent correlations), the Monte Carlo rank intervals and the grid of
-    alternatives, Sobol' indices or a Morris/PAWN screening, weights against importance (the correlation ratio
-    :math:`\\eta^2 = V[E(y \\mid x_i)] / V(y)`), leave-one-out rank shifts, each unit's verdict from the width
-    :math:`q_{95} - q_{05}` of its rank interval, and the config and manifest verbatim. A section whose analysis
-    the run did not do says so.
+    Each section of :data:`SECTIONS` shows what the run's files hold for it: nominal ranks, the framework and the
+    weights used (``weights.csv``), coherence (Cronbach's α, PCA, child-parent correlations), the Monte Carlo rank
+    intervals and the grid of alternatives, Sobol' indices or a Morris/PAWN screening, weights against importance
+    (the correlation ratio :math:`\\eta^2 = V[E(y \\mid x_i)] / V(y)`), leave-one-out rank shifts, each unit's verdict
+    from the width :math:`q_{95} - q_{05}` of its rank interval, and the config and manifest verbatim. A section
+    whose analysis the run did not do says so.
 
     Parameters
     ----------

@@ -371,7 +371,7 @@ def _framework(run: RunReader) -> dict[str, Any]:
         caption = "Framework structure" + (f": {run.framework.describe()}" if run.framework is not None else "")
         structure = _table(structure, {"composite": "Composite", "level": "Level",
                                        "children": "Children (nominal weight)"}, caption=caption)
-    out: dict[str, Any] = {"counts": counts, "structure": structure, "ranks": None}
+    out: dict[str, Any] = {"counts": counts, "structure": structure, "weights": _weights_used(run), "ranks": None}
     if head is None or ranks is None:
         return out
     table = ranks.rename(columns={"unit": "Unit", **{c: f"{c} rank" for c in ranks.columns[1:]}})
@@ -416,6 +416,28 @@ def _structure(run: RunReader) -> pd.DataFrame | None:
     else:
         return None
     return pd.DataFrame({"composite": text.index.astype(str), "children": text.to_numpy()}) if len(text) else None
+
+
+def _weights_used(run: RunReader) -> Table | None:
+    """weights.csv as the report shows it: every edge's declared weight, the weight the nominal methodology used and
+    the edge's weight on the headline (None for a folder written before runs stored it)."""
+    weights = run.table("weights.csv")
+    columns = ["node", "child", "nominal_weight", "weight_used", "effective_weight"]
+    if weights is None or not set(columns) <= set(weights.columns):
+        return None
+    head = run.headline or "the headline"
+    headers = {"node": "Node", "child": "Child", "nominal_weight": "Nominal weight",
+               "weight_used": "Weight used", "effective_weight": f"Effective weight on {head}"}
+    caption = ("Weights (weights.csv): the framework's nominal weights, the normalised weights the nominal "
+               f"methodology used, and each edge's weight on {head} (products along every path up to it; 0 where "
+               f"the node does not feed {head})")
+    per_unit = "per_unit" in weights.columns and weights["per_unit"].astype(bool).any()
+    if per_unit:
+        columns.append("per_unit")
+        headers["per_unit"] = "Varies by unit"
+        caption += "; weights that vary by unit are shown as means over units (weights_by_unit.csv has each unit's)"
+    return _table(weights[columns], headers, caption=caption,
+                  digits={c: 4 for c in ("weight_used", "effective_weight")})
 
 
 def _coherence(run: RunReader) -> dict[str, Any]:

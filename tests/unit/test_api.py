@@ -62,8 +62,8 @@ def test_the_namespace_holds_what_the_issue_names():
 
 
 #: The layers, bottom first: a module may import from its own layer and the ones before it, never after.
-LAYERS = ["errors", "filenames", "methods", "metrics", "model", "index", "engine", "config", "analyses", "io", "reporting",
-          "experiment", "cli", "testing", "__init__", "__main__"]
+LAYERS = ["errors", "filenames", "methods", "metrics", "model", "index", "audit", "engine", "config", "analyses", "io",
+          "reporting", "experiment", "cli", "testing", "__init__", "__main__"]
 
 
 def _layer(module: str) -> str:
