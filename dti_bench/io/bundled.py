@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench.errors import ConfigError, FrameworkError, choices
+from dti_bench.errors import ConfigError, DataError, FrameworkError, choices
+from dti_bench.model.columns import (IMETA_MAPPABLE, check_column_mapping, check_type_mapping, map_types,
+                                     rename_columns)
 from dti_bench.io.files import read_table, read_yaml
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
@@ -41,13 +43,18 @@ def bundled_frameworks() -> dict[str, Path]:
     return out
 
 
-def load_framework(ref: str | Path) -> Framework:
+def load_framework(ref: str | Path, *, columns: Mapping[str, str] | None = None,
+                   types: Mapping[str, str] | None = None) -> Framework:
     """A bundled framework by name, or a framework file: ``.yaml``/``.yml`` (our shape) or ``.csv`` (COINr iMeta).
 
     Parameters
     ----------
     ref : str or Path
         A bundled name (``dti-bench frameworks`` lists them) or a file.
+    columns, types : mapping of str to str, optional
+        For an iMeta CSV whose publisher names things otherwise: ``{iMeta column: the file's column}`` and ``{the
+        file's Type value: COINr Type}`` (see :mod:`dti_bench.model.columns`). Without a ``Level`` column, levels
+        follow the Parent chain (indicators 1, a composite one above its highest child).
 
     Returns
     -------
@@ -60,21 +67,30 @@ def load_framework(ref: str | Path) -> Framework:
     >>> fw.describe()
     'dti-provincial-2022: 8 indicators, 4 composites, 2 levels, headline DTI'
     """
+    columns = check_column_mapping(columns, "columns", IMETA_MAPPABLE, "iMeta column")
+    types = check_type_mapping(types, "types")
     if isinstance(ref, str) and not ref.endswith((".yaml", ".yml", ".csv")):
         known = bundled_frameworks()
         if ref not in known:
             raise ConfigError(f"unknown framework {ref!r}; valid choices: {choices(known)} (or a path to an "
                               f"iMeta CSV or framework YAML)")
-        return _framework_file(known[ref])
-    return _framework_file(Path(ref))
+        path = known[ref]
+    else:
+        path = Path(ref)
+    if (columns or types) and path.suffix != ".csv":
+        raise ConfigError(f"{path}: columns and types describe an iMeta CSV's columns; this is a framework YAML, "
+                          f"which has none")
+    return _framework_file(path, tuple(columns.items()), tuple(types.items()))
 
 
 @lru_cache(maxsize=32)
-def _framework_file(path: Path) -> Framework:
+def _framework_file(path: Path, columns: tuple[tuple[str, str], ...] = (),
+                    types: tuple[tuple[str, str], ...] = ()) -> Framework:
     if not path.exists():
         raise FrameworkError(f"{path}: no such file")
     if path.suffix == ".csv":
         table = read_table(path)
+        table = map_types(rename_columns(table, dict(columns), str(path)), dict(types), str(path))
         table = table.replace("", np.nan)
         framework = Framework.from_imeta(table, name=path.stem, source=str(path))
     else:
