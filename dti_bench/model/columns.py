@@ -157,10 +157,10 @@ def rename_columns(table: pd.DataFrame, columns: Mapping[str, str], source: str)
     targets: dict[str, list[str]] = {}
     for target, column in columns.items():
         targets.setdefault(column, []).append(target)
-    out: dict[str, pd.Series] = {}
-    for column in present:
-        for name in targets.get(column, [column]):
-            out[name] = table[column]
+    out: dict[Any, pd.Series] = {}
+    for label, column in zip(table.columns, present):  # an unmapped column keeps its label, whatever its type
+        for name in targets.get(column, [label]):
+            out[name] = table[label]
     return pd.DataFrame(out, index=table.index)
 
 
