@@ -444,6 +444,10 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
     """The framework and the data (a dataset, or a panel of them) a config's ``data:`` block names, merged and
     referenced as it says."""
     spec: DataSpec = config.data
+
+    def framework_of(ref: str | Path) -> Framework:
+        return io.load_framework(ref, columns=spec.framework_columns, types=spec.framework_types)
+
     if spec.external is not None and spec.years is not None:
         return _load_external_panel(spec)
     if spec.external is not None:
@@ -451,26 +455,38 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
 
         framework, dataset = load_external(spec.external, root=spec.root, year=spec.year)
         if spec.framework is not None:
-            framework = io.load_framework(spec.framework)
+            framework = framework_of(spec.framework)
             dataset = dataset.select(framework.indicators)
     elif spec.dataset is not None:
         meta = io.dataset_meta(spec.dataset)
-        framework = io.load_framework(spec.framework if spec.framework is not None else meta["framework"])
+        framework = framework_of(spec.framework if spec.framework is not None else meta["framework"])
         dataset = io.load_dataset(spec.dataset, framework)
     else:
-        framework = io.load_framework(spec.framework)
+        framework = framework_of(spec.framework)
         dataset = io.load_panel(spec.indicators, framework, time=spec.time, unit_column=spec.unit_column,
-                                name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators)
+                                name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators,
+                                columns=spec.indicator_columns)
     if spec.merge is not None and isinstance(dataset, Panel):
         raise ConfigError(f"{config.source}: data.merge: merging the units of a panel is not supported yet; merge "
                           f"each time point's table first")
     if spec.merge is not None:
         # e.g. the 2025 provincial arrangement: merged units get the mean of their former units' indicators
-        dataset = merge_units(dataset, io.load_mergers(str(spec.merge)), name=f"{dataset.name}-merged-{spec.merge}")
+        name = f"{dataset.name}-merged-{io.merger_table_name(spec.merge)}"
+        weights: str | pd.Series | None = spec.merge_weights
+        if weights is not None:
+            column = io.load_merger_weights(spec.merge, weights)
+            if column is not None and weights in dataset.denominators.columns:
+                raise ConfigError(f"{config.source}: data.merge.weights: {weights!r} is a column of both the merger "
+                                  f"table and the data; rename one of them")
+            name = f"{name}-by-{weights}"
+            if column is not None:  # the table's column, by former unit; a Series keeps its name for messages
+                weights = pd.Series(column, name=weights)
+        dataset = merge_units(dataset, io.load_mergers(spec.merge), name=name, weights=weights)
     reference = None
     if spec.reference is not None:
         reference = (io.load_idata(spec.reference, framework, unit_column=spec.unit_column,
-                                   name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators)
+                                   name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators,
+                                   columns=spec.reference_columns)
                      if isinstance(spec.reference, Path) else io.load_dataset(str(spec.reference), framework))
     return framework, dataset, reference
 
@@ -481,7 +497,8 @@ def _load_external_panel(spec: DataSpec) -> tuple[Framework, Panel, None]:
 
     years = available_years(spec.external, root=spec.root) if spec.years == "all" else list(spec.years)
     loaded = {y: load_external(spec.external, root=spec.root, year=y) for y in years}
-    framework = io.load_framework(spec.framework) if spec.framework is not None else loaded[years[-1]][0]
+    framework = (io.load_framework(spec.framework, columns=spec.framework_columns, types=spec.framework_types)
+                 if spec.framework is not None else loaded[years[-1]][0])
     for y, (fw, _) in loaded.items():
         same = tuple(fw.indicators) == tuple(framework.indicators) and fw.edges == framework.edges
         if spec.framework is None and not same:

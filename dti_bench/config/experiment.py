@@ -18,6 +18,7 @@ from typing import Any
 
 from dti_bench.config.specs import OutputSpec, Spec
 from dti_bench.errors import ConfigError, choices
+from dti_bench.model.columns import IMETA_MAPPABLE, check_column_mapping, check_type_mapping
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output", "strict")
@@ -29,12 +30,24 @@ MAX_NAME = 100
 NAME = re.compile(r"[^\W][\w.-]{0,%d}" % (MAX_NAME - 1))
 #: The environment variable naming the folder of third-party data (PAPI, PCI, BLI), when data.root is not given.
 DATA_ENV = "DTI_BENCH_DATA"
+#: The keys of a table given as a mapping (``framework: {path: ..., columns: {...}, types: {...}}``); only an iMeta
+#: table has Types to map.
+TABLE_KEYS = {"framework": ("path", "columns", "types"), "indicators": ("path", "columns"),
+              "reference": ("path", "columns")}
+#: The keys of ``merge:`` given as a mapping.
+MERGE_KEYS = ("table", "weights")
 
 
 @dataclass(frozen=True)
 class DataSpec:
     """Where the data come from: a bundled dataset, COINr-style CSVs, or third-party data (paths resolved and
-    variables expanded in the fields; the block as written in ``written``)."""
+    variables expanded in the fields; the block as written in ``written``).
+
+    ``framework_columns`` and ``framework_types`` (from ``framework: {path, columns, types}``), and
+    ``indicator_columns`` and ``reference_columns`` (from ``indicators:`` / ``reference: {path, columns}``) read a
+    publisher's column names and Type values as COINr's (:mod:`dti_bench.model.columns`); ``merge`` is a merger
+    table (a bundled name or a file) and ``merge_weights`` the column weighting its former units (from
+    ``merge: {table, weights}``; None: the plain mean)."""
 
     dataset: str | None = None
     indicators: Path | None = None
@@ -49,7 +62,12 @@ class DataSpec:
     groups: tuple[str, ...] = ()
     denominators: tuple[str, ...] = ()
     reference: str | Path | None = None
-    merge: str | None = None
+    merge: str | Path | None = None
+    framework_columns: Mapping[str, str] = field(default_factory=dict)
+    framework_types: Mapping[str, str] = field(default_factory=dict)
+    indicator_columns: Mapping[str, str] = field(default_factory=dict)
+    reference_columns: Mapping[str, str] = field(default_factory=dict)
+    merge_weights: str | None = None
     written: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,6 +175,48 @@ def _expand(value: str, src: str, key: str) -> str:
     return expanded
 
 
+def _table_block(block: Mapping[str, Any], key: str, src: str) -> tuple[Any, dict[str, str], dict[str, str]]:
+    """``KEY: FILE`` as it is, or ``KEY: {path: FILE, columns: {...}[, types: {...}]}`` split into the file and its
+    column and Type mappings (the mappings checked for shape here, against the file when it is read)."""
+    value = block.get(key)
+    if not isinstance(value, Mapping) or key not in TABLE_KEYS:
+        return value, {}, {}
+    allowed = TABLE_KEYS[key]
+    unknown = [k for k in value if k not in allowed]
+    if unknown:
+        raise ConfigError(f"{src}: data.{key}: unknown key {unknown[0]!r}; valid keys: {choices(allowed)}")
+    path = value.get("path")
+    if not isinstance(path, str) or not path.strip():
+        raise ConfigError(f"{src}: data.{key}.path: expected the path of a CSV file, got {path!r}")
+    if not path.endswith(".csv"):
+        raise ConfigError(f"{src}: data.{key}.path: columns and types describe a CSV table; {path!r} is not a "
+                          f".csv file (give a bundled name or a YAML file as data.{key}: NAME)")
+    if key == "framework":
+        columns = check_column_mapping(value.get("columns"), f"{src}: data.{key}.columns", IMETA_MAPPABLE,
+                                       "iMeta column")
+        types = check_type_mapping(value.get("types"), f"{src}: data.{key}.types")
+    else:  # iData keys are the unit columns or framework codes: checked once the framework is loaded
+        columns = check_column_mapping(value.get("columns"), f"{src}: data.{key}.columns", None, "iData column")
+        types = {}
+    return path, columns, types
+
+
+def _merge_block(value: Any, src: str) -> tuple[Any, str | None]:
+    """``merge: TABLE`` or ``merge: {table: TABLE, weights: COLUMN}`` as (table, weight column or None)."""
+    if not isinstance(value, Mapping):
+        return value, None
+    unknown = [k for k in value if k not in MERGE_KEYS]
+    if unknown:
+        raise ConfigError(f"{src}: data.merge: unknown key {unknown[0]!r}; valid keys: {choices(MERGE_KEYS)}")
+    table, weights = value.get("table"), value.get("weights")
+    if not isinstance(table, str) or not table.strip():
+        raise ConfigError(f"{src}: data.merge.table: expected a bundled merger table or a file, got {table!r}")
+    if weights is not None and (not isinstance(weights, str) or not weights.strip()):
+        raise ConfigError(f"{src}: data.merge.weights: expected a column name (of the merger table, or a "
+                          f"denominator column of the data), got {weights!r}")
+    return table, weights
+
+
 def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     if not isinstance(block, Mapping):
         raise ConfigError(f"{src}: data: expected a mapping with 'dataset' (a bundled dataset) or 'indicators' "
@@ -164,6 +224,13 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     unknown = [k for k in block if k not in DATA_KEYS]
     if unknown:
         raise ConfigError(f"{src}: data: unknown key {unknown[0]!r}; valid keys: {choices(DATA_KEYS)}")
+    written = block
+    framework, framework_columns, framework_types = _table_block(block, "framework", src)
+    indicators, indicator_columns, _ = _table_block(block, "indicators", src)
+    reference, reference_columns, _ = _table_block(block, "reference", src)
+    merge, merge_weights = _merge_block(block.get("merge"), src)
+    # from here on the tables are their paths, as in the plain form
+    block = {**block, "framework": framework, "indicators": indicators, "reference": reference, "merge": merge}
     for key in ("dataset", "indicators", "external", "framework", "root", "reference", "merge", "unit_column"):
         value = block.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
@@ -171,6 +238,11 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     name_column = block.get("name_column", "uName")
     if name_column is not None and not isinstance(name_column, str):
         raise ConfigError(f"{src}: data.name_column: expected a column name or null, got {name_column!r}")
+    for column, key, default in (("uCode", "unit_column", "uCode"), ("uName", "name_column", "uName")):
+        for table, mapped in (("indicators", indicator_columns), ("reference", reference_columns)):
+            if column in mapped and key in block and block[key] != default:
+                raise ConfigError(f"{src}: data.{key}: {block[key]!r}, while data.{table}.columns maps {column} to "
+                                  f"{mapped[column]!r}; give one of them")
     base = path.parent if path else Path.cwd()
     root = block.get("root")
     root_path = None
@@ -217,15 +289,15 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
                               f"is found without it)")
         if not isinstance(time, str) or not time:
             raise ConfigError(f"{src}: data.time: expected a column name, got {time!r}")
-    framework = block.get("framework")
     if framework is not None and str(framework).endswith((".yaml", ".yml", ".csv")):
         framework = as_path("framework")
     if indicators is not None and framework is None:
         raise ConfigError(f"{src}: data.framework: an 'indicators' table needs a framework (an iMeta CSV, a "
                           f"framework YAML, or a bundled framework name)")
-    reference = block.get("reference")
     if reference is not None and str(reference).endswith(".csv"):
         reference = as_path("reference")
+    if merge is not None and str(merge).endswith((".yaml", ".yml", ".csv")):
+        merge = as_path("merge")
     for key in ("groups", "denominators"):
         value = block.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
@@ -236,7 +308,9 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
                     unit_column=str(block.get("unit_column", "uCode")),
                     name_column=block.get("name_column", "uName"),
                     groups=tuple(block.get("groups") or ()), denominators=tuple(block.get("denominators") or ()),
-                    reference=reference, merge=block.get("merge"), written=dict(block))
+                    reference=reference, merge=merge, framework_columns=framework_columns,
+                    framework_types=framework_types, indicator_columns=indicator_columns,
+                    reference_columns=reference_columns, merge_weights=merge_weights, written=dict(written))
 
 
 __all__ = ["Config", "DATA_ENV", "DataSpec"]

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dti_bench.errors import ConfigError, FrameworkError, choices
+from dti_bench.errors import ConfigError, DataError, FrameworkError, choices
+from dti_bench.model.columns import (IMETA_MAPPABLE, check_column_mapping, check_type_mapping, map_types,
+                                     rename_columns)
 from dti_bench.io.files import read_table, read_yaml
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
@@ -41,13 +43,18 @@ def bundled_frameworks() -> dict[str, Path]:
     return out
 
 
-def load_framework(ref: str | Path) -> Framework:
+def load_framework(ref: str | Path, *, columns: Mapping[str, str] | None = None,
+                   types: Mapping[str, str] | None = None) -> Framework:
     """A bundled framework by name, or a framework file: ``.yaml``/``.yml`` (our shape) or ``.csv`` (COINr iMeta).
 
     Parameters
     ----------
     ref : str or Path
         A bundled name (``dti-bench frameworks`` lists them) or a file.
+    columns, types : mapping of str to str, optional
+        For an iMeta CSV whose publisher names things otherwise: ``{iMeta column: the file's column}`` and ``{the
+        file's Type value: COINr Type}`` (see :mod:`dti_bench.model.columns`). Without a ``Level`` column, levels
+        follow the Parent chain (indicators 1, a composite one above its highest child).
 
     Returns
     -------
@@ -60,21 +67,30 @@ def load_framework(ref: str | Path) -> Framework:
     >>> fw.describe()
     'dti-provincial-2022: 8 indicators, 4 composites, 2 levels, headline DTI'
     """
+    columns = check_column_mapping(columns, "columns", IMETA_MAPPABLE, "iMeta column")
+    types = check_type_mapping(types, "types")
     if isinstance(ref, str) and not ref.endswith((".yaml", ".yml", ".csv")):
         known = bundled_frameworks()
         if ref not in known:
             raise ConfigError(f"unknown framework {ref!r}; valid choices: {choices(known)} (or a path to an "
                               f"iMeta CSV or framework YAML)")
-        return _framework_file(known[ref])
-    return _framework_file(Path(ref))
+        path = known[ref]
+    else:
+        path = Path(ref)
+    if (columns or types) and path.suffix != ".csv":
+        raise ConfigError(f"{path}: columns and types describe an iMeta CSV's columns; this is a framework YAML, "
+                          f"which has none")
+    return _framework_file(path, tuple(columns.items()), tuple(types.items()))
 
 
 @lru_cache(maxsize=32)
-def _framework_file(path: Path) -> Framework:
+def _framework_file(path: Path, columns: tuple[tuple[str, str], ...] = (),
+                    types: tuple[tuple[str, str], ...] = ()) -> Framework:
     if not path.exists():
         raise FrameworkError(f"{path}: no such file")
     if path.suffix == ".csv":
         table = read_table(path)
+        table = map_types(rename_columns(table, dict(columns), str(path)), dict(types), str(path))
         table = table.replace("", np.nan)
         framework = Framework.from_imeta(table, name=path.stem, source=str(path))
     else:
@@ -104,13 +120,116 @@ def _resolve_extends(spec: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
     return merged
 
 
-def load_mergers(name: str = "mergers-2025") -> dict[str, list[str]]:
-    """A merger table (new unit -> former units), e.g. the 2025 provincial arrangement."""
-    path = FRAMEWORKS_DIR / f"{name}.yaml"
-    if not path.exists():
-        known = sorted(p.stem for p in FRAMEWORKS_DIR.glob("mergers-*.yaml"))
-        raise ConfigError(f"data.merge: unknown merger table {name!r}; valid choices: {choices(known)}")
-    return {k: list(v) for k, v in read_yaml(path)["units"].items()}
+def load_mergers(ref: str | Path = "mergers-2025") -> dict[str, list[str]]:
+    """A merger table (merged unit -> its former units), e.g. the 2025 provincial arrangement.
+
+    Parameters
+    ----------
+    ref : str or Path
+        A bundled table by name (``dti_bench/frameworks/mergers-*.yaml``), or a file: a YAML file of the same
+        shape (``units: {MERGED: [FORMER, ...]}``) or a CSV with one row per former unit, columns ``unit`` (the
+        merged unit) and ``former_unit``, and any other columns (e.g. ``population``, ``area``) that
+        :func:`load_merger_weights` reads. In a CSV a former unit belongs to one merged unit.
+
+    Returns
+    -------
+    dict of str to list of str
+        Merged units in the table's order, each with its former units in order.
+
+    Raises
+    ------
+    ConfigError
+        An unknown bundled name (listing the bundled ones).
+    DataError
+        A file that is not such a table, naming the file (and the row of a CSV).
+
+    Examples
+    --------
+    >>> load_mergers("mergers-2025")["da_nang"]
+    ['da_nang', 'quang_nam']
+    """
+    return _merger_table(ref)[0]
+
+
+def load_merger_weights(ref: str | Path, column: str) -> dict[str, float] | None:
+    """A numeric column of a merger CSV (former unit -> value, NaN for a blank cell), or None when the table has
+    no such column (a YAML table has no columns).
+
+    Raises
+    ------
+    DataError
+        A non-numeric cell, naming the file, row and column.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.csv"
+    >>> _ = path.write_text("unit,former_unit,population\\nAB,A,1200\\nAB,B,800\\nC,C,\\n")
+    >>> load_merger_weights(path, "population")
+    {'A': 1200.0, 'B': 800.0, 'C': nan}
+    >>> load_merger_weights(path, "area") is None
+    True
+    """
+    _, table, source = _merger_table(ref)
+    if column not in table.columns:
+        return None
+    out = {}
+    for row_no, (former, cell) in enumerate(zip(table.index, table[column]), start=2):
+        text = str(cell).strip()
+        try:
+            out[former] = float("nan") if text.lower() in ("", "na", "n/a", "nan", "null", "-", ".") else float(text)
+        except ValueError:
+            raise DataError(f"{source}: row {row_no}, column {column!r}: non-numeric cell {text!r}") from None
+    return out
+
+
+def merger_table_name(ref: str | Path) -> str:
+    """What a merged dataset's name says about its table: a bundled table's name, a file's stem."""
+    return Path(ref).stem if isinstance(ref, Path) or str(ref).endswith((".yaml", ".yml", ".csv")) else str(ref)
+
+
+def _merger_table(ref: str | Path) -> tuple[dict[str, list[str]], pd.DataFrame, str]:
+    """(merged unit -> former units, the table's other columns indexed by former unit, the source to name)."""
+    if isinstance(ref, Path) or str(ref).endswith((".yaml", ".yml", ".csv")):
+        path = Path(ref)
+        if path.suffix == ".csv":
+            return _merger_csv(path)
+        if not path.exists():
+            raise DataError(f"{path}: no such file")
+    else:
+        path = FRAMEWORKS_DIR / f"{ref}.yaml"
+        if not path.exists():
+            known = sorted(p.stem for p in FRAMEWORKS_DIR.glob("mergers-*.yaml"))
+            raise ConfigError(f"data.merge: unknown merger table {ref!r}; valid choices: {choices(known)} (or a "
+                              f".yaml or .csv file)")
+    spec = read_yaml(path)
+    units = spec.get("units") if isinstance(spec, Mapping) else None
+    if not isinstance(units, Mapping) or not all(isinstance(v, list) and v and all(isinstance(c, str) for c in v)
+                                                 for v in units.values()):
+        raise DataError(f"{path}: a merger table needs 'units:', a mapping of each merged unit to the list of its "
+                        f"former units")
+    return {str(k): list(v) for k, v in units.items()}, pd.DataFrame(index=pd.Index([], dtype=object)), str(path)
+
+
+def _merger_csv(path: Path) -> tuple[dict[str, list[str]], pd.DataFrame, str]:
+    table = read_table(path)
+    missing = [c for c in ("unit", "former_unit") if c not in table.columns]
+    if missing:
+        raise DataError(f"{path}: a merger table needs columns 'unit' (the merged unit) and 'former_unit'; "
+                        f"missing {missing[0]!r}; its columns: {choices(table.columns)}")
+    mapping: dict[str, list[str]] = {}
+    seen: dict[str, int] = {}
+    for row_no, (unit, former) in enumerate(zip(table["unit"], table["former_unit"]), start=2):
+        unit, former = unit.strip(), former.strip()
+        if not unit or not former:
+            raise DataError(f"{path}: row {row_no}: empty {'unit' if not unit else 'former_unit'}")
+        if former in seen:
+            raise DataError(f"{path}: row {row_no}: former unit {former!r} is already merged at row {seen[former]}; "
+                            f"a former unit belongs to one merged unit")
+        seen[former] = row_no
+        mapping.setdefault(unit, []).append(former)
+    others = table.drop(columns=["unit", "former_unit"])
+    return mapping, others.set_axis(pd.Index([f.strip() for f in table["former_unit"]], name="former_unit")), str(path)
 
 
 # -- datasets -------------------------------------------------------------------------------------------------
@@ -204,5 +323,5 @@ def published_table(name: str) -> pd.DataFrame:
 
 
 __all__ = ["DATASETS_DIR", "EXAMPLES_DIR", "FRAMEWORKS_DIR", "PACKAGE_DIR", "PUBLISHED_DIR", "bundled_datasets",
-           "bundled_frameworks", "dataset_meta", "load_dataset", "load_framework", "load_mergers", "provinces",
-           "published_table"]
+           "bundled_frameworks", "dataset_meta", "load_dataset", "load_framework", "load_merger_weights",
+           "load_mergers", "merger_table_name", "provinces", "published_table"]

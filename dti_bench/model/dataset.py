@@ -297,8 +297,9 @@ def resolve_data(framework: Framework, data: Dataset | pd.DataFrame) -> Dataset:
     raise ConfigError(f"data: expected a Dataset or a DataFrame, got {type(data).__name__}")
 
 
-def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name: str | None = None) -> Dataset:
-    """Merge units by the arithmetic mean of their indicators (the DTI 2024 merger rule).
+def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name: str | None = None,
+                weights: str | Mapping[str, float] | pd.Series | None = None) -> Dataset:
+    """Merge units by the mean of their former units' indicators: plain (the DTI 2024 merger rule) or weighted.
 
     Parameters
     ----------
@@ -307,27 +308,90 @@ def merge_units(dataset: Dataset, mapping: Mapping[str, Sequence[str]], *, name:
     mapping : mapping of str to list of str
         New unit code -> the codes it merges (a unit not named anywhere is dropped; map a code to itself to
         keep it unchanged).
+    name : str, optional
+        The merged dataset's name (default: ``<name>-merged``).
+    weights : str, mapping of str to float, or Series, optional
+        None (the default): every former unit weighs the same, the DTI 2024 rule ("trung bình cộng các chỉ số
+        chính", Decision 405/QĐ-BKHCN results; S35, S36, S42). A str: a denominator column of the dataset
+        (``data.denominators``, or Type Denominator in iMeta: population, area ...) gives each former unit's
+        weight. A mapping or Series: former unit -> weight (e.g. a column of a merger table, see
+        :func:`dti_bench.io.load_merger_weights`; errors name a Series by its name). Every former unit named in
+        ``mapping`` needs a finite positive weight, whether or not its values are present.
 
     Returns
     -------
-    Dataset
+    Dataset, (merged units, indicators)
         One row per key of ``mapping``, named "A + B" after its former units and grouped as the first of them:
-        ``x_new = mean(x_old over the merged units)``, NaN-aware (the mean of
-        the present values; NaN when none is present). Unweighted by population or size, as the published
-        rule reads ("trung bình cộng các chỉ số chính", Decision 405/QĐ-BKHCN results; S35, S36, S42).
+        ``x_new = Σ w_i x_i / Σ w_i`` over the former units i whose value of that indicator is present (each
+        indicator on its own), NaN when none is present. With equal weights this is the plain mean of the present
+        values, bit for bit. Denominator columns are not carried over.
+
+    Raises
+    ------
+    DataError
+        One line naming the former unit (and the merged one) whose weight is missing, zero, negative or infinite,
+        or a ``weights`` column that is not a denominator column of the dataset.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"uCode": ["A", "B", "C"], "population": [1.0, 3.0, 2.0],
+    ...                       "x": [2.0, 6.0, 5.0], "y": [None, 4.0, 1.0]})
+    >>> data = Dataset.from_frame(table, denominator_columns=["population"])
+    >>> merge_units(data, {"AB": ["A", "B"], "C": ["C"]}).frame()
+            x    y
+    unit
+    AB    4.0  4.0
+    C     5.0  1.0
+    >>> merge_units(data, {"AB": ["A", "B"], "C": ["C"]}, weights="population").frame()
+            x    y
+    unit
+    AB    5.0  4.0
+    C     5.0  1.0
     """
+    column = weights if isinstance(weights, str) else getattr(weights, "name", None)  # a Series names its column
+    label = f"merge weights {column!r}" if column is not None else "merge weights"
+    if isinstance(weights, str):
+        if weights not in dataset.denominators.columns:
+            what = ("is a group column (text)" if weights in dataset.groups.columns
+                    else "is an indicator" if weights in dataset.indicators
+                    else f"is not a column of dataset {dataset.name!r}")
+            raise DataError(f"{label}: {weights!r} {what}; a merger weight is a denominator column of the data "
+                            f"(data.denominators, or Type Denominator in iMeta; declared: "
+                            f"{choices(dataset.denominators.columns) or 'none'}) or a column of the merger table")
+        weights = dict(zip(dataset.units, dataset.denominators[weights].to_numpy(dtype=float)))
     rows, names = [], []
     for new, olds in mapping.items():
         idx = [dataset.unit_index(c) for c in olds]
+        w = np.ones(len(idx)) if weights is None else np.array([_merge_weight(weights, old, new, label)
+                                                                for old in olds])
         block = dataset.values[idx]
         present = ~np.isnan(block)
-        count = present.sum(axis=0)
-        total = np.where(present, block, 0.0).sum(axis=0)
-        rows.append(np.divide(total, count, out=np.full(block.shape[1], np.nan), where=count > 0))
+        total = np.where(present, block * w[:, None], 0.0).sum(axis=0)
+        weight = np.where(present, w[:, None], 0.0).sum(axis=0)
+        rows.append(np.divide(total, weight, out=np.full(block.shape[1], np.nan), where=weight > 0))
         names.append(" + ".join(dataset.unit_names[i] for i in idx))
     first = [dataset.units[dataset.unit_index(olds[0])] for olds in mapping.values()]
     index = pd.Index(list(mapping), name="unit")
     groups = dataset.groups.loc[first].set_axis(index) if len(dataset.groups.columns) else pd.DataFrame(index=index)
+    meta = {**dataset.meta, "merged_from": {k: list(v) for k, v in mapping.items()}}
+    if weights is not None:
+        meta["merge_weights"] = label
     return Dataset(name=name or f"{dataset.name}-merged", units=tuple(mapping), unit_names=tuple(names),
                    indicators=dataset.indicators, values=np.array(rows), synthetic=dataset.synthetic, groups=groups,
-                   meta=ReadOnlyDict({**dataset.meta, "merged_from": {k: list(v) for k, v in mapping.items()}}))
+                   meta=ReadOnlyDict(meta))
+
+
+def _merge_weight(weights: Mapping[str, float], old: str, new: str, label: str) -> float:
+    """A former unit's merger weight, refused (naming the unit) unless finite and positive."""
+    if old not in weights:
+        raise DataError(f"{label}: no weight for former unit {old!r} (merged into {new!r}); every former unit "
+                        f"needs a positive weight")
+    value = float(weights[old])
+    if np.isnan(value):
+        raise DataError(f"{label}: former unit {old!r} (merged into {new!r}) has a missing weight; every former "
+                        f"unit needs a positive weight")
+    if not np.isfinite(value) or value <= 0:
+        raise DataError(f"{label}: former unit {old!r} (merged into {new!r}) has weight {value:g}; every former "
+                        f"unit needs a positive, finite weight")
+    return value
