@@ -43,6 +43,10 @@ def test_scales():
     assert norm["zscore"].output_scale({}, RATIO) == INTERVAL
     assert norm["rank"].output_scale({}, RATIO) == ORDINAL
     assert norm["frac_max"].output_scale({}, RATIO) == RATIO
+    assert norm["sum"].output_scale({}, RATIO) == RATIO and norm["vector"].output_scale({}, RATIO) == RATIO
+    assert norm["vector"].output_scale({}, INTERVAL) == INTERVAL  # a negated column stays without a natural zero
+    # only frac_max scores a negated (direction -1) column as the raw quantity, min v / v
+    assert [n for n, e in norm.items() if e.direction_aware] == ["frac_max"]
     assert norm["goalposts"].output_scale({"lo": 0, "hi": 10}, RATIO) == RATIO
     assert norm["goalposts"].output_scale({"lo": 2, "hi": 10}, RATIO) == INTERVAL
     agg = METHODS["aggregate"]
