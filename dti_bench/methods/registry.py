@@ -253,6 +253,7 @@ METHODS = Registry([
     MethodEntry("weights", "pca", weights.pca, data_driven=True),
     MethodEntry("weights", "entropy", weights.entropy, data_driven=True),
     MethodEntry("weights", "critic", weights.critic, data_driven=True),
+    MethodEntry("weights", "sd", weights.sd, data_driven=True),
     MethodEntry("weights", "bod_weights", weights.bod_weights, data_driven=True, check=frontier.check_bounds,
                 warning=weights.BOD_WEIGHTS_WARNING),
     # aggregation

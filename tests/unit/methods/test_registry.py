@@ -63,7 +63,8 @@ def test_every_normaliser_and_aggregator_declares_its_scale():
 
 
 def test_data_driven_weightings():
-    assert {n for n, e in METHODS["weights"].items() if e.data_driven} == {"pca", "entropy", "critic", "bod_weights"}
+    assert {n for n, e in METHODS["weights"].items() if e.data_driven} == {"pca", "entropy", "critic", "sd",
+                                                                                    "bod_weights"}
 
 
 def test_the_old_bod_weighting_name_is_refused_with_its_new_name():
