@@ -228,6 +228,7 @@ METHODS = Registry([
     # outlier treatment
     MethodEntry("treat", "none", treat.none, block=treat.none_columns),
     MethodEntry("treat", "winsorise", treat.winsorise, block=treat.winsorise_columns, check=treat.check_winsorise),
+    MethodEntry("treat", "cap", treat.cap, block=treat.cap_columns, check=treat.check_cap),
     # normalisation
     MethodEntry("normalise", "none", normalise.none, block=normalise.none_columns, output_scale=_same_scale),
     MethodEntry("normalise", "minmax", normalise.minmax, block=normalise.minmax_columns, output_scale=_interval,

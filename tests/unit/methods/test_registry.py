@@ -91,7 +91,7 @@ def test_a_retired_name_cannot_also_be_registered():
 
 def test_block_versions_are_registered_not_attached():
     assert {n for n, e in METHODS["normalise"].items() if e.block} == {"none", "minmax", "zscore"}
-    assert {n for n, e in METHODS["treat"].items() if e.block} == {"none", "winsorise"}
+    assert {n for n, e in METHODS["treat"].items() if e.block} == {"none", "winsorise", "cap"}
     for family in METHODS:
         for entry in METHODS[family].values():
             assert not hasattr(entry.function, "columns"), f"{family}.{entry.name}"
