@@ -383,8 +383,8 @@ def frac_max(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
                                 \dfrac{\max(r)}{x} & \max(r) < 0 \end{cases}
 
     with ``r = ref`` or ``x``, the values as the pipeline hands them over (direction applied). In that oriented
-    column the best unit is always the maximum; the formula takes the ratio of the best value to the unit's own
-    the way up that puts it in :math:`(0, 1]`:
+    column the best unit is always the maximum; the formula divides the smaller magnitude of the two, the unit's
+    value and the best one, by the larger, so that the best scores 1 and every other unit lies in :math:`[0, 1)`:
 
     - **higher is better** (direction 1, non-negative values): :math:`v / \max v`, the share of the best; zero
       scores 0;
@@ -431,8 +431,8 @@ def frac_max(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     if xmax > 0:
         return x / xmax
     if not xmax < 0:
-        raise MethodError(f"frac_max: the best value is 0 (an all-zero column, or a lower-is-better indicator whose "
-                          f"best unit is at 0), so every other unit would score 0; use minmax or dist_max")
+        raise MethodError("frac_max: the best value is 0 (an all-zero column, or a lower-is-better indicator whose "
+                          "best unit is at 0), so every other unit would score 0; use minmax or dist_max")
     present = x[~np.isnan(x)]
     if (present >= 0).any():
         raise MethodError(f"frac_max: a lower-is-better indicator (all reference values negative after direction "
