@@ -384,7 +384,8 @@ def frac_max(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
 
     with ``r = ref`` or ``x``, the values as the pipeline hands them over (direction applied). In that oriented
     column the best unit is always the maximum; the formula divides the smaller magnitude of the two, the unit's
-    value and the best one, by the larger, so that the best scores 1 and every other unit lies in :math:`[0, 1)`:
+    value and the best one, by the larger, so that the best scores 1 and every other unit lies in :math:`[0, 1)`
+    (with ``ref``, a unit better than the reference's best scores above 1):
 
     - **higher is better** (direction 1, non-negative values): :math:`v / \max v`, the share of the best; zero
       scores 0;
