@@ -29,9 +29,10 @@ Degenerate cases, decided once for the whole catalogue:
   so a fully tied column has rank 1, Borda score 0 and percentile 0; a lone present value, which has nothing to
   be compared with, has percentile 0.5 (the midpoint rule).
 - **A parameter that makes the scale empty or reversed** (goalposts with ``hi <= lo``, a target not above the
-  data's minimum, a reference unit holding the minimum of a non-constant column, a non-positive maximum for
-  ``frac_max``, a non-positive target for ``ratio_target``, logs of non-positive values): MethodError naming the
-  parameter, rather than silently reversing the indicator's direction or dividing by zero.
+  data's minimum, a reference unit holding the minimum of a non-constant column, a best value of 0 for
+  ``frac_max``, negative values or a zero total for ``sum``, an all-zero column for ``vector``, a non-positive
+  target for ``ratio_target``, logs of non-positive values): MethodError naming the parameter, rather than
+  silently reversing the indicator's direction or dividing by zero.
 
 To add a method: write the function here (numpydoc: formula, NaN policy, reference) and add its row to
 :data:`dti_bench.methods.registry.METHODS` (with the scale its output has); the contract tests pick it up.
@@ -376,29 +377,167 @@ def dist_target(x: np.ndarray, *, target: float, cap_max: bool = False,
 
 
 def frac_max(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
-    r"""Fraction of the maximum (COINr ``n_fracmax``).
+    r"""Fraction of the best value (COINr ``n_fracmax``), for higher- and lower-is-better indicators alike.
 
-    .. math:: y = \frac{x}{\max(r)}
+    .. math:: y = \begin{cases} \dfrac{x}{\max(r)} & \max(r) > 0 \\[1ex]
+                                \dfrac{\max(r)}{x} & \max(r) < 0 \end{cases}
 
-    with ``r = ref`` or ``x``: the best unit scores 1; zero scores 0. Meaningful for non-negative,
-    higher-is-better indicators (ratio scale). A constant positive column is 1 everywhere (the formula is
-    defined there, so the zero-range rule does not apply). NaN stays NaN.
+    with ``r = ref`` or ``x``, the values as the pipeline hands them over (direction applied). In that oriented
+    column the best unit is always the maximum; the formula divides the smaller magnitude of the two, the unit's
+    value and the best one, by the larger, so that the best scores 1 and every other unit lies in :math:`[0, 1)`
+    (with ``ref``, a unit better than the reference's best scores above 1):
+
+    - **higher is better** (direction 1, non-negative values): :math:`v / \max v`, the share of the best; zero
+      scores 0;
+    - **lower is better** (direction -1, positive raw values :math:`v`, which the pipeline negates to
+      :math:`x = -v`): :math:`\max(r)/x = \min v / v`, the best (lowest) value over the unit's, the usual
+      publisher's form for a cost, a death rate or a price (a unit with twice the best unit's rate scores 0.5).
+
+    Both are ratio-scale scores of the raw quantity: multiplying the raw values by a positive constant changes
+    nothing, so geometric and harmonic means of them are meaningful (the registry marks this row
+    ``direction_aware``, and the scale check does not count direction -1 against it). One method rather than two
+    (``frac_max`` and a ``frac_min``), because the function sees the oriented column, where "the best" is always
+    its maximum, and one name then serves a whole framework with indicators of both directions. COINr's
+    ``n_fracmax`` divides the negated column by its maximum, :math:`(-v)/(-\min v) = v / \min v \ge 1`, which ranks
+    a direction -1 indicator upside down (its worst unit scores highest).
+
+    Degenerate cases and NaN: a constant column is 1 everywhere (the formula is defined there, so the zero-range
+    rule does not apply). A column of mixed signs with a positive maximum keeps the first form (order-preserving,
+    but not a share). NaN stays NaN and is ignored by the maximum.
 
     Raises
     ------
     MethodError
-        ``max(r) <= 0`` (all zero, or a direction -1 indicator, whose values were negated): dividing would be
-        undefined or reverse the order.
+        ``max(r) = 0`` (an all-zero column, or a lower-is-better indicator whose best unit is at 0: every other
+        unit would score 0); with ``max(r) < 0``, a present ``x >= 0`` (a raw value of 0 or below on a
+        lower-is-better indicator, which the ratio cannot place); no present value.
 
     References
     ----------
-    COINr ``n_fracmax``.
+    COINr ``n_fracmax`` (COINr 1.1.14, ``R/normalise.R``: ``x/max(x, na.rm = TRUE)``, after ``x <- x*direction``);
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5 (distance to a reference: the
+    leader).
+
+    Examples
+    --------
+    Higher is better, then a lower-is-better indicator as the pipeline hands it over (raw 2, 4, 8 negated):
+
+    >>> frac_max(np.array([2.0, 5.0, np.nan, 10.0]))
+    array([0.2, 0.5, nan, 1. ])
+    >>> frac_max(-np.array([2.0, 4.0, 8.0]))   # min v / v = 2/2, 2/4, 2/8
+    array([1.  , 0.5 , 0.25])
     """
     x = np.asarray(x, dtype=float)
     xmax = _stats_source(x, ref).max()
-    if not xmax > 0:
-        raise MethodError(f"frac_max: needs a positive maximum, got {float(xmax):g}; use minmax or dist_max")
-    return x / xmax
+    if xmax > 0:
+        return x / xmax
+    if not xmax < 0:
+        raise MethodError("frac_max: the best value is 0 (an all-zero column, or a lower-is-better indicator whose "
+                          "best unit is at 0), so every other unit would score 0; use minmax or dist_max")
+    present = x[~np.isnan(x)]
+    if (present >= 0).any():
+        raise MethodError(f"frac_max: a lower-is-better indicator (all reference values negative after direction "
+                          f"-1) has a value {0.0 - float(present.max()):g} <= 0, which best/value cannot score; use "
+                          f"minmax or dist_max")
+    return xmax / x
+
+
+def share_of_total(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Share of the total (config name ``sum``): each unit's value over the sum of the present values.
+
+    .. math:: y_i = \frac{x_i}{\sum_{j \,\in\, \mathrm{present}(r)} r_j}
+
+    with ``r = ref`` or ``x``. The outputs of a column without ``ref`` sum to 1 over the present units. Dividing
+    by a positive constant keeps the natural zero (ratio scale); unlike ``frac_max`` the scale depends on the
+    number of units, so adding a unit lowers every other unit's score (not their order).
+
+    NaN stays NaN and is left out of the total (the shares then sum to 1 over the units that have a value). A
+    constant positive column gives :math:`1/n` everywhere (the formula is defined, so the zero-range rule does not
+    apply).
+
+    Direction -1: the pipeline negates the column before normalisation, and a share of a negative total would turn
+    the order over; such a column is refused (use ``frac_max``, whose best/value form handles lower-is-better
+    indicators, ``vector`` or ``minmax``). Negative values generally are refused, not only after direction -1: a
+    total of mixed signs may be near 0 and the shares meaningless.
+
+    Raises
+    ------
+    MethodError
+        A negative present value in ``x`` or ``r`` (including every value of a direction -1 indicator), a total
+        of 0 (an all-zero column), or no present value.
+
+    References
+    ----------
+    The linear "sum" normalisation of multi-criteria decision analysis: Jahan, A. & Edwards, K. L. (2015), A
+    state-of-the-art survey on the influence of normalization techniques in ranking, *Materials & Design*
+    65:335-342.
+
+    Examples
+    --------
+    >>> share_of_total(np.array([1.0, 3.0, np.nan, 4.0]))
+    array([0.125, 0.375,   nan, 0.5  ])
+    """
+    x = np.asarray(x, dtype=float)
+    r = _stats_source(x, ref)
+    negative = np.concatenate([r[r < 0], x[x < 0]])
+    if negative.size:
+        hint = (" (a direction -1 indicator is negated before normalisation: use frac_max, vector or minmax)"
+                if (r <= 0).all() else "")
+        raise MethodError(f"sum: needs non-negative values, got {float(negative.min()):g}{hint}")
+    with np.errstate(over="ignore"):
+        total = r.sum()
+    if not np.isfinite(total):  # the sum overflows: divide by the largest value first
+        scale = r.max()
+        return (x / scale) / (r / scale).sum()
+    if not total > 0:
+        raise MethodError("sum: the present values sum to 0 (an all-zero column), so there is no total to share")
+    return x / total
+
+
+def vector(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
+    r"""Vector normalisation: each value over the Euclidean norm of the column (TOPSIS's normalisation).
+
+    .. math:: y_i = \frac{x_i}{\sqrt{\sum_{j \,\in\, \mathrm{present}(r)} r_j^2}}
+
+    with ``r = ref`` or ``x``. Without ``ref`` the present outputs have unit Euclidean norm and lie in [-1, 1].
+    Dividing by a positive constant keeps the order and the natural zero (ratio scale for non-negative data).
+
+    Direction -1: the negated column :math:`x = -v` gives :math:`-v_i / \lVert v \rVert`, in [-1, 0], the best
+    (lowest) raw value nearest 0. The order is right and the arithmetic mean of such scores is the weighted sum
+    with costs subtracted, the usual additive reading of TOPSIS's matrix; a geometric or harmonic mean refuses
+    the non-positive values (and the scale check flags it: direction -1 has no natural zero). Mixed signs are
+    accepted for the same reason: the norm is positive, so nothing is reversed.
+
+    NaN stays NaN and is left out of the norm. A constant column ``c`` gives :math:`\operatorname{sign}(c)/\sqrt n`
+    (the formula is defined, so the zero-range rule does not apply). Where squares would overflow or lose digits
+    (a largest magnitude beyond 1e150 or below 1e-150) the norm is computed on values divided by the largest one,
+    so a column near 1e200 or 1e-200 is scored, not refused.
+
+    Raises
+    ------
+    MethodError
+        A norm of 0 (an all-zero column), or no present value.
+
+    References
+    ----------
+    Hwang, C.-L. & Yoon, K. (1981), *Multiple Attribute Decision Making: Methods and Applications*, Springer
+    (TOPSIS, vector normalisation); Jahan, A. & Edwards, K. L. (2015), *Materials & Design* 65:335-342.
+
+    Examples
+    --------
+    >>> vector(np.array([3.0, np.nan, 4.0]))
+    array([0.6, nan, 0.8])
+    >>> vector(-np.array([3.0, 4.0]))          # direction -1: raw 3 and 4, the lower one nearer 0
+    array([-0.6, -0.8])
+    """
+    x = np.asarray(x, dtype=float)
+    r = _stats_source(x, ref)
+    largest = np.abs(r).max()
+    if not largest > 0:
+        raise MethodError("vector: the present values are all 0, so the column has no norm to divide by")
+    if not 1e-150 < largest < 1e150:  # squares would overflow or lose digits: the norm in units of the largest value
+        return (x / largest) / np.sqrt(((r / largest) ** 2).sum())
+    return x / np.sqrt((r * r).sum())
 
 
 def ratio_target(x: np.ndarray, *, target: float, points: float = 1.0, cap: bool = True,

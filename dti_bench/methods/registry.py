@@ -15,7 +15,10 @@ method, so that nothing downstream tests a method's name or looks for attributes
   to mean something (Ebert & Welsch 2004: means other than the arithmetic one are meaningful only on ratio scales,
   the arithmetic mean on interval scales, comparisons such as the minimum on ordinal ones);
 - ``data_driven`` (weightings): the weights are computed from the children's values, so the engine cannot batch
-  them.
+  them;
+- ``direction_aware`` (normalisers): the method scores a direction -1 column, which the pipeline negated, as the
+  lower-is-better quantity it came from, on that quantity's own scale (``frac_max``: best/value), so the scale
+  check does not count the negation against it.
 
 To add a method: write the function in its catalogue module (``normalise.py``, ``aggregate.py``, ``weights.py``,
 ``impute.py``, ``treat.py``, ``screen.py``; the contract is in each module's docstring) and add one
@@ -79,11 +82,15 @@ class MethodEntry:
     needs_scale : callable, optional
         Aggregators: ``needs_scale(params) -> scale`` their inputs must have.
     data_driven : bool
-        Weightings computed from the children's values (PCA, entropy, CRITIC, BoD weights).
+        Weightings computed from the children's values (PCA, entropy, CRITIC, standard deviation, BoD weights).
     check : callable, optional
         ``check(**params)`` raises :class:`~dti_bench.errors.MethodError` for parameters the method refuses
         (min-max ``lo >= hi``, z-score ``s <= 0`` ...), so that a config is refused when it is parsed, not when a
         variant meets the data.
+    direction_aware : bool
+        Normalisers that read the sign the pipeline gave a direction -1 column and return a ratio-scale score of
+        the raw, lower-is-better quantity (``frac_max``: :math:`\\min v / v`); the scale check
+        (:mod:`dti_bench.model.scales`) then starts from the raw scale, not from the negated column's interval one.
     warning : str, optional
         A one-line methodological warning that holds whenever the method is used (``bod_weights``: not the
         benefit-of-the-doubt index, not invariant to rescaling an indicator). Parsing a methodology that names
@@ -100,6 +107,7 @@ class MethodEntry:
     data_driven: bool = False
     check: Callable[..., None] | None = field(default=None, repr=False)
     warning: str | None = field(default=None, repr=False)
+    direction_aware: bool = False
 
     def p(self, params: Mapping[str, Any]) -> float | None:
         """The exponent of this method with these parameters (None: not a quasi-arithmetic mean).
@@ -220,6 +228,7 @@ METHODS = Registry([
     # outlier treatment
     MethodEntry("treat", "none", treat.none, block=treat.none_columns),
     MethodEntry("treat", "winsorise", treat.winsorise, block=treat.winsorise_columns, check=treat.check_winsorise),
+    MethodEntry("treat", "cap", treat.cap, block=treat.cap_columns, check=treat.check_cap),
     # normalisation
     MethodEntry("normalise", "none", normalise.none, block=normalise.none_columns, output_scale=_same_scale),
     MethodEntry("normalise", "minmax", normalise.minmax, block=normalise.minmax_columns, output_scale=_interval,
@@ -233,7 +242,9 @@ METHODS = Registry([
     MethodEntry("normalise", "dist_max", normalise.dist_max, output_scale=_interval),
     MethodEntry("normalise", "dist_ref", normalise.dist_ref, output_scale=_interval),
     MethodEntry("normalise", "dist_target", normalise.dist_target, output_scale=_interval),
-    MethodEntry("normalise", "frac_max", normalise.frac_max, output_scale=_ratio_preserving),
+    MethodEntry("normalise", "frac_max", normalise.frac_max, output_scale=_ratio_preserving, direction_aware=True),
+    MethodEntry("normalise", "sum", normalise.share_of_total, output_scale=_ratio_preserving),
+    MethodEntry("normalise", "vector", normalise.vector, output_scale=_ratio_preserving),
     MethodEntry("normalise", "ratio_target", normalise.ratio_target, output_scale=_ratio_preserving),
     MethodEntry("normalise", "thresholds", normalise.thresholds, output_scale=_ordinal),
     MethodEntry("normalise", "ampi", normalise.ampi, output_scale=_interval),
@@ -243,6 +254,7 @@ METHODS = Registry([
     MethodEntry("weights", "pca", weights.pca, data_driven=True),
     MethodEntry("weights", "entropy", weights.entropy, data_driven=True),
     MethodEntry("weights", "critic", weights.critic, data_driven=True),
+    MethodEntry("weights", "sd", weights.sd, data_driven=True),
     MethodEntry("weights", "bod_weights", weights.bod_weights, data_driven=True, check=frontier.check_bounds,
                 warning=weights.BOD_WEIGHTS_WARNING),
     # aggregation

@@ -451,3 +451,105 @@ def winsorise_columns(x: np.ndarray, *, winmax: int = 5, skew: float = 2.0, kurt
 def none_columns(x: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """:func:`none` on a ``(units, k)`` block."""
     return np.array(x, dtype=float), [none(x[:, j])[1] for j in range(x.shape[1])]
+
+
+def _bound(name: str, value: Any) -> float | None:
+    """A cap's bound as a float (None: no bound on that side); MethodError for anything but a finite number."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise MethodError(f"treatment 'cap': {name} must be a finite number (or left out), got {value!r}")
+    return float(value)
+
+
+def check_cap(lo: float | None = None, hi: float | None = None) -> None:
+    """``lo`` and ``hi`` finite numbers or absent, at least one given, and ``lo < hi`` when both are: a cap with
+    no bound changes nothing (a mistake, not a choice), and ``lo >= hi`` would map every value to one number."""
+    low, high = _bound("lo", lo), _bound("hi", hi)
+    if low is None and high is None:
+        raise MethodError("treatment 'cap': give lo, hi or both (the bounds in the indicator's raw units)")
+    if low is not None and high is not None and not low < high:
+        raise MethodError(f"treatment 'cap': lo must be below hi, got lo={lo!r}, hi={hi!r}")
+
+
+def _cap_report(original: np.ndarray, out: np.ndarray, lo: float | None, hi: float | None) -> dict[str, Any]:
+    changed = np.flatnonzero(~np.isnan(original) & (out != original))
+    return {
+        "method": "cap",
+        "treated": [(int(i), float(original[i]), float(out[i])) for i in changed],
+        "iterations": 0,
+        "log": False,
+        "lo": lo,
+        "hi": hi,
+        "capped_low": int(np.count_nonzero(original[changed] < out[changed])),
+        "capped_high": int(np.count_nonzero(original[changed] > out[changed])),
+    }
+
+
+def _clip(x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+    # np.maximum / np.minimum propagate NaN, so a missing value stays missing
+    out = x if lo is None else np.maximum(x, lo)
+    return out if hi is None else np.minimum(out, hi)
+
+
+def cap(x: np.ndarray, *, lo: float | None = None, hi: float | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    r"""Cap raw values at fixed bounds: a publisher's rule such as "schooling above 18 years counts as 18".
+
+    .. math:: y_i = \min\big(\max(x_i,\ lo),\ hi\big)
+
+    with either bound optional (no ``lo``: no floor; no ``hi``: no ceiling). The bounds are in the indicator's
+    **raw units** and apply before direction and normalisation (treatment is a data step), so for a direction -1
+    indicator ``hi`` still caps the largest raw values, its worst ones. Unlike :func:`winsorise`, whose bounds come
+    from the data, a cap's bounds are the publisher's: a unit's treated value depends on its own value only.
+    Per indicator through the usual override form, ``treat: {default: none, CODE: {method: cap, hi: 100}}``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (units,)
+        One indicator; NaN stays NaN (a missing value is not capped into a present one).
+    lo, hi : float, optional
+        The floor and the ceiling; at least one, finite, and ``lo < hi`` when both are given.
+
+    Returns
+    -------
+    treated : ndarray, shape (units,)
+    report : dict
+        ``method`` ("cap"), ``treated`` (every changed cell as ``(position, old, new)``, which ``treatment.csv``
+        lists), ``iterations`` (0), ``log`` (False), ``lo``/``hi`` (the bounds, None where absent),
+        ``capped_low``/``capped_high`` (how many values each bound moved).
+
+    Raises
+    ------
+    MethodError
+        No bound, a bound that is not a finite number, or ``lo >= hi`` (also when a config is parsed).
+
+    References
+    ----------
+    UNDP (2020), *Human Development Report*, technical notes: the HDI caps expected years of schooling at 18 and
+    GNI per capita at 2017 PPP $75,000 before its dimension indices are taken (a fixed ceiling in raw units).
+
+    Examples
+    --------
+    >>> out, report = cap(np.array([-5.0, 40.0, np.nan, 130.0]), lo=0, hi=100)
+    >>> out, report["treated"]
+    (array([  0.,  40.,  nan, 100.]), [(0, -5.0, 0.0), (3, 130.0, 100.0)])
+    """
+    check_cap(lo, hi)
+    original = np.array(x, dtype=float)
+    if original.ndim != 1:
+        raise MethodError(f"treatment expects one indicator column, got shape {original.shape}")
+    low, high = _bound("lo", lo), _bound("hi", hi)
+    out = _clip(original, low, high)
+    return out, _cap_report(original, out, low, high)
+
+
+def cap_columns(x: np.ndarray, *, lo: float | None = None,
+                hi: float | None = None) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """:func:`cap` on every column of a ``(units, k)`` block: the same bounds, columns and reports (the maximum
+    and minimum are exact, so the block is the column-by-column result bit for bit). NaN stays NaN."""
+    check_cap(lo, hi)
+    original = np.array(x, dtype=float)
+    low, high = _bound("lo", lo), _bound("hi", hi)
+    out = _clip(original, low, high)
+    return out, [_cap_report(original[:, j], out[:, j], low, high) for j in range(original.shape[1])]

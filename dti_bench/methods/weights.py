@@ -5,7 +5,8 @@ The contract every weighting method meets::
     f(x, w, **params) -> ndarray, shape (k,) or (units, k)
 
 - ``x``: shape ``(units, k)``, the composite's children as they enter the aggregation (normalised
-  indicators or lower composites); data-driven methods (PCA, entropy, CRITIC, BoD weights) use it.
+  indicators or lower composites); data-driven methods (PCA, entropy, CRITIC, standard deviation, BoD weights)
+  use it.
   NaN = missing; each method states how it treats missing values.
 - ``w``: shape ``(k,)``, the nominal weights (the framework's, after any explicit overrides).
 - Weights are relative within the composite: only ratios matter. A ``(units, k)`` result gives each unit its
@@ -293,6 +294,77 @@ def critic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.zeros(k)
     out[varying] = c / c.sum() if c.sum() > 0 else 1.0 / varying.sum()
     return out
+
+
+def sd(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    r"""Standard-deviation weights: each child weighs in proportion to its spread across units.
+
+    .. math:: w_j = \frac{s_j}{\sum_l s_l}, \qquad
+              s_j = \sqrt{\frac{1}{n_j - 1} \sum_{i \,\in\, \mathrm{present}(j)} (x_{ij} - \bar x_j)^2}
+
+    with :math:`s_j` the sample standard deviation (``ddof = 1``, as pandas' ``std``, R's ``sd`` and CRITIC's
+    :math:`\sigma_j` in :func:`critic`) over the :math:`n_j` units where child :math:`j` is present. A child that
+    separates the units more counts more; it is CRITIC without the correlation term, the "standard deviation
+    method" of the multi-criteria literature. The weights follow the children's scale **as given**: after min-max
+    every child spans [0, 1] and the weights reward a spread-out distribution within that range; after z-scores every
+    :math:`s_j = 1` and the weights are equal; at higher levels the composites' own spreads count.
+
+    Parameters
+    ----------
+    x : ndarray, shape (units, k)
+        The composite's children.
+    w : ndarray, shape (k,)
+        Nominal weights (unused).
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        Non-negative weights summing to 1.
+
+    Notes
+    -----
+    Missing values are skipped per child: :math:`s_j` uses that child's present values only (no unit is dropped
+    from the other children), which is where ``ddof`` matters: with the same :math:`n` for every child the factor
+    :math:`\sqrt{n/(n-1)}` cancels in the ratio, with different :math:`n_j` it does not.
+
+    Degenerate cases: a constant child (every present value equal), or one with fewer than 2 present values, has
+    no spread, :math:`s_j = 0`, and weight 0 (the aggregator then renormalises over the others). If every
+    :math:`s_j = 0`, equal weights. ``k = 1`` gives weight 1. A column whose squared deviations would overflow is
+    measured in units of its largest magnitude, so it is not taken for a constant or an infinite one.
+
+    References
+    ----------
+    Wang, Y.-M. & Luo, Y. (2010), "Integration of correlations with standard deviations for determining attribute
+    weights in multiple attribute decision making", *Mathematical and Computer Modelling* 51(1-2):1-12 (the SD
+    method, :math:`w_j = \sigma_j / \sum_l \sigma_l`); Diakoulaki, Mavrotas, Papayannakis (1995), *Computers &
+    Operations Research* 22(7):763-770 (CRITIC, which multiplies :math:`\sigma_j` by a conflict term).
+
+    Examples
+    --------
+    Sample sds 2, 1 and 0 (the third child is constant):
+
+    >>> x = np.array([[1.0, 4.0, 7.0], [3.0, 5.0, 7.0], [5.0, 6.0, 7.0]])
+    >>> sd(x, np.ones(3))
+    array([0.66666667, 0.33333333, 0.        ])
+    """
+    x = _block(x)
+    k = x.shape[1]
+    spread = np.zeros(k)
+    for j in range(k):
+        v = x[~np.isnan(x[:, j]), j]
+        if v.size < 2 or v.min() == v.max():
+            continue  # no spread: weight 0 (a computed sd of a constant column may be 1e-17, not 0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = v.std(ddof=1)
+        if not np.isfinite(s):
+            scale = np.abs(v).max()
+            s = (v / scale).std(ddof=1) * scale
+        spread[j] = s
+    if not spread.sum() > 0:
+        return np.full(k, 1.0 / k)
+    if not np.isfinite(spread.sum()):  # sds near the float maximum: their sum overflows, their ratios do not
+        spread = spread / spread.max()
+    return spread / spread.sum()
 
 
 #: Why ``bod_weights`` is not the benefit-of-the-doubt index, in one line: the registry carries it as the method's

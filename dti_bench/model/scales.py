@@ -13,7 +13,8 @@ The scale of every node follows from the methodology alone:
 
 - an indicator's raw scale is ``ratio`` unless its framework entry says ``measurement: interval`` or
   ``measurement: ordinal`` (the iMeta column ``Measurement``); direction −1 negates the values, which keeps the
-  differences but not the natural zero (``ratio`` becomes ``interval``);
+  differences but not the natural zero (``ratio`` becomes ``interval``), except under a normaliser that scores
+  the raw lower-is-better quantity itself (registry trait ``direction_aware``: ``frac_max``'s min v / v);
 - its normaliser maps that to an output scale (the registry trait ``output_scale``: min-max and z-score give
   ``interval``, dividing by the maximum or a target keeps ``ratio``, ranks give ``ordinal``);
 - a composite's scale is its aggregator's output scale (trait ``output_scale``) given the weakest of its
@@ -143,8 +144,10 @@ def node_scales(framework: Framework, methodology: Methodology) -> dict[str, tup
         raw = measurement(framework, code)
         method = methodology.normalise.for_node(code, 1)
         entry, params = method.entry, _normaliser_params(framework, code, method)
-        flipped = framework.node(code).direction == -1 and raw == RATIO
-        given = INTERVAL if flipped else raw   # -x keeps differences, not the natural zero
+        # -x keeps differences, not the natural zero, unless the normaliser scores the raw quantity (frac_max's
+        # min v / v for direction -1)
+        flipped = framework.node(code).direction == -1 and raw == RATIO and not entry.direction_aware
+        given = INTERVAL if flipped else raw
 
         def output(scale: str) -> str:
             return scale if entry.output_scale is None else entry.output_scale(params, scale)

@@ -203,6 +203,9 @@ def test_bad_analysis_blocks_fail_validate_and_run_alike(tmp_path, capsys, analy
     ({"normalise": {"method": "zscore", "s": -2}}, "s must be a positive number"),
     ({"aggregate": {"method": "power", "p": float("nan")}}, "p must be a finite number"),
     ({"treat": {"method": "winsorise", "winmax": -1}}, "winmax must be a whole number"),
+    ({"treat": {"method": "cap", "lo": 5, "hi": 2}}, "treatment 'cap': lo must be below hi, got lo=5, hi=2"),
+    ({"treat": {"default": "none", "Crime": {"method": "cap"}}}, "methodology.treat.Crime: treatment 'cap': give lo"),
+    ({"normalise": "sum"}, "a direction -1 indicator is negated before normalisation: use frac_max"),
     ({"weights": {"GDPpc": 0, "Exports": 0, "Unemp": 0}}, "every child of composite 'Econ' weight 0"),
     ({"denominate": True}, "names a denominator"),
     ({"aggregate": "geometric"}, "geometric mean met 0.0"),  # the nominal index itself fails

@@ -59,6 +59,7 @@ PARAMS: dict[tuple[str, str], dict] = {
     ("normalise", "thresholds"): {"cuts": [2.0, 5.0, 8.0], "points": [1.0, 2.0, 3.0]},
     ("impute", "group_mean"): {"group": "region"},
     ("impute", "group_median"): {"group": "region"},
+    ("treat", "cap"): {"lo": 2.0, "hi": 8.0},  # both bounds optional, but a cap with neither is refused
     ("perturbation", "noise"): {"noise": 0.25},
 }
 

@@ -7,6 +7,7 @@ treatment never moves NaN and leaves passing columns alone, screening honours fo
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from dti_bench.errors import ConfigError, MethodError, MethodologyWarning
 from dti_bench.methods.impute import em, em_estimate, group_mean, group_median, mean, median
 from dti_bench.index import compute_index
 from dti_bench.methods.screen import coverage
-from dti_bench.methods.treat import FALLBACKS, excel_kurt, excel_skew, none as treat_none, winsorise
+from dti_bench.methods.treat import FALLBACKS, cap, cap_columns, excel_kurt, excel_skew, none as treat_none, winsorise
 from dti_bench.methods.registry import functions
 IMPUTERS = functions("impute")
 SCREENERS = functions("screen")
@@ -378,7 +379,7 @@ def test_winsorising_to_a_constant_passes():
 def test_treat_none_and_registry():
     out, report = treat_none(np.array([1.0, nan]))
     assert report == {"method": "none", "treated": [], "iterations": 0, "log": False}
-    assert set(TREATERS) == {"none", "winsorise"}
+    assert set(TREATERS) == {"none", "winsorise", "cap"}
     with pytest.raises(MethodError, match="winmax"):
         winsorise(np.arange(5.0), winmax=-1)
 
@@ -435,3 +436,95 @@ def test_block_winsorise_equals_column_by_column(data, units, k, winmax):
     # and the same warnings, each naming its column's code
     assert [str(w.message) for w in block_warnings] == [str(w.message) for w in column_warnings]
     assert all(w.category is MethodologyWarning for w in block_warnings)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# treatment: caps at the publisher's bounds
+
+def test_cap_hand_computed_table():
+    x = np.array([-5.0, 40.0, nan, 130.0, 100.0, 0.0])
+    out, report = cap(x, lo=0, hi=100)
+    np.testing.assert_array_equal(out, [0.0, 40.0, nan, 100.0, 100.0, 0.0])
+    # only the cells that moved are reported; a value at a bound already is not
+    assert report == {"method": "cap", "treated": [(0, -5.0, 0.0), (3, 130.0, 100.0)], "iterations": 0,
+                      "log": False, "lo": 0.0, "hi": 100.0, "capped_low": 1, "capped_high": 1}
+    only_ceiling, report = cap(x, hi=50)
+    np.testing.assert_array_equal(only_ceiling, [-5.0, 40.0, nan, 50.0, 50.0, 0.0])
+    assert report["lo"] is None and report["capped_high"] == 2 and report["capped_low"] == 0
+    only_floor, _ = cap(x, lo=10)
+    np.testing.assert_array_equal(only_floor, [10.0, 40.0, nan, 130.0, 100.0, 10.0])
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"lo": 5, "hi": 2}, r"lo must be below hi, got lo=5, hi=2"),
+    ({"lo": 3, "hi": 3}, r"lo must be below hi"),
+    ({}, r"give lo, hi or both"),
+    ({"hi": "100"}, r"hi must be a finite number \(or left out\), got '100'"),
+    ({"lo": True}, r"lo must be a finite number"),
+    ({"hi": float("inf")}, r"hi must be a finite number"),
+    ({"lo": float("nan"), "hi": 1}, r"lo must be a finite number"),
+])
+def test_cap_refuses_bounds_that_cannot_work_when_the_config_is_parsed(params, match):
+    with pytest.raises(MethodError, match=match):
+        cap(np.arange(3.0), **params)
+    # the same line at parse time, per indicator too, naming the key
+    for block in ({"method": "cap", **params}, {"default": "none", "Unemp": {"method": "cap", **params}}):
+        with pytest.raises(ConfigError, match=match) as err:
+            parse_methodology({"treat": block})
+        assert "\n" not in str(err.value) and str(err.value).startswith("methodology.treat")
+
+
+def test_cap_per_indicator_in_the_pipeline_acts_on_raw_values(example_framework, example_data):
+    # Unemp is lower-is-better (direction -1): the cap bounds its raw values before the direction is applied,
+    # so hi: 6 caps the worst rates (7.9, 6.2, 9.8)
+    m = {"treat": {"default": "none", "Unemp": {"method": "cap", "hi": 6}, "GDPpc": {"method": "cap", "lo": 20000}},
+         "normalise": {"method": "minmax", "lo": 0, "hi": 1}}
+    result = compute_index(example_framework, example_data, m)
+    np.testing.assert_array_equal(result.data["Unemp"].to_numpy(), [4.1, 5.5, 6.0, 6.0, 3.2, 6.0, 4.8, nan])
+    assert result.data["GDPpc"]["FFF"] == 20000.0
+    # min-max of the capped, negated column: (6 - v)/(6 - 3.2)
+    np.testing.assert_allclose(result.normalised["Unemp"]["AAA"], (6.0 - 4.1) / (6.0 - 3.2), rtol=1e-12)
+    reports = {r["indicator"]: r for r in result.treatment}
+    assert set(reports) == {"Unemp", "GDPpc"}
+    assert [(example_data.units[i], old, new) for i, old, new in reports["Unemp"]["treated"]] == [
+        ("CCC", 7.9, 6.0), ("DDD", 6.2, 6.0), ("FFF", 9.8, 6.0)]
+    assert reports["GDPpc"]["treated"] == [(5, 19000.0, 20000.0)]
+
+
+def test_cap_rows_reach_treatment_csv(tmp_path):
+    import pandas as pd
+
+    from dti_bench.experiment import run
+
+    examples = Path(__file__).resolve().parents[3] / "dti_bench" / "datasets" / "examples"
+    folder = run({"name": "capped", "data": {"indicators": str(examples / "example_iData.csv"),
+                                             "framework": str(examples / "example_iMeta.csv")},
+                  "methodology": {"treat": {"default": "none", "Crime": {"method": "cap", "hi": 5}}}},
+                 out=tmp_path, quiet=True, figures="none")
+    table = pd.read_csv(folder / "treatment.csv", comment="#")
+    assert table[["indicator", "unit", "original", "treated", "method"]].values.tolist() == [
+        ["Crime", "CCC", 6.1, 5.0, "cap"], ["Crime", "FFF", 8.9, 5.0, "cap"]]
+
+
+cap_cells = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(nan), st.just(1.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), units=st.integers(0, 10), k=st.integers(1, 4))
+def test_cap_block_equals_column_by_column_and_clamps_monotonically(data, units, k):
+    x = np.array(data.draw(st.lists(cap_cells, min_size=units * k, max_size=units * k))).reshape(units, k)
+    lo = data.draw(st.one_of(st.none(), st.floats(-100.0, 0.0)))
+    hi = data.draw(st.one_of(st.none(), st.floats(1.0, 100.0))) if lo is not None else data.draw(st.floats(1.0, 100.0))
+    block, reports = cap_columns(x, lo=lo, hi=hi)
+    expected = [cap(x[:, j], lo=lo, hi=hi) for j in range(k)]
+    np.testing.assert_array_equal(block, np.column_stack([e[0] for e in expected]) if units else block)
+    assert reports == [e[1] for e in expected]
+    np.testing.assert_array_equal(np.isnan(block), np.isnan(x))
+    present = ~np.isnan(x)
+    assert (block[present] >= (-np.inf if lo is None else lo)).all()
+    assert (block[present] <= (np.inf if hi is None else hi)).all()
+    np.testing.assert_array_equal(cap_columns(block, lo=lo, hi=hi)[0], block)   # capping twice changes nothing
+    for j in range(k):   # a monotone map: the order of the units is kept (ties may be made, none broken)
+        p = present[:, j]
+        order = np.argsort(x[p, j], kind="stable")
+        assert (np.diff(block[p, j][order]) >= 0).all()

@@ -57,6 +57,10 @@ TABLE = [
     ("dist_target", {"target": 8.0, "cap_max": True}, [0, 4 / 6, 4 / 6, 1, NAN]),
     # x/10
     ("frac_max", {}, [0.2, 0.6, 0.6, 1.0, NAN]),
+    # x / (2 + 6 + 6 + 10): shares of the total 24, summing to 1
+    ("sum", {}, [2 / 24, 6 / 24, 6 / 24, 10 / 24, NAN]),
+    # x / sqrt(4 + 36 + 36 + 100) = x / sqrt(176)
+    ("vector", {}, [2 / math.sqrt(176), 6 / math.sqrt(176), 6 / math.sqrt(176), 10 / math.sqrt(176), NAN]),
     # 20 * min(x/8, 1): 20 * 2/8 = 5, 20 * 6/8 = 15, 20 * min(10/8, 1) = 20
     ("ratio_target", {"target": 8.0, "points": 20.0}, [5, 15, 15, 20, NAN]),
     ("ratio_target", {"target": 8.0, "points": 20.0, "cap": False}, [5, 15, 15, 25, NAN]),
@@ -124,6 +128,69 @@ def test_dist_target_and_frac_max_with_reference():
     # min(ref) = 4: (x - 4)/(8 - 4); max(ref) = 20: x/20
     np.testing.assert_allclose(NORMALISERS["dist_target"](X, target=8.0, ref=ref), [-0.5, 0.5, 0.5, 1.5, NAN])
     np.testing.assert_allclose(NORMALISERS["frac_max"](X, ref=ref), [0.1, 0.3, 0.3, 0.5, NAN])
+    # direction -1, both negated: the reference's best (lowest) raw value 4 over the unit's, 4/x; the unit at 2
+    # beats every reference unit and scores above 1
+    np.testing.assert_allclose(NORMALISERS["frac_max"](-X, ref=-ref), [2.0, 4 / 6, 4 / 6, 0.4, NAN])
+
+
+def test_sum_and_vector_with_reference():
+    ref = np.array([4.0, 5.0, NAN, 20.0])
+    # total 29; norm sqrt(16 + 25 + 400) = 21
+    np.testing.assert_allclose(NORMALISERS["sum"](X, ref=ref), [2 / 29, 6 / 29, 6 / 29, 10 / 29, NAN], rtol=1e-15)
+    np.testing.assert_allclose(NORMALISERS["vector"](X, ref=ref), [2 / 21, 6 / 21, 6 / 21, 10 / 21, NAN], rtol=1e-15)
+
+
+# ----- lower-is-better indicators: what the share-of-the-best methods do with a negated column -----------------
+
+# Raw values of a lower-is-better indicator (a death rate, a price) and the column the pipeline hands over.
+COST = np.array([2.0, 4.0, NAN, 8.0, 5.0])
+NEGATED = -COST
+
+
+def test_frac_max_scores_a_lower_is_better_indicator_as_best_over_own():
+    # min v / v: 2/2, 2/4, 2/8, 2/5 (a unit with twice the best rate scores one half)
+    np.testing.assert_allclose(NORMALISERS["frac_max"](NEGATED), [1.0, 0.5, NAN, 0.25, 0.4], rtol=1e-15)
+    # COINr's n_fracmax on the same negated column, x / max(x) = v / min(v), would rank it upside down
+    coinr = NEGATED / np.nanmax(NEGATED)
+    assert coinr[3] > coinr[0]
+    assert NORMALISERS["frac_max"](NEGATED)[3] < NORMALISERS["frac_max"](NEGATED)[0]
+
+
+def test_frac_max_through_the_pipeline_on_a_direction_minus_one_indicator():
+    from dti_bench.index import compute_index
+    from dti_bench.model.dataset import Dataset
+    from dti_bench.model.framework import Framework
+
+    fw = Framework.from_dict({"name": "t", "indicators": [{"code": "gdp"}, {"code": "deaths", "direction": -1}],
+                              "composites": [{"code": "I", "children": {"gdp": 1, "deaths": 1}}]})
+    ds = Dataset("t", ("a", "b", "c"), ("a", "b", "c"), ("gdp", "deaths"),
+                 np.array([[10.0, 2.0], [5.0, 4.0], [20.0, 8.0]]))
+    result = compute_index(fw, ds, {"normalise": "frac_max", "aggregate": "geometric"})
+    # gdp: x/20 = 0.5, 0.25, 1; deaths: 2/v = 1, 0.5, 0.25; geometric mean of the two, equal weights
+    np.testing.assert_allclose(result.normalised.to_numpy(), [[0.5, 1.0], [0.25, 0.5], [1.0, 0.25]], rtol=1e-15)
+    np.testing.assert_allclose(result.scores["I"], [math.sqrt(0.5), math.sqrt(0.125), math.sqrt(0.25)], rtol=1e-12)
+    # best/own is a ratio-scale score of the raw death rate, so the geometric mean is not flagged
+    assert result.warnings == ()
+
+
+def test_vector_keeps_the_order_of_a_negated_column_and_its_magnitudes():
+    # -v / ||v||: ||(2, 4, 8, 5)|| = sqrt(4 + 16 + 64 + 25) = sqrt(109); the lowest rate is nearest 0
+    got = NORMALISERS["vector"](NEGATED)
+    np.testing.assert_allclose(got, -COST / math.sqrt(109), rtol=1e-15)
+    np.testing.assert_array_equal(got, -NORMALISERS["vector"](COST))  # negation is exact, so the norm is the same
+    np.testing.assert_array_equal(rank_scores(got), rank_scores(NEGATED))
+
+
+def test_sum_refuses_a_negated_column_and_names_the_alternatives():
+    with pytest.raises(MethodError, match=r"sum: needs non-negative values, got -8 \(a direction -1 indicator is "
+                                          r"negated before normalisation: use frac_max, vector or minmax\)"):
+        NORMALISERS["sum"](NEGATED)
+
+
+def test_sum_and_vector_survive_overflow_and_underflow():
+    np.testing.assert_allclose(NORMALISERS["sum"](np.array([1e308, 1e308, NAN])), [0.5, 0.5, NAN], rtol=1e-15)
+    for magnitude in (1e200, 1e-200):
+        np.testing.assert_allclose(NORMALISERS["vector"](magnitude * np.array([3.0, 4.0])), [0.6, 0.8], rtol=1e-15)
 
 
 # ----- degenerate cases ----------------------------------------------------------------------------------------
@@ -140,6 +207,8 @@ CONSTANT = np.array([3.0, 3.0, NAN, 3.0, 3.0])
     ("borda", {}, 0.0),
     ("percentile", {}, 0.0),
     ("frac_max", {}, 1.0),  # defined: 3/3
+    ("sum", {}, 0.25),      # defined: 3/12
+    ("vector", {}, 0.5),    # defined: 3/sqrt(4 * 9)
     ("ampi", {}, 100.0),    # every unit at the reference
     ("ampi", {"unit": 1}, 100.0),
 ])
@@ -151,7 +220,8 @@ def test_lone_present_value_has_percentile_one_half():
     np.testing.assert_array_equal(NORMALISERS["percentile"](np.array([NAN, 7.0, NAN])), [NAN, 0.5, NAN])
 
 
-STATISTICAL = ["minmax", "zscore", "rank", "percentile", "borda", "dist_max", "dist_target", "frac_max", "ampi"]
+STATISTICAL = ["minmax", "zscore", "rank", "percentile", "borda", "dist_max", "dist_target", "frac_max", "sum",
+               "vector", "ampi"]
 
 
 @pytest.mark.parametrize("name", STATISTICAL)
@@ -170,7 +240,14 @@ def test_no_present_value_is_a_method_error(name):
     ("dist_ref", X, {"unit": 4}, "missing value"),
     ("dist_ref", X, {"unit": 5}, "outside"),
     ("dist_ref", X, {}, "needs 'unit'"),
-    ("frac_max", -X, {}, "positive maximum"),
+    ("frac_max", np.array([0.0, -1.0, -3.0]), {}, "best value is 0"),   # lower is better, best unit at 0
+    ("frac_max", np.zeros(3), {}, "best value is 0"),
+    ("frac_max", np.array([0.0, -1.0]), {"ref": np.array([-1.0, -3.0])}, "value 0 <= 0"),
+    ("sum", -X, {}, "direction -1 indicator is negated"),
+    ("sum", np.array([-1.0, 2.0, 3.0]), {}, "needs non-negative values, got -1$"),
+    ("sum", np.array([0.0, NAN, 0.0]), {}, "sum to 0"),
+    ("sum", X, {"ref": np.array([1.0, -2.0])}, "got -2"),
+    ("vector", np.array([0.0, NAN, 0.0]), {}, "all 0"),
     ("ratio_target", X, {"target": -8.0}, "positive target"),
     ("ampi", X, {"unit": 4}, "missing value"),
     ("ampi", X, {"unit": 5}, "outside"),
@@ -196,6 +273,8 @@ PARAMS = {
     "dist_ref": lambda x: {"unit": int(np.nanargmax(x))},
     "dist_target": {"target": 2000.0},
     "frac_max": {},
+    "sum": {},
+    "vector": {},
     "ratio_target": {"target": 500.0, "points": 20.0},
     "thresholds": {"cuts": [10.0, 100.0, 500.0], "points": [5.0, 10.0, 20.0]},
     "ampi": {},
@@ -241,6 +320,36 @@ def test_reference_equal_to_x_changes_nothing(name, x):
 def test_ranks_invariant_under_positive_affine_maps(name, x, a, b):
     f = NORMALISERS[name]
     np.testing.assert_array_equal(rank_scores(f(a * x + b)), rank_scores(f(x)))
+
+
+positive_columns = arrays(np.float64, st.integers(1, 12), elements=st.one_of(st.just(NAN), st.integers(1, 1000).map(float))
+                          ).filter(lambda a: (~np.isnan(a)).any())
+
+
+@pytest.mark.parametrize("name", ["frac_max", "sum", "vector"])
+@settings(max_examples=60, deadline=None)
+@given(v=positive_columns, a=st.integers(1, 1000))
+def test_ratio_methods_ignore_a_change_of_unit_and_keep_the_order(name, v, a):
+    # x -> a x (a change of unit) leaves the scores unchanged, up to rounding: they are ratio-scale scores; lower-
+    # is-better columns (negated) included for frac_max and vector, which accept them
+    f = NORMALISERS[name]
+    signs = (1.0, -1.0) if name != "sum" else (1.0,)
+    for sign in signs:
+        x = sign * v
+        np.testing.assert_allclose(f(a * x), f(x), rtol=1e-13)
+        np.testing.assert_array_equal(rank_scores(f(x)), rank_scores(x))
+
+
+@settings(max_examples=60, deadline=None)
+@given(v=positive_columns)
+def test_frac_max_is_best_over_own_for_negated_columns_and_shares_sum_to_one(v):
+    # an independent plain computation of min v / v, and of the two normalisations' defining sums
+    present = v[~np.isnan(v)]
+    expected = np.array([present.min() / value if not np.isnan(value) else NAN for value in v])
+    np.testing.assert_allclose(NORMALISERS["frac_max"](-v), expected, rtol=1e-15)
+    assert np.nanmax(NORMALISERS["frac_max"](-v)) == 1.0
+    assert math.isclose(float(np.nansum(NORMALISERS["sum"](v))), 1.0, rel_tol=1e-12)
+    assert math.isclose(math.sqrt(float(np.nansum(NORMALISERS["vector"](v) ** 2))), 1.0, rel_tol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["rank", "percentile", "borda"])

@@ -43,6 +43,10 @@ def test_scales():
     assert norm["zscore"].output_scale({}, RATIO) == INTERVAL
     assert norm["rank"].output_scale({}, RATIO) == ORDINAL
     assert norm["frac_max"].output_scale({}, RATIO) == RATIO
+    assert norm["sum"].output_scale({}, RATIO) == RATIO and norm["vector"].output_scale({}, RATIO) == RATIO
+    assert norm["vector"].output_scale({}, INTERVAL) == INTERVAL  # a negated column stays without a natural zero
+    # only frac_max scores a negated (direction -1) column as the raw quantity, min v / v
+    assert [n for n, e in norm.items() if e.direction_aware] == ["frac_max"]
     assert norm["goalposts"].output_scale({"lo": 0, "hi": 10}, RATIO) == RATIO
     assert norm["goalposts"].output_scale({"lo": 2, "hi": 10}, RATIO) == INTERVAL
     agg = METHODS["aggregate"]
@@ -59,7 +63,8 @@ def test_every_normaliser_and_aggregator_declares_its_scale():
 
 
 def test_data_driven_weightings():
-    assert {n for n, e in METHODS["weights"].items() if e.data_driven} == {"pca", "entropy", "critic", "bod_weights"}
+    assert {n for n, e in METHODS["weights"].items() if e.data_driven} == {"pca", "entropy", "critic", "sd",
+                                                                                    "bod_weights"}
 
 
 def test_the_old_bod_weighting_name_is_refused_with_its_new_name():
@@ -86,7 +91,7 @@ def test_a_retired_name_cannot_also_be_registered():
 
 def test_block_versions_are_registered_not_attached():
     assert {n for n, e in METHODS["normalise"].items() if e.block} == {"none", "minmax", "zscore"}
-    assert {n for n, e in METHODS["treat"].items() if e.block} == {"none", "winsorise"}
+    assert {n for n, e in METHODS["treat"].items() if e.block} == {"none", "winsorise", "cap"}
     for family in METHODS:
         for entry in METHODS[family].values():
             assert not hasattr(entry.function, "columns"), f"{family}.{entry.name}"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dti_bench.errors import MethodError
 from dti_bench.methods import aggregate
-from dti_bench.methods.weights import bod_weights, critic, entropy, noise, pca, simplex
+from dti_bench.methods.weights import bod_weights, critic, entropy, noise, pca, sd, simplex
 from dti_bench.methods.registry import functions
 from dti_bench.methods.weights import noise as _noise, simplex as _simplex
 PERTURBATIONS = {"noise": _noise, "simplex": _simplex}
@@ -32,7 +33,7 @@ def _scores(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
 # -- the contract, for every registered method --------------------------------------------------------------
 
 def test_registry_names_and_read_only():
-    assert list(WEIGHTERS) == ["nominal", "equal", "pca", "entropy", "critic", "bod_weights"]
+    assert list(WEIGHTERS) == ["nominal", "equal", "pca", "entropy", "critic", "sd", "bod_weights"]
     with pytest.raises(TypeError):
         WEIGHTERS["mine"] = pca  # type: ignore[index]
 
@@ -84,6 +85,73 @@ def test_contract_holds_on_arbitrary_blocks(name, x):
     assert np.all(np.isfinite(out)) and np.all(out >= 0)
     if name != "bod_weights":
         assert out.sum() > 0
+
+
+# -- standard deviation ----------------------------------------------------------------------------------
+
+# Three units, complete: sample sds (ddof 1) 2, 1 and 0 -> weights 2/3, 1/3, 0 (the constant child gets none).
+SD_TABLE = np.array([[1.0, 4.0, 7.0],
+                     [3.0, 5.0, 7.0],
+                     [5.0, 6.0, 7.0]])
+
+
+def test_sd_hand_computed_table():
+    np.testing.assert_allclose(sd(SD_TABLE, np.ones(3)), [2 / 3, 1 / 3, 0.0], rtol=1e-15)
+
+
+def test_sd_uses_each_childs_present_values_with_ddof_one():
+    # child 0: 1, 3, 5 present (n = 3): s = 2; child 1: 0, 1, 2, 3 (n = 4): mean 1.5, s = sqrt((2.25 + 0.25) * 2 / 3)
+    x = np.array([[1.0, 0.0], [3.0, 1.0], [np.nan, 2.0], [5.0, 3.0]])
+    s1 = math.sqrt(5.0 / 3.0)
+    np.testing.assert_allclose(sd(x, np.ones(2)), [2 / (2 + s1), s1 / (2 + s1)], rtol=1e-15)
+    # the same as pandas' std (skipna, ddof 1), an independent implementation; with ddof 0 the weights would differ
+    # (sqrt(n/(n - 1)) does not cancel when the children have different n)
+    spread = pd.DataFrame(x).std().to_numpy()
+    np.testing.assert_allclose(sd(x, np.ones(2)), spread / spread.sum(), rtol=1e-14)
+    biased = pd.DataFrame(x).std(ddof=0).to_numpy()
+    assert not np.allclose(sd(x, np.ones(2)), biased / biased.sum(), rtol=1e-6)
+
+
+def test_sd_degenerate_children():
+    # one present value, or all equal: no spread, weight 0; nothing varies: equal weights
+    x = np.array([[1.0, 2.0, np.nan], [3.0, 2.0, 9.0], [5.0, 2.0, np.nan]])
+    np.testing.assert_array_equal(sd(x, np.ones(3)), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(sd(np.full((4, 3), 0.1), np.ones(3)), [1 / 3] * 3)
+    np.testing.assert_array_equal(sd(np.full((4, 2), np.nan), np.ones(2)), [0.5, 0.5])
+    # squares near the float maximum: measured in units of the largest value, not taken for infinite
+    huge = np.array([[1e200, 1.0], [3e200, 2.0], [5e200, 3.0]])
+    np.testing.assert_allclose(sd(huge, np.ones(2)), [1.0, 0.5e-200], rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=arrays(float, (6, 3), elements=st.floats(0.0, 10.0)), shift=st.floats(-50.0, 50.0),
+       factor=st.floats(0.1, 10.0))
+def test_sd_weights_ignore_shifts_and_follow_a_childs_scale(x, shift, factor):
+    w = sd(x, np.ones(3))
+    assert math.isclose(w.sum(), 1.0, rel_tol=1e-12) and (w >= 0).all()
+    # adding a constant to a child leaves its sd, hence every weight (up to rounding; a constant child stays 0)
+    moved = x.copy()
+    moved[:, 0] += shift
+    if np.ptp(x[:, 0]) > 1e-6:
+        np.testing.assert_allclose(sd(moved, np.ones(3)), w, rtol=1e-6, atol=1e-9)
+    # multiplying one child by c multiplies its sd by c: the weight ratios to it change by c
+    scaled = x.copy()
+    scaled[:, 1] *= factor
+    v = sd(scaled, np.ones(3))
+    if np.ptp(x[:, 1]) > 1e-6 and np.ptp(x[:, 2]) > 1e-6:   # both vary, so both weights are their sds' shares
+        assert math.isclose((v[1] / v[2]) / (w[1] / w[2]), factor, rel_tol=1e-9)
+
+
+def test_sd_weights_through_the_pipeline_equal_a_plain_computation(example_framework, example_data):
+    from dti_bench.index import compute_index
+
+    m = {"normalise": {"method": "minmax", "lo": 0, "hi": 1}, "weights": "sd"}
+    result = compute_index(example_framework, example_data, m)
+    values = result.values
+    for comp in example_framework.composites:
+        kids = list(example_framework.children(comp))
+        spread = values[kids].std()       # pandas: ddof 1, missing values skipped per child
+        np.testing.assert_allclose(result.weights[comp].to_numpy(), (spread / spread.sum()).to_numpy(), rtol=1e-12)
 
 
 # -- entropy ---------------------------------------------------------------------------------------------

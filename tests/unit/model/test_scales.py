@@ -88,6 +88,25 @@ def test_direction_minus_one_loses_the_natural_zero_only_where_the_normaliser_ke
     assert _flagged(fw, {"normalise": "minmax", "aggregate": "geometric"})[0][4] == ("normalisation minmax",)
 
 
+def test_frac_max_scores_a_direction_minus_one_indicator_on_its_raw_ratio_scale():
+    """frac_max turns a negated column back into min v / v, a ratio-scale score of the raw quantity: nothing to flag
+    under a geometric mean. The other ratio-preserving normalisers keep the negated column's sign, so direction -1
+    still costs them the natural zero."""
+    meta = pd.DataFrame({"iCode": ["a", "b", "I"], "Level": [1, 1, 2], "Parent": ["I", "I", None],
+                         "Weight": [1, 1, 1], "Direction": [1, -1, 1],
+                         "Type": ["Indicator", "Indicator", "Aggregate"]})
+    fw = Framework.from_imeta(meta)
+    assert _flagged(fw, {"normalise": "frac_max", "aggregate": "geometric"}) == []
+    assert node_scales(fw, db.Methodology.from_dict({"normalise": "frac_max"}, fw))["b"] == ("ratio", ())
+    for name in ("vector", "sum"):
+        assert _flagged(fw, {"normalise": name, "aggregate": "geometric"}) == [
+            ("I", "geometric", "ratio", "interval", (f"direction -1 under normalisation {name}",))]
+    # a declared interval measurement stays interval: frac_max restores the raw scale, it does not invent one
+    meta["Measurement"] = ["ratio", "interval", None]
+    fw = Framework.from_imeta(meta)
+    assert node_scales(fw, db.Methodology.from_dict({"normalise": "frac_max"}, fw))["b"][0] == "interval"
+
+
 def test_goalposts_keep_a_ratio_scale_only_from_a_zero_lower_goalpost():
     fw = Framework.from_tree({"I": {"a": 1, "b": 1}})
     assert _flagged(fw, {"normalise": {"method": "goalposts", "lo": 0, "hi": 10}, "aggregate": "geometric"}) == []
