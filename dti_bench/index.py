@@ -215,7 +215,7 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
         kids = framework.children(comp)
         block = np.column_stack([values[k] for k in kids])
         nominal = np.array([explicit.get(k, w) for k, w in zip(kids, framework.nominal_weights(comp))])
-        wm = methodology.weights.method
+        wm = methodology.weights.for_node(comp, framework.level(comp))
         w = np.asarray(wm.function(block, nominal, **wm.kwargs), dtype=float)
         am = methodology.aggregate.for_node(comp, framework.level(comp))
         try:

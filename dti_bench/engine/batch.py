@@ -353,7 +353,8 @@ class Engine:
         key = (m, relevant, any_p)
         if key not in self._m_info:
             fw = self.framework
-            batched = not m.weights.method.entry.data_driven
+            batched = not any(m.weights.for_node(fw.composites[c], fw.level(fw.composites[c])).entry.data_driven
+                              for c in relevant)
             ps = [m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c])).p for c in relevant]
             if any_p:
                 self._m_info[key] = batched and all(p is not None for p in ps)
@@ -412,7 +413,10 @@ class Engine:
         fw = self.framework
         kinds = tuple("quasi" if m.aggregate.for_node(c, fw.level(c)).p is not None
                       else m.aggregate.for_node(c, fw.level(c)) for c in fw.composites)
-        weights = "batched" if not m.weights.method.entry.data_driven else m.weights.method
+        # per composite: batched (nominal, equal, explicit; may differ between the members) or the data-driven
+        # method, which the slow path runs and which must then be the same for every member
+        weights = tuple("batched" if not wm.entry.data_driven else wm
+                        for wm in (m.weights.for_node(c, fw.level(c)) for c in fw.composites))
         return (self.data_key(m), m.round, weights, kinds)
 
     def _base_weights(self, m: Methodology) -> np.ndarray:
@@ -420,13 +424,14 @@ class Engine:
         look at the data (nominal, equal) applied to each composite's nominal (or explicit) weights; for a
         data-driven one the nominal weights, which its catalogue function receives per variant. Read-only,
         cached per weighting (every chunk of a run asks again)."""
-        key = (m.weights.method, m.weights.explicit)
+        key = m.weights
         if key not in self._bases:
+            fw = self.framework
             explicit = dict(m.weights.explicit)
-            w = np.array([explicit.get(e.child, e.weight) for e in self.framework.edges], dtype=float)
-            method = m.weights.method
-            if not method.entry.data_driven:
-                for span in self._tree.spans:
+            w = np.array([explicit.get(e.child, e.weight) for e in fw.edges], dtype=float)
+            for comp, span in zip(fw.composites, self._tree.spans):
+                method = m.weights.for_node(comp, fw.level(comp))
+                if not method.entry.data_driven:
                     w[span] = method.function(None, w[span], **method.kwargs)
             w.flags.writeable = False
             self._bases[key] = w
@@ -456,7 +461,6 @@ class Engine:
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow_rows: set[int] = set()
-        data_driven = m.weights.method.entry.data_driven
         out = np.empty((b, n_units, len(fw.composites)))
         for c in relevant:  # topological order, and closed under children
             comp = fw.composites[c]
@@ -468,6 +472,8 @@ class Engine:
                 x = np.stack([np.broadcast_to(a, (b, n_units)) for a in parts], axis=-1)  # (variants, units, k)
             w = edge_w[:, self._tree.spans[c]]
             method = m.aggregate.for_node(comp, fw.level(comp))
+            weighting = m.weights.for_node(comp, fw.level(comp))
+            data_driven = weighting.entry.data_driven
             p = method.p
             if p is not None:
                 p = np.array([mi.aggregate.for_node(comp, fw.level(comp)).p for mi in ms])[local]
@@ -477,7 +483,7 @@ class Engine:
             else:
                 p_rows = None if p is None else p
             if data_driven or p_rows is None or np.isnan(p_rows).any():
-                y = self._slow(m, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows)
+                y = self._slow(weighting, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows)
             else:
                 y, bad = quasi_arithmetic(x, w, p_rows)
                 for i, info in enumerate(bad):
@@ -490,7 +496,7 @@ class Engine:
             out[:, :, c] = y
         return out, failed, reasons, len(slow_rows)
 
-    def _slow(self, m, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows) -> np.ndarray:
+    def _slow(self, weighting, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows) -> np.ndarray:
         """One variant at a time, through the catalogue functions (data-driven weights, other aggregators)."""
         fw = self.framework
         b = len(w)
@@ -502,9 +508,8 @@ class Engine:
             xi = x if x.ndim == 2 else x[i]
             try:
                 wi = w[i]
-                if m.weights.method.entry.data_driven:
-                    wm = m.weights.method
-                    wi = np.asarray(wm.function(xi, w[i], **wm.kwargs), dtype=float)
+                if weighting.entry.data_driven:
+                    wi = np.asarray(weighting.function(xi, w[i], **weighting.kwargs), dtype=float)
                     if batch.weight_factor is not None:
                         wi = wi * batch.weight_factor[i, self._tree.spans[c]]
                 if p_rows is not None and not np.isnan(p_rows[i]) and wi.ndim == 1:

@@ -15,7 +15,7 @@ The block (every key optional; missing keys take :data:`METHODOLOGY_DEFAULTS`)::
     impute:     none | mean | median | {method: group_mean, group: COLUMN} | ...
     treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5, fallback: log_ct}
     normalise:  none | minmax | {method: minmax, lo: 0, hi: 1} | {default: METHOD, CODE: METHOD, ...}
-    weights:    nominal | equal | {method: pca} | {CODE: weight, ...}
+    weights:    nominal | equal | {method: pca} | {CODE: weight, ...} | {default: METHOD, CODE_OR_LEVEL: METHOD, ...}
     aggregate:  arithmetic | {method: power, p: 0.5} | {LEVEL_OR_NODE_CODE: METHOD, ..., default: METHOD}
     steps:      [denominate, impute, screen, treat]
     round:      null | 4
@@ -167,17 +167,45 @@ class Weights:
     """How each composite's children are weighted.
 
     ``method`` computes the weights of one composite from its children's values and nominal weights
-    (``nominal``, ``equal``, ``pca`` ...); ``explicit`` overrides the nominal weight of the named children in every
-    composite they feed, before ``method`` runs (a partial mapping leaves the rest nominal).
+    (``nominal``, ``equal``, ``pca`` ...); ``overrides`` replace it for some composites, keyed by composite code or
+    by level (as :class:`ByNode`: a code wins over a level, which wins over ``method``); ``explicit`` overrides the
+    nominal weight of the named children in every composite they feed, before the composite's method runs (a
+    partial mapping leaves the rest nominal).
+
+    Examples
+    --------
+    >>> w = parse_weights({"default": "nominal", "PILLAR": {"method": "entropy"}, 3: "equal", "x1": 2})
+    >>> str(w.for_node("PILLAR", 2)), str(w.for_node("OTHER", 3)), str(w.for_node("OTHER", 2)), w.explicit
+    ('entropy', 'equal', 'nominal', (('x1', 2.0),))
+    >>> w.data_driven
+    True
     """
 
     method: Method
     explicit: tuple[tuple[str, float], ...] = ()
+    overrides: tuple[tuple[str | int, Method], ...] = ()
+
+    def for_node(self, code: str, level: int) -> Method:
+        """The weighting method of composite ``code`` at ``level``."""
+        return ByNode(self.method, self.overrides).for_node(code, level)
+
+    def methods(self) -> tuple[Method, ...]:
+        """The default method, then each override's."""
+        return (self.method, *(m for _, m in self.overrides))
+
+    @property
+    def data_driven(self) -> bool:
+        """Whether some composite's weights are computed from its children's values (the engine cannot batch
+        those)."""
+        return any(m.entry.data_driven for m in self.methods())
 
     def to_dict(self) -> Any:
-        if self.explicit:
-            return dict(self.explicit)
-        return self.method.to_dict()
+        if not self.overrides and not self.explicit:
+            return self.method.to_dict()
+        if not self.overrides and self.method.name == "nominal":
+            return dict(self.explicit)  # the historical form: explicit child weights alone
+        return {"default": self.method.to_dict(), **{k: m.to_dict() for k, m in self.overrides},
+                **dict(self.explicit)}
 
 
 @dataclass(frozen=True)
@@ -382,42 +410,75 @@ def parse_by_node(family: str, value: Any, where: str, framework: Framework | No
         for key, sub in value.items():
             if key == "default":
                 continue
-            target: str | int = key if isinstance(key, int) else str(key)
-            # ASCII digits only: '²'.isdigit() holds, but int('²') fails
-            if (isinstance(target, str) and target.isascii() and target.isdigit()
-                    and (framework is None or target not in framework.nodes)):
-                target = int(target)  # a level written as '2' (YAML keys quoted, or a config built from JSON)
-            if isinstance(target, bool):
-                raise ConfigError(f"{where}: {key!r} is neither a level nor a node code")
-            if framework is not None and isinstance(target, int) and not 1 <= target <= framework.n_levels:
-                raise ConfigError(f"{where}: level {target} is not a level of framework {framework.name!r} "
-                                  f"(levels 1 to {framework.n_levels})")
-            if framework is not None and not isinstance(target, int) and target not in framework.nodes:
-                raise ConfigError(f"{where}: {target!r} is neither a level nor a code of framework "
-                                  f"{framework.name!r}; valid codes: {choices(framework.nodes)}")
+            target = _override_key(key, where, framework)
             overrides.append((target, parse_method(family, sub, f"{where}.{key}")))
         return ByNode(default, tuple(overrides))
     return ByNode(parse_method(family, value, where))
 
 
-def parse_weights(value: Any, where: str, framework: Framework | None = None) -> Weights:
-    """``nominal`` | ``equal`` | ``{method: pca, ...}`` | an explicit ``{CODE: weight}`` mapping."""
-    if isinstance(value, Mapping) and "method" not in value:
-        explicit = []
-        for code, w in value.items():
-            if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
-                raise ConfigError(f"{where}.{code}: a weight must be a non-negative number, got {w!r}")
-            if framework is not None and code not in framework.nodes:
-                raise ConfigError(f"{where}: {code!r} is not a code of framework {framework.name!r}; valid "
-                                  f"codes: {choices(framework.nodes)}")
-            explicit.append((str(code), float(w)))
-        if framework is not None:
-            zero = framework.weightless(dict(explicit))
-            if zero:
-                raise ConfigError(f"{where}: these weights give every child of composite {zero[0]!r} weight 0, so "
-                                  f"it could never be scored")
-        return Weights(parse_method("weights", "nominal", where), tuple(sorted(explicit)))
-    return Weights(parse_method("weights", value, where))
+def _override_key(key: Any, where: str, framework: Framework | None) -> str | int:
+    """The node code or level (an int) a per-node map's key names."""
+    target: str | int = key if isinstance(key, int) else str(key)
+    # ASCII digits only: '²'.isdigit() holds, but int('²') fails
+    if (isinstance(target, str) and target.isascii() and target.isdigit()
+            and (framework is None or target not in framework.nodes)):
+        target = int(target)  # a level written as '2' (YAML keys quoted, or a config built from JSON)
+    if isinstance(target, bool):
+        raise ConfigError(f"{where}: {key!r} is neither a level nor a node code")
+    if framework is not None and isinstance(target, int) and not 1 <= target <= framework.n_levels:
+        raise ConfigError(f"{where}: level {target} is not a level of framework {framework.name!r} "
+                          f"(levels 1 to {framework.n_levels})")
+    if framework is not None and not isinstance(target, int) and target not in framework.nodes:
+        raise ConfigError(f"{where}: {target!r} is neither a level nor a code of framework "
+                          f"{framework.name!r}; valid codes: {choices(framework.nodes)}")
+    return target
+
+
+def parse_weights(value: Any, where: str = "weights", framework: Framework | None = None) -> Weights:
+    """``nominal`` | ``equal`` | ``{method: pca, ...}`` | a mapping of explicit child weights and per-node methods.
+
+    In a mapping without ``method:``, each entry's value says what it is: a number is the explicit weight of the
+    child it names (in every composite that child feeds); a method (a name or ``{method: ..., params}``) is the
+    weighting of the composite or level it names, ``default`` that of every other composite (default
+    ``nominal``)::
+
+        weights: {default: nominal, PILLAR: {method: entropy}, 3: equal, x1: 2}
+
+    A level with a number, or an indicator (level 1) with a method, is refused: neither means anything.
+    """
+    if not (isinstance(value, Mapping) and "method" not in value):
+        return Weights(parse_method("weights", value, where))
+    default = parse_method("weights", value.get("default", METHODOLOGY_DEFAULTS["weights"]), f"{where}.default")
+    explicit: list[tuple[str, float]] = []
+    overrides: list[tuple[str | int, Method]] = []
+    for code, w in value.items():
+        if code == "default":
+            continue
+        if isinstance(w, (str, Mapping)):
+            target = _override_key(code, where, framework)
+            if target == 1 or (framework is not None and target in framework.indicators):
+                raise ConfigError(f"{where}.{code}: {'level 1 is' if target == 1 else f'{code!r} is an indicator,'} "
+                                  f"without children to weight; a weighting method goes on a composite code or a "
+                                  f"level from 2, an explicit weight (a number) on a child code")
+            overrides.append((target, parse_method("weights", w, f"{where}.{code}")))
+            continue
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
+            raise ConfigError(f"{where}.{code}: a weight must be a non-negative number (or, on a composite or "
+                              f"level, a weighting method), got {w!r}")
+        if isinstance(code, int) and not isinstance(code, bool) and (framework is None
+                                                                     or str(code) not in framework.nodes):
+            raise ConfigError(f"{where}.{code}: a level takes a weighting method, not a number; explicit weights "
+                              f"name child codes")
+        if framework is not None and code not in framework.nodes:
+            raise ConfigError(f"{where}: {code!r} is not a code of framework {framework.name!r}; valid "
+                              f"codes: {choices(framework.nodes)}")
+        explicit.append((str(code), float(w)))
+    if framework is not None:
+        zero = framework.weightless(dict(explicit))
+        if zero:
+            raise ConfigError(f"{where}: these weights give every child of composite {zero[0]!r} weight 0, so "
+                              f"it could never be scored")
+    return Weights(default, tuple(sorted(explicit)), tuple(overrides))
 
 
 def parse_methodology(block: Any, *, where: str = "methodology", framework: Framework | None = None) -> Methodology:

@@ -232,7 +232,7 @@ def method_warnings(methodology: Methodology) -> list[str]:
     'weights bod_weights: bod_weights is not the benefit-of-the-d'
     """
     used = [("screen", (methodology.screen,)), ("impute", (methodology.impute,)), ("treat", methodology.treat.methods()),
-            ("normalise", methodology.normalise.methods()), ("weights", (methodology.weights.method,)),
+            ("normalise", methodology.normalise.methods()), ("weights", methodology.weights.methods()),
             ("aggregate", methodology.aggregate.methods())]
     out: list[str] = []
     for family, methods in used:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology, set_path, vary
+from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, Methodology, parse_methodology, set_path, vary
 from dti_bench.errors import ConfigError
 from dti_bench.methods.normalise import minmax
 from dti_bench.methods.registry import functions
@@ -110,3 +110,38 @@ def test_a_superscript_digit_key_is_neither_a_level_nor_a_crash():
         db.Methodology.from_dict({"aggregate": {"default": "arithmetic", "²": "geometric"}}, fw)
     assert db.Methodology.from_dict({"aggregate": {"default": "arithmetic", "2": "geometric"}}, fw).aggregate.for_node(
         "DTI", 2).name == "geometric"
+
+
+def test_per_node_weightings_and_explicit_weights_share_one_mapping(example_framework):
+    block = {"default": "equal", "Econ": {"method": "entropy"}, 3: "nominal", "Exports": 4}
+    m = Methodology.from_dict({"weights": block}, example_framework)
+    w = m.weights
+    assert (w.for_node("Econ", 2).name, w.for_node("Social", 2).name, w.for_node("Index", 3).name) == (
+        "entropy", "equal", "nominal")
+    assert w.explicit == (("Exports", 4.0),) and w.data_driven
+    assert Methodology.from_dict(m.to_dict(), example_framework) == m
+    # explicit weights alone keep their historical form, and a partial mapping keeps nominal as the default
+    alone = Methodology.from_dict({"weights": {"Exports": 4}}, example_framework)
+    assert alone.to_dict()["weights"] == {"Exports": 4.0} and alone.weights.for_node("Econ", 2).name == "nominal"
+    assert not alone.weights.data_driven
+
+
+@pytest.mark.parametrize("weights, message", [
+    ({"default": "nominal", 2: 0.5}, r"weights.2: a level takes a weighting method, not a number"),
+    ({"GDPpc": "equal"}, r"weights.GDPpc: 'GDPpc' is an indicator, without children to weight"),
+    ({1: "equal"}, r"weights.1: level 1 is without children to weight"),
+    ({"Nowhere": "equal"}, r"weights: 'Nowhere' is neither a level nor a code of framework"),
+    ({"Econ": "bogus"}, r"weights.Econ: unknown method 'bogus'; valid choices: 'nominal'"),
+    ({"Econ": True}, r"weights.Econ: a weight must be a non-negative number \(or, on a composite or level"),
+])
+def test_per_node_weights_misuse_is_one_line(example_framework, weights, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        Methodology.from_dict({"weights": weights}, example_framework)
+    assert "\n" not in str(err.value)
+
+
+def test_varying_the_weights_of_a_per_node_methodology(example_framework):
+    m = Methodology.from_dict({"weights": {"default": "nominal", "Econ": "equal"}}, example_framework)
+    assert vary(m, {"weights": "equal"}, framework=example_framework).weights.overrides == ()
+    assert vary(m, {"weights.Social": "entropy"}, framework=example_framework).weights.for_node(
+        "Social", 2).name == "entropy"

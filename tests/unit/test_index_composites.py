@@ -1,0 +1,50 @@
+"""Composite-level options of the oracle (issue 16), pinned to tables computed by hand in the test.
+
+COINr's example (configs/examples): Econ = GDPpc (1), Exports (2), Unemp (1, direction -1); Social = LifeExp (1),
+Literacy (1), Crime (0.5, direction -1); Index = 0.6 Econ + 0.4 Social. Eight units in four regions; CCC lacks
+Exports, DDD Literacy, HHH Unemp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dti_bench.index import compute_index
+
+RAW = pd.DataFrame({
+    "GDPpc": [42000, 38000, 25000, 31000, 55000, 19000, 47000, 28000],
+    "Exports": [35, 28, np.nan, 40, 52, 15, 61, 22],
+    "Unemp": [4.1, 5.5, 7.9, 6.2, 3.2, 9.8, 4.8, np.nan],
+    "LifeExp": [81.2, 79.8, 76.1, 78.4, 83.0, 72.5, 80.9, 77.7],
+    "Literacy": [99, 98, 92, np.nan, 99, 88, 97, 95],
+    "Crime": [1.2, 2.5, 6.1, 3.3, 0.8, 8.9, 1.9, 4.4],
+}, index=["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH"])  # configs/examples/example_iData.csv
+REGION = pd.Series(["North", "North", "South", "South", "East", "East", "West", "West"], index=RAW.index)
+DIRECTION = {"Unemp": -1, "Crime": -1}
+
+
+def minmax(column: pd.Series) -> pd.Series:
+    """Min-max to [0, 1] of a column, direction applied, NaN kept (the plain formula)."""
+    x = column * DIRECTION.get(column.name, 1)
+    return (x - x.min()) / (x.max() - x.min())
+
+
+def weighted_mean(table: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
+    """Σ w x / Σ w over each row's present children (the missing-data policy)."""
+    w = pd.DataFrame({c: np.where(table[c].isna(), 0.0, weights[c]) for c in weights}, index=table.index)
+    return (table[list(weights)].fillna(0.0) * w).sum(axis=1) / w.sum(axis=1)
+
+
+def test_a_per_node_weighting_changes_that_node_only(example_framework, example_data):
+    normalised = RAW.apply(minmax)
+    econ = weighted_mean(normalised, {"GDPpc": 1, "Exports": 1, "Unemp": 1})     # equal at Econ
+    social = weighted_mean(normalised, {"LifeExp": 1, "Literacy": 1, "Crime": 0.5})  # nominal elsewhere
+    index = 0.6 * econ + 0.4 * social
+    result = compute_index(example_framework, example_data, {"weights": {"default": "nominal", "Econ": "equal"}})
+    np.testing.assert_allclose(result.scores["Econ"].to_numpy(), econ.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.scores["Social"].to_numpy(), social.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.scores["Index"].to_numpy(), index.to_numpy(), rtol=1e-12)
+    assert result.weights["Econ"].tolist() == pytest.approx([1 / 3] * 3)
+    assert result.weights["Index"].tolist() == pytest.approx([0.6, 0.4])
