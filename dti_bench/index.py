@@ -9,7 +9,8 @@ The pipeline:
 2. the data-treatment steps in ``methodology.steps`` order (denominate, impute, screen, treat);
 3. direction: ``x <- -x`` for direction -1 (goalposts and targets flipped with it);
 4. normalise each indicator;
-5. aggregate each composite, children first, with its weights (nominal, overridden, or data-driven);
+5. aggregate each composite, children first, with its weights (nominal, overridden, or data-driven), rounding
+   a composite's scores as soon as they are computed where ``methodology.round_levels`` says;
 6. optionally round the composite scores (``methodology.round``), then rank them (ties 'min', 1 = best).
 """
 
@@ -227,6 +228,9 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
                 f"frac_max), or the arithmetic mean (min-max [1, 100] avoids the zero, but the ranks then depend on "
                 f"the arbitrary bound 1)"
             ) from None
+        decimals = methodology.rounding(comp, framework.level(comp))
+        if decimals is not None:  # the publisher's printed value is what the parents aggregate
+            values[comp] = round_scores(values[comp], decimals)
         weights_used[comp] = w / w.sum(axis=-1, keepdims=True) if np.all(w.sum(axis=-1) > 0) else w
 
     index = pd.Index(ds.units, name="unit")

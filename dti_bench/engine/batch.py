@@ -290,8 +290,9 @@ class Engine:
         """Evaluate the variants :mod:`dti_bench.engine.collapsed` can take, writing their rows of ``scores``; return
         which were done, shape (variants,).
 
-        A variant qualifies when its weights are nominal, equal or explicit (not data-driven), every composite
-        under the targets uses one exponent among arithmetic, geometric and harmonic, and its indicator block
+        A variant qualifies when its weights are nominal, equal or explicit (not data-driven), no composite under
+        the targets is rounded before its parents use it (``round_levels``), every composite under the targets uses
+        one exponent among arithmetic, geometric and harmonic, and its indicator block
         suits that exponent (:func:`collapsed.prepare`). Each (block, exponent) group is then one matrix
         product of effective weights and the block in φ-space.
         """
@@ -355,6 +356,9 @@ class Engine:
             fw = self.framework
             batched = not any(m.weights.for_node(fw.composites[c], fw.level(fw.composites[c])).entry.data_driven
                               for c in relevant)
+            # a composite rounded before its parents use it is a step the one weighted sum cannot take
+            batched = batched and not any(m.rounding(fw.composites[c], fw.level(fw.composites[c])) is not None
+                                          for c in relevant)
             ps = [m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c])).p for c in relevant]
             if any_p:
                 self._m_info[key] = batched and all(p is not None for p in ps)
@@ -417,7 +421,7 @@ class Engine:
         # method, which the slow path runs and which must then be the same for every member
         weights = tuple("batched" if not wm.entry.data_driven else wm
                         for wm in (m.weights.for_node(c, fw.level(c)) for c in fw.composites))
-        return (self.data_key(m), m.round, weights, kinds)
+        return (self.data_key(m), m.round, m.round_levels, weights, kinds)
 
     def _base_weights(self, m: Methodology) -> np.ndarray:
         """Edge weights ``(edges,)`` of a methodology before any per-variant change: a weighting that does not
@@ -492,6 +496,9 @@ class Engine:
                         failed[i] = True
                         reasons[i] = (f"node {comp!r}: {name} mean met {value!r} at unit {self.units[unit]!r}, "
                                       f"child {kids[child]!r}")
+            decimals = m.rounding(comp, fw.level(comp))
+            if decimals is not None:  # before the parents aggregate it, as the oracle does
+                y = round_scores(y, decimals)
             values[comp] = y
             out[:, :, c] = y
         return out, failed, reasons, len(slow_rows)

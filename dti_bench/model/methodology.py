@@ -19,6 +19,7 @@ The block (every key optional; missing keys take :data:`METHODOLOGY_DEFAULTS`)::
     aggregate:  arithmetic | {method: power, p: 0.5} | {LEVEL_OR_NODE_CODE: METHOD, ..., default: METHOD}
     steps:      [denominate, impute, screen, treat]
     round:      null | 4
+    round_levels: {} | {LEVEL_OR_COMPOSITE_CODE: decimals, ...}
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ METHODOLOGY_DEFAULTS: Mapping[str, Any] = {
     "weights": "nominal",
     "aggregate": "arithmetic",
     "round": None,
+    "round_levels": {},
 }
 
 #: The most decimals ``round`` may keep: a double holds 15 to 17 significant digits, so more would not round.
@@ -229,6 +231,11 @@ class Methodology:
     round : int or None
         Round composite scores to this many decimals before ranking, as a publisher that ranks its printed
         values does (the official DTI: 4). ``None`` keeps full precision.
+    round_levels : tuple of (str or int, int)
+        Decimals per composite code or level (a code wins over a level): that composite's scores are rounded
+        (half to even, :func:`~dti_bench.metrics.ranking.round_scores`) as soon as they are computed, so its
+        parents aggregate the rounded values, as a publisher that builds each level from the printed one below
+        does. Empty: no composite is rounded before the end (``round``).
     noise : tuple of DataNoise
         Perturbed copies of the raw data this variant uses (:mod:`dti_bench.model.noise`), set by the data factors
         of an uncertainty or sensitivity design; empty for a methodology written in a config (it is a draw of the
@@ -255,6 +262,7 @@ class Methodology:
     aggregate: ByNode
     steps: tuple[str, ...] = DEFAULT_STEPS
     round: int | None = None
+    round_levels: tuple[tuple[str | int, int], ...] = ()
     noise: tuple[DataNoise, ...] = ()
 
     @classmethod
@@ -335,7 +343,21 @@ class Methodology:
             "weights": self.weights.to_dict(),
             "aggregate": self.aggregate.to_dict(),
             "round": self.round,
+            "round_levels": dict(self.round_levels),
         }
+
+    def rounding(self, code: str, level: int) -> int | None:
+        """The decimals composite ``code`` (at ``level``) is rounded to before its parents use it
+        (``round_levels``), or None.
+
+        Examples
+        --------
+        >>> m = Methodology.from_dict({"round_levels": {2: 2, "DTI": 4}})
+        >>> m.rounding("DTI", 2), m.rounding("pillar", 2), m.rounding("pillar", 3)
+        (4, 2, None)
+        """
+        table = dict(self.round_levels)
+        return table.get(code, table.get(level))
 
     def label(self) -> str:
         """A short human label: normalisation / weights / aggregation."""
@@ -344,6 +366,8 @@ class Methodology:
 
     def __repr__(self) -> str:
         extra = [f"round={self.round}"] if self.round is not None else []
+        if self.round_levels:
+            extra.append(f"round_levels={dict(self.round_levels)!r}")
         if self.treat.methods() != (Method("treat", "none"),):
             extra.append(f"treat={self.treat.to_dict()!r}")
         if self.impute.name != "none":
@@ -515,7 +539,28 @@ def parse_methodology(block: Any, *, where: str = "methodology", framework: Fram
         aggregate=parse_by_node("aggregate", b["aggregate"], f"{where}.aggregate", framework),
         steps=tuple(steps),
         round=rnd,
+        round_levels=parse_round_levels(b["round_levels"], f"{where}.round_levels", framework),
     )
+
+
+def parse_round_levels(value: Any, where: str, framework: Framework | None = None) -> tuple[tuple[str | int, int], ...]:
+    """``{LEVEL_OR_COMPOSITE_CODE: decimals}`` (levels from 2: indicators are not rounded) as sorted pairs."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of composite codes or levels to decimals, got {value!r}")
+    out: dict[str | int, int] = {}
+    for key, decimals in value.items():
+        target = _override_key(key, where, framework)
+        if target == 1 or (framework is not None and target in framework.indicators):
+            raise ConfigError(f"{where}.{key}: round_levels rounds composites (levels from 2); "
+                              f"{'level 1 is the indicators' if target == 1 else f'{key!r} is an indicator'}")
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_ROUND:
+            raise ConfigError(f"{where}.{key}: expected a whole number of decimals from 0 to {MAX_ROUND}, "
+                              f"got {decimals!r}")
+        out[target] = decimals
+    # ints before strings, so that equal maps give equal (hashable) values whatever the order they were written in
+    return tuple(sorted(out.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))))
 
 
 def set_path(block: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:

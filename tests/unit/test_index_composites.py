@@ -48,3 +48,30 @@ def test_a_per_node_weighting_changes_that_node_only(example_framework, example_
     np.testing.assert_allclose(result.scores["Index"].to_numpy(), index.to_numpy(), rtol=1e-12)
     assert result.weights["Econ"].tolist() == pytest.approx([1 / 3] * 3)
     assert result.weights["Index"].tolist() == pytest.approx([0.6, 0.4])
+
+
+def test_round_levels_rounds_a_composite_before_its_parent_aggregates_it(example_framework, example_data):
+    normalised = RAW.apply(minmax)
+    econ = weighted_mean(normalised, {"GDPpc": 1, "Exports": 2, "Unemp": 1}).round(2)  # pandas: half to even
+    social = weighted_mean(normalised, {"LifeExp": 1, "Literacy": 1, "Crime": 0.5})
+    index = 0.6 * econ + 0.4 * social
+    result = compute_index(example_framework, example_data, {"round_levels": {"Econ": 2}})
+    assert result.scores["Econ"].tolist() == econ.tolist()
+    np.testing.assert_allclose(result.scores["Social"].to_numpy(), social.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.scores["Index"].to_numpy(), index.to_numpy(), rtol=1e-12)
+    # a level rounds every composite of it; the headline's own decimals then round what the parents made
+    by_level = compute_index(example_framework, example_data, {"round_levels": {2: 1, "Index": 3}})
+    expected = (0.6 * econ.round(1) + 0.4 * social.round(1)).round(3)
+    assert by_level.scores["Index"].tolist() == pytest.approx(expected.tolist(), abs=1e-12)
+
+
+def test_round_levels_rounds_half_to_even():
+    from dti_bench.model.framework import Framework
+
+    fw = Framework.from_dict({"name": "halves", "indicators": ["a", "b"],
+                              "composites": [{"code": "p", "children": {"a": 1}},
+                                             {"code": "top", "children": {"p": 1, "b": 1}}]})
+    data = pd.DataFrame({"a": [0.125, 0.375], "b": [0.0, 0.0]}, index=["u", "v"])
+    result = compute_index(fw, data, {"normalise": "none", "round_levels": {"p": 2}})
+    assert result.scores["p"].tolist() == [0.12, 0.38]           # 0.125 -> 0.12, 0.375 -> 0.38 (to even)
+    assert result.scores["top"].tolist() == [0.06, 0.19]

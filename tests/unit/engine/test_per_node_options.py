@@ -60,3 +60,31 @@ def test_a_data_driven_weighting_at_one_node_takes_the_slow_path_for_that_varian
           for w in ("nominal", {"default": "nominal", "Econ": "entropy"}, {"default": "equal", "Social": "nominal"})]
     ev = assert_engine_equals_oracle(example_framework, example_data, ms)
     assert ev.slow_variants == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fw_ds=frameworks_and_data(), data=st.data())
+def test_round_levels_through_the_engine_equal_the_oracle(fw_ds, data):
+    framework, dataset = fw_ds
+    ms = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        rounding = {c: data.draw(st.integers(0, 3))
+                    for c in data.draw(st.lists(st.sampled_from(framework.composites), max_size=2, unique=True))}
+        if data.draw(st.booleans()):
+            rounding[2] = data.draw(st.integers(0, 3))
+        ms.append(parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}, "round_levels": rounding,
+                                     "aggregate": data.draw(st.sampled_from(["arithmetic", "geometric"])),
+                                     "weights": data.draw(st.sampled_from(["nominal", "equal"]))},
+                                    framework=framework))
+    for collapse in (True, False):
+        assert_engine_equals_oracle(framework, dataset, ms, collapse=collapse)
+
+
+def test_a_rounded_level_keeps_the_variant_off_the_collapsed_path(example_framework, example_data):
+    plain = parse_methodology({})
+    rounded = parse_methodology({"round_levels": {2: 1}})
+    engine = Engine(example_framework, example_data)
+    relevant = tuple(range(len(example_framework.composites)))
+    assert engine._collapsible(plain, relevant) == 1.0 and engine._collapsible(rounded, relevant) is None
+    ev = assert_engine_equals_oracle(example_framework, example_data, [plain, rounded])
+    assert not np.array_equal(ev.scores[0], ev.scores[1], equal_nan=True)

@@ -145,3 +145,18 @@ def test_varying_the_weights_of_a_per_node_methodology(example_framework):
     assert vary(m, {"weights": "equal"}, framework=example_framework).weights.overrides == ()
     assert vary(m, {"weights.Social": "entropy"}, framework=example_framework).weights.for_node(
         "Social", 2).name == "entropy"
+
+
+def test_round_levels_parse_round_trip_and_refuse_misuse(example_framework):
+    m = Methodology.from_dict({"round_levels": {"Index": 4, 2: 2}}, example_framework)
+    assert m.rounding("Econ", 2) == 2 and m.rounding("Index", 3) == 4
+    assert Methodology.from_dict(m.to_dict(), example_framework) == m
+    assert m == Methodology.from_dict({"round_levels": {2: 2, "Index": 4}}, example_framework)  # order-free
+    for block, message in [({"GDPpc": 2}, r"round_levels.GDPpc: round_levels rounds composites"),
+                           ({1: 2}, r"round_levels.1: round_levels rounds composites \(levels from 2\); level 1"),
+                           ({"Econ": -1}, r"round_levels.Econ: expected a whole number of decimals from 0 to 15"),
+                           ({"Econ": 2.5}, r"round_levels.Econ: expected a whole number of decimals"),
+                           ({"Nope": 2}, r"round_levels: 'Nope' is neither a level nor a code"),
+                           (3, r"round_levels: expected a mapping of composite codes or levels to decimals")]:
+        with pytest.raises(ConfigError, match=message):
+            Methodology.from_dict({"round_levels": block}, example_framework)
