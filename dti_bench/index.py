@@ -9,8 +9,9 @@ The pipeline:
 2. the data-treatment steps in ``methodology.steps`` order (denominate, impute, screen, treat);
 3. direction: ``x <- -x`` for direction -1 (goalposts and targets flipped with it);
 4. normalise each indicator;
-5. aggregate each composite, children first, with its weights (nominal, overridden, or data-driven), rounding
-   a composite's scores as soon as they are computed where ``methodology.round_levels`` says;
+5. aggregate each composite, children first, with its weights (nominal, overridden, or data-driven); where the
+   methodology says, impute the composite's missing scores (``impute_composites``), then round them
+   (``round_levels``), before its parents use them;
 6. optionally round the composite scores (``methodology.round``), then rank them (ties 'min', 1 = best).
 """
 
@@ -228,6 +229,9 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
                 f"frac_max), or the arithmetic mean (min-max [1, 100] avoids the zero, but the ranks then depend on "
                 f"the arbitrary bound 1)"
             ) from None
+        imputer = methodology.composite_imputation(comp, framework.level(comp))
+        if imputer is not None:  # filled before the parents see it: the publisher imputes the composite itself
+            values[comp] = impute_scores(imputer, values[comp], ds)
         decimals = methodology.rounding(comp, framework.level(comp))
         if decimals is not None:  # the publisher's printed value is what the parents aggregate
             values[comp] = round_scores(values[comp], decimals)
@@ -243,6 +247,39 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
     kept = set(ds.units)
     excluded = tuple(u for u in dataset.units if u not in kept)
     return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded, flagged)
+
+
+def impute_scores(method: Method, scores: np.ndarray, dataset: Dataset) -> np.ndarray:
+    """One composite's missing scores filled by a column-wise imputer (``impute: {LEVEL_OR_CODE: METHOD}``).
+
+    Parameters
+    ----------
+    method : Method
+        An imputer whose registry entry is ``columnwise`` (mean, median, group_mean, group_median): each column is
+        filled from that column alone, so the composite's scores of several variants are imputed in one call.
+    scores : ndarray, shape (units,) or (variants, units)
+        The composite's scores over ``dataset.units``; NaN = missing.
+    dataset : Dataset
+        The units scored (after screening): the group labels of a group method come from its ``group`` column.
+
+    Returns
+    -------
+    ndarray, the shape of ``scores``
+        Present scores unchanged; a missing one filled from the composite's present scores (of the unit's group);
+        one with nothing to fill from stays missing.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> data = db.Dataset("d", ("a", "b", "c"), ("a", "b", "c"), ("x",), [[1.0], [2.0], [3.0]])
+    >>> impute_scores(db.Methodology.from_dict({"impute": "mean"}).impute, np.array([0.2, np.nan, 0.6]), data)
+    array([0.2, 0.4, 0.6])
+    """
+    groups = dataset.group(method.get("group")) if method.get("group") else None
+    kwargs = {k: v for k, v in method.kwargs.items() if k != "group"}
+    columns = np.atleast_2d(np.asarray(scores, dtype=float)).T  # (units, variants): one column per variant
+    filled = np.asarray(method.function(columns, groups=groups, **kwargs), dtype=float).T
+    return filled.reshape(np.shape(scores))
 
 
 @dataclass(frozen=True, eq=False)

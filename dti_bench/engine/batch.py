@@ -37,7 +37,7 @@ from dti_bench.methods.aggregate import NonPositiveError
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import MethodError, UserError
 from dti_bench.model.framework import Framework
-from dti_bench.index import prepare_indicators, treat_indicators
+from dti_bench.index import impute_scores, prepare_indicators, treat_indicators
 from dti_bench.engine.memory import reuse_freed_memory
 from dti_bench.model.methodology import Methodology
 from dti_bench.engine.kernels import quasi_arithmetic, rank_rows
@@ -169,6 +169,9 @@ class Engine:
         self._phi: dict[tuple, collapsed.Prepared | None] = {}
         self._m_info: dict[tuple, object] = {}
         self._bases: dict[tuple, np.ndarray] = {}
+        # per indicator block: the rows of the units that survived screening, and their dataset (the group labels
+        # a composite's imputation reads)
+        self._scored: dict[tuple, tuple[np.ndarray, Dataset]] = {}
 
     def __getstate__(self) -> dict:
         """What ships to a worker: the prepared blocks (costly to redo), not the treated data they came from,
@@ -203,6 +206,7 @@ class Engine:
                 rows = [position[u] for u in prepared.dataset.units]
                 block[rows] = prepared.normalised
                 self._cache[key] = (block, None)
+                self._scored[key] = (np.array(rows, dtype=int), prepared.dataset)
         return self._cache[key]
 
     # -- evaluation ----------------------------------------------------------------------------------
@@ -356,9 +360,10 @@ class Engine:
             fw = self.framework
             batched = not any(m.weights.for_node(fw.composites[c], fw.level(fw.composites[c])).entry.data_driven
                               for c in relevant)
-            # a composite rounded before its parents use it is a step the one weighted sum cannot take
-            batched = batched and not any(m.rounding(fw.composites[c], fw.level(fw.composites[c])) is not None
-                                          for c in relevant)
+            # a composite rounded or imputed before its parents use it is a step the one weighted sum cannot take
+            batched = batched and not any(m.rounding(comp, fw.level(comp)) is not None
+                                          or m.composite_imputation(comp, fw.level(comp)) is not None
+                                          for comp in (fw.composites[c] for c in relevant))
             ps = [m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c])).p for c in relevant]
             if any_p:
                 self._m_info[key] = batched and all(p is not None for p in ps)
@@ -421,7 +426,7 @@ class Engine:
         # method, which the slow path runs and which must then be the same for every member
         weights = tuple("batched" if not wm.entry.data_driven else wm
                         for wm in (m.weights.for_node(c, fw.level(c)) for c in fw.composites))
-        return (self.data_key(m), m.round, m.round_levels, weights, kinds)
+        return (self.data_key(m), m.round, m.round_levels, m.impute_composites, weights, kinds)
 
     def _base_weights(self, m: Methodology) -> np.ndarray:
         """Edge weights ``(edges,)`` of a methodology before any per-variant change: a weighting that does not
@@ -496,12 +501,30 @@ class Engine:
                         failed[i] = True
                         reasons[i] = (f"node {comp!r}: {name} mean met {value!r} at unit {self.units[unit]!r}, "
                                       f"child {kids[child]!r}")
+            imputer = m.composite_imputation(comp, fw.level(comp))
+            if imputer is not None:
+                y = self._impute(imputer, y, m, comp, failed, reasons)
             decimals = m.rounding(comp, fw.level(comp))
             if decimals is not None:  # before the parents aggregate it, as the oracle does
                 y = round_scores(y, decimals)
             values[comp] = y
             out[:, :, c] = y
         return out, failed, reasons, len(slow_rows)
+
+    def _impute(self, imputer, y: np.ndarray, m: Methodology, comp: str, failed: np.ndarray,
+                reasons: dict[int, str]) -> np.ndarray:
+        """A composite's scores ``(variants, units)`` with the missing ones of the scored units imputed, every
+        variant in one call (:func:`~dti_bench.index.impute_scores`); a failure (a group column the data lack)
+        fails every variant not already failed."""
+        rows, scored = self._scored[self.data_key(m)]
+        y = np.array(np.broadcast_to(y, (len(failed), len(self.units))))
+        try:
+            y[:, rows] = impute_scores(imputer, y[:, rows], scored)
+        except UserError as err:
+            for i in np.flatnonzero(~failed):
+                failed[i] = True
+                reasons[int(i)] = f"node {comp!r}: {err}"
+        return y
 
     def _slow(self, weighting, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows) -> np.ndarray:
         """One variant at a time, through the catalogue functions (data-driven weights, other aggregators)."""

@@ -15,7 +15,9 @@ method, so that nothing downstream tests a method's name or looks for attributes
   to mean something (Ebert & Welsch 2004: means other than the arithmetic one are meaningful only on ratio scales,
   the arithmetic mean on interval scales, comparisons such as the minimum on ordinal ones);
 - ``data_driven`` (weightings): the weights are computed from the children's values, so the engine cannot batch
-  them.
+  them;
+- ``columnwise`` (imputers): each column is filled from its own values (and the units' group labels) alone, so
+  the method can also impute one composite's scores (``impute: {2: {method: group_mean, group: Region}}``).
 
 To add a method: write the function in its catalogue module (``normalise.py``, ``aggregate.py``, ``weights.py``,
 ``impute.py``, ``treat.py``, ``screen.py``; the contract is in each module's docstring) and add one
@@ -84,6 +86,9 @@ class MethodEntry:
         ``check(**params)`` raises :class:`~dti_bench.errors.MethodError` for parameters the method refuses
         (min-max ``lo >= hi``, z-score ``s <= 0`` ...), so that a config is refused when it is parsed, not when a
         variant meets the data.
+    columnwise : bool
+        Imputers that fill each column from that column alone (mean, median, their group versions): the ones that
+        may impute a composite's scores, one composite at a time.
     warning : str, optional
         A one-line methodological warning that holds whenever the method is used (``bod_weights``: not the
         benefit-of-the-doubt index, not invariant to rescaling an indicator). Parsing a methodology that names
@@ -100,6 +105,7 @@ class MethodEntry:
     data_driven: bool = False
     check: Callable[..., None] | None = field(default=None, repr=False)
     warning: str | None = field(default=None, repr=False)
+    columnwise: bool = False
 
     def p(self, params: Mapping[str, Any]) -> float | None:
         """The exponent of this method with these parameters (None: not a quasi-arithmetic mean).
@@ -211,11 +217,11 @@ METHODS = Registry([
     MethodEntry("screen", "none", screen.none),
     MethodEntry("screen", "coverage", screen.coverage),
     # imputation of missing indicator values
-    MethodEntry("impute", "none", impute.none),
-    MethodEntry("impute", "mean", impute.mean),
-    MethodEntry("impute", "median", impute.median),
-    MethodEntry("impute", "group_mean", impute.group_mean),
-    MethodEntry("impute", "group_median", impute.group_median),
+    MethodEntry("impute", "none", impute.none, columnwise=True),
+    MethodEntry("impute", "mean", impute.mean, columnwise=True),
+    MethodEntry("impute", "median", impute.median, columnwise=True),
+    MethodEntry("impute", "group_mean", impute.group_mean, columnwise=True),
+    MethodEntry("impute", "group_median", impute.group_median, columnwise=True),
     MethodEntry("impute", "em", impute.em),
     # outlier treatment
     MethodEntry("treat", "none", treat.none, block=treat.none_columns),

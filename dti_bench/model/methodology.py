@@ -13,6 +13,7 @@ The block (every key optional; missing keys take :data:`METHODOLOGY_DEFAULTS`)::
     denominate: false | true
     screen:     none | {min_coverage: 0.9, max_zero_share: 1.0, include: [...], exclude: [...]}
     impute:     none | mean | median | {method: group_mean, group: COLUMN} | ...
+                | {default: INDICATOR_METHOD, LEVEL_OR_COMPOSITE_CODE: METHOD, ...}   (composites' scores)
     treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5, fallback: log_ct}
     normalise:  none | minmax | {method: minmax, lo: 0, hi: 1} | {default: METHOD, CODE: METHOD, ...}
     weights:    nominal | equal | {method: pca} | {CODE: weight, ...} | {default: METHOD, CODE_OR_LEVEL: METHOD, ...}
@@ -222,7 +223,7 @@ class Methodology:
     denominate : bool
         Divide indicators by the denominator the framework names for them (COINr's Denominate).
     screen, impute : Method
-        Unit screening and imputation (``none`` skips).
+        Unit screening and imputation of the indicators (``none`` skips).
     treat, normalise, aggregate : ByNode
         Outlier treatment and normalisation per indicator; aggregation per composite or level.
     weights : Weights
@@ -231,6 +232,11 @@ class Methodology:
     round : int or None
         Round composite scores to this many decimals before ranking, as a publisher that ranks its printed
         values does (the official DTI: 4). ``None`` keeps full precision.
+    impute_composites : tuple of (str or int, Method)
+        Imputation of composite scores, keyed by composite code or level (a code wins over a level): the
+        ``impute:`` block's entries other than ``default``. A composite's missing scores are filled right after it
+        is aggregated (before ``round_levels`` rounds it and its parents use it), from that composite's scores
+        alone (a ``columnwise`` imputer: mean, median, group_mean, group_median).
     round_levels : tuple of (str or int, int)
         Decimals per composite code or level (a code wins over a level): that composite's scores are rounded
         (half to even, :func:`~dti_bench.metrics.ranking.round_scores`) as soon as they are computed, so its
@@ -262,6 +268,7 @@ class Methodology:
     aggregate: ByNode
     steps: tuple[str, ...] = DEFAULT_STEPS
     round: int | None = None
+    impute_composites: tuple[tuple[str | int, Method], ...] = ()
     round_levels: tuple[tuple[str | int, int], ...] = ()
     noise: tuple[DataNoise, ...] = ()
 
@@ -336,7 +343,8 @@ class Methodology:
         return {
             "steps": list(self.steps),
             "denominate": self.denominate,
-            "impute": self.impute.to_dict(),
+            "impute": (self.impute.to_dict() if not self.impute_composites else
+                       {"default": self.impute.to_dict(), **{k: m.to_dict() for k, m in self.impute_composites}}),
             "screen": self.screen.to_dict(),
             "treat": self.treat.to_dict(),
             "normalise": self.normalise.to_dict(),
@@ -345,6 +353,17 @@ class Methodology:
             "round": self.round,
             "round_levels": dict(self.round_levels),
         }
+
+    def composite_imputation(self, code: str, level: int) -> Method | None:
+        """The imputation of composite ``code``'s scores (at ``level``), or None (``impute_composites``).
+
+        Examples
+        --------
+        >>> m = Methodology.from_dict({"impute": {"default": "mean", 2: {"method": "group_mean", "group": "Region"}}})
+        >>> str(m.impute), str(m.composite_imputation("pillar", 2)), m.composite_imputation("DTI", 3)
+        ('mean', 'group_mean(group=Region)', None)
+        """
+        return dict(self.impute_composites).get(code, dict(self.impute_composites).get(level))
 
     def rounding(self, code: str, level: int) -> int | None:
         """The decimals composite ``code`` (at ``level``) is rounded to before its parents use it
@@ -372,6 +391,8 @@ class Methodology:
             extra.append(f"treat={self.treat.to_dict()!r}")
         if self.impute.name != "none":
             extra.append(f"impute={self.impute}")
+        if self.impute_composites:
+            extra.append("impute_composites={" + ", ".join(f"{k!r}: {m}" for k, m in self.impute_composites) + "}")
         return f"Methodology({self.label()}" + "".join(f", {e}" for e in extra) + ")"
 
 
@@ -529,18 +550,46 @@ def parse_methodology(block: Any, *, where: str = "methodology", framework: Fram
     if rnd is not None and (isinstance(rnd, bool) or not isinstance(rnd, int) or not 0 <= rnd <= MAX_ROUND):
         raise ConfigError(f"{where}.round: expected null or a whole number of decimals from 0 to {MAX_ROUND}, "
                           f"got {rnd!r}")
+    impute, impute_composites = parse_impute(b["impute"], f"{where}.impute", framework)
     return Methodology(
         denominate=b["denominate"],
         screen=parse_method("screen", b["screen"], f"{where}.screen"),
-        impute=parse_method("impute", b["impute"], f"{where}.impute"),
+        impute=impute,
         treat=parse_by_node("treat", b["treat"], f"{where}.treat", framework),
         normalise=parse_by_node("normalise", b["normalise"], f"{where}.normalise", framework),
         weights=parse_weights(b["weights"], f"{where}.weights", framework),
         aggregate=parse_by_node("aggregate", b["aggregate"], f"{where}.aggregate", framework),
         steps=tuple(steps),
         round=rnd,
+        impute_composites=impute_composites,
         round_levels=parse_round_levels(b["round_levels"], f"{where}.round_levels", framework),
     )
+
+
+def parse_impute(value: Any, where: str, framework: Framework | None = None
+                 ) -> tuple[Method, tuple[tuple[str | int, Method], ...]]:
+    """The indicators' imputation and the composites' (``impute:``): a method, or ``{default: METHOD,
+    LEVEL_OR_COMPOSITE_CODE: METHOD, ...}`` where ``default`` is the indicators' (level 1) and every other entry
+    imputes the scores of the composites it names, with a ``columnwise`` imputer."""
+    if not (isinstance(value, Mapping) and "method" not in value):
+        return parse_method("impute", value, where), ()
+    default = parse_method("impute", value.get("default", METHODOLOGY_DEFAULTS["impute"]), f"{where}.default")
+    overrides: dict[str | int, Method] = {}
+    for key, sub in value.items():
+        if key == "default":
+            continue
+        target = _override_key(key, where, framework)
+        if target == 1 or (framework is not None and target in framework.indicators):
+            raise ConfigError(f"{where}.{key}: the indicators' imputation is the 'default' entry; the other entries "
+                              f"impute composites (a composite code or a level from 2)")
+        method = parse_method("impute", sub, f"{where}.{key}")
+        if not method.entry.columnwise:
+            valid = choices(n for n, e in METHODS["impute"].items() if e.columnwise)
+            raise ConfigError(f"{where}.{key}: {method.name!r} imputes from several columns, not one composite's "
+                              f"scores; valid choices: {valid}")
+        overrides[target] = method
+    # ints before strings: equal blocks give equal values whatever the order they were written in
+    return default, tuple(sorted(overrides.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))))
 
 
 def parse_round_levels(value: Any, where: str, framework: Framework | None = None) -> tuple[tuple[str | int, int], ...]:

@@ -75,3 +75,42 @@ def test_round_levels_rounds_half_to_even():
     result = compute_index(fw, data, {"normalise": "none", "round_levels": {"p": 2}})
     assert result.scores["p"].tolist() == [0.12, 0.38]           # 0.125 -> 0.12, 0.375 -> 0.38 (to even)
     assert result.scores["top"].tolist() == [0.06, 0.19]
+
+
+def dataset_of(raw: pd.DataFrame, region: pd.Series):
+    from dti_bench.model.dataset import Dataset
+
+    return Dataset("hand", tuple(raw.index), tuple(raw.index), tuple(raw.columns), raw.to_numpy(dtype=float),
+                   groups=pd.DataFrame({"Region": region}))
+
+
+def test_a_missing_composite_is_imputed_by_its_regional_mean_before_the_headline(example_framework):
+    raw = RAW.copy()
+    raw.loc["HHH", ["GDPpc", "Exports", "Unemp"]] = np.nan          # HHH has no Econ score of its own
+    region = pd.Series(["North", "North", "South", "South", "East", "East", "West", "North"], index=raw.index)
+    normalised = raw.apply(minmax)                                   # HHH is not in the Econ indicators' range
+    econ = weighted_mean(normalised, {"GDPpc": 1, "Exports": 2, "Unemp": 1})
+    assert np.isnan(econ["HHH"])
+    econ["HHH"] = (econ["AAA"] + econ["BBB"]) / 2                     # North's other units
+    social = weighted_mean(normalised, {"LifeExp": 1, "Literacy": 1, "Crime": 0.5})
+    index = 0.6 * econ + 0.4 * social
+    block = {"impute": {"default": "none", 2: {"method": "group_mean", "group": "Region"}}}
+    result = compute_index(example_framework, dataset_of(raw, region), block)
+    np.testing.assert_allclose(result.scores["Econ"].to_numpy(), econ.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.scores["Index"].to_numpy(), index.to_numpy(), rtol=1e-12)
+    # the indicators stay unimputed (default: none), and a composite not named is not imputed
+    assert result.normalised.loc["HHH", ["GDPpc", "Exports", "Unemp"]].isna().all()
+    alone = compute_index(example_framework, dataset_of(raw, region), {"impute": {"Social": "mean"}})
+    assert np.isnan(alone.scores.loc["HHH", "Econ"])
+    # without imputation the headline is Social's alone (weights renormalised over the present child)
+    plain = compute_index(example_framework, dataset_of(raw, region), {})
+    assert plain.scores.loc["HHH", "Index"] == pytest.approx(social["HHH"], rel=1e-12)
+
+
+def test_an_unknown_group_column_for_a_composite_is_one_line(example_framework, example_data):
+    from dti_bench.errors import UserError
+
+    with pytest.raises(UserError, match=r"no group column 'Province'; valid choices: 'Region'") as err:
+        compute_index(example_framework, example_data,
+                      {"impute": {"Econ": {"method": "group_mean", "group": "Province"}}})
+    assert "\n" not in str(err.value)

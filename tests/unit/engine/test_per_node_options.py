@@ -16,7 +16,7 @@ from dti_bench.engine.batch import Batch, Engine
 from dti_bench.errors import MethodError
 from dti_bench.index import compute_index
 from dti_bench.model.methodology import parse_methodology
-from dti_bench.testing import frameworks_and_data
+from dti_bench.testing import datasets, frameworks, frameworks_and_data
 
 WEIGHTINGS = ("nominal", "equal", "entropy", "critic")
 
@@ -88,3 +88,40 @@ def test_a_rounded_level_keeps_the_variant_off_the_collapsed_path(example_framew
     assert engine._collapsible(plain, relevant) == 1.0 and engine._collapsible(rounded, relevant) is None
     ev = assert_engine_equals_oracle(example_framework, example_data, [plain, rounded])
     assert not np.array_equal(ev.scores[0], ev.scores[1], equal_nan=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(framework=frameworks(max_indicators=5), data=st.data())
+def test_composite_imputation_through_the_engine_equals_the_oracle(framework, data):
+    import pandas as pd
+
+    dataset = data.draw(datasets(framework, missing=0.45))
+    labels = data.draw(st.lists(st.sampled_from(["r1", "r2", None]), min_size=len(dataset.units),
+                                max_size=len(dataset.units)))
+    dataset = dataset.replace(groups=pd.DataFrame({"Region": labels}, index=list(dataset.units)))
+    imputers = ["mean", "median", {"method": "group_mean", "group": "Region"},
+                {"method": "group_median", "group": "Region"}, "none"]
+    ms = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        block = {"default": data.draw(st.sampled_from(["none", "mean"]))}
+        for comp in data.draw(st.lists(st.sampled_from(framework.composites), min_size=1, max_size=2, unique=True)):
+            block[comp] = data.draw(st.sampled_from(imputers))
+        ms.append(parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}, "impute": block,
+                                     "weights": data.draw(st.sampled_from(["nominal", "equal", "entropy"])),
+                                     "round_levels": data.draw(st.sampled_from([{}, {2: 2}]))},
+                                    framework=framework))
+    for collapse in (True, False):
+        assert_engine_equals_oracle(framework, dataset, ms, collapse=collapse)
+
+
+def test_an_imputed_composite_keeps_the_variant_off_the_collapsed_path(example_framework, example_data):
+    imputed = parse_methodology({"impute": {"Econ": {"method": "group_mean", "group": "Region"}}})
+    engine = Engine(example_framework, example_data)
+    assert engine._collapsible(imputed, tuple(range(len(example_framework.composites)))) is None
+    assert_engine_equals_oracle(example_framework, example_data, [imputed, parse_methodology({})])
+
+
+def test_an_unknown_group_column_fails_the_variant_not_the_batch(example_framework, example_data):
+    bad = parse_methodology({"impute": {"Econ": {"method": "group_mean", "group": "Province"}}})
+    ev = Engine(example_framework, example_data).evaluate(Batch.of([parse_methodology({}), bad]))
+    assert ev.failed.tolist() == [False, True] and "no group column 'Province'" in ev.reasons[1]

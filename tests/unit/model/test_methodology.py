@@ -160,3 +160,19 @@ def test_round_levels_parse_round_trip_and_refuse_misuse(example_framework):
                            (3, r"round_levels: expected a mapping of composite codes or levels to decimals")]:
         with pytest.raises(ConfigError, match=message):
             Methodology.from_dict({"round_levels": block}, example_framework)
+
+
+def test_composite_imputation_parses_round_trips_and_refuses_misuse(example_framework):
+    block = {"default": "mean", 2: {"method": "group_mean", "group": "Region"}, "Index": "median"}
+    m = Methodology.from_dict({"impute": block}, example_framework)
+    assert m.impute.name == "mean" and m.composite_imputation("Econ", 2).get("group") == "Region"
+    assert m.composite_imputation("Index", 3).name == "median"
+    assert Methodology.from_dict(m.to_dict(), example_framework) == m
+    assert Methodology.from_dict({"impute": "mean"}).to_dict()["impute"] == "mean"  # the plain form stays plain
+    for impute, message in [({"default": "none", 2: "em"}, r"impute.2: 'em' imputes from several columns, not one "
+                                                           r"composite's scores; valid choices: 'none', 'mean'"),
+                            ({1: "mean"}, r"impute.1: the indicators' imputation is the 'default' entry"),
+                            ({"GDPpc": "mean"}, r"impute.GDPpc: the indicators' imputation is the 'default' entry"),
+                            ({"Nope": "mean"}, r"impute: 'Nope' is neither a level nor a code")]:
+        with pytest.raises(ConfigError, match=message):
+            Methodology.from_dict({"impute": impute}, example_framework)
