@@ -32,6 +32,7 @@ from dti_bench.model.dataset import Dataset, resolve_data
 from dti_bench.errors import DataError, MethodError, MethodologyWarning
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Method, Methodology, resolve_methodology
+from dti_bench.model.not_applicable import node_mask
 from dti_bench.model.scales import methodology_warnings
 from dti_bench.metrics.ranking import rank_scores, round_scores
 
@@ -110,6 +111,15 @@ class IndexResult:
             out[comp] = (pd.Series(w, index=pd.Index(kids, name="child"), name=comp) if w.ndim == 1 else
                          pd.DataFrame(w, index=self.values.index, columns=pd.Index(kids, name="child")))
         return out
+
+    @property
+    def not_applicable(self) -> pd.DataFrame:
+        """Which cells do not apply, ``(units, nodes)`` bool (:mod:`dti_bench.model.not_applicable`): the data's
+        not-applicable cells and every composite none of whose children applies. Their values are NaN, as missing
+        ones are; this table tells the two apart."""
+        masks = node_mask(self.framework, self.dataset)
+        none = np.zeros(len(self.values), dtype=bool)
+        return pd.DataFrame({code: masks.get(code, none) for code in self.framework.nodes}, index=self.values.index)
 
     @property
     def headline(self) -> pd.Series:
@@ -212,6 +222,7 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
     values: dict[str, np.ndarray] = {code: prepared.normalised[:, j] for j, code in enumerate(framework.indicators)}
 
     weights_used: dict[str, np.ndarray] = {}
+    not_applicable = node_mask(framework, ds)
     explicit = dict(methodology.weights.explicit)
     for comp in framework.composites:
         kids = framework.children(comp)
@@ -229,9 +240,13 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
                 f"frac_max), or the arithmetic mean (min-max [1, 100] avoids the zero, but the ranks then depend on "
                 f"the arbitrary bound 1)"
             ) from None
+        if comp in not_applicable:  # no score where it does not apply, whatever its children say
+            values[comp] = np.where(not_applicable[comp], np.nan, values[comp])
         imputer = methodology.composite_imputation(comp, framework.level(comp))
         if imputer is not None:  # filled before the parents see it: the publisher imputes the composite itself
             values[comp] = impute_scores(imputer, values[comp], ds)
+            if comp in not_applicable:  # never imputed
+                values[comp] = np.where(not_applicable[comp], np.nan, values[comp])
         decimals = methodology.rounding(comp, framework.level(comp))
         if decimals is not None:  # the publisher's printed value is what the parents aggregate
             values[comp] = round_scores(values[comp], decimals)
@@ -321,6 +336,9 @@ def treat_indicators(framework: Framework, dataset: Dataset,
     selected = dataset.select(framework.indicators)
     for noise in methodology.noise:
         selected = noise.apply(selected)
+    if selected.not_applicable:  # a value where the indicator does not apply is not used, nor counted in statistics
+        selected = selected.replace(values=np.where(selected.not_applicable_mask(framework.indicators), np.nan,
+                                                    selected.values))
     return _treat_data(framework, selected, methodology)
 
 
@@ -380,6 +398,8 @@ def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.n
             groups = ds.group(m.impute.get("group")) if m.impute.get("group") else None
             kwargs = {k: v for k, v in m.impute.kwargs.items() if k != "group"}
             x = np.asarray(m.impute.function(x, groups=groups, **kwargs), dtype=float)
+            if ds.not_applicable:  # imputation never fills a cell that does not apply
+                x[ds.not_applicable_mask(framework.indicators)] = np.nan
         elif step == "screen":
             keep = np.asarray(m.screen.function(x, units=ds.units, **m.screen.kwargs), dtype=bool)
             if not keep.any():

@@ -40,6 +40,7 @@ from dti_bench.model.framework import Framework
 from dti_bench.index import impute_scores, prepare_indicators, treat_indicators
 from dti_bench.engine.memory import reuse_freed_memory
 from dti_bench.model.methodology import Methodology
+from dti_bench.model.not_applicable import node_mask
 from dti_bench.engine.kernels import quasi_arithmetic, rank_rows
 from dti_bench.metrics.ranking import round_scores
 
@@ -172,6 +173,8 @@ class Engine:
         # per indicator block: the rows of the units that survived screening, and their dataset (the group labels
         # a composite's imputation reads)
         self._scored: dict[tuple, tuple[np.ndarray, Dataset]] = {}
+        # nodes that do not apply to some units: code -> (units,) bool (indicators' cells are NaN in the blocks)
+        self._not_applicable = node_mask(fw, self.dataset)
 
     def __getstate__(self) -> dict:
         """What ships to a worker: the prepared blocks (costly to redo), not the treated data they came from,
@@ -360,9 +363,11 @@ class Engine:
             fw = self.framework
             batched = not any(m.weights.for_node(fw.composites[c], fw.level(fw.composites[c])).entry.data_driven
                               for c in relevant)
-            # a composite rounded or imputed before its parents use it is a step the one weighted sum cannot take
+            # a composite rounded, imputed or not applicable to some unit before its parents use it is a step the
+            # one weighted sum cannot take
             batched = batched and not any(m.rounding(comp, fw.level(comp)) is not None
                                           or m.composite_imputation(comp, fw.level(comp)) is not None
+                                          or comp in self._not_applicable
                                           for comp in (fw.composites[c] for c in relevant))
             ps = [m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c])).p for c in relevant]
             if any_p:
@@ -501,9 +506,14 @@ class Engine:
                         failed[i] = True
                         reasons[i] = (f"node {comp!r}: {name} mean met {value!r} at unit {self.units[unit]!r}, "
                                       f"child {kids[child]!r}")
+            na = self._not_applicable.get(comp)
+            if na is not None:  # as the oracle: no score where the composite does not apply, never imputed
+                y = np.where(na, np.nan, y)
             imputer = m.composite_imputation(comp, fw.level(comp))
             if imputer is not None:
                 y = self._impute(imputer, y, m, comp, failed, reasons)
+                if na is not None:
+                    y = np.where(na, np.nan, y)
             decimals = m.rounding(comp, fw.level(comp))
             if decimals is not None:  # before the parents aggregate it, as the oracle does
                 y = round_scores(y, decimals)

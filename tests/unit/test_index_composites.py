@@ -114,3 +114,28 @@ def test_an_unknown_group_column_for_a_composite_is_one_line(example_framework, 
         compute_index(example_framework, example_data,
                       {"impute": {"Econ": {"method": "group_mean", "group": "Province"}}})
     assert "\n" not in str(err.value)
+
+
+def test_an_indicator_that_does_not_apply_is_neither_used_nor_imputed(example_framework):
+    na = frozenset({("AAA", "Exports"), ("CCC", "Crime")})
+    data = dataset_of(RAW, REGION).replace(not_applicable=na)
+    raw = RAW.copy()
+    raw.loc["AAA", "Exports"] = raw.loc["CCC", "Crime"] = np.nan      # their values are not used ...
+    imputed = raw.copy()
+    for column in raw:                                                # ... and mean imputation fills the rest
+        imputed[column] = raw[column].fillna(raw[column].mean())
+    imputed.loc["AAA", "Exports"] = imputed.loc["CCC", "Crime"] = np.nan  # ... but not them
+    normalised = imputed.apply(minmax)
+    econ = weighted_mean(normalised, {"GDPpc": 1, "Exports": 2, "Unemp": 1})
+    social = weighted_mean(normalised, {"LifeExp": 1, "Literacy": 1, "Crime": 0.5})
+    result = compute_index(example_framework, data, {"impute": "mean"})
+    np.testing.assert_allclose(result.scores["Econ"].to_numpy(), econ.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.scores["Social"].to_numpy(), social.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(result.scores["Index"].to_numpy(), (0.6 * econ + 0.4 * social).to_numpy(), rtol=1e-12)
+    flagged = result.not_applicable
+    assert flagged.to_numpy().sum() == 2 and flagged.loc["AAA", "Exports"] and flagged.loc["CCC", "Crime"]
+    # a composite named for a unit has no score there, and its parent is the other child's alone
+    econ_na = compute_index(example_framework, dataset_of(RAW, REGION).replace(not_applicable=frozenset({("BBB", "Econ")})),
+                            {"impute": {"Econ": "mean"}})
+    assert np.isnan(econ_na.scores.loc["BBB", "Econ"])
+    assert econ_na.scores.loc["BBB", "Index"] == pytest.approx(econ_na.scores.loc["BBB", "Social"], rel=1e-12)

@@ -125,3 +125,35 @@ def test_an_unknown_group_column_fails_the_variant_not_the_batch(example_framewo
     bad = parse_methodology({"impute": {"Econ": {"method": "group_mean", "group": "Province"}}})
     ev = Engine(example_framework, example_data).evaluate(Batch.of([parse_methodology({}), bad]))
     assert ev.failed.tolist() == [False, True] and "no group column 'Province'" in ev.reasons[1]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(framework=frameworks(max_indicators=5), data=st.data())
+def test_not_applicable_cells_through_the_engine_equal_the_oracle(framework, data):
+    import pandas as pd
+
+    dataset = data.draw(datasets(framework, missing=0.2))
+    cells = data.draw(st.lists(st.tuples(st.sampled_from(dataset.units), st.sampled_from(framework.nodes)),
+                               min_size=1, max_size=6))
+    labels = data.draw(st.lists(st.sampled_from(["r1", "r2"]), min_size=len(dataset.units),
+                                max_size=len(dataset.units)))
+    dataset = dataset.replace(not_applicable=frozenset(cells),
+                              groups=pd.DataFrame({"Region": labels}, index=list(dataset.units)))
+    ms = [parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100},
+                             "impute": data.draw(st.sampled_from(
+                                 ["none", "mean", {"default": "mean", 2: {"method": "group_mean", "group": "Region"}},
+                                  {"default": "none", "index": "median"}])),
+                             "aggregate": data.draw(st.sampled_from(["arithmetic", "geometric"])),
+                             "weights": data.draw(st.sampled_from(["nominal", "equal", "entropy"]))},
+                            framework=framework) for _ in range(data.draw(st.integers(1, 3)))]
+    for collapse in (True, False):
+        assert_engine_equals_oracle(framework, dataset, ms, collapse=collapse)
+    # a cell that does not apply is never filled, at any level, and its value is never used
+    try:
+        result = compute_index(framework, dataset, ms[0])
+    except MethodError:  # every value of some indicator does not apply: nothing to normalise (the engine agreed)
+        return
+    na = result.not_applicable
+    assert result.values[na].isna().all().all()
+    for unit, code in cells:
+        assert na.loc[unit, code]
