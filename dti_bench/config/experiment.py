@@ -215,7 +215,8 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
         value = block.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{src}: data.{key}: expected a list of column names, got {value!r}")
-    not_applicable = _not_applicable_entries(block.get("not_applicable"), src, lambda v: as_path_of(v, "not_applicable"))
+    not_applicable = _not_applicable_entries(block.get("not_applicable"), src,
+                                             lambda v: as_path_of(v, "not_applicable"))
     return DataSpec(dataset=dataset, indicators=indicators, external=external, year=year, root=root_path,
                     framework=framework,
                     unit_column=str(block.get("unit_column", "uCode")),

@@ -135,7 +135,7 @@ def test_an_indicator_that_does_not_apply_is_neither_used_nor_imputed(example_fr
     flagged = result.not_applicable
     assert flagged.to_numpy().sum() == 2 and flagged.loc["AAA", "Exports"] and flagged.loc["CCC", "Crime"]
     # a composite named for a unit has no score there, and its parent is the other child's alone
-    econ_na = compute_index(example_framework, dataset_of(RAW, REGION).replace(not_applicable=frozenset({("BBB", "Econ")})),
-                            {"impute": {"Econ": "mean"}})
+    named = dataset_of(RAW, REGION).replace(not_applicable=frozenset({("BBB", "Econ")}))
+    econ_na = compute_index(example_framework, named, {"impute": {"Econ": "mean"}})
     assert np.isnan(econ_na.scores.loc["BBB", "Econ"])
     assert econ_na.scores.loc["BBB", "Index"] == pytest.approx(econ_na.scores.loc["BBB", "Social"], rel=1e-12)
