@@ -482,6 +482,16 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
             if column is not None:  # the table's column, by former unit; a Series keeps its name for messages
                 weights = pd.Series(column, name=weights)
         dataset = merge_units(dataset, io.load_mergers(spec.merge), name=name, weights=weights)
+    if spec.not_applicable:
+        from dti_bench.model.not_applicable import with_not_applicable
+
+        entries = [io.read_table(e) if isinstance(e, Path) else e for e in spec.not_applicable]
+        where = f"{config.source}: data.not_applicable"
+        if isinstance(dataset, Panel):  # the same cells do not apply at any time point
+            dataset = Panel(dataset.name, dataset.times, tuple(with_not_applicable(framework, ds, entries, where=where)
+                                                               for ds in dataset.datasets))
+        else:
+            dataset = with_not_applicable(framework, dataset, entries, where=where)
     reference = None
     if spec.reference is not None:
         reference = (io.load_idata(spec.reference, framework, unit_column=spec.unit_column,
@@ -546,6 +556,11 @@ def write_nominal(result: IndexResult, folder: io.RunFolder, by_time: Mapping[An
         io.write_csv(pd.DataFrame(rows), folder.path("treatment.csv"), synthetic=synthetic)
     if result.excluded:
         io.write_csv(pd.DataFrame({"unit": list(result.excluded)}), folder.path("excluded.csv"), synthetic=synthetic)
+    not_applicable = result.not_applicable.stack()
+    cells = not_applicable[not_applicable].index.tolist()
+    if cells:  # what tells a cell that does not apply from a missing one (both are empty in scores.csv)
+        io.write_csv(pd.DataFrame(cells, columns=["unit", "code"]), folder.path("not_applicable.csv"),
+                     synthetic=synthetic)
 
 
 def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiments", seed: int | None = None,
@@ -591,12 +606,15 @@ def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiment
 
 
 def data_hash(dataset: Dataset) -> str:
-    """sha256 of the unit codes, indicator codes and values (NaN included)."""
+    """sha256 of the unit codes, indicator codes and values (NaN included), and of the not-applicable cells when
+    there are any (so that the hash of data without them is what it always was)."""
     h = hashlib.sha256()
     h.update("\x1f".join(dataset.units).encode())
     h.update(b"\x1e")
     h.update("\x1f".join(dataset.indicators).encode())
     h.update(np.ascontiguousarray(dataset.values).tobytes())
+    if dataset.not_applicable:
+        h.update(b"\x1d" + "\x1f".join(f"{u}\x1e{c}" for u, c in sorted(dataset.not_applicable)).encode())
     return h.hexdigest()
 
 

@@ -9,7 +9,9 @@ The pipeline:
 2. the data-treatment steps in ``methodology.steps`` order (denominate, impute, screen, treat);
 3. direction: ``x <- -x`` for direction -1 (goalposts and targets flipped with it);
 4. normalise each indicator;
-5. aggregate each composite, children first, with its weights (nominal, overridden, or data-driven);
+5. aggregate each composite, children first, with its weights (nominal, overridden, or data-driven); where the
+   methodology says, impute the composite's missing scores (``impute_composites``), then round them
+   (``round_levels``), before its parents use them;
 6. optionally round the composite scores (``methodology.round``), then rank them (ties 'min', 1 = best).
 """
 
@@ -30,6 +32,7 @@ from dti_bench.model.dataset import Dataset, resolve_data
 from dti_bench.errors import DataError, MethodError, MethodologyWarning
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Method, Methodology, resolve_methodology
+from dti_bench.model.not_applicable import node_mask
 from dti_bench.model.scales import methodology_warnings
 from dti_bench.metrics.ranking import rank_scores, round_scores
 
@@ -108,6 +111,15 @@ class IndexResult:
             out[comp] = (pd.Series(w, index=pd.Index(kids, name="child"), name=comp) if w.ndim == 1 else
                          pd.DataFrame(w, index=self.values.index, columns=pd.Index(kids, name="child")))
         return out
+
+    @property
+    def not_applicable(self) -> pd.DataFrame:
+        """Which cells do not apply, ``(units, nodes)`` bool (:mod:`dti_bench.model.not_applicable`): the data's
+        not-applicable cells and every composite none of whose children applies. Their values are NaN, as missing
+        ones are; this table tells the two apart."""
+        masks = node_mask(self.framework, self.dataset)
+        none = np.zeros(len(self.values), dtype=bool)
+        return pd.DataFrame({code: masks.get(code, none) for code in self.framework.nodes}, index=self.values.index)
 
     @property
     def headline(self) -> pd.Series:
@@ -210,12 +222,13 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
     values: dict[str, np.ndarray] = {code: prepared.normalised[:, j] for j, code in enumerate(framework.indicators)}
 
     weights_used: dict[str, np.ndarray] = {}
+    not_applicable = node_mask(framework, ds)
     explicit = dict(methodology.weights.explicit)
     for comp in framework.composites:
         kids = framework.children(comp)
         block = np.column_stack([values[k] for k in kids])
         nominal = np.array([explicit.get(k, w) for k, w in zip(kids, framework.nominal_weights(comp))])
-        wm = methodology.weights.method
+        wm = methodology.weights.for_node(comp, framework.level(comp))
         w = np.asarray(wm.function(block, nominal, **wm.kwargs), dtype=float)
         am = methodology.aggregate.for_node(comp, framework.level(comp))
         try:
@@ -227,6 +240,16 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
                 f"frac_max), or the arithmetic mean (min-max [1, 100] avoids the zero, but the ranks then depend on "
                 f"the arbitrary bound 1)"
             ) from None
+        if comp in not_applicable:  # no score where it does not apply, whatever its children say
+            values[comp] = np.where(not_applicable[comp], np.nan, values[comp])
+        imputer = methodology.composite_imputation(comp, framework.level(comp))
+        if imputer is not None:  # filled before the parents see it: the publisher imputes the composite itself
+            values[comp] = impute_scores(imputer, values[comp], ds)
+            if comp in not_applicable:  # never imputed
+                values[comp] = np.where(not_applicable[comp], np.nan, values[comp])
+        decimals = methodology.rounding(comp, framework.level(comp))
+        if decimals is not None:  # the publisher's printed value is what the parents aggregate
+            values[comp] = round_scores(values[comp], decimals)
         weights_used[comp] = w / w.sum(axis=-1, keepdims=True) if np.all(w.sum(axis=-1) > 0) else w
 
     index = pd.Index(ds.units, name="unit")
@@ -239,6 +262,39 @@ def compute_index(framework: Framework, dataset: Dataset | pd.DataFrame,
     kept = set(ds.units)
     excluded = tuple(u for u in dataset.units if u not in kept)
     return IndexResult(framework, ds, methodology, table, ranks, data, weights_used, treatment, excluded, flagged)
+
+
+def impute_scores(method: Method, scores: np.ndarray, dataset: Dataset) -> np.ndarray:
+    """One composite's missing scores filled by a column-wise imputer (``impute: {LEVEL_OR_CODE: METHOD}``).
+
+    Parameters
+    ----------
+    method : Method
+        An imputer whose registry entry is ``columnwise`` (mean, median, group_mean, group_median): each column is
+        filled from that column alone, so the composite's scores of several variants are imputed in one call.
+    scores : ndarray, shape (units,) or (variants, units)
+        The composite's scores over ``dataset.units``; NaN = missing.
+    dataset : Dataset
+        The units scored (after screening): the group labels of a group method come from its ``group`` column.
+
+    Returns
+    -------
+    ndarray, the shape of ``scores``
+        Present scores unchanged; a missing one filled from the composite's present scores (of the unit's group);
+        one with nothing to fill from stays missing.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> data = db.Dataset("d", ("a", "b", "c"), ("a", "b", "c"), ("x",), [[1.0], [2.0], [3.0]])
+    >>> impute_scores(db.Methodology.from_dict({"impute": "mean"}).impute, np.array([0.2, np.nan, 0.6]), data)
+    array([0.2, 0.4, 0.6])
+    """
+    groups = dataset.group(method.get("group")) if method.get("group") else None
+    kwargs = {k: v for k, v in method.kwargs.items() if k != "group"}
+    columns = np.atleast_2d(np.asarray(scores, dtype=float)).T  # (units, variants): one column per variant
+    filled = np.asarray(method.function(columns, groups=groups, **kwargs), dtype=float).T
+    return filled.reshape(np.shape(scores))
 
 
 @dataclass(frozen=True, eq=False)
@@ -280,6 +336,9 @@ def treat_indicators(framework: Framework, dataset: Dataset,
     selected = dataset.select(framework.indicators)
     for noise in methodology.noise:
         selected = noise.apply(selected)
+    if selected.not_applicable:  # a value where the indicator does not apply is not used, nor counted in statistics
+        selected = selected.replace(values=np.where(selected.not_applicable_mask(framework.indicators), np.nan,
+                                                    selected.values))
     return _treat_data(framework, selected, methodology)
 
 
@@ -339,6 +398,8 @@ def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.n
             groups = ds.group(m.impute.get("group")) if m.impute.get("group") else None
             kwargs = {k: v for k, v in m.impute.kwargs.items() if k != "group"}
             x = np.asarray(m.impute.function(x, groups=groups, **kwargs), dtype=float)
+            if ds.not_applicable:  # imputation never fills a cell that does not apply
+                x[ds.not_applicable_mask(framework.indicators)] = np.nan
         elif step == "screen":
             keep = np.asarray(m.screen.function(x, units=ds.units, **m.screen.kwargs), dtype=bool)
             if not keep.any():

@@ -253,9 +253,10 @@ def _bind_weight_map(study: StudyInputs, spec: WeightMapSpec, where: str) -> Bou
                               f"has {len(fw.children(head))} children, not 3)")
     elif len(children) != 3 or len(set(children)) != 3:
         raise ConfigError(f"{where}.children: a weight map varies three distinct nodes, got {choices(children)}")
-    if study.methodology.weights.method.entry.data_driven:
+    if study.methodology.weights.data_driven:
         batched = choices(n for n, e in METHODS["weights"].items() if not e.data_driven)
-        raise ConfigError(f"{where}: weights {study.methodology.weights.method.name!r} are data-driven and would "
+        driven = next(m for m in study.methodology.weights.methods() if m.entry.data_driven)
+        raise ConfigError(f"{where}: weights {driven.name!r} are data-driven and would "
                           f"override the simplex weights; use one of {batched} or explicit weights")
     return Bound(lambda: weight_map(fw, ds, study.methodology, spec.units, spec.children,
                                     resolution=spec.resolution, node=spec.node))

@@ -104,8 +104,9 @@ def simplex_rank_map(framework: Framework, dataset: Dataset, methodology: Method
     Foster, McGillivray & Seth (2013), Econometric Reviews 32(1):172 — rank robustness to weights;
     OECD/JRC Handbook on Constructing Composite Indicators (2008), step 8.
     """
-    if methodology.weights.method.entry.data_driven:
-        raise ConfigError(f"simplex_rank_map: weights {methodology.weights.method.name!r} are data-driven and would "
+    if methodology.weights.data_driven:
+        driven = next(m for m in methodology.weights.methods() if m.entry.data_driven)
+        raise ConfigError(f"simplex_rank_map: weights {driven.name!r} are data-driven and would "
                           f"override the simplex weights; use one of "
                           f"{choices(n for n, e in METHODS['weights'].items() if not e.data_driven)} or explicit weights")
     if node is not None:
@@ -168,7 +169,8 @@ def _nominal(framework: Framework, methodology: Methodology, children: tuple[str
     explicit = dict(methodology.weights.explicit)
     kids = framework.children(parent)
     base = np.array([explicit.get(c, v) for c, v in zip(kids, framework.nominal_weights(parent))], dtype=float)
-    method = methodology.weights.method  # nominal or equal: data-driven weightings were refused above
+    # nominal or equal: data-driven weightings were refused above
+    method = methodology.weights.for_node(parent, framework.level(parent))
     w = dict(zip(kids, np.asarray(method.function(None, base, **method.kwargs), dtype=float)))
     total = sum(w.values())
     if total <= 0:

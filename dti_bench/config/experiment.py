@@ -23,7 +23,7 @@ from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output", "strict")
 DATA_KEYS = ("dataset", "indicators", "external", "year", "years", "time", "framework", "unit_column", "name_column",
-             "groups", "denominators", "root", "reference", "merge")
+             "groups", "denominators", "root", "reference", "merge", "not_applicable")
 #: A config's name: its runs go to ``<out>/<name>/``, so it is one path component and nothing else (no separator,
 #: no '.' or '..', no control character, short enough for any file system).
 MAX_NAME = 100
@@ -68,6 +68,9 @@ class DataSpec:
     indicator_columns: Mapping[str, str] = field(default_factory=dict)
     reference_columns: Mapping[str, str] = field(default_factory=dict)
     merge_weights: str | None = None
+    #: not-applicable cells (:mod:`dti_bench.model.not_applicable`): tables of (unit, code) pairs (paths) and rules
+    #: ``{group, value, codes}``, checked against the data when they are loaded
+    not_applicable: tuple[Path | Mapping[str, Any], ...] = ()
     written: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -257,6 +260,9 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
         val = block.get(key)
         if val is None:
             return None
+        return as_path_of(val, key)
+
+    def as_path_of(val: Any, key: str) -> Path:
         p = Path(_expand(str(val), src, key))
         return p if p.is_absolute() else base / p
 
@@ -302,6 +308,8 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
         value = block.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{src}: data.{key}: expected a list of column names, got {value!r}")
+    not_applicable = _not_applicable_entries(block.get("not_applicable"), src,
+                                             lambda v: as_path_of(v, "not_applicable"))
     return DataSpec(dataset=dataset, indicators=indicators, external=external, year=year, years=years, time=time,
                     root=root_path,
                     framework=framework,
@@ -310,7 +318,34 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
                     groups=tuple(block.get("groups") or ()), denominators=tuple(block.get("denominators") or ()),
                     reference=reference, merge=merge, framework_columns=framework_columns,
                     framework_types=framework_types, indicator_columns=indicator_columns,
-                    reference_columns=reference_columns, merge_weights=merge_weights, written=dict(written))
+                    reference_columns=reference_columns, merge_weights=merge_weights, not_applicable=not_applicable,
+                    written=dict(written))
+
+
+def _not_applicable_entries(value: Any, src: str, as_path) -> tuple[Path | Mapping[str, Any], ...]:
+    """``data.not_applicable``: a CSV path, a rule ``{group, value, codes}``, or a list of them (the rules' keys
+    are checked here, their columns, units and codes when the data are loaded)."""
+    from dti_bench.model.not_applicable import RULE_KEYS
+
+    if value is None:
+        return ()
+    entries = value if isinstance(value, list) else [value]
+    out: list[Path | Mapping[str, Any]] = []
+    for n, entry in enumerate(entries):
+        at = f"{src}: data.not_applicable" + (f"[{n}]" if isinstance(value, list) else "")
+        if isinstance(entry, str) and entry.strip():
+            out.append(as_path(entry))
+        elif isinstance(entry, Mapping):
+            unknown = [k for k in entry if k not in RULE_KEYS]
+            absent = [k for k in RULE_KEYS if k not in entry]
+            if unknown or absent:
+                raise ConfigError(f"{at}: a rule has keys {choices(RULE_KEYS)}; "
+                                  + (f"unknown key {unknown[0]!r}" if unknown else f"{absent[0]!r} is missing"))
+            out.append(dict(entry))
+        else:
+            raise ConfigError(f"{at}: expected a CSV of (unit, code) pairs or a rule {{group: COLUMN, value: V, "
+                              f"codes: [CODE, ...]}}, got {entry!r}")
+    return tuple(out)
 
 
 __all__ = ["Config", "DATA_ENV", "DataSpec"]

@@ -37,9 +37,10 @@ from dti_bench.methods.aggregate import NonPositiveError
 from dti_bench.model.dataset import Dataset
 from dti_bench.errors import MethodError, UserError
 from dti_bench.model.framework import Framework
-from dti_bench.index import prepare_indicators, treat_indicators
+from dti_bench.index import impute_scores, prepare_indicators, treat_indicators
 from dti_bench.engine.memory import reuse_freed_memory
 from dti_bench.model.methodology import Methodology
+from dti_bench.model.not_applicable import node_mask
 from dti_bench.engine.kernels import quasi_arithmetic, rank_rows
 from dti_bench.metrics.ranking import round_scores
 
@@ -169,6 +170,11 @@ class Engine:
         self._phi: dict[tuple, collapsed.Prepared | None] = {}
         self._m_info: dict[tuple, object] = {}
         self._bases: dict[tuple, np.ndarray] = {}
+        # per indicator block: the rows of the units that survived screening, and their dataset (the group labels
+        # a composite's imputation reads)
+        self._scored: dict[tuple, tuple[np.ndarray, Dataset]] = {}
+        # nodes that do not apply to some units: code -> (units,) bool (indicators' cells are NaN in the blocks)
+        self._not_applicable = node_mask(fw, self.dataset)
 
     def __getstate__(self) -> dict:
         """What ships to a worker: the prepared blocks (costly to redo), not the treated data they came from,
@@ -203,6 +209,7 @@ class Engine:
                 rows = [position[u] for u in prepared.dataset.units]
                 block[rows] = prepared.normalised
                 self._cache[key] = (block, None)
+                self._scored[key] = (np.array(rows, dtype=int), prepared.dataset)
         return self._cache[key]
 
     # -- evaluation ----------------------------------------------------------------------------------
@@ -290,8 +297,9 @@ class Engine:
         """Evaluate the variants :mod:`dti_bench.engine.collapsed` can take, writing their rows of ``scores``; return
         which were done, shape (variants,).
 
-        A variant qualifies when its weights are nominal, equal or explicit (not data-driven), every composite
-        under the targets uses one exponent among arithmetic, geometric and harmonic, and its indicator block
+        A variant qualifies when its weights are nominal, equal or explicit (not data-driven), no composite under
+        the targets is rounded before its parents use it (``round_levels``), every composite under the targets uses
+        one exponent among arithmetic, geometric and harmonic, and its indicator block
         suits that exponent (:func:`collapsed.prepare`). Each (block, exponent) group is then one matrix
         product of effective weights and the block in φ-space.
         """
@@ -353,7 +361,14 @@ class Engine:
         key = (m, relevant, any_p)
         if key not in self._m_info:
             fw = self.framework
-            batched = not m.weights.method.entry.data_driven
+            batched = not any(m.weights.for_node(fw.composites[c], fw.level(fw.composites[c])).entry.data_driven
+                              for c in relevant)
+            # a composite rounded, imputed or not applicable to some unit before its parents use it is a step the
+            # one weighted sum cannot take
+            batched = batched and not any(m.rounding(comp, fw.level(comp)) is not None
+                                          or m.composite_imputation(comp, fw.level(comp)) is not None
+                                          or comp in self._not_applicable
+                                          for comp in (fw.composites[c] for c in relevant))
             ps = [m.aggregate.for_node(fw.composites[c], fw.level(fw.composites[c])).p for c in relevant]
             if any_p:
                 self._m_info[key] = batched and all(p is not None for p in ps)
@@ -412,21 +427,25 @@ class Engine:
         fw = self.framework
         kinds = tuple("quasi" if m.aggregate.for_node(c, fw.level(c)).p is not None
                       else m.aggregate.for_node(c, fw.level(c)) for c in fw.composites)
-        weights = "batched" if not m.weights.method.entry.data_driven else m.weights.method
-        return (self.data_key(m), m.round, weights, kinds)
+        # per composite: batched (nominal, equal, explicit; may differ between the members) or the data-driven
+        # method, which the slow path runs and which must then be the same for every member
+        weights = tuple("batched" if not wm.entry.data_driven else wm
+                        for wm in (m.weights.for_node(c, fw.level(c)) for c in fw.composites))
+        return (self.data_key(m), m.round, m.round_levels, m.impute_composites, weights, kinds)
 
     def _base_weights(self, m: Methodology) -> np.ndarray:
         """Edge weights ``(edges,)`` of a methodology before any per-variant change: a weighting that does not
         look at the data (nominal, equal) applied to each composite's nominal (or explicit) weights; for a
         data-driven one the nominal weights, which its catalogue function receives per variant. Read-only,
         cached per weighting (every chunk of a run asks again)."""
-        key = (m.weights.method, m.weights.explicit)
+        key = m.weights
         if key not in self._bases:
+            fw = self.framework
             explicit = dict(m.weights.explicit)
-            w = np.array([explicit.get(e.child, e.weight) for e in self.framework.edges], dtype=float)
-            method = m.weights.method
-            if not method.entry.data_driven:
-                for span in self._tree.spans:
+            w = np.array([explicit.get(e.child, e.weight) for e in fw.edges], dtype=float)
+            for comp, span in zip(fw.composites, self._tree.spans):
+                method = m.weights.for_node(comp, fw.level(comp))
+                if not method.entry.data_driven:
                     w[span] = method.function(None, w[span], **method.kwargs)
             w.flags.writeable = False
             self._bases[key] = w
@@ -456,7 +475,6 @@ class Engine:
         failed = np.zeros(b, dtype=bool)
         reasons: dict[int, str] = {}
         slow_rows: set[int] = set()
-        data_driven = m.weights.method.entry.data_driven
         out = np.empty((b, n_units, len(fw.composites)))
         for c in relevant:  # topological order, and closed under children
             comp = fw.composites[c]
@@ -468,6 +486,8 @@ class Engine:
                 x = np.stack([np.broadcast_to(a, (b, n_units)) for a in parts], axis=-1)  # (variants, units, k)
             w = edge_w[:, self._tree.spans[c]]
             method = m.aggregate.for_node(comp, fw.level(comp))
+            weighting = m.weights.for_node(comp, fw.level(comp))
+            data_driven = weighting.entry.data_driven
             p = method.p
             if p is not None:
                 p = np.array([mi.aggregate.for_node(comp, fw.level(comp)).p for mi in ms])[local]
@@ -477,7 +497,7 @@ class Engine:
             else:
                 p_rows = None if p is None else p
             if data_driven or p_rows is None or np.isnan(p_rows).any():
-                y = self._slow(m, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows)
+                y = self._slow(weighting, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows)
             else:
                 y, bad = quasi_arithmetic(x, w, p_rows)
                 for i, info in enumerate(bad):
@@ -486,11 +506,37 @@ class Engine:
                         failed[i] = True
                         reasons[i] = (f"node {comp!r}: {name} mean met {value!r} at unit {self.units[unit]!r}, "
                                       f"child {kids[child]!r}")
+            na = self._not_applicable.get(comp)
+            if na is not None:  # as the oracle: no score where the composite does not apply, never imputed
+                y = np.where(na, np.nan, y)
+            imputer = m.composite_imputation(comp, fw.level(comp))
+            if imputer is not None:
+                y = self._impute(imputer, y, m, comp, failed, reasons)
+                if na is not None:
+                    y = np.where(na, np.nan, y)
+            decimals = m.rounding(comp, fw.level(comp))
+            if decimals is not None:  # before the parents aggregate it, as the oracle does
+                y = round_scores(y, decimals)
             values[comp] = y
             out[:, :, c] = y
         return out, failed, reasons, len(slow_rows)
 
-    def _slow(self, m, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows) -> np.ndarray:
+    def _impute(self, imputer, y: np.ndarray, m: Methodology, comp: str, failed: np.ndarray,
+                reasons: dict[int, str]) -> np.ndarray:
+        """A composite's scores ``(variants, units)`` with the missing ones of the scored units imputed, every
+        variant in one call (:func:`~dti_bench.index.impute_scores`); a failure (a group column the data lack)
+        fails every variant not already failed."""
+        rows, scored = self._scored[self.data_key(m)]
+        y = np.array(np.broadcast_to(y, (len(failed), len(self.units))))
+        try:
+            y[:, rows] = impute_scores(imputer, y[:, rows], scored)
+        except UserError as err:
+            for i in np.flatnonzero(~failed):
+                failed[i] = True
+                reasons[int(i)] = f"node {comp!r}: {err}"
+        return y
+
+    def _slow(self, weighting, method, comp, c, x, w, p_rows, batch, failed, reasons, slow_rows) -> np.ndarray:
         """One variant at a time, through the catalogue functions (data-driven weights, other aggregators)."""
         fw = self.framework
         b = len(w)
@@ -502,9 +548,8 @@ class Engine:
             xi = x if x.ndim == 2 else x[i]
             try:
                 wi = w[i]
-                if m.weights.method.entry.data_driven:
-                    wm = m.weights.method
-                    wi = np.asarray(wm.function(xi, w[i], **wm.kwargs), dtype=float)
+                if weighting.entry.data_driven:
+                    wi = np.asarray(weighting.function(xi, w[i], **weighting.kwargs), dtype=float)
                     if batch.weight_factor is not None:
                         wi = wi * batch.weight_factor[i, self._tree.spans[c]]
                 if p_rows is not None and not np.isnan(p_rows[i]) and wi.ndim == 1:

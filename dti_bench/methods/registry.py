@@ -19,6 +19,8 @@ method, so that nothing downstream tests a method's name or looks for attributes
 - ``direction_aware`` (normalisers): the method scores a direction -1 column, which the pipeline negated, as the
   lower-is-better quantity it came from, on that quantity's own scale (``frac_max``: best/value), so the scale
   check does not count the negation against it.
+- ``columnwise`` (imputers): each column is filled from its own values (and the units' group labels) alone, so
+  the method can also impute one composite's scores (``impute: {2: {method: group_mean, group: Region}}``).
 
 To add a method: write the function in its catalogue module (``normalise.py``, ``aggregate.py``, ``weights.py``,
 ``impute.py``, ``treat.py``, ``screen.py``; the contract is in each module's docstring) and add one
@@ -91,6 +93,9 @@ class MethodEntry:
         Normalisers that read the sign the pipeline gave a direction -1 column and return a ratio-scale score of
         the raw, lower-is-better quantity (``frac_max``: :math:`\\min v / v`); the scale check
         (:mod:`dti_bench.model.scales`) then starts from the raw scale, not from the negated column's interval one.
+    columnwise : bool
+        Imputers that fill each column from that column alone (mean, median, their group versions): the ones that
+        may impute a composite's scores, one composite at a time.
     warning : str, optional
         A one-line methodological warning that holds whenever the method is used (``bod_weights``: not the
         benefit-of-the-doubt index, not invariant to rescaling an indicator). Parsing a methodology that names
@@ -108,6 +113,7 @@ class MethodEntry:
     check: Callable[..., None] | None = field(default=None, repr=False)
     warning: str | None = field(default=None, repr=False)
     direction_aware: bool = False
+    columnwise: bool = False
 
     def p(self, params: Mapping[str, Any]) -> float | None:
         """The exponent of this method with these parameters (None: not a quasi-arithmetic mean).
@@ -219,11 +225,11 @@ METHODS = Registry([
     MethodEntry("screen", "none", screen.none),
     MethodEntry("screen", "coverage", screen.coverage),
     # imputation of missing indicator values
-    MethodEntry("impute", "none", impute.none),
-    MethodEntry("impute", "mean", impute.mean),
-    MethodEntry("impute", "median", impute.median),
-    MethodEntry("impute", "group_mean", impute.group_mean),
-    MethodEntry("impute", "group_median", impute.group_median),
+    MethodEntry("impute", "none", impute.none, columnwise=True),
+    MethodEntry("impute", "mean", impute.mean, columnwise=True),
+    MethodEntry("impute", "median", impute.median, columnwise=True),
+    MethodEntry("impute", "group_mean", impute.group_mean, columnwise=True),
+    MethodEntry("impute", "group_median", impute.group_median, columnwise=True),
     MethodEntry("impute", "em", impute.em),
     # outlier treatment
     MethodEntry("treat", "none", treat.none, block=treat.none_columns),

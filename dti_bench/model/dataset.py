@@ -44,6 +44,10 @@ class Dataset:
         True when the data are generated rather than observed.
     meta : mapping
         Provenance (source, description, generator ...).
+    not_applicable : frozenset of (str, str)
+        ``(unit, code)`` pairs where the indicator or composite ``code`` does not apply to the unit (``data:
+        not_applicable``, :mod:`dti_bench.model.not_applicable`): unlike a missing value it is never imputed, and
+        its parents' weights are renormalised over the unit's other children.
 
     Examples
     --------
@@ -62,6 +66,7 @@ class Dataset:
     denominators: pd.DataFrame = field(default_factory=pd.DataFrame)
     synthetic: bool = False
     meta: Mapping[str, Any] = field(default_factory=lambda: ReadOnlyDict({}))
+    not_applicable: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         values = np.array(self.values, dtype=float)  # a private copy, so freezing it cannot touch the caller's
@@ -130,9 +135,20 @@ class Dataset:
     def replace(self, **changes: Any) -> Dataset:
         """A copy with some fields replaced (values are re-validated)."""
         fields = {k: getattr(self, k) for k in ("name", "units", "unit_names", "indicators", "values", "groups",
-                                                 "denominators", "synthetic", "meta")}
+                                                 "denominators", "synthetic", "meta", "not_applicable")}
         fields.update(changes)
         return Dataset(**fields)
+
+    def not_applicable_mask(self, codes: Sequence[str]) -> np.ndarray:
+        """Which cells do not apply, shape ``(units, len(codes))`` (bool), from :attr:`not_applicable`."""
+        mask = np.zeros((len(self.units), len(codes)), dtype=bool)
+        if self.not_applicable:
+            rows = {u: i for i, u in enumerate(self.units)}
+            columns = {c: j for j, c in enumerate(codes)}
+            for unit, code in self.not_applicable:
+                if unit in rows and code in columns:
+                    mask[rows[unit], columns[code]] = True
+        return mask
 
     def to_idata(self) -> pd.DataFrame:
         """The dataset as a COINr iData table."""

@@ -13,12 +13,14 @@ The block (every key optional; missing keys take :data:`METHODOLOGY_DEFAULTS`)::
     denominate: false | true
     screen:     none | {min_coverage: 0.9, max_zero_share: 1.0, include: [...], exclude: [...]}
     impute:     none | mean | median | {method: group_mean, group: COLUMN} | ...
+                | {default: INDICATOR_METHOD, LEVEL_OR_COMPOSITE_CODE: METHOD, ...}   (composites' scores)
     treat:      none | {method: winsorise, winmax: 5, skew: 2, kurtosis: 3.5, fallback: log_ct}
     normalise:  none | minmax | {method: minmax, lo: 0, hi: 1} | {default: METHOD, CODE: METHOD, ...}
-    weights:    nominal | equal | {method: pca} | {CODE: weight, ...}
+    weights:    nominal | equal | {method: pca} | {CODE: weight, ...} | {default: METHOD, CODE_OR_LEVEL: METHOD, ...}
     aggregate:  arithmetic | {method: power, p: 0.5} | {LEVEL_OR_NODE_CODE: METHOD, ..., default: METHOD}
     steps:      [denominate, impute, screen, treat]
     round:      null | 4
+    round_levels: {} | {LEVEL_OR_COMPOSITE_CODE: decimals, ...}
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ METHODOLOGY_DEFAULTS: Mapping[str, Any] = {
     "weights": "nominal",
     "aggregate": "arithmetic",
     "round": None,
+    "round_levels": {},
 }
 
 #: The most decimals ``round`` may keep: a double holds 15 to 17 significant digits, so more would not round.
@@ -167,17 +170,45 @@ class Weights:
     """How each composite's children are weighted.
 
     ``method`` computes the weights of one composite from its children's values and nominal weights
-    (``nominal``, ``equal``, ``pca`` ...); ``explicit`` overrides the nominal weight of the named children in every
-    composite they feed, before ``method`` runs (a partial mapping leaves the rest nominal).
+    (``nominal``, ``equal``, ``pca`` ...); ``overrides`` replace it for some composites, keyed by composite code or
+    by level (as :class:`ByNode`: a code wins over a level, which wins over ``method``); ``explicit`` overrides the
+    nominal weight of the named children in every composite they feed, before the composite's method runs (a
+    partial mapping leaves the rest nominal).
+
+    Examples
+    --------
+    >>> w = parse_weights({"default": "nominal", "PILLAR": {"method": "entropy"}, 3: "equal", "x1": 2})
+    >>> str(w.for_node("PILLAR", 2)), str(w.for_node("OTHER", 3)), str(w.for_node("OTHER", 2)), w.explicit
+    ('entropy', 'equal', 'nominal', (('x1', 2.0),))
+    >>> w.data_driven
+    True
     """
 
     method: Method
     explicit: tuple[tuple[str, float], ...] = ()
+    overrides: tuple[tuple[str | int, Method], ...] = ()
+
+    def for_node(self, code: str, level: int) -> Method:
+        """The weighting method of composite ``code`` at ``level``."""
+        return ByNode(self.method, self.overrides).for_node(code, level)
+
+    def methods(self) -> tuple[Method, ...]:
+        """The default method, then each override's."""
+        return (self.method, *(m for _, m in self.overrides))
+
+    @property
+    def data_driven(self) -> bool:
+        """Whether some composite's weights are computed from its children's values (the engine cannot batch
+        those)."""
+        return any(m.entry.data_driven for m in self.methods())
 
     def to_dict(self) -> Any:
-        if self.explicit:
-            return dict(self.explicit)
-        return self.method.to_dict()
+        if not self.overrides and not self.explicit:
+            return self.method.to_dict()
+        if not self.overrides and self.method.name == "nominal":
+            return dict(self.explicit)  # the historical form: explicit child weights alone
+        return {"default": self.method.to_dict(), **{k: m.to_dict() for k, m in self.overrides},
+                **dict(self.explicit)}
 
 
 @dataclass(frozen=True)
@@ -192,7 +223,7 @@ class Methodology:
     denominate : bool
         Divide indicators by the denominator the framework names for them (COINr's Denominate).
     screen, impute : Method
-        Unit screening and imputation (``none`` skips).
+        Unit screening and imputation of the indicators (``none`` skips).
     treat, normalise, aggregate : ByNode
         Outlier treatment and normalisation per indicator; aggregation per composite or level.
     weights : Weights
@@ -201,6 +232,16 @@ class Methodology:
     round : int or None
         Round composite scores to this many decimals before ranking, as a publisher that ranks its printed
         values does (the official DTI: 4). ``None`` keeps full precision.
+    impute_composites : tuple of (str or int, Method)
+        Imputation of composite scores, keyed by composite code or level (a code wins over a level): the
+        ``impute:`` block's entries other than ``default``. A composite's missing scores are filled right after it
+        is aggregated (before ``round_levels`` rounds it and its parents use it), from that composite's scores
+        alone (a ``columnwise`` imputer: mean, median, group_mean, group_median).
+    round_levels : tuple of (str or int, int)
+        Decimals per composite code or level (a code wins over a level): that composite's scores are rounded
+        (half to even, :func:`~dti_bench.metrics.ranking.round_scores`) as soon as they are computed, so its
+        parents aggregate the rounded values, as a publisher that builds each level from the printed one below
+        does. Empty: no composite is rounded before the end (``round``).
     noise : tuple of DataNoise
         Perturbed copies of the raw data this variant uses (:mod:`dti_bench.model.noise`), set by the data factors
         of an uncertainty or sensitivity design; empty for a methodology written in a config (it is a draw of the
@@ -227,6 +268,8 @@ class Methodology:
     aggregate: ByNode
     steps: tuple[str, ...] = DEFAULT_STEPS
     round: int | None = None
+    impute_composites: tuple[tuple[str | int, Method], ...] = ()
+    round_levels: tuple[tuple[str | int, int], ...] = ()
     noise: tuple[DataNoise, ...] = ()
 
     @classmethod
@@ -300,14 +343,40 @@ class Methodology:
         return {
             "steps": list(self.steps),
             "denominate": self.denominate,
-            "impute": self.impute.to_dict(),
+            "impute": (self.impute.to_dict() if not self.impute_composites else
+                       {"default": self.impute.to_dict(), **{k: m.to_dict() for k, m in self.impute_composites}}),
             "screen": self.screen.to_dict(),
             "treat": self.treat.to_dict(),
             "normalise": self.normalise.to_dict(),
             "weights": self.weights.to_dict(),
             "aggregate": self.aggregate.to_dict(),
             "round": self.round,
+            "round_levels": dict(self.round_levels),
         }
+
+    def composite_imputation(self, code: str, level: int) -> Method | None:
+        """The imputation of composite ``code``'s scores (at ``level``), or None (``impute_composites``).
+
+        Examples
+        --------
+        >>> m = Methodology.from_dict({"impute": {"default": "mean", 2: {"method": "group_mean", "group": "Region"}}})
+        >>> str(m.impute), str(m.composite_imputation("pillar", 2)), m.composite_imputation("DTI", 3)
+        ('mean', 'group_mean(group=Region)', None)
+        """
+        return dict(self.impute_composites).get(code, dict(self.impute_composites).get(level))
+
+    def rounding(self, code: str, level: int) -> int | None:
+        """The decimals composite ``code`` (at ``level``) is rounded to before its parents use it
+        (``round_levels``), or None.
+
+        Examples
+        --------
+        >>> m = Methodology.from_dict({"round_levels": {2: 2, "DTI": 4}})
+        >>> m.rounding("DTI", 2), m.rounding("pillar", 2), m.rounding("pillar", 3)
+        (4, 2, None)
+        """
+        table = dict(self.round_levels)
+        return table.get(code, table.get(level))
 
     def label(self) -> str:
         """A short human label: normalisation / weights / aggregation."""
@@ -316,10 +385,14 @@ class Methodology:
 
     def __repr__(self) -> str:
         extra = [f"round={self.round}"] if self.round is not None else []
+        if self.round_levels:
+            extra.append(f"round_levels={dict(self.round_levels)!r}")
         if self.treat.methods() != (Method("treat", "none"),):
             extra.append(f"treat={self.treat.to_dict()!r}")
         if self.impute.name != "none":
             extra.append(f"impute={self.impute}")
+        if self.impute_composites:
+            extra.append("impute_composites={" + ", ".join(f"{k!r}: {m}" for k, m in self.impute_composites) + "}")
         return f"Methodology({self.label()}" + "".join(f", {e}" for e in extra) + ")"
 
 
@@ -382,42 +455,75 @@ def parse_by_node(family: str, value: Any, where: str, framework: Framework | No
         for key, sub in value.items():
             if key == "default":
                 continue
-            target: str | int = key if isinstance(key, int) else str(key)
-            # ASCII digits only: '²'.isdigit() holds, but int('²') fails
-            if (isinstance(target, str) and target.isascii() and target.isdigit()
-                    and (framework is None or target not in framework.nodes)):
-                target = int(target)  # a level written as '2' (YAML keys quoted, or a config built from JSON)
-            if isinstance(target, bool):
-                raise ConfigError(f"{where}: {key!r} is neither a level nor a node code")
-            if framework is not None and isinstance(target, int) and not 1 <= target <= framework.n_levels:
-                raise ConfigError(f"{where}: level {target} is not a level of framework {framework.name!r} "
-                                  f"(levels 1 to {framework.n_levels})")
-            if framework is not None and not isinstance(target, int) and target not in framework.nodes:
-                raise ConfigError(f"{where}: {target!r} is neither a level nor a code of framework "
-                                  f"{framework.name!r}; valid codes: {choices(framework.nodes)}")
+            target = _override_key(key, where, framework)
             overrides.append((target, parse_method(family, sub, f"{where}.{key}")))
         return ByNode(default, tuple(overrides))
     return ByNode(parse_method(family, value, where))
 
 
-def parse_weights(value: Any, where: str, framework: Framework | None = None) -> Weights:
-    """``nominal`` | ``equal`` | ``{method: pca, ...}`` | an explicit ``{CODE: weight}`` mapping."""
-    if isinstance(value, Mapping) and "method" not in value:
-        explicit = []
-        for code, w in value.items():
-            if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
-                raise ConfigError(f"{where}.{code}: a weight must be a non-negative number, got {w!r}")
-            if framework is not None and code not in framework.nodes:
-                raise ConfigError(f"{where}: {code!r} is not a code of framework {framework.name!r}; valid "
-                                  f"codes: {choices(framework.nodes)}")
-            explicit.append((str(code), float(w)))
-        if framework is not None:
-            zero = framework.weightless(dict(explicit))
-            if zero:
-                raise ConfigError(f"{where}: these weights give every child of composite {zero[0]!r} weight 0, so "
-                                  f"it could never be scored")
-        return Weights(parse_method("weights", "nominal", where), tuple(sorted(explicit)))
-    return Weights(parse_method("weights", value, where))
+def _override_key(key: Any, where: str, framework: Framework | None) -> str | int:
+    """The node code or level (an int) a per-node map's key names."""
+    target: str | int = key if isinstance(key, int) else str(key)
+    # ASCII digits only: '²'.isdigit() holds, but int('²') fails
+    if (isinstance(target, str) and target.isascii() and target.isdigit()
+            and (framework is None or target not in framework.nodes)):
+        target = int(target)  # a level written as '2' (YAML keys quoted, or a config built from JSON)
+    if isinstance(target, bool):
+        raise ConfigError(f"{where}: {key!r} is neither a level nor a node code")
+    if framework is not None and isinstance(target, int) and not 1 <= target <= framework.n_levels:
+        raise ConfigError(f"{where}: level {target} is not a level of framework {framework.name!r} "
+                          f"(levels 1 to {framework.n_levels})")
+    if framework is not None and not isinstance(target, int) and target not in framework.nodes:
+        raise ConfigError(f"{where}: {target!r} is neither a level nor a code of framework "
+                          f"{framework.name!r}; valid codes: {choices(framework.nodes)}")
+    return target
+
+
+def parse_weights(value: Any, where: str = "weights", framework: Framework | None = None) -> Weights:
+    """``nominal`` | ``equal`` | ``{method: pca, ...}`` | a mapping of explicit child weights and per-node methods.
+
+    In a mapping without ``method:``, each entry's value says what it is: a number is the explicit weight of the
+    child it names (in every composite that child feeds); a method (a name or ``{method: ..., params}``) is the
+    weighting of the composite or level it names, ``default`` that of every other composite (default
+    ``nominal``)::
+
+        weights: {default: nominal, PILLAR: {method: entropy}, 3: equal, x1: 2}
+
+    A level with a number, or an indicator (level 1) with a method, is refused: neither means anything.
+    """
+    if not (isinstance(value, Mapping) and "method" not in value):
+        return Weights(parse_method("weights", value, where))
+    default = parse_method("weights", value.get("default", METHODOLOGY_DEFAULTS["weights"]), f"{where}.default")
+    explicit: list[tuple[str, float]] = []
+    overrides: list[tuple[str | int, Method]] = []
+    for code, w in value.items():
+        if code == "default":
+            continue
+        if isinstance(w, (str, Mapping)):
+            target = _override_key(code, where, framework)
+            if target == 1 or (framework is not None and target in framework.indicators):
+                raise ConfigError(f"{where}.{code}: {'level 1 is' if target == 1 else f'{code!r} is an indicator,'} "
+                                  f"without children to weight; a weighting method goes on a composite code or a "
+                                  f"level from 2, an explicit weight (a number) on a child code")
+            overrides.append((target, parse_method("weights", w, f"{where}.{code}")))
+            continue
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
+            raise ConfigError(f"{where}.{code}: a weight must be a non-negative number (or, on a composite or "
+                              f"level, a weighting method), got {w!r}")
+        if isinstance(code, int) and not isinstance(code, bool) and (framework is None
+                                                                     or str(code) not in framework.nodes):
+            raise ConfigError(f"{where}.{code}: a level takes a weighting method, not a number; explicit weights "
+                              f"name child codes")
+        if framework is not None and code not in framework.nodes:
+            raise ConfigError(f"{where}: {code!r} is not a code of framework {framework.name!r}; valid "
+                              f"codes: {choices(framework.nodes)}")
+        explicit.append((str(code), float(w)))
+    if framework is not None:
+        zero = framework.weightless(dict(explicit))
+        if zero:
+            raise ConfigError(f"{where}: these weights give every child of composite {zero[0]!r} weight 0, so "
+                              f"it could never be scored")
+    return Weights(default, tuple(sorted(explicit)), tuple(overrides))
 
 
 def parse_methodology(block: Any, *, where: str = "methodology", framework: Framework | None = None) -> Methodology:
@@ -444,17 +550,66 @@ def parse_methodology(block: Any, *, where: str = "methodology", framework: Fram
     if rnd is not None and (isinstance(rnd, bool) or not isinstance(rnd, int) or not 0 <= rnd <= MAX_ROUND):
         raise ConfigError(f"{where}.round: expected null or a whole number of decimals from 0 to {MAX_ROUND}, "
                           f"got {rnd!r}")
+    impute, impute_composites = parse_impute(b["impute"], f"{where}.impute", framework)
     return Methodology(
         denominate=b["denominate"],
         screen=parse_method("screen", b["screen"], f"{where}.screen"),
-        impute=parse_method("impute", b["impute"], f"{where}.impute"),
+        impute=impute,
         treat=parse_by_node("treat", b["treat"], f"{where}.treat", framework),
         normalise=parse_by_node("normalise", b["normalise"], f"{where}.normalise", framework),
         weights=parse_weights(b["weights"], f"{where}.weights", framework),
         aggregate=parse_by_node("aggregate", b["aggregate"], f"{where}.aggregate", framework),
         steps=tuple(steps),
         round=rnd,
+        impute_composites=impute_composites,
+        round_levels=parse_round_levels(b["round_levels"], f"{where}.round_levels", framework),
     )
+
+
+def parse_impute(value: Any, where: str, framework: Framework | None = None
+                 ) -> tuple[Method, tuple[tuple[str | int, Method], ...]]:
+    """The indicators' imputation and the composites' (``impute:``): a method, or ``{default: METHOD,
+    LEVEL_OR_COMPOSITE_CODE: METHOD, ...}`` where ``default`` is the indicators' (level 1) and every other entry
+    imputes the scores of the composites it names, with a ``columnwise`` imputer."""
+    if not (isinstance(value, Mapping) and "method" not in value):
+        return parse_method("impute", value, where), ()
+    default = parse_method("impute", value.get("default", METHODOLOGY_DEFAULTS["impute"]), f"{where}.default")
+    overrides: dict[str | int, Method] = {}
+    for key, sub in value.items():
+        if key == "default":
+            continue
+        target = _override_key(key, where, framework)
+        if target == 1 or (framework is not None and target in framework.indicators):
+            raise ConfigError(f"{where}.{key}: the indicators' imputation is the 'default' entry; the other entries "
+                              f"impute composites (a composite code or a level from 2)")
+        method = parse_method("impute", sub, f"{where}.{key}")
+        if not method.entry.columnwise:
+            valid = choices(n for n, e in METHODS["impute"].items() if e.columnwise)
+            raise ConfigError(f"{where}.{key}: {method.name!r} imputes from several columns, not one composite's "
+                              f"scores; valid choices: {valid}")
+        overrides[target] = method
+    # ints before strings: equal blocks give equal values whatever the order they were written in
+    return default, tuple(sorted(overrides.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))))
+
+
+def parse_round_levels(value: Any, where: str, framework: Framework | None = None) -> tuple[tuple[str | int, int], ...]:
+    """``{LEVEL_OR_COMPOSITE_CODE: decimals}`` (levels from 2: indicators are not rounded) as sorted pairs."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of composite codes or levels to decimals, got {value!r}")
+    out: dict[str | int, int] = {}
+    for key, decimals in value.items():
+        target = _override_key(key, where, framework)
+        if target == 1 or (framework is not None and target in framework.indicators):
+            raise ConfigError(f"{where}.{key}: round_levels rounds composites (levels from 2); "
+                              f"{'level 1 is the indicators' if target == 1 else f'{key!r} is an indicator'}")
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_ROUND:
+            raise ConfigError(f"{where}.{key}: expected a whole number of decimals from 0 to {MAX_ROUND}, "
+                              f"got {decimals!r}")
+        out[target] = decimals
+    # ints before strings, so that equal maps give equal (hashable) values whatever the order they were written in
+    return tuple(sorted(out.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))))
 
 
 def set_path(block: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:

@@ -234,8 +234,9 @@ def method_warnings(methodology: Methodology) -> list[str]:
     >>> method_warnings(Methodology.from_dict({"weights": "bod_weights"}))[0][:60]
     'weights bod_weights: bod_weights is not the benefit-of-the-d'
     """
-    used = [("screen", (methodology.screen,)), ("impute", (methodology.impute,)), ("treat", methodology.treat.methods()),
-            ("normalise", methodology.normalise.methods()), ("weights", (methodology.weights.method,)),
+    imputers = (methodology.impute, *(m for _, m in methodology.impute_composites))
+    used = [("screen", (methodology.screen,)), ("impute", imputers), ("treat", methodology.treat.methods()),
+            ("normalise", methodology.normalise.methods()), ("weights", methodology.weights.methods()),
             ("aggregate", methodology.aggregate.methods())]
     out: list[str] = []
     for family, methods in used:

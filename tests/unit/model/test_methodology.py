@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology, set_path, vary
+from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, Methodology, parse_methodology, set_path, vary
 from dti_bench.errors import ConfigError
 from dti_bench.methods.normalise import minmax
 from dti_bench.methods.registry import functions
@@ -110,3 +110,69 @@ def test_a_superscript_digit_key_is_neither_a_level_nor_a_crash():
         db.Methodology.from_dict({"aggregate": {"default": "arithmetic", "²": "geometric"}}, fw)
     assert db.Methodology.from_dict({"aggregate": {"default": "arithmetic", "2": "geometric"}}, fw).aggregate.for_node(
         "DTI", 2).name == "geometric"
+
+
+def test_per_node_weightings_and_explicit_weights_share_one_mapping(example_framework):
+    block = {"default": "equal", "Econ": {"method": "entropy"}, 3: "nominal", "Exports": 4}
+    m = Methodology.from_dict({"weights": block}, example_framework)
+    w = m.weights
+    assert (w.for_node("Econ", 2).name, w.for_node("Social", 2).name, w.for_node("Index", 3).name) == (
+        "entropy", "equal", "nominal")
+    assert w.explicit == (("Exports", 4.0),) and w.data_driven
+    assert Methodology.from_dict(m.to_dict(), example_framework) == m
+    # explicit weights alone keep their historical form, and a partial mapping keeps nominal as the default
+    alone = Methodology.from_dict({"weights": {"Exports": 4}}, example_framework)
+    assert alone.to_dict()["weights"] == {"Exports": 4.0} and alone.weights.for_node("Econ", 2).name == "nominal"
+    assert not alone.weights.data_driven
+
+
+@pytest.mark.parametrize("weights, message", [
+    ({"default": "nominal", 2: 0.5}, r"weights.2: a level takes a weighting method, not a number"),
+    ({"GDPpc": "equal"}, r"weights.GDPpc: 'GDPpc' is an indicator, without children to weight"),
+    ({1: "equal"}, r"weights.1: level 1 is without children to weight"),
+    ({"Nowhere": "equal"}, r"weights: 'Nowhere' is neither a level nor a code of framework"),
+    ({"Econ": "bogus"}, r"weights.Econ: unknown method 'bogus'; valid choices: 'nominal'"),
+    ({"Econ": True}, r"weights.Econ: a weight must be a non-negative number \(or, on a composite or level"),
+])
+def test_per_node_weights_misuse_is_one_line(example_framework, weights, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        Methodology.from_dict({"weights": weights}, example_framework)
+    assert "\n" not in str(err.value)
+
+
+def test_varying_the_weights_of_a_per_node_methodology(example_framework):
+    m = Methodology.from_dict({"weights": {"default": "nominal", "Econ": "equal"}}, example_framework)
+    assert vary(m, {"weights": "equal"}, framework=example_framework).weights.overrides == ()
+    assert vary(m, {"weights.Social": "entropy"}, framework=example_framework).weights.for_node(
+        "Social", 2).name == "entropy"
+
+
+def test_round_levels_parse_round_trip_and_refuse_misuse(example_framework):
+    m = Methodology.from_dict({"round_levels": {"Index": 4, 2: 2}}, example_framework)
+    assert m.rounding("Econ", 2) == 2 and m.rounding("Index", 3) == 4
+    assert Methodology.from_dict(m.to_dict(), example_framework) == m
+    assert m == Methodology.from_dict({"round_levels": {2: 2, "Index": 4}}, example_framework)  # order-free
+    for block, message in [({"GDPpc": 2}, r"round_levels.GDPpc: round_levels rounds composites"),
+                           ({1: 2}, r"round_levels.1: round_levels rounds composites \(levels from 2\); level 1"),
+                           ({"Econ": -1}, r"round_levels.Econ: expected a whole number of decimals from 0 to 15"),
+                           ({"Econ": 2.5}, r"round_levels.Econ: expected a whole number of decimals"),
+                           ({"Nope": 2}, r"round_levels: 'Nope' is neither a level nor a code"),
+                           (3, r"round_levels: expected a mapping of composite codes or levels to decimals")]:
+        with pytest.raises(ConfigError, match=message):
+            Methodology.from_dict({"round_levels": block}, example_framework)
+
+
+def test_composite_imputation_parses_round_trips_and_refuses_misuse(example_framework):
+    block = {"default": "mean", 2: {"method": "group_mean", "group": "Region"}, "Index": "median"}
+    m = Methodology.from_dict({"impute": block}, example_framework)
+    assert m.impute.name == "mean" and m.composite_imputation("Econ", 2).get("group") == "Region"
+    assert m.composite_imputation("Index", 3).name == "median"
+    assert Methodology.from_dict(m.to_dict(), example_framework) == m
+    assert Methodology.from_dict({"impute": "mean"}).to_dict()["impute"] == "mean"  # the plain form stays plain
+    for impute, message in [({"default": "none", 2: "em"}, r"impute.2: 'em' imputes from several columns, not one "
+                                                           r"composite's scores; valid choices: 'none', 'mean'"),
+                            ({1: "mean"}, r"impute.1: the indicators' imputation is the 'default' entry"),
+                            ({"GDPpc": "mean"}, r"impute.GDPpc: the indicators' imputation is the 'default' entry"),
+                            ({"Nope": "mean"}, r"impute: 'Nope' is neither a level nor a code")]:
+        with pytest.raises(ConfigError, match=message):
+            Methodology.from_dict({"impute": impute}, example_framework)
