@@ -299,7 +299,7 @@ ANALYSES: Mapping[str, Analysis] = {a.key: a for a in (
     Analysis(SensitivitySpec, _bind_sensitivity, ("sensitivity.csv", "screening.csv"), ("sobol_bars", "sobol_heatmap"),
              "sensitivity"),
     Analysis(WeightMapSpec, _bind_weight_map, ("weight_map-*.csv",), ("ternary_rank_map",), "importance"),
-    Analysis(RankChangeSpec, _bind_rank_change, ("rank_change.csv",), (), "uncertainty"),
+    Analysis(RankChangeSpec, _bind_rank_change, ("rank_change.csv",), ("rank_change_intervals",), "rank_change"),
 )}
 
 

@@ -290,6 +290,94 @@ def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = 
     return fig, table
 
 
+# -- 1b. rank changes under uncertainty ---------------------------------------------------------------------------
+
+@_paper_style
+def draw_rank_change_intervals(rank_change: pd.DataFrame, time_from: Any = None, time_to: Any = None
+                               ) -> FigureAndTable:
+    """Each unit's rank change between two time points: the nominal change and its 5-95 % interval under
+    methodological uncertainty, ordered by the nominal change, robust changes marked.
+
+    Parameters
+    ----------
+    rank_change : DataFrame
+        ``rank_change.csv`` (:func:`dti_bench.analyses.rank_change.rank_change`): ``unit``, optional ``name``,
+        ``time_from``, ``time_to``, ``nominal_change``, ``median_change``, ``q05_change``, ``q95_change``,
+        ``robust``.
+    time_from, time_to : optional
+        The pair drawn (default: the table's first).
+
+    Returns
+    -------
+    fig : Figure
+        One row per unit that is ranked at both time points, biggest rise at the top; a bar from ``q05_change``
+        to ``q95_change`` (each change a cell of width 1), an open diamond at the nominal change, a dot at the
+        median; bars of robust changes (the interval excludes 0 on the side of the nominal move) in colour, the
+        others grey; a line at 0. One column wide.
+    table : DataFrame
+        The rows drawn, in the drawn order.
+    """
+    pairs = rank_change[["time_from", "time_to"]].drop_duplicates()
+    if time_from is None or time_to is None:
+        time_from, time_to = pairs.iloc[0]
+    part = rank_change[(rank_change["time_from"].astype(str) == str(time_from))
+                       & (rank_change["time_to"].astype(str) == str(time_to))]
+    columns = [c for c in ("unit", "name") if c in part.columns]
+    columns += ["nominal_change", "median_change", "q05_change", "q95_change", "robust"]
+    table = part[columns].dropna(subset=["nominal_change", "q05_change", "q95_change"])
+    table = table.sort_values(["nominal_change", "unit"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    n = len(table)
+    fig = _figure(ONE_COLUMN, max(2.2, 0.115 * n + 1.0))
+    ax = fig.add_subplot()
+    pos = np.arange(n)
+    lo, hi = table["q05_change"].to_numpy(float), table["q95_change"].to_numpy(float)
+    robust = table["robust"].astype(bool).to_numpy()
+    for mask, colour, label in ((robust, OKABE_ITO[0], "5–95 % interval, robust change"),
+                                (~robust, CONTEXT_GREY, "5–95 % interval, not robust")):
+        if mask.any():
+            ax.barh(pos[mask], hi[mask] - lo[mask] + 1.0, left=lo[mask] - 0.5, height=0.62, color=colour,
+                    edgecolor="none", label=label)
+    ax.plot(table["nominal_change"], pos, linestyle="none", marker="D", markersize=4.2, markerfacecolor="white",
+            markeredgecolor=OKABE_ITO[3], markeredgewidth=0.9, label="Nominal change")
+    ax.plot(table["median_change"], pos, linestyle="none", marker="o", markersize=2.4, color="black",
+            label="Median change")
+    ax.axvline(0, color="0.3", linewidth=0.6)
+    ax.set_yticks(pos, _labels(table), fontsize=_unit_tick_size(n))
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlabel(f"Rank change {time_from} → {time_to} (places gained)")
+    ax.grid(axis="x", linewidth=0.4, color="#E5E5E5")
+    ax.tick_params(axis="y", length=0)
+    ax.set_axisbelow(True)
+    fig.legend(loc="outside upper center", ncols=2, handlelength=1.2, columnspacing=1.0, fontsize=6.5)
+    return fig, table
+
+
+def rank_change_intervals(data: Any, time_from: Any = None, time_to: Any = None) -> Figure:
+    """Each unit's nominal rank change and its 5-95 % interval (see :func:`draw_rank_change_intervals`).
+
+    Parameters
+    ----------
+    data : RankChangeResult or DataFrame
+        A rank-change result, or its table (``rank_change.csv``).
+    time_from, time_to : optional
+        The pair drawn (default: the first).
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> later = ds.replace(values=np.roll(ds.values, 1, axis=0))    # a made-up next year
+    >>> result = db.rank_change(fw, {2022: ds, 2023: later}, None, [db.factors.weight_noise(0.25)], n=100)
+    >>> type(db.plot.rank_change_intervals(result)).__name__
+    'Figure'
+    """
+    return draw_rank_change_intervals(_frame(data), time_from, time_to)[0]
+
+
 # -- 2. Sobol' bars ------------------------------------------------------------------------------------------
 
 @_paper_style
@@ -1007,7 +1095,8 @@ def ternary_rank_map(data: Any, unit: str | None = None) -> Figure:
 
 
 __all__ = ["DPI", "LINESTYLES", "MARKERS", "OKABE_ITO", "ONE_COLUMN", "SEQUENTIAL", "STYLE", "TWO_COLUMN",
-           "bump_chart", "draw_bump_chart", "draw_grid_heatmap", "draw_rank_intervals", "draw_rank_shift_histogram",
+           "bump_chart", "draw_bump_chart", "draw_grid_heatmap", "draw_rank_change_intervals", "draw_rank_intervals",
+           "draw_rank_shift_histogram", "rank_change_intervals",
            "draw_sobol_bars", "draw_sobol_heatmap", "draw_ternary_rank_map", "draw_weights_vs_importance",
            "grid_heatmap", "rank_intervals", "rank_shift_histogram", "sobol_bars", "sobol_heatmap",
            "ternary_rank_map", "weights_vs_importance"]

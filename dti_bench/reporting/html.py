@@ -67,6 +67,7 @@ SECTIONS = MappingProxyType({
     "sensitivity": "Sensitivity analysis",
     "importance": "Weights versus importance",
     "removal": "Leave-one-out",
+    "rank_change": "Which published moves are robust",
     "conclusions": "Conclusions",
     "appendix": "Appendix",
 })

@@ -94,6 +94,17 @@ def _rank_intervals(run: RunReader, which: str) -> Iterator[Drawn]:
         yield ("rank_intervals", *f.draw_rank_intervals(table))
 
 
+def _rank_change_intervals(run: RunReader, which: str) -> Iterator[Drawn]:
+    table = run.table("rank_change.csv")
+    if table is None:
+        return
+    names = _names(run)
+    if names is not None:
+        table = table.assign(name=table["unit"].map(names))
+    for t0, t1 in table[["time_from", "time_to"]].drop_duplicates().itertuples(index=False):
+        yield (f"rank_change_intervals-{safe_stem(f'{t0}-{t1}')}", *f.draw_rank_change_intervals(table, t0, t1))
+
+
 def _rank_shift_histogram(run: RunReader, which: str) -> Iterator[Drawn]:
     table = run.table("uncertainty.csv")
     if table is not None:
@@ -154,6 +165,7 @@ def _ternary_rank_map(run: RunReader, which: str) -> Iterator[Drawn]:
 FIGURES: Mapping[str, Callable[[RunReader, str], Iterator[Drawn]]] = {
     "rank_intervals": _rank_intervals,
     "rank_shift_histogram": _rank_shift_histogram,
+    "rank_change_intervals": _rank_change_intervals,
     "sobol_bars": _sobol_bars,
     "sobol_heatmap": _sobol_heatmap,
     "grid_heatmap": _grid_heatmap,

@@ -742,6 +742,40 @@ def _removal(run: RunReader) -> dict[str, Any]:
     }
 
 
+def _rank_change(run: RunReader) -> dict[str, Any]:
+    """Which published moves are robust: per pair of time points, the robust and the other nominal rank changes."""
+    table = run.table("rank_change.csv")
+    if table is None:
+        return {"not_run": _not_run(run, "rank_change", "rank_change: {factors: [...]} (panel data)")}
+    label = _unit_label(run)
+    pairs = []
+    summaries = {(str(p["time_from"]), str(p["time_to"])): p
+                 for p in (run.outputs.get("rank_change") or {}).get("pairs") or []}
+    for t0, t1 in table[["time_from", "time_to"]].drop_duplicates().itertuples(index=False):
+        part = table[(table["time_from"] == t0) & (table["time_to"] == t1)]
+        moved = part[part["nominal_change"].fillna(0) != 0].copy()
+        moved["unit"] = [label(str(u)) for u in moved["unit"]]
+        moved["interval"] = [f"{int(a)} to {int(b)}" for a, b in zip(moved["q05_change"], moved["q95_change"])]
+        moved = moved.sort_values(["robust", "nominal_change"], ascending=[False, False], kind="stable")
+        shown = moved[["unit", "nominal_rank_from", "nominal_rank_to", "nominal_change", "interval", "p_rise",
+                       "p_fall", "robust"]].assign(robust=lambda f: f["robust"].map({True: "robust", False: "–"}))
+        summary = summaries.get((str(t0), str(t1)), {})
+        pairs.append({
+            "time_from": t0, "time_to": t1, "statement": summary.get("statement", ""),
+            "table": _table(shown, {"unit": "Unit", "nominal_rank_from": f"Rank {t0}", "nominal_rank_to": f"Rank {t1}",
+                                    "nominal_change": "Change", "interval": "5–95 % interval", "p_rise": "P(rise)",
+                                    "p_fall": "P(fall)", "robust": "Verdict"},
+                            caption=f"Nominal rank changes {t0} → {t1}, robust ones first (rank_change.csv)",
+                            digits={"p_rise": 2, "p_fall": 2}),
+            "figures": _figures(run, (f"rank_change_intervals-{safe_stem(f'{t0}-{t1}')}",
+                                      f"Rank change {t0} → {t1} and its 5–95 % interval under the run's methodology "
+                                      f"variants; robust changes in colour")),
+        })
+    settings = run.analyses.get("rank_change") or {}
+    return {"not_run": None, "pairs": pairs, "samples": _n((run.outputs.get("rank_change") or {}).get("samples")),
+            "normalise_over": str(settings.get("normalise_over", "time_point"))}
+
+
 def _conclusions(run: RunReader) -> dict[str, Any]:
     """Every unit's verdict (robust, moderate, volatile) from its rank interval, or its nominal rank alone."""
     out: dict[str, Any] = {"robust_width": ROBUST_WIDTH, "volatile_width": VOLATILE_WIDTH, "source": None,
@@ -783,7 +817,7 @@ def _appendix(run: RunReader) -> dict[str, Any]:
 BUILDERS: Mapping[str, Callable[[RunReader], Mapping[str, Any]]] = MappingProxyType({
     "summary": _summary, "framework": _framework, "coherence": _coherence, "uncertainty": _uncertainty,
     "sensitivity": _sensitivity, "importance": _importance_section, "removal": _removal,
-    "conclusions": _conclusions, "appendix": _appendix,
+    "rank_change": _rank_change, "conclusions": _conclusions, "appendix": _appendix,
 })
 
 __all__ = ["BUILDERS", "FIGURE_SCALE", "MAX_LISTED_UNITS", "NARROW_FIGURE", "Figure", "FigureGroup", "NotRun",

@@ -120,3 +120,23 @@ def test_papi_2019_2020_as_one_table_reproduces_the_published_rank_changes(tmp_p
     assert change["nominal_change"].astype(int).reindex(by_hand.index).tolist() == by_hand.tolist()
     robust, moved = set(change.index[change.robust]), set(change.index[change.nominal_change != 0])
     assert robust < moved
+
+
+def test_the_rank_change_figure_and_report_section(tmp_path, capsys):
+    idata = long_example(tmp_path)
+    cfg = tmp_path / "drawn.yaml"
+    cfg.write_text(yaml.safe_dump({"name": "drawn", "data": {"indicators": str(idata),
+                                                             "framework": str(EXAMPLES / "example_iMeta.csv")},
+                                   "analyses": {"rank_change": {"samples": 200, "factors": FACTORS}},
+                                   "output": {"figures": "all", "pdf": False}}))
+    assert cli.main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    [folder] = (tmp_path / "out" / "drawn").iterdir()
+    drawn = pd.read_csv(folder / "figures" / "rank_change_intervals-2019-2020.csv")
+    change = RunReader(folder).table("rank_change.csv")
+    assert len(drawn) == change.nominal_change.notna().sum()
+    assert drawn.nominal_change.tolist() == sorted(drawn.nominal_change, reverse=True)   # biggest rise first
+    report = (folder / "report.html").read_text()
+    assert "Which published moves are robust</h2>" in report and "2019 → 2020" in report
+    summary = RunReader(folder).manifest["outputs"]["rank_change"]["pairs"][0]
+    assert summary["statement"] in report

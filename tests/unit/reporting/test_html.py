@@ -27,7 +27,7 @@ from dti_bench.reporting.html import (ROBUST_WIDTH, SECTIONS, VOLATILE_WIDTH, _f
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "configs" / "examples"
 TITLES = ("Summary", "Framework and data", "Statistical coherence", "Uncertainty analysis", "Sensitivity analysis",
-          "Weights versus importance", "Leave-one-out", "Conclusions", "Appendix")
+          "Weights versus importance", "Leave-one-out", "Which published moves are robust", "Conclusions", "Appendix")
 #: Tags that must open and close in pairs (void elements such as img and meta are left out).
 STRUCTURAL = {"html", "head", "body", "header", "nav", "main", "section", "div", "table", "caption", "thead", "tbody",
               "tr", "th", "td", "figure", "figcaption", "pre", "ul", "ol", "li", "p", "h1", "h2", "h3", "style",
