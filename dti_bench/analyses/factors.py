@@ -15,6 +15,7 @@ In a config, or in code through the constructors below (``db.factors.choice(...)
     {path: data, noise: 0.05}                                             # measurement error: x·exp(0.05 ε)
     {path: data, noise: 0.1, kind: additive, node: digital_society}       # x + 0.1·sd·ε, some indicators only
     {path: data, noise: {column: SE}, kind: additive, draws: 200}         # per-indicator standard errors
+    {path: normalise_over, choices: [time_point, pooled, {reference: 2019}]}  # rank_change only: across time
 
 with an optional ``name`` (default: the path) that every output uses. Levels count as COINr's Level column:
 1 = indicators, 2 = their parents...; a weight "at level L" is the weight of a level-L node within its parents.
@@ -56,7 +57,7 @@ class Factor:
     Attributes
     ----------
     name, path : str
-    kind : {'choice', 'range', 'noise', 'simplex', 'exclude', 'leave_one_out', 'data'}
+    kind : {'choice', 'range', 'noise', 'simplex', 'exclude', 'leave_one_out', 'data', 'time_normalisation'}
     choices : tuple
         Alternatives of a choice factor (values or whole blocks), as written in the config.
     low, high : float
@@ -116,7 +117,7 @@ class Factor:
     @property
     def levels_count(self) -> int:
         """Number of alternatives of a discrete factor (0 for continuous ones)."""
-        if self.kind == "choice":
+        if self.kind in ("choice", "time_normalisation"):
             return len(self.choices)
         if self.kind == "leave_one_out":
             return len(self.targets) + 1
@@ -348,7 +349,8 @@ def data_noise(noise: float | str, kind: str = "multiplicative", *, indicators: 
 
 # -- resolution against a framework --------------------------------------------------------------------------
 
-def parse_factors(block: Any, framework: Framework, nominal: Methodology, where: str = "factors") -> list[Factor]:
+def parse_factors(block: Any, framework: Framework, nominal: Methodology, where: str = "factors", *,
+                  across_time: bool = False) -> list[Factor]:
     """Resolve factors (config mappings, :class:`FactorSpec` or :class:`Factor`) against the framework and the
     nominal methodology, checking every alternative now rather than halfway through a run.
 
@@ -359,6 +361,9 @@ def parse_factors(block: Any, framework: Framework, nominal: Methodology, where:
     framework, nominal : Framework, Methodology
     where : str
         Where they come from, for error messages.
+    across_time : bool
+        Accept a ``normalise_over`` factor (a rank change between time points is the one analysis it means
+        something to).
 
     Returns
     -------
@@ -386,6 +391,10 @@ def parse_factors(block: Any, framework: Framework, nominal: Methodology, where:
     factors = [item if isinstance(item, Factor) else
                parse_factor(item.to_dict() if isinstance(item, FactorSpec) else item, framework, nominal,
                             f"{where}[{i}]") for i, item in enumerate(block)]
+    for i, f in enumerate(factors):
+        if f.kind == "time_normalisation" and not across_time:
+            raise ConfigError(f"{where}[{i}]: a normalise_over factor varies the normalisation across time points; "
+                              f"only analyses.rank_change compares time points")
     # each data factor draws its own errors (a stream per factor), so two of them perturb independently
     stream = 0
     for i, f in enumerate(factors):
@@ -422,6 +431,8 @@ def parse_factor(item: Any, framework: Framework, nominal: Methodology, where: s
         return Factor(name, path, "exclude", probability=float(prob), targets=pos, scope=scope)
     if root == "data":
         return _data_factor(item, framework, name, scope, where)
+    if root == "normalise_over":
+        return _time_normalisation_factor(item, name, where)
     if root not in METHODOLOGY_DEFAULTS:
         raise ConfigError(f"{where}.path: unknown methodology path {path!r}; valid roots: "
                           f"{fmt_choices([*METHODOLOGY_DEFAULTS, 'indicators', 'data'])}")
@@ -449,6 +460,28 @@ def parse_factor(item: Any, framework: Framework, nominal: Methodology, where: s
         return factor
     raise ConfigError(f"{where}: give 'choices' or 'range' (or, for weights, 'noise' or 'dirichlet'; for "
                       f"indicators, 'exclude' or 'leave_one_out')")
+
+
+#: How a rank change may take its normalisation statistics across time (see :mod:`dti_bench.model.panel`).
+TIME_NORMALISATIONS = ("time_point", "pooled", "{reference: YEAR}")
+
+
+def _time_normalisation_factor(item: Mapping[str, Any], name: str, where: str) -> Factor:
+    """``{path: normalise_over, choices: [time_point, pooled, {reference: 2019}]}``: a rank change's normalisation
+    across time as a factor (the years are checked against the panel when the analysis runs)."""
+    if item["path"] != "normalise_over" or set(item) - {"path", "name", "choices"} or "choices" not in item:
+        raise ConfigError(f"{where}: a normalise_over factor is {{path: normalise_over, choices: [...], name: ...}} "
+                          f"with choices among {fmt_choices(TIME_NORMALISATIONS)}")
+    alternatives = item["choices"]
+    if not isinstance(alternatives, list) or not alternatives:
+        raise ConfigError(f"{where}.choices: expected a non-empty list of {fmt_choices(TIME_NORMALISATIONS)}")
+    for i, alt in enumerate(alternatives):
+        ok = alt in ("time_point", "pooled") or (isinstance(alt, Mapping) and set(alt) == {"reference"}
+                                                 and isinstance(alt["reference"], (int, str))
+                                                 and not isinstance(alt["reference"], bool))
+        if not ok:
+            raise ConfigError(f"{where}.choices[{i}]: {alt!r} is not one of {fmt_choices(TIME_NORMALISATIONS)}")
+    return Factor(name, "normalise_over", "time_normalisation", choices=tuple(alternatives))
 
 
 def _data_factor(item: Mapping[str, Any], framework: Framework, name: str, scope: str | int | None,

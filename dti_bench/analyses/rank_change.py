@@ -177,7 +177,8 @@ def rank_change(framework: Framework, panel: Panel | Mapping[Any, Any], methodol
         The composite ranked (default: the headline).
     normalise_over : {'time_point', 'pooled', 'reference'}
         Normalisation statistics from each time point's own data (as publishers do), from the pooled panel, or
-        from ``reference_time``'s data (goalposts and ranks of one year).
+        from ``reference_time``'s data (goalposts and ranks of one year): the nominal ranks'. A factor
+        ``{path: normalise_over, choices: [time_point, pooled, {reference: 2019}]}`` varies it per sample.
     reference_time : optional
         The time point of ``normalise_over='reference'``.
     chunk_size : int, optional
@@ -212,7 +213,7 @@ def rank_change(framework: Framework, panel: Panel | Mapping[Any, Any], methodol
     if not isinstance(panel, Panel):
         panel = Panel.from_datasets(dict(panel))
     nominal = resolve_methodology(framework, methodology)
-    parsed = parse_factors(factors, framework, nominal) if factors else []
+    parsed = parse_factors(factors, framework, nominal, across_time=True) if factors else []
     if node is not None and node not in framework.composites:
         raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
     node = node or framework.require_headline()
@@ -224,7 +225,17 @@ def rank_change(framework: Framework, panel: Panel | Mapping[Any, Any], methodol
     reference = panel.reference(normalise_over, reference_time)
     needed = sorted({panel.times.index(t) for pair in pairs for t in pair})
     datasets = {i: panel.datasets[i].select(framework.indicators) for i in needed}
-    engines = {i: Engine(framework, datasets[i], reference=reference) for i in needed}
+    # the normalisation across time: the nominal one, or per sample a normalise_over factor's choice (one engine
+    # per time point and choice, each with its reference)
+    across = [(col, f) for col, f in zip(np.cumsum([0] + [g.dimension for g in parsed])[:-1], parsed)
+              if f.kind == "time_normalisation"]
+    if len(across) > 1:
+        raise ConfigError("factors: at most one normalise_over factor")
+    options = [(normalise_over, reference_time)] if not across else [
+        ("reference", alt["reference"]) if isinstance(alt, Mapping) else (alt, None) for alt in across[0][1].choices]
+    references = [panel.reference(over, at) for over, at in options]
+    engines = {(i, o): Engine(framework, datasets[i], reference=references[o])
+               for i in needed for o in range(len(options))}
     nominal_by_time = np.full((len(panel.times), len(panel.units)), np.nan)
     for i in needed:
         nominal_by_time[i] = nominal_ranks(framework, datasets[i], at_time(nominal, i), node, reference=reference)
@@ -239,13 +250,23 @@ def rank_change(framework: Framework, panel: Panel | Mapping[Any, Any], methodol
             batch = to_batch(monte_carlo(parsed, seed, start, stop), parsed, framework, nominal, cache)
         else:
             batch = Batch((nominal,), np.zeros(stop - start, dtype=int))
+        if across:
+            col, factor = across[0]
+            u = monte_carlo(parsed, seed, start, stop)[:, col]
+            option = np.minimum((u * len(options)).astype(int), len(options) - 1)
+        else:
+            option = np.zeros(stop - start, dtype=int)
         ranks: dict[int, np.ndarray] = {}
         bad = np.zeros(stop - start, dtype=bool)
         for i in needed:
             at = dataclasses.replace(batch, methodologies=tuple(at_time(m, i) for m in batch.methodologies))
-            ev = engines[i].evaluate(at, rank=[node], only=[node])
-            ranks[i] = ev.ranks[:, :, 0]
-            bad |= ev.failed
+            ranks[i] = np.full((stop - start, units), np.nan)
+            for o in np.unique(option):
+                rows = np.flatnonzero(option == o)
+                part = at if len(rows) == len(option) else at.take(rows)
+                ev = engines[(i, int(o))].evaluate(part, rank=[node], only=[node])
+                ranks[i][rows] = ev.ranks[:, :, 0]
+                bad[rows] |= ev.failed
         failed += int(bad.sum())
         for p, (t0, t1) in enumerate(pairs):
             change = ranks[panel.times.index(t0)] - ranks[panel.times.index(t1)]   # (samples, units)

@@ -267,7 +267,14 @@ def _bind_rank_change(study: StudyInputs, spec: RankChangeSpec, where: str) -> B
         raise ConfigError(f"{where}: a rank change needs data at several time points (a 'Time' column in the iData, "
                           f"data.time: COLUMN, or data.years for an external panel)")
     panel = study.panel
-    factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors")
+    factors = parse_factors(spec.factors, study.framework, study.methodology, f"{where}.factors", across_time=True)
+    for i, f in enumerate(factors):  # the reference years of a normalise_over factor must be in the panel
+        for alt in f.choices if f.kind == "time_normalisation" else ():
+            if isinstance(alt, Mapping):
+                try:
+                    panel[alt["reference"]]
+                except UserError as err:
+                    raise ConfigError(f"{where}.factors[{i}]: {err}") from None
     node = _node(spec.node, study.framework, f"{where}.node")
     pairs = panel.check_pairs(spec.pairs, f"{where}.pairs")
     if spec.normalise_over == "reference":

@@ -83,6 +83,8 @@ def to_batch(u: np.ndarray, factors: Sequence[Factor], framework: Framework, nom
         elif f.kind == "exclude":
             include = np.ones((n, len(framework.indicators)), dtype=bool) if include is None else include
             include[:, list(f.targets)] &= block >= f.probability
+        elif f.kind == "time_normalisation":
+            pass  # its column picks the normalisation across time; a rank change routes the rows (rank_change.py)
         elif f.kind == "leave_one_out":
             include = np.ones((n, len(framework.indicators)), dtype=bool) if include is None else include
             k = len(f.targets) + 1

@@ -110,3 +110,21 @@ def test_bad_arguments_are_one_line_errors():
         db.rank_change(FW, hand_panel(), None, node="X")
     with pytest.raises(ConfigError, match="normalise_over: unknown 'yearly'"):
         db.rank_change(FW, hand_panel(), None, normalise_over="yearly")
+
+
+def test_normalisation_across_time_as_a_factor_routes_each_sample():
+    """On the hand table, per-year and pooled normalisation disagree on u2 and u3 (see above): a factor choosing
+    between them gives each unit a mixture of the two nominal changes, in the proportions of the draws."""
+    factor = {"path": "normalise_over", "choices": ["time_point", "pooled"], "name": "across time"}
+    result = db.rank_change(FW, hand_panel(), {"normalise": "minmax"}, [factor], n=400, seed=3)
+    table = result.to_frame().set_index("unit")
+    share_pooled = table.loc["u3", "p_fall"]            # u3 falls (2nd in 2020) only under pooled normalisation
+    assert 0.35 < share_pooled < 0.65
+    assert table.loc["u2", "p_fall"] == pytest.approx(1 - share_pooled)   # u2 falls only under per-year ones
+    assert table.loc["u1", "p_rise"] == 0 == table.loc["u1", "p_fall"]
+    with pytest.raises(ConfigError, match="only analyses.rank_change compares time points"):
+        db.uncertainty(FW, hand_panel()[2019], None, [factor], n=10)
+    with pytest.raises(ConfigError, match=r"choices\[0\]: 'yearly' is not one of"):
+        db.rank_change(FW, hand_panel(), None, [{"path": "normalise_over", "choices": ["yearly"]}])
+    with_reference = {"path": "normalise_over", "choices": ["time_point", {"reference": 2019}]}
+    assert db.rank_change(FW, hand_panel(), {"normalise": "minmax"}, [with_reference], n=50).samples == 50
