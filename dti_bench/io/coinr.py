@@ -71,12 +71,7 @@ def load_idata(source: str | Path | pd.DataFrame, framework: Framework | None = 
     >>> load_idata(foreign, columns={"uCode": "Country code", "uName": "Country"}).unit_names
     ('Alpha', 'Bravo')
     """
-    if isinstance(source, pd.DataFrame):
-        table, where = source, name or "data"
-    else:
-        path = Path(source)
-        table, where = read_table(path), str(path)
-        name = name or path.stem
+    table, where, name = _read(source, name)
     table = _mapped(table, columns, framework, where, unit_column, name_column, groups, denominators)
     if "Time" in table.columns and table["Time"].nunique() > 1:
         raise DataError(f"{where}: column 'Time' has {table['Time'].nunique()} values: a panel; read it with "
@@ -84,6 +79,14 @@ def load_idata(source: str | Path | pd.DataFrame, framework: Framework | None = 
     return Dataset.from_frame(table, framework, unit_column=unit_column, name_column=name_column,
                               group_columns=groups, denominator_columns=denominators, name=name or "data",
                               source=where, meta={"source": where})
+
+
+def _read(source: str | Path | pd.DataFrame, name: str | None) -> tuple[pd.DataFrame, str, str | None]:
+    """An iData table, where it comes from (for messages) and its name (the file's stem by default)."""
+    if isinstance(source, pd.DataFrame):
+        return source, name or "data", name
+    path = Path(source)
+    return read_table(path), str(path), name or path.stem
 
 
 def _mapped(table: pd.DataFrame, columns: Mapping[str, str] | None, framework: Framework | None, where: str,
@@ -137,12 +140,7 @@ def load_panel(source: str | Path | pd.DataFrame, framework: Framework | None = 
     >>> load_panel(long).times
     (2019, 2020)
     """
-    if isinstance(source, pd.DataFrame):
-        table, where = source, name or "data"
-    else:
-        path = Path(source)
-        table, where = read_table(path), str(path)
-        name = name or path.stem
+    table, where, name = _read(source, name)
     table = _mapped(table, columns, framework, where, unit_column, name_column, groups, denominators)
     column = time or ("Time" if "Time" in table.columns and table["Time"].nunique() > 1 else None)
     if column is None:
