@@ -44,6 +44,10 @@ from dti_bench.model.panel import NORMALISE_OVER, Panel
 #: A data factor's errors at time point i come from stream ``stream + i · TIME_STREAMS``: independent per year.
 TIME_STREAMS = 1_000
 
+#: The summary output of the Sobol' indices of rank changes: mean |change − nominal change| over the units.
+SUMMARY_OUTPUT = "mean_abs_change_shift"
+SENSITIVITY_COLUMNS = ("time_from", "time_to", "output", "factor", "S1", "S1_conf", "ST", "ST_conf")
+
 RANK_CHANGE_COLUMNS = ("unit", "time_from", "time_to", "nominal_rank_from", "nominal_rank_to", "nominal_change",
                        "median_change", "q05_change", "q95_change", "p_rise", "p_fall", "robust", "samples")
 
@@ -77,6 +81,7 @@ class RankChangeResult(Result):
     nominal: np.ndarray
     times: tuple[Any, ...]
     normalise_over: str = "time_point"
+    sensitivity: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """rank_change.csv: one row per pair and unit (:data:`RANK_CHANGE_COLUMNS`)."""
@@ -114,7 +119,10 @@ class RankChangeResult(Result):
         return frame
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"rank_change.csv": self.to_frame()}
+        out = {"rank_change.csv": self.to_frame()}
+        if self.sensitivity is not None:
+            out["rank_change_sensitivity.csv"] = self.sensitivity
+        return out
 
     def summary(self) -> dict[str, Any]:
         """Per pair: how many units moved nominally, how many of those moves are robust (rises, falls)."""
@@ -130,6 +138,14 @@ class RankChangeResult(Result):
                         "robust_falls": int((robust.nominal_change < 0).sum()),
                         "statement": f"{len(robust)} of the {len(moved)} nominal rank changes from {t0} to {t1} are "
                                      f"robust (their 5-95 % interval excludes 0)"})
+        if self.sensitivity is not None:
+            summary = self.sensitivity[self.sensitivity["output"] == SUMMARY_OUTPUT]
+            for pair in out:
+                rows = summary[(summary["time_from"] == pair["time_from"]) & (summary["time_to"] == pair["time_to"])]
+                if len(rows):
+                    top = rows.loc[rows["ST"].idxmax()]
+                    pair["sobol_ST"] = {str(r.factor): round(float(r.ST), 4) for r in rows.itertuples()}
+                    pair["driver"] = str(top["factor"])
         return {"node": self.node, "samples": self.samples, "failed": self.failed,
                 "normalise_over": self.normalise_over, "pairs": out}
 
@@ -210,74 +226,164 @@ def rank_change(framework: Framework, panel: Panel | Mapping[Any, Any], methodol
     >>> int(row.nominal_rank_from), int(row.nominal_rank_to), int(row.q05_change), int(row.q95_change), bool(row.robust)
     (14, 8, 2, 6, True)
     """
-    if not isinstance(panel, Panel):
-        panel = Panel.from_datasets(dict(panel))
-    nominal = resolve_methodology(framework, methodology)
-    parsed = parse_factors(factors, framework, nominal, across_time=True) if factors else []
-    if node is not None and node not in framework.composites:
-        raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
-    node = node or framework.require_headline()
-    if normalise_over not in NORMALISE_OVER:
-        raise ConfigError(f"normalise_over: unknown {normalise_over!r}; valid choices: {choices(NORMALISE_OVER)}")
+    design = _PanelDesign(framework, panel, methodology, factors, node=node, normalise_over=normalise_over,
+                          reference_time=reference_time, pairs=pairs)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ConfigError(f"n: expected a positive whole number of samples, got {n!r}")
-    pairs = panel.check_pairs(pairs)
-    reference = panel.reference(normalise_over, reference_time)
-    needed = sorted({panel.times.index(t) for pair in pairs for t in pair})
-    datasets = {i: panel.datasets[i].select(framework.indicators) for i in needed}
-    # the normalisation across time: the nominal one, or per sample a normalise_over factor's choice (one engine
-    # per time point and choice, each with its reference)
-    across = [(col, f) for col, f in zip(np.cumsum([0] + [g.dimension for g in parsed])[:-1], parsed)
-              if f.kind == "time_normalisation"]
-    if len(across) > 1:
-        raise ConfigError("factors: at most one normalise_over factor")
-    options = [(normalise_over, reference_time)] if not across else [
-        ("reference", alt["reference"]) if isinstance(alt, Mapping) else (alt, None) for alt in across[0][1].choices]
-    references = [panel.reference(over, at) for over, at in options]
-    engines = {(i, o): Engine(framework, datasets[i], reference=references[o])
-               for i in needed for o in range(len(options))}
-    nominal_by_time = np.full((len(panel.times), len(panel.units)), np.nan)
-    for i in needed:
-        nominal_by_time[i] = nominal_ranks(framework, datasets[i], at_time(nominal, i), node, reference=reference)
-    units = len(panel.units)
-    counts = np.zeros((len(pairs), units, 2 * units - 1), dtype=np.int64)
+    units = len(design.panel.units)
+    counts = np.zeros((len(design.pairs), units, 2 * units - 1), dtype=np.int64)
     chunk = chunk_size or default_chunk(framework, units)
     failed = 0
-    cache: dict = {}
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
-        if parsed:
-            batch = to_batch(monte_carlo(parsed, seed, start, stop), parsed, framework, nominal, cache)
-        else:
-            batch = Batch((nominal,), np.zeros(stop - start, dtype=int))
-        if across:
-            col, factor = across[0]
-            u = monte_carlo(parsed, seed, start, stop)[:, col]
-            option = np.minimum((u * len(options)).astype(int), len(options) - 1)
-        else:
-            option = np.zeros(stop - start, dtype=int)
-        ranks: dict[int, np.ndarray] = {}
-        bad = np.zeros(stop - start, dtype=bool)
-        for i in needed:
-            at = dataclasses.replace(batch, methodologies=tuple(at_time(m, i) for m in batch.methodologies))
-            ranks[i] = np.full((stop - start, units), np.nan)
-            for o in np.unique(option):
-                rows = np.flatnonzero(option == o)
-                part = at if len(rows) == len(option) else at.take(rows)
-                ev = engines[(i, int(o))].evaluate(part, rank=[node], only=[node])
-                ranks[i][rows] = ev.ranks[:, :, 0]
-                bad[rows] |= ev.failed
+        changes, bad = design.changes(monte_carlo(design.factors, seed, start, stop) if design.factors else
+                                      np.zeros((stop - start, 0)))
         failed += int(bad.sum())
-        for p, (t0, t1) in enumerate(pairs):
-            change = ranks[panel.times.index(t0)] - ranks[panel.times.index(t1)]   # (samples, units)
-            change[bad] = np.nan
+        for p, change in enumerate(changes):
             ok = np.isfinite(change)
             u_idx = np.broadcast_to(np.arange(units), change.shape)[ok]
             flat = u_idx * (2 * units - 1) + (change[ok].astype(np.int64) + units - 1)
             counts[p] += np.bincount(flat, minlength=units * (2 * units - 1)).reshape(units, 2 * units - 1)
-    first = panel.datasets[0]
-    return RankChangeResult(node, tuple(pairs), first.units, first.unit_names, n, failed, counts, nominal_by_time,
-                            panel.times, normalise_over)
+    first = design.panel.datasets[0]
+    return RankChangeResult(design.node, tuple(design.pairs), first.units, first.unit_names, n, failed, counts,
+                            design.nominal_by_time, design.panel.times, normalise_over)
 
 
-__all__ = ["RANK_CHANGE_COLUMNS", "RankChangeResult", "TIME_STREAMS", "at_time", "rank_change"]
+def rank_change_sensitivity(framework: Framework, panel: Panel | Mapping[Any, Any],
+                            methodology: Methodology | Mapping | None,
+                            factors: Sequence[FactorSpec | Mapping[str, Any] | Factor], *,
+                            pairs: Sequence[Sequence[Any]] | None = None, n: int = 256, seed: int = 1,
+                            node: str | None = None, normalise_over: str = "time_point", reference_time: Any = None,
+                            num_resamples: int = 100) -> pd.DataFrame:
+    r"""Sobol' indices of each unit's rank change: which methodology choice drives a published move.
+
+    A Saltelli design of the ``factors`` (``n`` base rows, a power of 2; ``n (d + 2)`` runs, each applied to both
+    time points of every pair) gives, per pair, first-order and total indices of every unit's change
+    :math:`\Delta_u = r_u(t_0) - r_u(t_1)` and of the summary :math:`\mathrm{mean}_u |\Delta_u - \Delta_u^0|`
+    (how far the changes move from the nominal ones), estimated as :func:`dti_bench.analyses.sobol.sobol_indices`
+    does (Saltelli 2010 / Jansen; equal to ``SALib.analyze.sobol``). A base row whose runs fail at some time point
+    is dropped whole; a unit unranked at either time point has NaN indices.
+
+    Returns
+    -------
+    DataFrame
+        ``rank_change_sensitivity.csv``: ``time_from, time_to, output, factor, S1, S1_conf, ST, ST_conf``, the
+        output a unit code or ``mean_abs_change_shift``.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-synthetic")
+    >>> later = ds.replace(values=np.roll(ds.values, 1, axis=0))        # a made-up next year
+    >>> table = rank_change_sensitivity(fw, {2022: ds, 2023: later}, None,
+    ...     [db.factors.choice("aggregate.method", ["arithmetic", "geometric"]), db.factors.weight_noise(0.25)], n=64)
+    >>> sorted(table[table.output == "mean_abs_change_shift"].factor)
+    ['aggregate.method', 'weights']
+    """
+    from dti_bench.analyses.sobol import saltelli_sample, sobol_indices
+
+    design = _PanelDesign(framework, panel, methodology, factors, node=node, normalise_over=normalise_over,
+                          reference_time=reference_time, pairs=pairs)
+    if not design.factors:
+        raise ConfigError("factors: Sobol' indices of rank changes need at least one factor")
+    d = len(design.factors)
+    try:
+        u = saltelli_sample(design.factors, n, seed)
+    except ValueError as err:
+        raise ConfigError(f"n: {err}") from None
+    changes, bad = design.changes(u)
+    keep_blocks = ~bad.reshape(-1, d + 2).any(axis=1)
+    keep = np.repeat(keep_blocks, d + 2)
+    names = [f.name for f in design.factors]
+    rows = []
+    for (t0, t1), change in zip(design.pairs, changes):
+        nominal = (design.nominal_by_time[design.panel.times.index(t0)]
+                   - design.nominal_by_time[design.panel.times.index(t1)])
+        y = change[keep]
+        ranked = np.isfinite(y).all(axis=0) & np.isfinite(nominal)
+        summary = np.abs(y[:, ranked] - nominal[ranked]).mean(axis=1) if ranked.any() else np.full(len(y), np.nan)
+        outputs = np.column_stack([np.where(np.isfinite(y), y, 0.0), summary])
+        res = sobol_indices(outputs, d, num_resamples=num_resamples, seed=seed) if keep_blocks.any() else None
+        labels = [*design.panel.units, SUMMARY_OUTPUT]
+        valid = [*ranked, bool(ranked.any())]
+        for k, label in enumerate(labels):
+            for j, factor in enumerate(names):
+                value = (lambda key: float(res[key][j, k]) if res is not None and valid[k] else np.nan)
+                rows.append({"time_from": t0, "time_to": t1, "output": label, "factor": factor, "S1": value("S1"),
+                             "S1_conf": value("S1_conf"), "ST": value("ST"), "ST_conf": value("ST_conf")})
+    return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
+
+
+class _PanelDesign:
+    """A design's variants applied at the time points of some pairs: the engines (one per time point and
+    normalisation across time), the nominal ranks, and :meth:`changes` of hypercube rows."""
+
+    def __init__(self, framework: Framework, panel: Panel | Mapping[Any, Any], methodology: Methodology | Mapping | None,
+                 factors: Sequence[FactorSpec | Mapping[str, Any] | Factor], *, node: str | None, normalise_over: str,
+                 reference_time: Any, pairs: Sequence[Sequence[Any]] | None) -> None:
+        self.panel = panel if isinstance(panel, Panel) else Panel.from_datasets(dict(panel))
+        self.framework = framework
+        self.nominal = resolve_methodology(framework, methodology)
+        self.factors = parse_factors(factors, framework, self.nominal, across_time=True) if factors else []
+        if node is not None and node not in framework.composites:
+            raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
+        self.node = node or framework.require_headline()
+        if normalise_over not in NORMALISE_OVER:
+            raise ConfigError(f"normalise_over: unknown {normalise_over!r}; valid choices: {choices(NORMALISE_OVER)}")
+        self.pairs = self.panel.check_pairs(pairs)
+        reference = self.panel.reference(normalise_over, reference_time)
+        self.needed = sorted({self.panel.times.index(t) for pair in self.pairs for t in pair})
+        datasets = {i: self.panel.datasets[i].select(framework.indicators) for i in self.needed}
+        # the normalisation across time: the nominal one, or per sample a normalise_over factor's choice (one
+        # engine per time point and choice, each with its reference)
+        columns = np.cumsum([0] + [f.dimension for f in self.factors])[:-1]
+        self.across = [(int(c), f) for c, f in zip(columns, self.factors) if f.kind == "time_normalisation"]
+        if len(self.across) > 1:
+            raise ConfigError("factors: at most one normalise_over factor")
+        options = [(normalise_over, reference_time)] if not self.across else [
+            ("reference", alt["reference"]) if isinstance(alt, Mapping) else (alt, None)
+            for alt in self.across[0][1].choices]
+        self.options = options
+        references = [self.panel.reference(over, at) for over, at in options]
+        self.engines = {(i, o): Engine(framework, datasets[i], reference=references[o])
+                        for i in self.needed for o in range(len(options))}
+        self.nominal_by_time = np.full((len(self.panel.times), len(self.panel.units)), np.nan)
+        for i in self.needed:
+            self.nominal_by_time[i] = nominal_ranks(framework, datasets[i], at_time(self.nominal, i), self.node,
+                                                    reference=reference)
+        self._cache: dict = {}
+
+    def changes(self, u: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """Each pair's rank changes ``(rows, units)`` for hypercube rows ``u`` (NaN: failed or unranked), and which
+        rows failed at some time point."""
+        rows_n, units = len(u), len(self.panel.units)
+        if self.factors:
+            batch = to_batch(u, self.factors, self.framework, self.nominal, self._cache)
+        else:
+            batch = Batch((self.nominal,), np.zeros(rows_n, dtype=int))
+        if self.across:
+            col = self.across[0][0]
+            option = np.minimum((u[:, col] * len(self.options)).astype(int), len(self.options) - 1)
+        else:
+            option = np.zeros(rows_n, dtype=int)
+        ranks: dict[int, np.ndarray] = {}
+        bad = np.zeros(rows_n, dtype=bool)
+        for i in self.needed:
+            at = dataclasses.replace(batch, methodologies=tuple(at_time(m, i) for m in batch.methodologies))
+            ranks[i] = np.full((rows_n, units), np.nan)
+            for o in np.unique(option):
+                rows = np.flatnonzero(option == o)
+                part = at if len(rows) == rows_n else at.take(rows)
+                ev = self.engines[(i, int(o))].evaluate(part, rank=[self.node], only=[self.node])
+                ranks[i][rows] = ev.ranks[:, :, 0]
+                bad[rows] |= ev.failed
+        changes = []
+        for t0, t1 in self.pairs:
+            change = ranks[self.panel.times.index(t0)] - ranks[self.panel.times.index(t1)]
+            change[bad] = np.nan
+            changes.append(change)
+        return changes, bad
+
+
+__all__ = ["RANK_CHANGE_COLUMNS", "RankChangeResult", "SENSITIVITY_COLUMNS", "SUMMARY_OUTPUT", "TIME_STREAMS", "at_time",
+           "rank_change", "rank_change_sensitivity"]

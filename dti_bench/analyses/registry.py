@@ -18,6 +18,7 @@ here; the config, the run folder and the report pick it up.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from dti_bench.analyses.importance import CORRELATION_RATIOS, importance
 from dti_bench.analyses.leave_one_out import compared_nodes, leave_one_out
 from dti_bench.analyses.morris import check_design, morris
 from dti_bench.analyses.pawn import pawn
-from dti_bench.analyses.rank_change import rank_change
+from dti_bench.analyses.rank_change import rank_change, rank_change_sensitivity
 from dti_bench.analyses.results import Result
 from dti_bench.analyses.sobol import sobol
 from dti_bench.analyses.soundness import design_warnings, variants_warnings
@@ -283,13 +284,21 @@ def _bind_rank_change(study: StudyInputs, spec: RankChangeSpec, where: str) -> B
         except UserError as err:
             raise ConfigError(f"{where}.reference_time: {err}") from None
     units = len(panel.units)
+    runs = (spec.sobol_samples or 0) * (len(factors) + 2)
     _fits(f"{where}.samples", [("rank-change counts (pairs x units x 2 units x 8 bytes)",
-                                8.0 * len(pairs) * units * 2 * units)])
+                                8.0 * len(pairs) * units * 2 * units),
+                               (f"{runs:,} Sobol' runs' changes", 8.0 * runs * units * (len(pairs) + len(panel.times)))])
 
     def run() -> Result:
-        return rank_change(study.framework, panel, study.methodology, factors, pairs=pairs, n=spec.samples,
-                           seed=spec.seed, node=node, normalise_over=spec.normalise_over,
-                           reference_time=spec.reference_time, chunk_size=spec.chunk_size)
+        result = rank_change(study.framework, panel, study.methodology, factors, pairs=pairs, n=spec.samples,
+                             seed=spec.seed, node=node, normalise_over=spec.normalise_over,
+                             reference_time=spec.reference_time, chunk_size=spec.chunk_size)
+        if spec.sobol_samples is None:
+            return result
+        sensitivity = rank_change_sensitivity(study.framework, panel, study.methodology, factors, pairs=pairs,
+                                              n=spec.sobol_samples, seed=spec.seed, node=node,
+                                              normalise_over=spec.normalise_over, reference_time=spec.reference_time)
+        return dataclasses.replace(result, sensitivity=sensitivity)
 
     return Bound(run, {"seed": spec.seed, "factors": [f.name for f in factors]},
                  warnings=tuple(design_warnings(study.framework, study.methodology, factors, _short(where))))
@@ -306,7 +315,8 @@ ANALYSES: Mapping[str, Analysis] = {a.key: a for a in (
     Analysis(SensitivitySpec, _bind_sensitivity, ("sensitivity.csv", "screening.csv"), ("sobol_bars", "sobol_heatmap"),
              "sensitivity"),
     Analysis(WeightMapSpec, _bind_weight_map, ("weight_map-*.csv",), ("ternary_rank_map",), "importance"),
-    Analysis(RankChangeSpec, _bind_rank_change, ("rank_change.csv",), ("rank_change_intervals",), "rank_change"),
+    Analysis(RankChangeSpec, _bind_rank_change, ("rank_change.csv", "rank_change_sensitivity.csv"),
+             ("rank_change_intervals",), "rank_change"),
 )}
 
 

@@ -417,6 +417,9 @@ class RankChangeSpec(Spec):
     # not `reference`: Spec.reference() documents the fields
     reference_time: Any = option(None, "the time point of normalise_over: reference", optional(time_label))
     chunk_size: int | None = option(None, "variants per chunk (the result does not depend on it)", optional(whole(1)))
+    sobol_samples: int | None = option(None, "also the Sobol' indices of each rank change (rank_change_sensitivity.csv): "
+                                             "the base size N, a power of 2 (N (d + 2) runs); null: none",
+                                       optional(whole(2, power_of_two=True)))
 
     def check(self, where: str) -> None:
         if not self.factors:

@@ -760,8 +760,10 @@ def _rank_change(run: RunReader) -> dict[str, Any]:
         shown = moved[["unit", "nominal_rank_from", "nominal_rank_to", "nominal_change", "interval", "p_rise",
                        "p_fall", "robust"]].assign(robust=lambda f: f["robust"].map({True: "robust", False: "–"}))
         summary = summaries.get((str(t0), str(t1)), {})
+        drivers = ", ".join(f"{factor} {st:.2f}" for factor, st in sorted((summary.get("sobol_ST") or {}).items(),
+                                                                          key=lambda kv: -kv[1]))
         pairs.append({
-            "time_from": t0, "time_to": t1, "statement": summary.get("statement", ""),
+            "time_from": t0, "time_to": t1, "statement": summary.get("statement", ""), "drivers": drivers,
             "table": _table(shown, {"unit": "Unit", "nominal_rank_from": f"Rank {t0}", "nominal_rank_to": f"Rank {t1}",
                                     "nominal_change": "Change", "interval": "5–95 % interval", "p_rise": "P(rise)",
                                     "p_fall": "P(fall)", "robust": "Verdict"},

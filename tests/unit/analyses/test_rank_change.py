@@ -128,3 +128,22 @@ def test_normalisation_across_time_as_a_factor_routes_each_sample():
         db.rank_change(FW, hand_panel(), None, [{"path": "normalise_over", "choices": ["yearly"]}])
     with_reference = {"path": "normalise_over", "choices": ["time_point", {"reference": 2019}]}
     assert db.rank_change(FW, hand_panel(), {"normalise": "minmax"}, [with_reference], n=50).samples == 50
+
+
+def test_sobol_indices_of_rank_changes_name_what_drives_them():
+    """In the Decision 922 DAG the DTI does not aggregate the pillars, so noise on one pillar's weights cannot move
+    a DTI rank change: its indices are 0; the aggregation drives the changes."""
+    from dti_bench.analyses.rank_change import SUMMARY_OUTPUT, rank_change_sensitivity
+
+    fw = db.load_framework("dti-provincial-2022")
+    ds = db.load_dataset("dti2022-synthetic")
+    later = ds.replace(values=np.roll(ds.values, 1, axis=1))
+    factors = [db.factors.choice("aggregate.method", ["arithmetic", "geometric", "harmonic"], name="aggregation"),
+               db.factors.weight_noise(0.25, node="digital_government", name="pillar weights")]
+    table = rank_change_sensitivity(fw, {2022: ds, 2023: later}, fw.official, factors, n=64)
+    summary = table[table.output == SUMMARY_OUTPUT].set_index("factor")
+    assert summary.loc["pillar weights", "ST"] == 0 and summary.loc["pillar weights", "S1"] == 0
+    assert summary.loc["aggregation", "ST"] > 0.9
+    assert len(table) == (len(ds.units) + 1) * 2
+    with pytest.raises(ConfigError, match="power of 2"):
+        rank_change_sensitivity(fw, {2022: ds, 2023: later}, fw.official, factors, n=100)
