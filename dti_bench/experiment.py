@@ -143,7 +143,14 @@ class Study:
     nominal : IndexResult
         The nominal index.
     analyses : dict of str to Bound
-        Every analysis the config asks for, checked and ready.
+        Every analysis the config asks for, checked and ready (for panel data, at the latest time point).
+    panel : Panel or None
+        The data's time points, when there are several (``dataset`` is then the latest).
+    nominals : dict
+        Panel data: the nominal index at every time point.
+    earlier : dict of str to dict
+        Panel data: each analysis of one time point bound at every earlier time point (``earlier[key][time]``);
+        a run writes their tables long over time.
     warnings : list of str
         Methodology warnings, each once: the nominal methodology's (a line starting with the composite) and those
         of the variants each analysis will draw (a line starting with ``analyses.<key>``), known before anything
@@ -198,10 +205,19 @@ class Study:
         if address and "uncertainty" in self.specs:
             self.specs["uncertainty"] = self.specs["uncertainty"].replace(address=address)
         self.analyses: dict[str, Bound] = {}
+        # panel data: every analysis of one time point is bound (and run) at each time point; the latest's is
+        # self.analyses[key], the others in self.earlier[key][time]
+        self.earlier: dict[str, dict[Any, Bound]] = {}
         for key, analysis in ANALYSES.items():  # the registry's order: the order a run computes them
             if key in self.specs:
-                self.analyses[key] = analysis.bind(inputs, self.specs[key], f"{config.source}: analyses.{key}")
+                where = f"{config.source}: analyses.{key}"
+                self.analyses[key] = analysis.bind(inputs, self.specs[key], where)
                 self.warnings.extend(w for w in self.analyses[key].warnings if w not in self.warnings)
+                if self.panel is not None and key not in ACROSS_TIME:
+                    self.earlier[key] = {
+                        t: analysis.bind(StudyInputs(framework, ds, self.methodology, self.nominals[t], reference,
+                                                     progress, self.panel), self.specs[key], f"{where} (time {t})")
+                        for t, ds in zip(self.panel.times[:-1], self.panel.datasets[:-1])}
         self._strict(self.warnings)
         for message in self.warnings:
             warnings.warn(message, MethodologyWarning, stacklevel=3)
@@ -293,10 +309,16 @@ class Study:
                 t = time.perf_counter()
                 with collect_methodology_warnings(self.warnings):
                     result = bound.run()
+                    earlier = {time_point: (b, b.run()) for time_point, b in self.earlier.get(key, {}).items()}
                 timings[key] = time.perf_counter() - t
                 results[key] = result
                 summaries[key] = bound.summary(result)
                 tables[key] = bound.tables(result)
+                if earlier:  # panel data: the same analysis at every time point, in long tables
+                    latest = self.panel.times[-1]
+                    by_time = {**{tp: b.tables(r) for tp, (b, r) in earlier.items()}, latest: tables[key]}
+                    tables[key] = _long_over_time(by_time)
+                    summaries[key]["by_time"] = {str(tp): b.summary(r) for tp, (b, r) in earlier.items()}
                 if key in ("uncertainty", "sensitivity"):
                     summaries[key]["wall_s"] = round(timings[key], 4)
                 if key == "uncertainty" and timings[key] > 0:
@@ -411,6 +433,30 @@ class Study:
 
     def __repr__(self) -> str:
         return f"Study({self.config.name!r}: {self.describe()}; analyses {', '.join(self.analyses) or 'none'})"
+
+
+#: Analyses that compare time points themselves (they run once on a panel, not at each time point).
+ACROSS_TIME = ("rank_change",)
+
+
+def _long_over_time(by_time: Mapping[Any, Mapping[str, Any]]) -> dict[str, Any]:
+    """Each table of an analysis run at every time point, stacked with a ``time`` column (after ``unit`` where
+    there is one, else first); arrays (``.npz``) are kept for the latest time point only."""
+    latest = list(by_time)[-1]
+    out: dict[str, Any] = {}
+    for name, content in by_time[latest].items():
+        if not isinstance(content, pd.DataFrame):
+            out[name] = content
+            continue
+        frames = []
+        for t, tables in by_time.items():
+            frame = tables.get(name)
+            if isinstance(frame, pd.DataFrame):
+                frame = frame.copy()
+                frame.insert(list(frame.columns).index("unit") + 1 if "unit" in frame.columns else 0, "time", t)
+                frames.append(frame)
+        out[name] = pd.concat(frames, ignore_index=True)
+    return out
 
 
 def _string_keys(value: Any) -> Any:

@@ -140,3 +140,28 @@ def test_the_rank_change_figure_and_report_section(tmp_path, capsys):
     assert "Which published moves are robust</h2>" in report and "2019 → 2020" in report
     summary = RunReader(folder).manifest["outputs"]["rank_change"]["pairs"][0]
     assert summary["statement"] in report
+
+
+def test_every_analysis_of_one_time_point_runs_at_each_time_point(tmp_path, capsys):
+    idata = long_example(tmp_path)
+    cfg = config(tmp_path, {"indicators": str(idata), "framework": str(EXAMPLES / "example_iMeta.csv")},
+                 {"uncertainty": {"samples": 200, "factors": FACTORS}, "coherence": True})
+    assert cli.main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    [folder] = (tmp_path / "out" / "panel").iterdir()
+    run = RunReader(folder)
+    long = run.table("uncertainty.csv", all_times=True)
+    assert list(long.columns[:2]) == ["unit", "time"] and sorted(set(long.time)) == [2019, 2020]
+    # each time point's table is what the analysis gives on that year's data alone
+    fw = db.load_framework(EXAMPLES / "example_iMeta.csv")
+    panel = db.io.load_panel(idata, fw)
+    for year in (2019, 2020):
+        alone = db.uncertainty(fw, panel[year], None, FACTORS, n=200, seed=1).to_frame()
+        mine = long[long.time == year].drop(columns="time").reset_index(drop=True)
+        assert mine.nominal_rank.tolist() == alone.nominal_rank.tolist()
+        assert mine.q95_rank.tolist() == alone.q95_rank.tolist()
+    assert run.table("uncertainty.csv").shape[0] == 8                 # readers see the latest time point
+    summary = run.manifest["outputs"]["uncertainty"]
+    assert "2019" in summary["by_time"] and summary["by_time"]["2019"]["samples"] == 200
+    coherence = run.table("coherence_composites.csv", all_times=True)
+    assert sorted(set(coherence.time)) == [2019, 2020]
