@@ -307,8 +307,8 @@ def _bind_rank_change(study: StudyInputs, spec: RankChangeSpec, where: str) -> B
 #: Every analysis, in the order a run computes them (and the manifest lists them).
 ANALYSES: Mapping[str, Analysis] = {a.key: a for a in (
     Analysis(GridSpec, _bind_grid, ("grid.csv",), ("grid_heatmap", "bump_chart"), "uncertainty"),
-    Analysis(UncertaintySpec, _bind_uncertainty, ("uncertainty.csv",), ("rank_intervals", "rank_shift_histogram"),
-             "uncertainty"),
+    Analysis(UncertaintySpec, _bind_uncertainty, ("uncertainty.csv",),
+             ("rank_intervals", "rank_shift_histogram", "rank_bands_over_time"), "uncertainty"),
     Analysis(StabilitySpec, _bind_stability, ("removal_summary.csv",), (), "removal"),
     Analysis(ImportanceSpec, _bind_importance, ("importance.csv",), ("weights_vs_importance",), "importance"),
     Analysis(CoherenceSpec, _bind_coherence, ("coherence_composites.csv",), (), "coherence"),

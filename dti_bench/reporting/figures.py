@@ -352,6 +352,92 @@ def draw_rank_change_intervals(rank_change: pd.DataFrame, time_from: Any = None,
     return fig, table
 
 
+@_paper_style
+def draw_rank_bands_over_time(uncertainty: pd.DataFrame, units: Sequence[str] | None = None, *,
+                              highlight: int = 6) -> FigureAndTable:
+    """A bump chart over time with bands: each unit's nominal rank at every time point and its 5-95 % band under
+    the run's methodology variants (the uncertainty analysis run at each time point).
+
+    Parameters
+    ----------
+    uncertainty : DataFrame
+        ``uncertainty.csv`` of a panel run, long over time: ``unit``, ``time``, optional ``name``,
+        ``nominal_rank``, ``q05_rank``, ``q95_rank``.
+    units : sequence of str, optional
+        Units drawn (at most 8, one Okabe-Ito colour and marker each); default the ``highlight`` best units of the
+        latest time point.
+    highlight : int
+        How many units when ``units`` is not given.
+
+    Returns
+    -------
+    fig : Figure
+        x = time points, y = rank with 1 at the top; a line through each unit's nominal ranks and a band from its
+        5 % to its 95 % rank; the other units as thin grey lines for context. One column wide.
+    table : DataFrame
+        ``unit``, ``time``, ``nominal_rank``, ``q05_rank``, ``q95_rank``, ``highlighted``.
+    """
+    table = uncertainty[[c for c in ("unit", "time", "name", "nominal_rank", "q05_rank", "q95_rank")
+                         if c in uncertainty.columns]].copy()
+    times = sorted(pd.unique(table["time"]), key=str)
+    latest = table[table["time"] == times[-1]].sort_values(["nominal_rank", "unit"], kind="stable")
+    chosen = [str(u) for u in (units if units is not None else latest["unit"].head(highlight))]
+    if len(chosen) > len(OKABE_ITO):
+        raise ValueError(f"rank_bands_over_time: at most {len(OKABE_ITO)} units stay distinguishable, got {len(chosen)}")
+    table["highlighted"] = table["unit"].astype(str).isin(chosen)
+    table = table.sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
+    x_of = {t: i for i, t in enumerate(times)}
+    fig = _figure(ONE_COLUMN, 2.6)
+    ax = fig.add_subplot()
+    for unit, rows in table.groupby("unit", sort=False):
+        if str(unit) in chosen:
+            continue
+        ax.plot([x_of[t] for t in rows["time"]], rows["nominal_rank"], color=CONTEXT_GREY, linewidth=0.4)
+    names = dict(zip(table["unit"].astype(str), _labels(table)))
+    for k, unit in enumerate(chosen):
+        rows = table[table["unit"].astype(str) == unit]
+        x = np.array([x_of[t] for t in rows["time"]], dtype=float)
+        colour = OKABE_ITO[k]
+        ax.fill_between(x, rows["q05_rank"].to_numpy(float), rows["q95_rank"].to_numpy(float), color=colour,
+                        alpha=0.18, linewidth=0)
+        ax.plot(x, rows["nominal_rank"], color=colour, marker=MARKERS[k], markersize=3.2, linewidth=1.0,
+                label=names.get(unit, unit))
+    top = _finite_max(table[["nominal_rank", "q95_rank"]])
+    ax.set_ylim(top + 0.5, 0.5)
+    ax.set_yticks(_rank_ticks(top))
+    ax.set_xticks(range(len(times)), [str(t) for t in times])
+    ax.set_xlim(-0.2, len(times) - 0.8)
+    ax.set_ylabel("Rank (5–95 % band)")
+    ax.grid(axis="y", linewidth=0.4, color="#E5E5E5")
+    ax.set_axisbelow(True)
+    fig.legend(loc="outside right center", fontsize=6.5, handlelength=1.6, frameon=False)
+    return fig, table
+
+
+def rank_bands_over_time(data: Any, units: Sequence[str] | None = None) -> Figure:
+    """Ranks over time with their 5-95 % bands (see :func:`draw_rank_bands_over_time`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``uncertainty.csv`` of a panel run (``RunReader(folder).table("uncertainty.csv", all_times=True)``).
+    units : sequence of str, optional
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"unit": ["a", "b"] * 2, "time": [2019, 2019, 2020, 2020],
+    ...                       "nominal_rank": [1, 2, 2, 1], "q05_rank": [1, 1, 1, 1], "q95_rank": [2, 2, 2, 2]})
+    >>> type(rank_bands_over_time(table)).__name__
+    'Figure'
+    """
+    return draw_rank_bands_over_time(data, units)[0]
+
+
 def rank_change_intervals(data: Any, time_from: Any = None, time_to: Any = None) -> Figure:
     """Each unit's nominal rank change and its 5-95 % interval (see :func:`draw_rank_change_intervals`).
 
@@ -1095,8 +1181,8 @@ def ternary_rank_map(data: Any, unit: str | None = None) -> Figure:
 
 
 __all__ = ["DPI", "LINESTYLES", "MARKERS", "OKABE_ITO", "ONE_COLUMN", "SEQUENTIAL", "STYLE", "TWO_COLUMN",
-           "bump_chart", "draw_bump_chart", "draw_grid_heatmap", "draw_rank_change_intervals", "draw_rank_intervals",
-           "draw_rank_shift_histogram", "rank_change_intervals",
+           "bump_chart", "draw_bump_chart", "draw_grid_heatmap", "draw_rank_bands_over_time", "draw_rank_change_intervals", "draw_rank_intervals",
+           "draw_rank_shift_histogram", "rank_bands_over_time", "rank_change_intervals",
            "draw_sobol_bars", "draw_sobol_heatmap", "draw_ternary_rank_map", "draw_weights_vs_importance",
            "grid_heatmap", "rank_intervals", "rank_shift_histogram", "sobol_bars", "sobol_heatmap",
            "ternary_rank_map", "weights_vs_importance"]

@@ -94,6 +94,16 @@ def _rank_intervals(run: RunReader, which: str) -> Iterator[Drawn]:
         yield ("rank_intervals", *f.draw_rank_intervals(table))
 
 
+def _rank_bands_over_time(run: RunReader, which: str) -> Iterator[Drawn]:
+    table = run.table("uncertainty.csv", all_times=True)
+    if table is None or "time" not in table.columns or table["time"].nunique() < 2:
+        return
+    names = _names(run)
+    if names is not None:
+        table = table.assign(name=table["unit"].map(names))
+    yield ("rank_bands_over_time", *f.draw_rank_bands_over_time(table))
+
+
 def _rank_change_intervals(run: RunReader, which: str) -> Iterator[Drawn]:
     table = run.table("rank_change.csv")
     if table is None:
@@ -166,6 +176,7 @@ FIGURES: Mapping[str, Callable[[RunReader, str], Iterator[Drawn]]] = {
     "rank_intervals": _rank_intervals,
     "rank_shift_histogram": _rank_shift_histogram,
     "rank_change_intervals": _rank_change_intervals,
+    "rank_bands_over_time": _rank_bands_over_time,
     "sobol_bars": _sobol_bars,
     "sobol_heatmap": _sobol_heatmap,
     "grid_heatmap": _grid_heatmap,

@@ -524,6 +524,9 @@ def _monte_carlo(run: RunReader, unc: pd.DataFrame) -> dict[str, Any]:
         "shift": _places(out.get("mean_abs_rank_shift")),
         "reasons": [f"{r.get('reason')} ({_n(r.get('count'))})" for r in out.get("failure_reasons") or []],
         "intervals": _figure(run, "rank_intervals", "Nominal rank, median rank and 5–95 % interval of each unit."),
+        "over_time": _figure(run, "rank_bands_over_time", "Nominal ranks over time and their 5–95 % bands (the "
+                                                          "analysis run at each time point); the best units of the "
+                                                          "latest time point in colour."),
         "table": _table(table, heads, caption=caption, decimals=["mean_abs_shift", *tops, *within]),
         "top_k": _top_k(unc, out.get("top_k_robustness")),
     }

@@ -146,6 +146,7 @@ def test_every_analysis_of_one_time_point_runs_at_each_time_point(tmp_path, caps
     idata = long_example(tmp_path)
     cfg = config(tmp_path, {"indicators": str(idata), "framework": str(EXAMPLES / "example_iMeta.csv")},
                  {"uncertainty": {"samples": 200, "factors": FACTORS}, "coherence": True})
+    cfg.write_text(cfg.read_text().replace("figures: none", "figures: all"))
     assert cli.main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 0
     capsys.readouterr()
     [folder] = (tmp_path / "out" / "panel").iterdir()
@@ -165,3 +166,7 @@ def test_every_analysis_of_one_time_point_runs_at_each_time_point(tmp_path, caps
     assert "2019" in summary["by_time"] and summary["by_time"]["2019"]["samples"] == 200
     coherence = run.table("coherence_composites.csv", all_times=True)
     assert sorted(set(coherence.time)) == [2019, 2020]
+    # the bump chart over time with bands: the drawn table is the long uncertainty table's ranks and bands
+    drawn = pd.read_csv(folder / "figures" / "rank_bands_over_time.csv")
+    assert sorted(set(drawn.time)) == [2019, 2020] and drawn.highlighted.sum() == 2 * 6
+    assert "rank_bands_over_time" in (folder / "report.html").read_text()
