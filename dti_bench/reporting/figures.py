@@ -373,7 +373,8 @@ def draw_rank_bands_over_time(uncertainty: pd.DataFrame, units: Sequence[str] | 
     -------
     fig : Figure
         x = time points, y = rank with 1 at the top; a line through each unit's nominal ranks and a band from its
-        5 % to its 95 % rank; the other units as thin grey lines for context. One column wide.
+        5 % to its 95 % rank; the other units as thin grey lines for context; the rank axis spans the drawn units'
+        bands. One column wide.
     table : DataFrame
         ``unit``, ``time``, ``nominal_rank``, ``q05_rank``, ``q95_rank``, ``highlighted``.
     """
@@ -402,7 +403,9 @@ def draw_rank_bands_over_time(uncertainty: pd.DataFrame, units: Sequence[str] | 
                         alpha=0.18, linewidth=0)
         ax.plot(x, rows["nominal_rank"], color=colour, marker=MARKERS[k], markersize=3.2, linewidth=1.0,
                 label=names.get(unit, unit))
-    top = _finite_max(table[["nominal_rank", "q95_rank"]])
+    # the drawn units fill the axes (the context lines below them run off it): their worst band, with a margin
+    shown = table[table["highlighted"]] if table["highlighted"].any() else table
+    top = min(_finite_max(table[["nominal_rank", "q95_rank"]]), _finite_max(shown[["nominal_rank", "q95_rank"]]) + 2)
     ax.set_ylim(top + 0.5, 0.5)
     ax.set_yticks(_rank_ticks(top))
     ax.set_xticks(range(len(times)), [str(t) for t in times])
