@@ -322,6 +322,85 @@ def published_table(name: str) -> pd.DataFrame:
     return read_table(path)
 
 
-__all__ = ["DATASETS_DIR", "EXAMPLES_DIR", "FRAMEWORKS_DIR", "PACKAGE_DIR", "PUBLISHED_DIR", "bundled_datasets",
-           "bundled_frameworks", "dataset_meta", "load_dataset", "load_framework", "load_merger_weights",
-           "load_mergers", "merger_table_name", "provinces", "published_table"]
+#: The published provincial DTI tables of the 63 provinces, by year (2024: the pre-merger 63-province ranking; the
+#: 34-unit ranking of the merged provinces is another set of units).
+PUBLISHED_YEARS = {2020: "dti_provincial_2020", 2021: "dti_provincial_2021", 2022: "dti_provincial_2022",
+                   2023: "dti_provincial_2023", 2024: "dti_provincial_2024_63"}
+
+#: The columns of :func:`published_panel`, besides ``unit``, ``name`` and ``time``: every rank and score a table
+#: publishes for the DTI and its three pillars (empty where the year's sources give none).
+PUBLISHED_PANEL_COLUMNS = ("rank", "dti_score", "digital_government_rank", "digital_government_score",
+                           "digital_economy_rank", "digital_economy_score", "digital_society_rank",
+                           "digital_society_score")
+
+
+def published_panel() -> pd.DataFrame:
+    """The published provincial DTI 2020-2024 as a panel of ranks and scores: one row per province and year.
+
+    Every cell is as the bundled tables give it (``dti_published/sources.md`` names each source); a province or a
+    value the year's sources do not publish is missing, never filled in. Provinces are identified by their GSO
+    code and given the bundled slugs (``ha_noi``, ``hai_phong``), so they match the datasets' unit codes.
+
+    Returns
+    -------
+    DataFrame
+        ``unit, name, time`` and :data:`PUBLISHED_PANEL_COLUMNS` (ranks as nullable integers, scores as floats).
+
+    Examples
+    --------
+    >>> panel = published_panel()
+    >>> panel.set_index(["unit", "time"]).loc["hai_phong", "rank"].loc[[2022, 2023]].tolist()
+    [14, 8]
+    """
+    codes = provinces().set_index("gso_code")
+    frames = []
+    for year, stem in PUBLISHED_YEARS.items():
+        table = published_table(stem)
+        known = table["gso_code"].astype(str).str.strip().isin(codes.index)
+        if not known.all():
+            bad = table.loc[~known, "gso_code"].iloc[0]
+            raise DataError(f"{PUBLISHED_DIR / (stem + '.csv')}: GSO code {bad!r} is not a province of provinces.csv")
+        out = pd.DataFrame({"unit": codes.loc[table["gso_code"].astype(str).str.strip(), "slug"].to_numpy(),
+                            "name": table["province"].to_numpy(), "time": year})
+        for column in PUBLISHED_PANEL_COLUMNS:
+            values = pd.to_numeric(table[column], errors="coerce") if column in table else np.nan
+            out[column] = values
+        frames.append(out)
+    panel = pd.concat(frames, ignore_index=True)
+    for column in PUBLISHED_PANEL_COLUMNS:
+        if column.endswith("rank"):
+            panel[column] = panel[column].astype("Int64")
+    return panel
+
+
+def published_rank_changes(time_from: int, time_to: int, column: str = "rank") -> pd.DataFrame:
+    """The published rank changes between two years, for the provinces whose rank both years publish.
+
+    ``change = rank at time_from − rank at time_to`` (a rise from 14th to 8th is +6), the convention of
+    :func:`dti_bench.analyses.rank_change.rank_change`.
+
+    Examples
+    --------
+    >>> published_rank_changes(2022, 2023).set_index("unit").loc["hai_phong"].tolist()
+    [14, 8, 6]
+    """
+    panel = published_panel()
+    if column not in panel or not column.endswith("rank"):
+        raise ConfigError(f"published_rank_changes: {column!r} is not a rank column; valid choices: "
+                          f"{choices(c for c in PUBLISHED_PANEL_COLUMNS if c.endswith('rank'))}")
+    for t in (time_from, time_to):
+        if t not in PUBLISHED_YEARS:
+            raise ConfigError(f"published_rank_changes: no published table for {t}; valid choices: "
+                              f"{choices(PUBLISHED_YEARS)}")
+    a = panel[panel.time == time_from].set_index("unit")[column]
+    b = panel[panel.time == time_to].set_index("unit")[column]
+    both = a.dropna().index.intersection(b.dropna().index)
+    out = pd.DataFrame({"unit": both, "rank_from": a[both].to_numpy(), "rank_to": b[both].to_numpy()})
+    out["change"] = out["rank_from"] - out["rank_to"]
+    return out.sort_values("unit", kind="stable").reset_index(drop=True)
+
+
+__all__ = ["DATASETS_DIR", "EXAMPLES_DIR", "FRAMEWORKS_DIR", "PACKAGE_DIR", "PUBLISHED_DIR", "PUBLISHED_PANEL_COLUMNS",
+           "PUBLISHED_YEARS", "bundled_datasets", "bundled_frameworks", "dataset_meta", "load_dataset",
+           "load_framework", "load_merger_weights", "load_mergers", "merger_table_name", "provinces",
+           "published_panel", "published_rank_changes", "published_table"]

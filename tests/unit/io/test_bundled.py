@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from dti_bench import io
+from dti_bench.errors import ConfigError
 
 
 def test_every_bundled_framework_cites_a_source():
@@ -33,3 +36,24 @@ def test_components_framework_matches_the_main_indicator_framework(dti2022):
 def test_2020_framework_weights_are_the_pillar_points(dti2020):
     # S57: 400 / 300 / 300 points for digital government / economy / society
     assert dti2020.nominal_weights("DTI").tolist() == [0.4, 0.3, 0.3]
+
+
+def test_the_published_dti_as_a_panel_keeps_every_gap():
+    """The published tables 2020-2024 (63 provinces) as one long table: Hải Phòng 14th (2022) -> 8th (2023), as the
+    news reported (S01, S20; S15, S16), and no cell that a source does not publish."""
+    from dti_bench.io.bundled import PUBLISHED_YEARS, published_panel, published_rank_changes, published_table
+
+    panel = published_panel()
+    assert sorted(panel.time.unique()) == [2020, 2021, 2022, 2023, 2024]
+    by = panel.set_index(["unit", "time"])
+    assert by.loc[("hai_phong", 2022), "rank"] == 14 and by.loc[("hai_phong", 2023), "rank"] == 8
+    assert by.loc[("hai_phong", 2023), "digital_society_score"] == 0.7383
+    assert by.loc[("da_nang", 2022), "dti_score"] == 0.8002
+    for year, stem in PUBLISHED_YEARS.items():
+        source = published_table(stem)
+        published = pd.to_numeric(source["rank"], errors="coerce").notna().sum()
+        assert panel[panel.time == year]["rank"].notna().sum() == published     # nothing filled in
+    changes = published_rank_changes(2022, 2023).set_index("unit")
+    assert changes.loc["hai_phong"].tolist() == [14, 8, 6]
+    with pytest.raises(ConfigError, match="no published table for 2019"):
+        published_rank_changes(2019, 2020)
