@@ -189,11 +189,20 @@ class Study:
             self.methodology, self.methodology_source = Methodology.default(), "default"
         t1 = time.perf_counter()
         self.warnings: list[str] = []
+        # panel data whose framework changed over time: each time point's own framework, and the methodology for it
+        self.frameworks: dict[Any, Framework] = {}
+        self.methodologies: dict[Any, Methodology] = {}
+        if self.panel is not None:
+            for i, t in enumerate(self.panel.times):
+                fw_t = self.panel.framework_at(i, framework)
+                self.frameworks[t] = fw_t
+                self.methodologies[t] = self.methodology if fw_t is framework else _methodology_for(
+                    config, fw_t, self.methodology_source, f"{where} (time {t})")
         with collect_methodology_warnings(self.warnings):
             self.nominal = compute_index(framework, dataset, self.methodology, reference=reference)
             # every time point of a panel, each normalised on its own as a publisher does (the latest is .nominal)
             self.nominals: dict[Any, IndexResult] = (
-                {t: (self.nominal if ds is dataset else compute_index(framework, ds, self.methodology,
+                {t: (self.nominal if ds is dataset else compute_index(self.frameworks[t], ds, self.methodologies[t],
                                                                        reference=reference))
                  for t, ds in zip(self.panel.times, self.panel.datasets)} if self.panel is not None else {})
         self.timings = {"prepare": t1 - t0, "nominal": time.perf_counter() - t1}
@@ -215,8 +224,9 @@ class Study:
                 self.warnings.extend(w for w in self.analyses[key].warnings if w not in self.warnings)
                 if self.panel is not None and key not in ACROSS_TIME:
                     self.earlier[key] = {
-                        t: analysis.bind(StudyInputs(framework, ds, self.methodology, self.nominals[t], reference,
-                                                     progress, self.panel), self.specs[key], f"{where} (time {t})")
+                        t: analysis.bind(StudyInputs(self.frameworks[t], ds, self.methodologies[t], self.nominals[t],
+                                                     reference, progress, self.panel), self.specs[key],
+                                         f"{where} (time {t})")
                         for t, ds in zip(self.panel.times[:-1], self.panel.datasets[:-1])}
         self._strict(self.warnings)
         for message in self.warnings:
@@ -459,6 +469,16 @@ def _long_over_time(by_time: Mapping[Any, Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _methodology_for(config: Config, framework: Framework, source: str, where: str) -> Methodology:
+    """The nominal methodology on another time point's framework: the config's block parsed against it, or that
+    framework's official methodology (else the default), as the study's own was chosen."""
+    if source == "config":
+        return Methodology.from_dict(config.methodology, framework, where=where)
+    if source == "official" and framework.official is not None:
+        return framework.official
+    return Methodology.default()
+
+
 def _string_keys(value: Any) -> Any:
     """The resolved config with every mapping key a string, so that it hashes in a stable order (a per-level map
     mixes level numbers and node codes as keys)."""
@@ -555,14 +575,17 @@ def _load_external_panel(spec: DataSpec) -> tuple[Framework, Panel, None]:
     loaded = {y: load_external(spec.external, root=spec.root, year=y) for y in years}
     framework = (io.load_framework(spec.framework, columns=spec.framework_columns, types=spec.framework_types)
                  if spec.framework is not None else loaded[years[-1]][0])
-    for y, (fw, _) in loaded.items():
-        same = tuple(fw.indicators) == tuple(framework.indicators) and fw.edges == framework.edges
-        if spec.framework is None and not same:
-            raise ConfigError(f"data.years: {spec.external} {y} has another framework than {years[-1]} "
-                              f"({fw.describe()}, or other weights); choose years within one framework period")
-    datasets = {y: ds.select(framework.indicators) for y, (_, ds) in loaded.items()}
+    name = f"{spec.external}-{years[0]}-{years[-1]}"
     # a province the publisher did not score one year is a row of missing values there (unranked that year)
-    return framework, Panel.from_datasets(datasets, name=f"{spec.external}-{years[0]}-{years[-1]}", align=True), None
+    if spec.framework is not None:
+        datasets = {y: ds.select(framework.indicators) for y, (_, ds) in loaded.items()}
+        return framework, Panel.from_datasets(datasets, name=name, align=True), None
+    frameworks = {y: fw for y, (fw, _) in loaded.items()}
+    same = all(tuple(fw.indicators) == tuple(framework.indicators) and fw.edges == framework.edges
+               for fw in frameworks.values())
+    # where the publisher changed its framework (PAPI 2018, PCI's weight eras), each year keeps its own
+    return framework, Panel.from_datasets({y: ds for y, (_, ds) in loaded.items()}, name=name, align=True,
+                                          frameworks=None if same else frameworks), None
 
 
 def write_nominal(result: IndexResult, folder: io.RunFolder, by_time: Mapping[Any, IndexResult] | None = None) -> None:

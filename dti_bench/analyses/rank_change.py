@@ -314,6 +314,24 @@ def rank_change_sensitivity(framework: Framework, panel: Panel | Mapping[Any, An
     return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
 
 
+def check_rank_change(framework: Framework, panel: Panel, methodology: Methodology | Mapping | None,
+                      factors: Sequence[FactorSpec | Mapping[str, Any] | Factor], *, node: str | None = None,
+                      pairs: Sequence[Sequence[Any]] | None = None, normalise_over: str = "time_point",
+                      reference_time: Any = None) -> None:
+    """Everything :func:`rank_change` would refuse, refused now (a config's ``validate`` calls it): the pairs,
+    the node, and the factors resolved against every time point's framework."""
+    _PanelDesign(framework, panel, methodology, factors, node=node, normalise_over=normalise_over,
+                 reference_time=reference_time, pairs=pairs)
+
+
+def _on(methodology: Methodology | Mapping | None, nominal: Methodology, framework: Framework) -> Methodology:
+    """The nominal methodology on another time point's framework: the framework's official one when none was
+    given, else the same block parsed against it (its node codes must exist there)."""
+    if methodology is None:
+        return framework.official or Methodology.default()
+    return Methodology.from_dict(nominal.to_dict(), framework, where="methodology")
+
+
 class _PanelDesign:
     """A design's variants applied at the time points of some pairs: the engines (one per time point and
     normalisation across time), the nominal ranks, and :meth:`changes` of hypercube rows."""
@@ -324,7 +342,6 @@ class _PanelDesign:
         self.panel = panel if isinstance(panel, Panel) else Panel.from_datasets(dict(panel))
         self.framework = framework
         self.nominal = resolve_methodology(framework, methodology)
-        self.factors = parse_factors(factors, framework, self.nominal, across_time=True) if factors else []
         if node is not None and node not in framework.composites:
             raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
         self.node = node or framework.require_headline()
@@ -333,7 +350,25 @@ class _PanelDesign:
         self.pairs = self.panel.check_pairs(pairs)
         reference = self.panel.reference(normalise_over, reference_time)
         self.needed = sorted({self.panel.times.index(t) for pair in self.pairs for t in pair})
-        datasets = {i: self.panel.datasets[i].select(framework.indicators) for i in self.needed}
+        # each time point's framework (a publisher may have changed it), the nominal methodology and the factors
+        # on it; the factors must take the same hypercube columns at every time point, so one row is one variant
+        self.frameworks = {i: self.panel.framework_at(i, framework) for i in self.needed}
+        self.nominals = {i: self.nominal if fw is framework else _on(methodology, self.nominal, fw)
+                         for i, fw in self.frameworks.items()}
+        self.factors_at = {i: (parse_factors(factors, fw, self.nominals[i], across_time=True) if factors else [])
+                           for i, fw in self.frameworks.items()}
+        latest = self.needed[-1]
+        self.factors = self.factors_at[latest]
+        for i, parsed in self.factors_at.items():
+            for a, b in zip(parsed, self.factors):
+                if a.dimension != b.dimension:
+                    raise ConfigError(f"factors: {a.name!r} takes {a.dimension} columns at {self.panel.times[i]} and "
+                                      f"{b.dimension} at {self.panel.times[latest]} (the framework changed); across a "
+                                      f"framework change use factors of one column (choices, ranges, data noise)")
+            if self.node not in self.frameworks[i].composites:
+                raise ConfigError(f"node: {self.node!r} is not a composite of the {self.panel.times[i]} framework "
+                                  f"{self.frameworks[i].name!r}")
+        datasets = {i: self.panel.datasets[i].select(self.frameworks[i].indicators) for i in self.needed}
         # the normalisation across time: the nominal one, or per sample a normalise_over factor's choice (one
         # engine per time point and choice, each with its reference)
         columns = np.cumsum([0] + [f.dimension for f in self.factors])[:-1]
@@ -345,22 +380,18 @@ class _PanelDesign:
             for alt in self.across[0][1].choices]
         self.options = options
         references = [self.panel.reference(over, at) for over, at in options]
-        self.engines = {(i, o): Engine(framework, datasets[i], reference=references[o])
+        self.engines = {(i, o): Engine(self.frameworks[i], datasets[i], reference=references[o])
                         for i in self.needed for o in range(len(options))}
         self.nominal_by_time = np.full((len(self.panel.times), len(self.panel.units)), np.nan)
         for i in self.needed:
-            self.nominal_by_time[i] = nominal_ranks(framework, datasets[i], at_time(self.nominal, i), self.node,
-                                                    reference=reference)
-        self._cache: dict = {}
+            self.nominal_by_time[i] = nominal_ranks(self.frameworks[i], datasets[i], at_time(self.nominals[i], i),
+                                                    self.node, reference=reference)
+        self._caches: dict[int, dict] = {i: {} for i in self.needed}
 
     def changes(self, u: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Each pair's rank changes ``(rows, units)`` for hypercube rows ``u`` (NaN: failed or unranked), and which
         rows failed at some time point."""
         rows_n, units = len(u), len(self.panel.units)
-        if self.factors:
-            batch = to_batch(u, self.factors, self.framework, self.nominal, self._cache)
-        else:
-            batch = Batch((self.nominal,), np.zeros(rows_n, dtype=int))
         if self.across:
             col = self.across[0][0]
             option = np.minimum((u[:, col] * len(self.options)).astype(int), len(self.options) - 1)
@@ -369,6 +400,10 @@ class _PanelDesign:
         ranks: dict[int, np.ndarray] = {}
         bad = np.zeros(rows_n, dtype=bool)
         for i in self.needed:
+            if self.factors:
+                batch = to_batch(u, self.factors_at[i], self.frameworks[i], self.nominals[i], self._caches[i])
+            else:
+                batch = Batch((self.nominals[i],), np.zeros(rows_n, dtype=int))
             at = dataclasses.replace(batch, methodologies=tuple(at_time(m, i) for m in batch.methodologies))
             ranks[i] = np.full((rows_n, units), np.nan)
             for o in np.unique(option):
@@ -386,4 +421,4 @@ class _PanelDesign:
 
 
 __all__ = ["RANK_CHANGE_COLUMNS", "RankChangeResult", "SENSITIVITY_COLUMNS", "SUMMARY_OUTPUT", "TIME_STREAMS", "at_time",
-           "rank_change", "rank_change_sensitivity"]
+           "check_rank_change", "rank_change", "rank_change_sensitivity"]

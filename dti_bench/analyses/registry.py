@@ -32,7 +32,7 @@ from dti_bench.analyses.importance import CORRELATION_RATIOS, importance
 from dti_bench.analyses.leave_one_out import compared_nodes, leave_one_out
 from dti_bench.analyses.morris import check_design, morris
 from dti_bench.analyses.pawn import pawn
-from dti_bench.analyses.rank_change import rank_change, rank_change_sensitivity
+from dti_bench.analyses.rank_change import check_rank_change, rank_change, rank_change_sensitivity
 from dti_bench.analyses.results import Result
 from dti_bench.analyses.sobol import sobol
 from dti_bench.analyses.soundness import design_warnings, variants_warnings
@@ -283,6 +283,11 @@ def _bind_rank_change(study: StudyInputs, spec: RankChangeSpec, where: str) -> B
             panel[spec.reference_time]
         except UserError as err:
             raise ConfigError(f"{where}.reference_time: {err}") from None
+    try:  # what only the time points' own frameworks can say (a factor whose columns changed with them)
+        check_rank_change(study.framework, panel, study.methodology, spec.factors, node=node, pairs=pairs,
+                          normalise_over=spec.normalise_over, reference_time=spec.reference_time)
+    except UserError as err:
+        raise ConfigError(f"{where}: {err}") from None
     units = len(panel.units)
     runs = (spec.sobol_samples or 0) * (len(factors) + 2)
     _fits(f"{where}.samples", [("rank-change counts (pairs x units x 2 units x 8 bytes)",
@@ -290,12 +295,13 @@ def _bind_rank_change(study: StudyInputs, spec: RankChangeSpec, where: str) -> B
                                (f"{runs:,} Sobol' runs' changes", 8.0 * runs * units * (len(pairs) + len(panel.times)))])
 
     def run() -> Result:
-        result = rank_change(study.framework, panel, study.methodology, factors, pairs=pairs, n=spec.samples,
+        # the factors as written: each time point resolves them against its own framework
+        result = rank_change(study.framework, panel, study.methodology, spec.factors, pairs=pairs, n=spec.samples,
                              seed=spec.seed, node=node, normalise_over=spec.normalise_over,
                              reference_time=spec.reference_time, chunk_size=spec.chunk_size)
         if spec.sobol_samples is None:
             return result
-        sensitivity = rank_change_sensitivity(study.framework, panel, study.methodology, factors, pairs=pairs,
+        sensitivity = rank_change_sensitivity(study.framework, panel, study.methodology, spec.factors, pairs=pairs,
                                               n=spec.sobol_samples, seed=spec.seed, node=node,
                                               normalise_over=spec.normalise_over, reference_time=spec.reference_time)
         return dataclasses.replace(result, sensitivity=sensitivity)

@@ -107,7 +107,11 @@ class Panel(Mapping[Any, Dataset]):
     times : tuple
         Time labels (years as ints, dates as ``YYYY-MM-DD``), in time order.
     datasets : tuple of Dataset
-        One per time point, same units in the same order, same indicators.
+        One per time point, same units in the same order, same indicators (unless ``frameworks`` says otherwise).
+    frameworks : tuple of Framework, optional
+        One per time point, where the publisher changed its framework over the panel (PAPI's 6 → 8 dimensions in
+        2018, PCI's weights by era): each dataset then holds its own framework's indicators. None: one framework
+        for every time point, the caller's.
 
     Examples
     --------
@@ -126,6 +130,7 @@ class Panel(Mapping[Any, Dataset]):
     name: str
     times: tuple[Any, ...]
     datasets: tuple[Dataset, ...]
+    frameworks: tuple[Framework, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.datasets or len(self.times) != len(self.datasets):
@@ -137,12 +142,21 @@ class Panel(Mapping[Any, Dataset]):
                 raise DataError(f"panel {self.name!r}: time {t} does not have the units of time {self.times[0]} "
                                 f"(e.g. {missing[0]!r}); give every unit a row at every time point, empty cells "
                                 f"where it was not measured")
-            if ds.indicators != first.indicators:
+            if self.frameworks is None and ds.indicators != first.indicators:
                 raise DataError(f"panel {self.name!r}: time {t} has other indicators than time {self.times[0]}")
+        if self.frameworks is not None:
+            if len(self.frameworks) != len(self.datasets):
+                raise DataError(f"panel {self.name!r}: expected one framework per time point")
+            for t, ds, fw in zip(self.times, self.datasets, self.frameworks):
+                missing = [c for c in fw.indicators if c not in ds.indicators]
+                if missing:
+                    raise DataError(f"panel {self.name!r}: time {t} lacks indicator {missing[0]!r} of its framework "
+                                    f"{fw.name!r}")
 
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
-    def from_datasets(cls, datasets: Mapping[Any, Dataset], name: str | None = None, *, align: bool = False) -> Panel:
+    def from_datasets(cls, datasets: Mapping[Any, Dataset], name: str | None = None, *, align: bool = False,
+                      frameworks: Mapping[Any, Framework] | None = None) -> Panel:
         """A panel of datasets keyed by time (years or dates), put in time order.
 
         With ``align``, the units are the union of every time point's, in order of first appearance, and a unit a
@@ -166,7 +180,15 @@ class Panel(Mapping[Any, Dataset]):
         if align:
             labelled = _aligned(labelled)
         first = labelled[0][1]
-        return cls(name or first.name, tuple(t for t, _ in labelled), tuple(ds for _, ds in labelled))
+        per_time = None
+        if frameworks is not None:
+            by_label = {parse_time(t, "panel"): fw for t, fw in frameworks.items()}
+            per_time = tuple(by_label[t] for t, _ in labelled)
+        return cls(name or first.name, tuple(t for t, _ in labelled), tuple(ds for _, ds in labelled), per_time)
+
+    def framework_at(self, index: int, default: Framework) -> Framework:
+        """The framework of time point ``index`` (``default`` when the panel has one framework throughout)."""
+        return default if self.frameworks is None else self.frameworks[index]
 
     @classmethod
     def from_frame(cls, table: pd.DataFrame, framework: Framework | None = None, *, time: str = "Time",
@@ -276,8 +298,15 @@ class Panel(Mapping[Any, Dataset]):
         """Every unit-year as one dataset (units ``code@time``): the statistics of pooled normalisation."""
         first = self.datasets[0]
         units = tuple(f"{u}@{t}" for t in self.times for u in first.units)
-        values = np.vstack([ds.values for ds in self.datasets])
-        return Dataset(f"{self.name} (pooled)", units, units, first.indicators, values, synthetic=self.synthetic)
+        # the union of the time points' indicators (frameworks may differ by period): missing where a time lacks one
+        indicators = tuple(dict.fromkeys(c for ds in self.datasets for c in ds.indicators))
+        blocks = []
+        for ds in self.datasets:
+            block = np.full((len(ds.units), len(indicators)), np.nan)
+            position = {c: j for j, c in enumerate(indicators)}
+            block[:, [position[c] for c in ds.indicators]] = ds.values
+            blocks.append(block)
+        return Dataset(f"{self.name} (pooled)", units, units, indicators, np.vstack(blocks), synthetic=self.synthetic)
 
     def reference(self, over: str = "time_point", at: Any = None) -> Dataset | None:
         """The normalisation reference for ``over`` (:data:`NORMALISE_OVER`): None (each time point's own

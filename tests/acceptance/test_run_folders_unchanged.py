@@ -13,7 +13,8 @@ import pytest
 
 from run_digest import GOLDEN, REPO, contained, run_digest
 
-EXTERNAL = {"papi": "vn_papi", "pci": "vn_pci", "bli": "oecd_bli", "papi-panel": "vn_papi", "pci-panel": "vn_pci"}
+EXTERNAL = {"papi": "vn_papi", "pci": "vn_pci", "bli": "oecd_bli", "papi-panel": "vn_papi", "pci-panel": "vn_pci",
+            "papi-panel-all": "vn_papi", "pci-panel-all": "vn_pci"}
 CONFIGS = sorted(p.stem for p in GOLDEN.glob("*.json"))
 
 

@@ -147,3 +147,23 @@ def test_sobol_indices_of_rank_changes_name_what_drives_them():
     assert len(table) == (len(ds.units) + 1) * 2
     with pytest.raises(ConfigError, match="power of 2"):
         rank_change_sensitivity(fw, {2022: ds, 2023: later}, fw.official, factors, n=100)
+
+
+def test_a_panel_across_a_framework_change_ranks_each_year_on_its_own_framework():
+    """Year 1 weights a and b equally, year 2 (the publisher changed its rule) puts all weight on b: the nominal
+    ranks are each year's own, computed by hand; a factor whose columns change with the framework is refused."""
+    old = Framework.from_tree({"I": {"a": 1, "b": 1}})
+    new = Framework.from_tree({"I": {"a": 0.001, "b": 1, "c": 1}})
+    y1 = pd.DataFrame({"a": [3.0, 1.0, 2.0], "b": [1.0, 2.0, 3.0]}, index=UNITS)          # means 2, 1.5, 2.5
+    y2 = pd.DataFrame({"a": [9.0, 1.0, 1.0], "b": [1.0, 3.0, 2.0], "c": [1.0, 1.0, 1.0]}, index=UNITS)
+    panel = db.Panel.from_datasets({2019: db.Dataset.from_frame(y1, old), 2020: db.Dataset.from_frame(y2, new)},
+                                   frameworks={2019: old, 2020: new})
+    table = db.rank_change(new, panel, {"normalise": "none"}, n=4).to_frame()
+    # 2019: u3 2.5, u1 2, u2 1.5 -> ranks 2, 3, 1; 2020 (a ~ 0): b + c: 2.0, 4.0, 3.0 (+ tiny a) -> ranks 3, 1, 2
+    assert table.nominal_rank_from.tolist() == [2, 3, 1] and table.nominal_rank_to.tolist() == [3, 1, 2]
+    with pytest.raises(ConfigError, match=r"'weights' takes 2 columns at 2019 and 3 at 2020 \(the framework changed\)"):
+        db.rank_change(new, panel, {"normalise": "none"}, [db.factors.weight_noise(0.2)], n=4)
+    ok = db.rank_change(new, panel, {"normalise": "none"}, [db.factors.choice("aggregate.method",
+                                                                              ["arithmetic", "geometric"])], n=20)
+    assert ok.samples == 20
+    assert panel.pooled().indicators == ("a", "b", "c") and np.isnan(panel.pooled().values[:3, 2]).all()
