@@ -469,6 +469,18 @@ def _long_over_time(by_time: Mapping[Any, Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _period_lookup(periods: list[tuple[int, int | None, Framework]], source: str):
+    """Time -> the framework of the period holding it (``data.frameworks``); a time in no period is an error."""
+    def lookup(time: Any) -> Framework:
+        year = time if isinstance(time, int) else int(str(time)[:4])
+        for lo, hi, fw in periods:
+            if lo <= year and (hi is None or year <= hi):
+                return fw
+        raise ConfigError(f"{source}: data.frameworks: time {time} is in no period; periods: "
+                          + ", ".join(f"{lo}-{'' if hi is None else hi}" for lo, hi, _ in periods))
+    return lookup
+
+
 def _methodology_for(config: Config, framework: Framework, source: str, where: str) -> Methodology:
     """The nominal methodology on another time point's framework: the config's block parsed against it, or that
     framework's official methodology (else the default), as the study's own was chosen."""
@@ -529,9 +541,11 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
         dataset = io.load_dataset(spec.dataset, framework)
     else:
         framework = framework_of(spec.framework)
+        by_period = [(lo, hi, framework_of(ref)) for lo, hi, ref in spec.frameworks]
         dataset = io.load_panel(spec.indicators, framework, time=spec.time, unit_column=spec.unit_column,
                                 name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators,
-                                columns=spec.indicator_columns)
+                                columns=spec.indicator_columns,
+                                frameworks=_period_lookup(by_period, config.source) if by_period else None)
     if spec.merge is not None and isinstance(dataset, Panel):
         raise ConfigError(f"{config.source}: data.merge: merging the units of a panel is not supported yet; merge "
                           f"each time point's table first")

@@ -22,8 +22,8 @@ from dti_bench.model.columns import IMETA_MAPPABLE, check_column_mapping, check_
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 
 TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output", "strict")
-DATA_KEYS = ("dataset", "indicators", "external", "year", "years", "time", "framework", "unit_column", "name_column",
-             "groups", "denominators", "root", "reference", "merge", "not_applicable")
+DATA_KEYS = ("dataset", "indicators", "external", "year", "years", "time", "framework", "frameworks", "unit_column",
+             "name_column", "groups", "denominators", "root", "reference", "merge", "not_applicable")
 #: A config's name: its runs go to ``<out>/<name>/``, so it is one path component and nothing else (no separator,
 #: no '.' or '..', no control character, short enough for any file system).
 MAX_NAME = 100
@@ -55,6 +55,8 @@ class DataSpec:
     year: int | None = None
     years: tuple[int, ...] | str | None = None
     time: str | None = None
+    #: frameworks by period of a panel table: (first year, last year or None for open-ended, framework reference)
+    frameworks: tuple[tuple[int, int | None, str | Path], ...] = ()
     root: Path | None = None
     framework: str | Path | None = None
     unit_column: str = "uCode"
@@ -204,6 +206,34 @@ def _table_block(block: Mapping[str, Any], key: str, src: str) -> tuple[Any, dic
     return path, columns, types
 
 
+def _periods(value: Any, src: str) -> tuple[tuple[int, int | None, Any], ...]:
+    """``frameworks: {"2011-2017": A, "2018-": B, "2020": C}`` as sorted (first, last or None, reference), checked
+    for overlaps."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not value:
+        raise ConfigError(f"{src}: data.frameworks: expected a mapping of periods to frameworks, e.g. "
+                          f"{{'2011-2017': papi_6.csv, '2018-': papi_8.csv}}")
+    out = []
+    for key, ref in value.items():
+        match = re.fullmatch(r"\s*(\d{4})\s*(?:(-)\s*(\d{4})?)?\s*", str(key))
+        if match is None:
+            raise ConfigError(f"{src}: data.frameworks: {key!r} is not a period; write YEAR, FROM-TO or FROM-")
+        lo = int(match.group(1))
+        hi = None if match.group(2) and not match.group(3) else int(match.group(3) or lo)
+        if hi is not None and hi < lo:
+            raise ConfigError(f"{src}: data.frameworks: period {key!r} ends before it starts")
+        if not isinstance(ref, str) or not ref.strip():
+            raise ConfigError(f"{src}: data.frameworks.{key}: expected a framework (a bundled name, an iMeta CSV or "
+                              f"a framework YAML), got {ref!r}")
+        out.append((lo, hi, ref))
+    out.sort(key=lambda p: p[0])
+    for (lo_a, hi_a, _), (lo_b, _, _) in zip(out, out[1:]):
+        if hi_a is None or hi_a >= lo_b:
+            raise ConfigError(f"{src}: data.frameworks: the periods starting {lo_a} and {lo_b} overlap")
+    return tuple(out)
+
+
 def _merge_block(value: Any, src: str) -> tuple[Any, str | None]:
     """``merge: TABLE`` or ``merge: {table: TABLE, weights: COLUMN}`` as (table, weight column or None)."""
     if not isinstance(value, Mapping):
@@ -228,6 +258,12 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
     if unknown:
         raise ConfigError(f"{src}: data: unknown key {unknown[0]!r}; valid keys: {choices(DATA_KEYS)}")
     written = block
+    periods = _periods(block.get("frameworks"), src)
+    if periods and block.get("framework") is not None:
+        raise ConfigError(f"{src}: data: give 'framework' (one for every time point) or 'frameworks' (by period), "
+                          f"not both")
+    if periods:  # the latest period's framework stands for the study; each time point gets its own
+        block = {**block, "framework": max(periods, key=lambda p: p[0])[2]}
     framework, framework_columns, framework_types = _table_block(block, "framework", src)
     indicators, indicator_columns, _ = _table_block(block, "indicators", src)
     reference, reference_columns, _ = _table_block(block, "reference", src)
@@ -308,10 +344,15 @@ def _parse_data(block: Any, src: str, path: Path | None) -> DataSpec:
         value = block.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{src}: data.{key}: expected a list of column names, got {value!r}")
+    if periods and indicators is None:
+        raise ConfigError(f"{src}: data.frameworks: frameworks by period describe an 'indicators' table with a time "
+                          f"column (an external panel keeps each year's own framework without it)")
+    periods = tuple((lo, hi, as_path_of(ref, "frameworks") if str(ref).endswith((".yaml", ".yml", ".csv")) else ref)
+                    for lo, hi, ref in periods)
     not_applicable = _not_applicable_entries(block.get("not_applicable"), src,
                                              lambda v: as_path_of(v, "not_applicable"))
     return DataSpec(dataset=dataset, indicators=indicators, external=external, year=year, years=years, time=time,
-                    root=root_path,
+                    frameworks=periods, root=root_path,
                     framework=framework,
                     unit_column=str(block.get("unit_column", "uCode")),
                     name_column=block.get("name_column", "uName"),

@@ -108,7 +108,7 @@ def _mapped(table: pd.DataFrame, columns: Mapping[str, str] | None, framework: F
 def load_panel(source: str | Path | pd.DataFrame, framework: Framework | None = None, *, time: str | None = None,
                unit_column: str = "uCode", name_column: str | None = "uName", groups: tuple[str, ...] = (),
                denominators: tuple[str, ...] = (), name: str | None = None,
-               columns: Mapping[str, str] | None = None) -> Panel | Dataset:
+               columns: Mapping[str, str] | None = None, frameworks: Any = None) -> Panel | Dataset:
     """A COINr iData with a time column as a :class:`~dti_bench.model.panel.Panel` (one dataset per time point).
 
     Parameters
@@ -121,6 +121,9 @@ def load_panel(source: str | Path | pd.DataFrame, framework: Framework | None = 
         is one time point and a :class:`Dataset` is returned, as :func:`load_idata` would).
     unit_column, name_column, groups, denominators, name, columns
         As for :func:`load_idata` (``columns`` maps a publisher's column names, ``Time`` among them).
+    frameworks : callable, optional
+        Time -> framework, where the publisher changed its framework over the panel
+        (:meth:`~dti_bench.model.panel.Panel.from_frame`).
 
     Returns
     -------
@@ -150,7 +153,7 @@ def load_panel(source: str | Path | pd.DataFrame, framework: Framework | None = 
                                   source=where, meta={"source": where})
     return Panel.from_frame(table, framework, time=column, unit_column=unit_column, name_column=name_column,
                             group_columns=groups, denominator_columns=denominators, source=where,
-                            name=name or "data", meta={"source": where})
+                            name=name or "data", meta={"source": where}, frameworks=frameworks)
 
 
 def read_imeta(source: str | Path | pd.DataFrame, *, name: str | None = None, columns: Mapping[str, str] | None = None,

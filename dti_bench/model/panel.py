@@ -15,7 +15,7 @@ across years). It is applied through the normalisation reference of the pipeline
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,7 +192,8 @@ class Panel(Mapping[Any, Dataset]):
 
     @classmethod
     def from_frame(cls, table: pd.DataFrame, framework: Framework | None = None, *, time: str = "Time",
-                   unit_column: str = "uCode", source: str = "data", name: str = "data", **kwargs: Any) -> Panel:
+                   unit_column: str = "uCode", source: str = "data", name: str = "data",
+                   frameworks: Callable[[Any], Framework] | None = None, **kwargs: Any) -> Panel:
         """A long table (one row per unit and time point, COINr's iData with a ``Time`` column) as a panel.
 
         Parameters
@@ -204,6 +205,9 @@ class Panel(Mapping[Any, Dataset]):
             The column holding the time point (a year or an ISO date).
         unit_column, source, name, **kwargs
             As for :meth:`Dataset.from_frame` (applied to each time point's rows).
+        frameworks : callable, optional
+            Time -> that time point's framework, where the publisher changed it over the panel: each time point's
+            rows are then read against their own framework (another period's indicator columns ignored there).
 
         Raises
         ------
@@ -234,13 +238,21 @@ class Panel(Mapping[Any, Dataset]):
         frame = table.drop(columns=[time])
         datasets = {}
         position = np.array([all_units.index(u) for u in units])
+        per_time = {t: frameworks(t) for t in times} if frameworks is not None else None
+        everyone = set() if per_time is None else {c for fw in per_time.values() for c in fw.indicators}
         for t in times:
             rows = np.flatnonzero(np.array([lab == t for lab in labels]))
             rows = rows[np.argsort(position[rows], kind="stable")]  # the same unit order at every time point
-            datasets[t] = Dataset.from_frame(frame.iloc[rows].reset_index(drop=True), framework,
-                                             unit_column=unit_column, source=f"{source} (time {t})",
-                                             name=f"{name}@{t}", **kwargs)
-        return cls(name, tuple(times), tuple(datasets[t] for t in times))
+            fw_t = framework if per_time is None else per_time[t]
+            extra = dict(kwargs)
+            if per_time is not None:  # the other periods' indicators are columns of the table, empty here
+                extra["ignore_columns"] = (*kwargs.get("ignore_columns", ()),
+                                           *sorted(everyone - set(fw_t.indicators)))
+            datasets[t] = Dataset.from_frame(frame.iloc[rows].reset_index(drop=True), fw_t, unit_column=unit_column,
+                                             source=f"{source} (time {t})", name=f"{name}@{t}", **extra)
+        distinct = per_time is not None and len({id(fw) for fw in per_time.values()}) > 1
+        return cls(name, tuple(times), tuple(datasets[t] for t in times),
+                   tuple(per_time[t] for t in times) if distinct else None)
 
     # -- access ---------------------------------------------------------------------------------------------------
     def __getitem__(self, time: Any) -> Dataset:

@@ -170,3 +170,38 @@ def test_every_analysis_of_one_time_point_runs_at_each_time_point(tmp_path, caps
     drawn = pd.read_csv(folder / "figures" / "rank_bands_over_time.csv")
     assert sorted(set(drawn.time)) == [2019, 2020] and drawn.highlighted.sum() == 2 * 6
     assert "rank_bands_over_time" in (folder / "report.html").read_text()
+
+
+def test_frameworks_by_period_for_a_panel_table(tmp_path, capsys):
+    """A publisher that changed its framework in 2020: a config names one framework per period, each year is read
+    and ranked on its own, and a time in no period or overlapping periods are one-line errors."""
+    old = tmp_path / "old.csv"
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"iCode": ["a", "b", "I"], "Level": [1, 1, 2], "Parent": ["I", "I", None], "Weight": [1, 1, 1],
+                  "Type": ["Indicator", "Indicator", "Aggregate"]}).to_csv(old, index=False)
+    pd.DataFrame({"iCode": ["b", "c", "I"], "Level": [1, 1, 2], "Parent": ["I", "I", None], "Weight": [1, 3, 1],
+                  "Type": ["Indicator", "Indicator", "Aggregate"]}).to_csv(new, index=False)
+    table = pd.DataFrame({"uCode": ["x", "y", "z"] * 2, "Time": [2019] * 3 + [2020] * 3,
+                          "a": [3.0, 1.0, 2.0, None, None, None], "b": [1.0, 2.0, 3.0, 1.0, 3.0, 2.0],
+                          "c": [None, None, None, 3.0, 1.0, 2.0]})
+    idata = tmp_path / "long.csv"
+    table.to_csv(idata, index=False)
+    data = {"indicators": str(idata), "frameworks": {"2011-2019": str(old), "2020-": str(new)}}
+    cfg = config(tmp_path, data, {"rank_change": {"samples": 50, "factors": [
+        {"path": "aggregate.method", "choices": ["arithmetic", "geometric"]}]}})
+    assert cli.main(["run", str(cfg), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    [folder] = (tmp_path / "out" / "panel").iterdir()
+    change = RunReader(folder).table("rank_change.csv")
+    # min-max [0, 1] per indicator (the iMeta's COINr default), then the means:
+    # 2019 (a, b equal weights): x (1, 0) .5, y (0, .5) .25, z (.5, 1) .75 -> ranks 2, 3, 1
+    # 2020 (b 1, c 3): x (0, 1) .75, y (1, 0) .25, z (.5, .5) .5 -> ranks 1, 3, 2
+    assert change.nominal_rank_from.tolist() == [2, 3, 1] and change.nominal_rank_to.tolist() == [1, 3, 2]
+    scores = RunReader(folder).table("scores.csv", all_times=True)
+    assert list(scores.columns) == ["unit", "time", "I"] and len(scores) == 6
+    for frameworks, message in (({"2011-2018": str(old), "2020-": str(new)}, "time 2019 is in no period"),
+                                ({"2011-2019": str(old), "2019-": str(new)}, "the periods starting 2011 and 2019 overlap"),
+                                ({"20-21": str(old)}, "'20-21' is not a period")):
+        bad = config(tmp_path, {**data, "frameworks": frameworks}, {})
+        assert cli.main(["validate", str(bad)]) == 2
+        assert message in capsys.readouterr().err
