@@ -175,7 +175,8 @@ class Study:
         self.config = config
         self.seed, self.samples = seed, samples
         framework, data, reference = _load_data(config)
-        # a panel: the analyses of one time point run on the latest; rank_change compares time points
+        # a panel: its latest time point is the study's dataset; every analysis of one time point also runs at the
+        # earlier ones (self.earlier), and rank_change compares time points
         self.panel: Panel | None = data if isinstance(data, Panel) else None
         dataset = data.datasets[-1] if isinstance(data, Panel) else data
         self.framework, self.dataset, self.reference = framework, dataset, reference
@@ -228,6 +229,8 @@ class Study:
                                                      reference, progress, self.panel), self.specs[key],
                                          f"{where} (time {t})")
                         for t, ds in zip(self.panel.times[:-1], self.panel.datasets[:-1])}
+                    for bound in self.earlier[key].values():
+                        self.warnings.extend(w for w in bound.warnings if w not in self.warnings)
         self._strict(self.warnings)
         for message in self.warnings:
             warnings.warn(message, MethodologyWarning, stacklevel=3)
