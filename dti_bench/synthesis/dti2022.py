@@ -82,14 +82,20 @@ import contextlib
 import csv
 import io
 import os
+import shutil
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.special import expit, logit
+
+from dti_bench.errors import ConfigError, DataError, choices
 
 SEED = 20220712
 DISP, GAP, TLIM = False, 1e-2, None    # HiGHS log, relative MIP gap, time limit (None: deterministic)
@@ -135,6 +141,111 @@ SMART_CITY_MODEL = (0.45, 1.0, 0.12, 1.0)
 COMPONENT_DIFFICULTY_SD = 0.6
 COMPONENT_NOISE_SD = 0.5
 COMP_UNIT = 1_000_000                  # 6 decimals
+MAX_ATTEMPTS = 12                      # draws tried (the seed's own, then derived seeds) before giving up
+
+
+@dataclass(frozen=True)
+class Dti2022Parameters:
+    """The free parameters of the synthetic DTI 2022 draw (the published numbers are not free).
+
+    The draw is ``x_ij = mu_j + lambda_j f_i + e_ij`` with ``f_i`` the province's target DTI minus the mean
+    target and ``e_ij ~ N(0, sigma_j^2)`` (conditioned on ``sum_j w_j e_ij = 0``); the means ``mu_j`` and the
+    upper bounds stay hand-chosen to match the five published profiles (``INDICATOR_MODEL``).
+
+    Parameters
+    ----------
+    loadings : tuple of 8 floats, each in [0.5, 1.5]
+        Relative loading of each indicator (order ``INDICATORS``) on the common factor, before the
+        normalisation ``sum_j w_j lambda_j = 1``: the *dispersion of each indicator* across provinces
+        (its provincial spread is ``lambda_j`` times the spread of the target DTIs, plus the noise). The
+        range keeps every indicator tied to the factor and no loading more than 3 times another.
+    noise_sd : tuple of 8 floats, each in [0.02, 0.12]
+        Standard deviation ``sigma_j`` of each indicator's idiosyncratic term, on the [0, 1] scale: the
+        *within-province unevenness* (how far a province's indicator strays from what its overall level
+        predicts). With ``loadings`` it sets the *correlation structure*: with target-DTI variance ``v``,
+        ``corr(x_j, x_k) ~ lambda_j lambda_k v / sqrt((lambda_j^2 v + sigma_j^2)(lambda_k^2 v + sigma_k^2))``;
+        the range spans pairwise correlations of roughly 0.9 (0.02) down to 0.25 (0.12), the span
+        reported between the sub-indicators of composite indices.
+    gap_sigma : float in [0.0, 0.7]
+        Log-sd of the gaps between consecutive target DTIs (0: evenly spaced between the published
+        anchors; 0.7: gaps varying about fourfold within two sd).
+
+    Defaults are the values that made the bundled ``dti2022-synthetic`` (seed 20220712).
+
+    Examples
+    --------
+    >>> p = Dti2022Parameters().with_overrides(["noise_sd.awareness=0.05", "gap_sigma=0.2"])
+    >>> p.noise_sd[0], p.gap_sigma
+    (0.05, 0.2)
+    >>> Dti2022Parameters(gap_sigma=0.9)
+    Traceback (most recent call last):
+    ...
+    dti_bench.errors.ConfigError: parameter gap_sigma = 0.9: expected a number in [0.0, 0.7]
+    """
+
+    loadings: tuple[float, ...] = tuple(INDICATOR_MODEL[c][1] for c in INDICATORS)
+    noise_sd: tuple[float, ...] = tuple(INDICATOR_MODEL[c][2] for c in INDICATORS)
+    gap_sigma: float = GAP_SIGMA
+
+    #: (low, high) of each parameter (per indicator for the tuples)
+    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "loadings": (0.5, 1.5), "noise_sd": (0.02, 0.12), "gap_sigma": (0.0, 0.7)}
+
+    def __post_init__(self):
+        for name in ("loadings", "noise_sd"):
+            values = tuple(getattr(self, name))
+            if len(values) != len(INDICATORS):
+                raise ConfigError(f"parameter {name}: expected {len(INDICATORS)} values (one per indicator: "
+                                  f"{choices(INDICATORS)}), got {len(values)}")
+            for c, v in zip(INDICATORS, values):
+                self._check(f"{name}.{c}", v, self.RANGES[name])
+            object.__setattr__(self, name, tuple(float(v) for v in values))
+        self._check("gap_sigma", self.gap_sigma, self.RANGES["gap_sigma"])
+        object.__setattr__(self, "gap_sigma", float(self.gap_sigma))
+
+    @staticmethod
+    def _check(name, value, bounds):
+        lo, hi = bounds
+        ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and lo <= value <= hi
+        if not ok:
+            raise ConfigError(f"parameter {name} = {value}: expected a number in [{lo}, {hi}]")
+
+    @classmethod
+    def names(cls):
+        """Every name ``with_overrides`` accepts: ``loadings.<indicator>``, ``noise_sd.<indicator>``, ``gap_sigma``."""
+        return [f"{n}.{c}" for n in ("loadings", "noise_sd") for c in INDICATORS] + ["gap_sigma"]
+
+    def with_overrides(self, assignments):
+        """A copy with ``NAME=VALUE`` assignments applied (names from :meth:`names`), checked."""
+        values = {"loadings": list(self.loadings), "noise_sd": list(self.noise_sd), "gap_sigma": self.gap_sigma}
+        for text in assignments:
+            name, sep, raw = text.partition("=")
+            name = name.strip()
+            if not sep or name not in self.names():
+                raise ConfigError(f"--parameter {text!r}: expected NAME=VALUE with NAME one of {choices(self.names())}")
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ConfigError(f"parameter {name} = {raw.strip()!r}: expected a number") from None
+            field, _, indicator = name.partition(".")
+            if indicator:
+                values[field][INDICATORS.index(indicator)] = value
+            else:
+                values[field] = value
+        return Dti2022Parameters(tuple(values["loadings"]), tuple(values["noise_sd"]), values["gap_sigma"])
+
+    def yaml_lines(self, indent=2):
+        pad = " " * indent
+        return [f"{pad}loadings: {{{', '.join(f'{c}: {v:g}' for c, v in zip(INDICATORS, self.loadings))}}}",
+                f"{pad}noise_sd: {{{', '.join(f'{c}: {v:g}' for c, v in zip(INDICATORS, self.noise_sd))}}}",
+                f"{pad}gap_sigma: {self.gap_sigma:g}"]
+
+
+DEFAULT_PARAMETERS = Dti2022Parameters()
+
+
+class CalibrationError(DataError):
+    """No draw could be projected onto the published constraints; the message names the unmet one."""
 
 # --------------------------------------------------------------------------------------------- input
 def load_published():
@@ -196,7 +307,7 @@ def rank_min(values):
 
 
 # ---------------------------------------------------------------------------------- step 1: targets
-def target_dti(rng, positions_tie, fixed_dti):
+def target_dti(rng, positions_tie, fixed_dti, gap_sigma=GAP_SIGMA):
     """Target DTI (float) per rank position 0..62."""
     n = 63
     t = np.full(n, np.nan)
@@ -204,12 +315,12 @@ def target_dti(rng, positions_tie, fixed_dti):
         t[pos] = val
     top, tv = 4, 24                                       # positions of Cần Thơ (rank 5) and Trà Vinh
     # segment top -> tv: gaps scaled to the span
-    g1 = np.exp(GAP_SIGMA * rng.standard_normal(tv - top))
+    g1 = np.exp(gap_sigma * rng.standard_normal(tv - top))
     tie_a, tie_b = positions_tie
     g1[tie_b - top - 1] = 0.0                            # gap closing the tie
     t[top:tv + 1] = t[top] - (t[top] - t[tv]) * np.concatenate([[0.0], np.cumsum(g1) / g1.sum()])
     # bottom segment tv -> 62: shape from gaps, span solved for the published mean
-    g2 = np.exp(GAP_SIGMA * rng.standard_normal(n - 1 - tv))
+    g2 = np.exp(gap_sigma * rng.standard_normal(n - 1 - tv))
     shape = np.cumsum(g2) / g2.sum()                     # positions tv+1 .. 62
     known = t[: tv + 1].sum()
     span = (len(shape) * t[tv] - (PUBLISHED_MEAN * n - known)) / shape.sum()
@@ -218,11 +329,12 @@ def target_dti(rng, positions_tie, fixed_dti):
 
 
 # ------------------------------------------------------------------------------------- step 2: draw
-def latent_draw(rng, t, free):
+def latent_draw(rng, t, free, parameters=None):
     """Draw x (63 x 8, floats) from the conditioned latent-factor model for the `free` rows."""
+    parameters = DEFAULT_PARAMETERS if parameters is None else parameters
     base = np.array([INDICATOR_MODEL[c][0] for c in INDICATORS])
-    load = np.array([INDICATOR_MODEL[c][1] for c in INDICATORS])
-    sd = np.array([INDICATOR_MODEL[c][2] for c in INDICATORS])
+    load = np.array(parameters.loadings, dtype=float)
+    sd = np.array(parameters.noise_sd, dtype=float)
     hi = np.array([INDICATOR_MODEL[c][3] for c in INDICATORS])
     w = MAX_POINTS / 1000.0
     lam = load / (w @ load)
@@ -291,6 +403,33 @@ def retarget(draw, published_k, pub_ranks):
     return x
 
 
+def pin_to_published(rows, draw):
+    """The draw with the values that the published numbers pin down put in place of the drawn ones.
+
+    A free province with a published DTI and all three published pillars (Trà Vinh) has its activity
+    indicators and its foundation sum fixed by four linear equations (pillar q: ``F + a_q x_q = P_q d_q``;
+    DTI: ``F + sum_q a_q x_q = 1000 D``, with ``F`` the foundation points, ``a_q`` the activity maxima and
+    ``d_q`` the pillar denominators), so ``F = (sum_q P_q d_q - 1000 D) / 2`` and ``x_q = (P_q d_q - F) / a_q``;
+    its foundation values are shifted by a common amount to sum to ``F / 100``. The projection cannot move
+    such a province far from these values, so deciding who is above whom from its *drawn* values can
+    demand the impossible: a draw that puts Trà Vinh among the top three in econ activity asks for
+    econ activity > 0.7611 (HCM's published value, rank 4), while its published figures pin it at 0.609,
+    which made the stage-1 LP infeasible (seeds 0, 2, 3, 7 among others). Only the ordering uses these
+    values; the distance in the objective stays measured to the draw. Values are clipped to [0, 1].
+    """
+    x = draw.copy()
+    for i, r in enumerate(rows):
+        dti = _num(r["dti_score"])
+        pil = [_num(r[f"{p}_score"]) for p in PILLARS]
+        if dti is None or any(v is None for v in pil) or all(_num(r[f"{c}_score"]) is not None for c in INDICATORS):
+            continue
+        foundation = (sum(v * d for v, d in zip(pil, PILLAR_DENOM)) - 1000 * dti) / 2
+        for q, j in enumerate(PILLAR_ACTIVITY):
+            x[i, j] = (pil[q] * PILLAR_DENOM[q] - foundation) / MAX_POINTS[j]
+        x[i, FOUNDATION] += (foundation / 100 - x[i, FOUNDATION].sum()) / 5
+    return np.clip(x, 0.0, 1.0)
+
+
 # ------------------------------------------------------------------------------------ step 3: MILP
 @contextlib.contextmanager
 def _quiet_stdout(active):
@@ -334,7 +473,7 @@ class _Model:
         self.rlo.append(lo - const)
         self.rhi.append(hi - const)
 
-    def solve(self, kvars=()):
+    def solve(self, kvars=(), lp_only=False):
         """LP relaxation first; then the MILP with the `kvars` boxed to +-NEIGHBOURHOOD around the LP
         optimum (the full MILP finds its first integer point only after minutes; the box keeps it to
         seconds). The box is widened if the restricted problem is infeasible."""
@@ -351,6 +490,8 @@ class _Model:
         lp = milp(c=c, integrality=np.zeros(self.n), bounds=Bounds(lb, ub), constraints=cons)
         if lp.x is None:
             raise RuntimeError(f"LP relaxation failed: {lp.status} {lp.message}")
+        if lp_only:
+            return lp
         kv = np.array(sorted(kvars), dtype=int)
         opts = {"disp": DISP, "mip_rel_gap": GAP}
         if TLIM is not None:
@@ -402,7 +543,7 @@ def _pillar_compare(m, npil, rpfix, q, i, p, gap, above):
             m.add(_sub(ni, np_), -np.inf, gap * den)
 
 
-def project(rows, draw, published_k, fixed_pillars, pub_ranks, order_k=None):
+def project(rows, draw, published_k, fixed_pillars, pub_ranks, order_k=None, lp_only=False):
     """Solve the MILP. Returns k (63 x 8 int), the chosen rank sets and the solver result.
 
     order_k: integer dataset whose ordering decides who is above each ranked province (default: the draw).
@@ -528,7 +669,9 @@ def project(rows, draw, published_k, fixed_pillars, pub_ranks, order_k=None):
             for a, b in zip(chain, chain[1:]):
                 m.add(_sub(expr[a], expr[b]), CHAIN_DELTA, np.inf)
 
-    res = m.solve(kvar.values())
+    res = m.solve(kvar.values(), lp_only=lp_only)
+    if lp_only:
+        return None, chosen, res
     x = res.x
     k = np.zeros((n, 8), dtype=np.int64)
     for i in range(n):
@@ -595,13 +738,14 @@ def check_main(rows, k, published_k):
 
 
 # ------------------------------------------------------------------------------------ components
-def make_components(rng, k, t, free):
+def make_components(rng, k, t, free, parameters=None):
     """Component values (63 x 98, integers in units of 1e-6) and the smart-city main values."""
+    parameters = DEFAULT_PARAMETERS if parameters is None else parameters
     n = 63
     mu, load, sd, hi = SMART_CITY_MODEL
     mean_t = t[free].mean()
     w = MAX_POINTS / 1000.0
-    lam = load / (w @ np.array([INDICATOR_MODEL[c][1] for c in INDICATORS]))
+    lam = load / (w @ np.array(parameters.loadings, dtype=float))
     smart = np.clip(mu + lam * (t - mean_t) + sd * rng.standard_normal(n), 0.0, hi)
     smart_k = np.rint(smart * UNIT).astype(np.int64)
     main = {c: k[:, j] for j, c in enumerate(INDICATORS)}
@@ -684,7 +828,8 @@ SOURCES_USED = {
 }
 
 
-def meta_main(corr, params, checks):
+def meta_main(corr, params, checks, seed=SEED, generator="tools/generate_dti2022_synthetic.py", extra=()):
+    """meta.yaml of the 8-indicator dataset; ``extra`` lines follow ``decimals`` (the bundled file has none)."""
     off = corr[np.triu_indices(8, 1)]
     lines = [
         "name: dti2022-synthetic",
@@ -708,9 +853,10 @@ def meta_main(corr, params, checks):
         "unit_column: uCode",
         "name_column: uName",
         "group_columns: [region]",
-        f"seed: {SEED}",
-        "generator: tools/generate_dti2022_synthetic.py",
+        f"seed: {seed}",
+        f"generator: {generator}",
         "decimals: 4",
+        *extra,
         "correlation_structure:",
         "  model: >-",
         "    One latent province factor f_i (the province's target DTI minus the mean target; targets follow the",
@@ -818,10 +964,70 @@ def meta_components(corr_mean):
 
 
 # ------------------------------------------------------------------------------------------- main
-def build():
+def _rank_label(rows, qname, cons):
+    return f"{qname} ranks (" + ", ".join(f"{rows[p]['province_ascii']} {R}" for p, R in cons) + ")"
+
+
+def _unmet_constraint(rows, draw, published_k, fixed_pillars, ranks, order_k):
+    """Name the rank constraint group whose removal makes an infeasible stage feasible (LP relaxation only)."""
+    for qname, cons in ranks.items():
+        if not cons:
+            continue
+        trial = {q: ([] if q == qname else c) for q, c in ranks.items()}
+        try:
+            project(rows, draw, published_k, fixed_pillars, trial, order_k=order_k, lp_only=True)
+        except (RuntimeError, ValueError):
+            continue
+        return _rank_label(rows, qname, cons)
+    return "the DTI order, published values and mean together"
+
+
+def _calibrate(rows, draw, published_k, fixed_pillars, pub_ranks, pinned):
+    """Project one draw (two stages). Returns (k, res) or raises CalibrationError naming the unmet constraint.
+
+    pinned: decide stage 1's who-is-above-whom from :func:`pin_to_published` values instead of the draw.
+    """
+    # stage 1: DTI, value and main-indicator-rank constraints; stage 2: add the pillar ranks, deciding who
+    # is above whom from the stage-1 solution (the draw's pillar order is too far from feasible)
+    stage1 = {q: (c if q in INDICATORS else []) for q, c in pub_ranks.items()}
+    order1 = np.rint(pin_to_published(rows, draw) * UNIT) if pinned else None
+    try:
+        k1, _, _ = project(rows, draw, published_k, fixed_pillars, stage1, order_k=order1)
+    except (RuntimeError, ValueError) as err:
+        what = _unmet_constraint(rows, draw, published_k, fixed_pillars, stage1, order1)
+        raise CalibrationError(f"stage 1 infeasible: {what} ({str(err)[:60]})") from None
+    try:
+        k, _, res = project(rows, draw, published_k, fixed_pillars, pub_ranks, order_k=k1)
+    except (RuntimeError, ValueError) as err:
+        stage2 = {q: (c if q in PILLARS else []) for q, c in pub_ranks.items()}
+        what = next((_rank_label(rows, q, c) for q, c in stage2.items() if c), "pillar ranks")
+        raise CalibrationError(f"stage 2 infeasible: {what} ({str(err)[:60]})") from None
+    checks = check_main(rows, k, published_k)
+    failed = [name for name, ok, detail in checks if not ok and not detail.startswith("INFEASIBLE")]
+    if failed:
+        raise CalibrationError(f"check failed after the solve: {failed[0]}")
+    return k, res, checks
+
+
+def build(seed=SEED, parameters=None, max_attempts=MAX_ATTEMPTS):
+    """Draw and calibrate one synthetic DTI 2022 dataset; deterministic for (seed, parameters).
+
+    Attempts, in order, until one calibrates (every check of :func:`check_main` holds):
+
+    1. the draw of ``default_rng(seed)``, ordered by the draw (the historical procedure: the bundled
+       dataset is its first attempt);
+    2. the same draw, ordered with the published numbers' pinned values (:func:`pin_to_published`): the
+       repair for draws that rank Trà Vinh where its published DTI and pillars cannot reach;
+    3. redraws from the derived seeds ``default_rng([seed, a])``, a = 1, 2, ..., ordered as in 2,
+       up to ``max_attempts`` attempts in all.
+
+    Returns a dict with rows, k (63 x 8 int, 1e-4 units), draw, params, checks, comp_cols, comp, res and
+    ``attempt`` (1-based), ``draw_seed`` (the seed or ``[seed, a]``) and ``ordering`` (``draw`` or
+    ``pinned``); raises :class:`CalibrationError` naming the last unmet constraint if none calibrates.
+    """
+    parameters = DEFAULT_PARAMETERS if parameters is None else parameters
     rows = load_published()
     n = len(rows)
-    rng = np.random.default_rng(SEED)
     published_k = {}
     for i, r in enumerate(rows):
         vals = [_num(r[f"{c}_score"]) for c in INDICATORS]
@@ -834,9 +1040,7 @@ def build():
             fixed_dti[i] = v
     tie = [i for i in range(n - 1) if rows[i]["rank"] == rows[i + 1]["rank"]]
     assert len(tie) == 1 and sorted(fixed_dti) == [0, 1, 2, 3, 4, 24]
-    t = target_dti(rng, (tie[0], tie[0] + 1), fixed_dti)
     free = np.array([i not in published_k for i in range(n)])
-    draw, params = latent_draw(rng, t, free)
 
     fixed_pillars = {}
     pub_ranks = {q: [] for q in PILLARS + INDICATORS}
@@ -852,15 +1056,106 @@ def build():
             R = _int(r[f"{c}_rank"])
             if R is not None:
                 pub_ranks[c].append((i, R))
-    # stage 1: DTI, value and main-indicator-rank constraints; stage 2: add the pillar ranks, deciding who
-    # is above whom from the stage-1 solution (the draw's pillar order is too far from feasible)
-    stage1 = {q: (c if q in INDICATORS else []) for q, c in pub_ranks.items()}
-    draw = retarget(draw, published_k, pub_ranks)
-    k1, _, _ = project(rows, draw, published_k, fixed_pillars, stage1)
-    k, chosen, res = project(rows, draw, published_k, fixed_pillars, pub_ranks, order_k=k1)
-    checks = check_main(rows, k, published_k)
-    comp_cols, comp, smart_k = make_components(rng, k, t, free)
-    return rows, k, draw, params, checks, comp_cols, comp, res
+
+    plan = [(seed, False), (seed, True)] + [([seed, a], True) for a in range(1, max_attempts - 1)]
+    last = None
+    for attempt, (draw_seed, pinned) in enumerate(plan[:max_attempts], start=1):
+        rng = np.random.default_rng(draw_seed)
+        t = target_dti(rng, (tie[0], tie[0] + 1), fixed_dti, parameters.gap_sigma)
+        draw, params = latent_draw(rng, t, free, parameters)
+        draw = retarget(draw, published_k, pub_ranks)
+        try:
+            k, res, checks = _calibrate(rows, draw, published_k, fixed_pillars, pub_ranks, pinned)
+        except CalibrationError as err:
+            last = err
+            continue
+        # the rng continues from the draw, so the components of the first attempts are the historical ones
+        comp_cols, comp, smart_k = make_components(rng, k, t, free, parameters)
+        return {"rows": rows, "k": k, "draw": draw, "params": params, "checks": checks, "comp_cols": comp_cols,
+                "comp": comp, "res": res, "attempt": attempt, "draw_seed": draw_seed,
+                "ordering": "pinned" if pinned else "draw"}
+    raise CalibrationError(f"seed {seed}: no draw calibrated in {min(max_attempts, len(plan))} attempts; "
+                           f"the last: {last}")
+
+
+def synthesise(out, seed=SEED, parameters=None, max_attempts=MAX_ATTEMPTS):
+    """Draw, calibrate and write one synthetic DTI 2022 dataset to the new folder ``out``.
+
+    Writes ``data.csv`` (63 provinces x 8 main indicators, 4 decimals), ``meta.yaml`` (``synthetic: true``,
+    the seed, the parameters, the attempt that calibrated and every check) and ``calibration.csv`` (columns
+    ``check, ok, detail``: every published constraint re-checked in exact integer arithmetic). The files
+    are written into a temporary sibling folder that is then renamed to ``out``, so ``out`` either holds
+    the whole dataset or does not exist; an existing non-empty ``out`` is refused. The default seed and
+    parameters give the bundled ``dti2022-synthetic`` values (``data.csv`` byte-identical).
+
+    Parameters
+    ----------
+    out : path-like
+        The folder to create (its parent is created if needed); must not exist or be empty.
+    seed : int
+        Seed of the first draw (non-negative); redraws use ``[seed, a]`` (see :func:`build`).
+    parameters : Dti2022Parameters, optional
+        The free parameters (default: :data:`DEFAULT_PARAMETERS`).
+    max_attempts : int
+        Attempts before giving up with :class:`CalibrationError`.
+
+    Returns
+    -------
+    dict
+        The :func:`build` result plus ``out`` (the folder written).
+
+    Raises
+    ------
+    ConfigError
+        ``out`` exists and is not an empty folder, or the seed is negative.
+    CalibrationError
+        No attempt calibrated; the message names the unmet constraint.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "draw"
+    >>> result = synthesise(folder, seed=20220712)              # doctest: +SKIP
+    >>> sorted(p.name for p in folder.iterdir())                # doctest: +SKIP
+    ['calibration.csv', 'data.csv', 'meta.yaml']
+    >>> synthesise(pathlib.Path(tempfile.mkdtemp()).parent)     # an existing non-empty folder
+    Traceback (most recent call last):
+    ...
+    dti_bench.errors.ConfigError: --out ...: exists and is not empty; name a new folder
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {out}: exists and is not empty; name a new folder")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"--seed {seed}: expected a non-negative whole number")
+    parameters = DEFAULT_PARAMETERS if parameters is None else parameters
+    result = build(int(seed), parameters, max_attempts)
+    rows, k, checks = result["rows"], result["k"], result["checks"]
+    ident = [(r["slug"], r["province"], r["region_code"]) for r in rows]
+    data = _csv_text(["uCode", "uName", "region"] + INDICATORS,
+                     [list(idr) + [f"{v / UNIT:.4f}" for v in k[i]] for i, idr in enumerate(ident)])
+    draw_seed = result["draw_seed"]
+    extra = ["generator_parameters:", *parameters.yaml_lines(2),
+             f"attempt: {result['attempt']}",
+             f"draw_seed: {draw_seed if isinstance(draw_seed, int) else '[' + ', '.join(map(str, draw_seed)) + ']'}",
+             f"ordering: {result['ordering']}",
+             "calibration_report: calibration.csv"]
+    meta = meta_main(np.corrcoef(k / UNIT, rowvar=False), result["params"], checks, seed=int(seed),
+                     generator="dti_bench.synthesis.dti2022 (dti-bench synthesise --year 2022)", extra=extra)
+    report = _csv_text(["check", "ok", "detail"], [[name, "true" if ok else "false", detail]
+                                                    for name, ok, detail in checks])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        for name, text in (("data.csv", data), ("meta.yaml", meta), ("calibration.csv", report)):
+            (tmp / name).write_text(text, encoding="utf-8", newline="")
+        if out.exists():          # an empty folder: rename cannot replace it on every platform
+            out.rmdir()
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {**result, "out": out}
 
 
 def main(argv=None):
@@ -868,7 +1163,9 @@ def main(argv=None):
     ap.add_argument("--out-dir", type=Path, default=HERE, help="directory to write the two dataset folders into")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    rows, k, draw, params, checks, comp_cols, comp, res = build()
+    out = build()
+    rows, k, draw, params, checks, comp_cols, comp, res = (out[key] for key in (
+        "rows", "k", "draw", "params", "checks", "comp_cols", "comp", "res"))
 
     # exact check of the components against the main values (scored indicators)
     start = 0
