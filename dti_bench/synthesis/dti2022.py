@@ -968,10 +968,11 @@ def _rank_label(rows, qname, cons):
     return f"{qname} ranks (" + ", ".join(f"{rows[p]['province_ascii']} {R}" for p, R in cons) + ")"
 
 
-def _unmet_constraint(rows, draw, published_k, fixed_pillars, ranks, order_k):
-    """Name the rank constraint group whose removal makes an infeasible stage feasible (LP relaxation only)."""
+def _unmet_constraint(rows, draw, published_k, fixed_pillars, ranks, order_k, candidates):
+    """Name the first rank constraint group (among `candidates`) whose removal makes an infeasible stage
+    feasible (LP relaxation only), so the error says which published ranks this draw cannot meet."""
     for qname, cons in ranks.items():
-        if not cons:
+        if not cons or qname not in candidates:
             continue
         trial = {q: ([] if q == qname else c) for q, c in ranks.items()}
         try:
@@ -994,13 +995,12 @@ def _calibrate(rows, draw, published_k, fixed_pillars, pub_ranks, pinned):
     try:
         k1, _, _ = project(rows, draw, published_k, fixed_pillars, stage1, order_k=order1)
     except (RuntimeError, ValueError) as err:
-        what = _unmet_constraint(rows, draw, published_k, fixed_pillars, stage1, order1)
+        what = _unmet_constraint(rows, draw, published_k, fixed_pillars, stage1, order1, INDICATORS)
         raise CalibrationError(f"stage 1 infeasible: {what} ({str(err)[:60]})") from None
     try:
         k, _, res = project(rows, draw, published_k, fixed_pillars, pub_ranks, order_k=k1)
     except (RuntimeError, ValueError) as err:
-        stage2 = {q: (c if q in PILLARS else []) for q, c in pub_ranks.items()}
-        what = next((_rank_label(rows, q, c) for q, c in stage2.items() if c), "pillar ranks")
+        what = _unmet_constraint(rows, draw, published_k, fixed_pillars, pub_ranks, k1, PILLARS)
         raise CalibrationError(f"stage 2 infeasible: {what} ({str(err)[:60]})") from None
     checks = check_main(rows, k, published_k)
     failed = [name for name, ok, detail in checks if not ok and not detail.startswith("INFEASIBLE")]
