@@ -56,8 +56,8 @@ Method (8-indicator dataset)
    ``meta.yaml`` under ``check_results``).
 6. *Attempts* (:func:`build`). Deciding who is above whom from the draw can ask the impossible: Trà Vinh's
    published DTI and three pillars pin its activity indicators (econ activity 0.609), yet a draw may rank it
-   among the three free provinces above HCM's econ activity 0.7611 (seeds 2, 3, 7 of the review, and 0); and
-   the rank sets of one province on several quantities can together exceed what its DTI allows. A draw that
+   among the three free provinces above HCM's econ activity 0.7611 (seed 2 of the review fails so); other
+   draws (seeds 0, 3, 7) fail even so re-ordered, on several rank sets together. A draw that
    does not calibrate is therefore re-ordered with the pinned values (:func:`pin_to_published`), then
    replaced by redraws from the derived seeds ``[seed, 1]``, ``[seed, 2]``, ... (``MAX_ATTEMPTS`` in all,
    deterministic). The first attempt is the historical procedure, so seed 20220712 still gives the bundled
