@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write the audit report (one self-contained HTML file) of a run folder")
     rep.add_argument("run_dir", help="a run folder (holding manifest.json)")
     rep.add_argument("--out", help="the HTML file to write (default: RUN_DIR/report.html)")
+    syn = sub.add_parser("synthesise", help="draw a synthetic DTI dataset calibrated to the published figures")
+    syn.add_argument("--year", type=int, choices=(2022, 2023), required=True, help="DTI edition to imitate")
+    syn.add_argument("--seed", type=int, default=20220712,
+                     help="seed of the draw (default 20220712: the bundled dti2022-synthetic)")
+    syn.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                     help="a free parameter of the draw, repeatable: loadings.<indicator>, noise_sd.<indicator>, "
+                          "gap_sigma (names and ranges in the README)")
+    syn.add_argument("--out", required=True, help="the new dataset folder (must not exist or be empty)")
     return parser
 
 
@@ -95,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from dti_bench.reporting.html import write_report
 
                 print(f"report: {write_report(args.run_dir, out=args.out)}")
+            elif args.command == "synthesise":
+                _synthesise(args)
     except UserError as err:
         sys.stderr.write(f"dti-bench: error: {_one_line(str(err))}\n")
         return EXIT_USAGE
@@ -105,6 +115,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _synthesise(args: argparse.Namespace) -> None:
+    if args.year == 2023:
+        raise UserError("synthesise --year 2023: the 2023 calibration is not available yet (valid: 2022)")
+    from dti_bench.synthesis import dti2022
+
+    parameters = dti2022.DEFAULT_PARAMETERS.with_overrides(args.parameter)
+    result = dti2022.synthesise(args.out, seed=args.seed, parameters=parameters)
+    ok = sum(1 for _, passed, _ in result["checks"] if passed)
+    print(f"synthesise: {result['out']} (seed {args.seed}, attempt {result['attempt']}, "
+          f"{ok}/{len(result['checks'])} checks hold; calibration.csv lists them)")
 
 
 def _one_line(message: str) -> str:

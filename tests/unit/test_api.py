@@ -62,7 +62,7 @@ def test_the_namespace_holds_what_the_issue_names():
 
 
 #: The layers, bottom first: a module may import from its own layer and the ones before it, never after.
-LAYERS = ["errors", "filenames", "methods", "metrics", "model", "index", "audit", "engine", "config", "analyses", "io",
+LAYERS = ["errors", "filenames", "methods", "metrics", "model", "index", "audit", "engine", "config", "analyses", "io", "synthesis",
           "reporting", "experiment", "cli", "testing", "__init__", "__main__"]
 
 

@@ -1,0 +1,4 @@
+"""Synthetic datasets calibrated to published figures (the DTI 2022 generator: :mod:`dti_bench.synthesis.dti2022`).
+
+Layer: above ``io`` (it may read bundled data), below ``reporting``; the CLI imports it lazily.
+"""
