@@ -45,6 +45,17 @@ def oracle_row(framework, dataset, m, weight_factor=None, include=None, power=No
     return compute_index(framework, dataset, m)
 
 
+def assert_matches_oracle(ev, framework, dataset, ms, wf, include) -> None:
+    """Every variant of ``ev`` equals the oracle on the same weights and inclusions, or fails where it fails."""
+    for i, m in enumerate(ms):
+        try:
+            expected = oracle_row(framework, dataset, m, wf[i], include[i])
+        except MethodError:
+            assert ev.failed[i], f"oracle failed but the engine did not (variant {i}: {m.label()})"
+            continue
+        assert_row_matches(ev, i, expected)
+
+
 def assert_row_matches(ev, i, result):
     scores = result.scores.to_numpy()
     ranks = result.rank_values.to_numpy()
@@ -67,13 +78,7 @@ def test_engine_equals_oracle(fw_ds, ms, data):
     include[:, 0] = True
     design = Batch(tuple(ms), which, weight_factor=wf, include=include)
     ev = Engine(framework, dataset).evaluate(design)
-    for i, m in enumerate(ms):
-        try:
-            expected = oracle_row(framework, dataset, m, wf[i], include[i])
-        except MethodError:
-            assert ev.failed[i], f"oracle failed but the engine did not (variant {i}: {m.label()})"
-            continue
-        assert_row_matches(ev, i, expected)
+    assert_matches_oracle(ev, framework, dataset, ms, wf, include)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -116,13 +121,7 @@ def test_engine_equals_oracle_for_the_new_normalisers_and_caps(fw_ds, blocks, da
                                           max_size=n * len(framework.indicators)))).reshape(n, -1)
     include[:, 0] = True
     ev = Engine(framework, dataset).evaluate(Batch(tuple(ms), np.arange(n), weight_factor=wf, include=include))
-    for i, m in enumerate(ms):
-        try:
-            expected = oracle_row(framework, dataset, m, wf[i], include[i])
-        except MethodError:
-            assert ev.failed[i], f"oracle failed but the engine did not (variant {i}: {m.label()})"
-            continue
-        assert_row_matches(ev, i, expected)
+    assert_matches_oracle(ev, framework, dataset, ms, wf, include)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
