@@ -723,21 +723,17 @@ def check_main(rows, k, published_k):
             out.append((f"{r['province_ascii']} DTI = {v:.4f}", int(rd[i]) == int(round(v * UNIT)), ""))
     nr = 0
     bad = []
+    # every published pillar rank, then every published main-indicator rank, province by province
+    columns = [(pname, rp[:, q]) for q, pname in enumerate(PILLARS)] + [(c, k[:, j]) for j, c in enumerate(INDICATORS)]
+    ranked = {code: rank_min(values) for code, values in columns}
     for i, r in enumerate(rows):
-        for q, pname in enumerate(PILLARS):
-            R = _int(r[f"{pname}_rank"])
+        for code, _ in columns:
+            R = _int(r[f"{code}_rank"])
             if R is not None:
                 nr += 1
-                got = int(rank_min(rp[:, q])[i])
+                got = int(ranked[code][i])
                 if got != R:
-                    bad.append(f"{r['province_ascii']} {pname} {got}!={R}")
-        for j, c in enumerate(INDICATORS):
-            R = _int(r[f"{c}_rank"])
-            if R is not None:
-                nr += 1
-                got = int(rank_min(k[:, j])[i])
-                if got != R:
-                    bad.append(f"{r['province_ascii']} {c} {got}!={R}")
+                    bad.append(f"{r['province_ascii']} {code} {got}!={R}")
     out.append((f"all {nr} published pillar/main-indicator ranks", not bad, "; ".join(bad)))
     s_comp = int(rd.sum())
     hcm = next(i for i, r in enumerate(rows) if r["province_ascii"] == "Ho Chi Minh")
