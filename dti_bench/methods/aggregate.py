@@ -110,6 +110,15 @@ def arithmetic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6.2.
+
+    Examples
+    --------
+    COINr ``Aggregate(coin, dset = "Normalised", f_ag = "a_amean")``; the missing value's weight is shared out
+    among the present ones:
+
+    >>> x = np.array([[0.2, 0.8], [0.5, np.nan]])
+    >>> arithmetic(x, np.array([0.25, 0.75]))
+    array([0.65, 0.5 ])
     """
     x = np.asarray(x, dtype=float)
     wn, ok = present_weights(x, w)
@@ -126,6 +135,13 @@ def geometric(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6.2.
+
+    Examples
+    --------
+    sqrt(1 x 4) = 2 and sqrt(2 x 8) = 4:
+
+    >>> geometric(np.array([[1.0, 4.0], [2.0, 8.0]]), np.array([0.5, 0.5]))
+    array([2., 4.])
     """
     x = np.asarray(x, dtype=float)
     wn, ok = present_weights(x, w)
@@ -142,6 +158,13 @@ def harmonic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6.2.
+
+    Examples
+    --------
+    2 / (1/1 + 1/4) = 1.6:
+
+    >>> harmonic(np.array([[1.0, 4.0]]), np.array([0.5, 0.5]))
+    array([1.6])
     """
     x = np.asarray(x, dtype=float)
     wn, ok = present_weights(x, w)
@@ -192,6 +215,14 @@ def power(x: np.ndarray, w: np.ndarray, *, p: float = 1.0) -> np.ndarray:
     References
     ----------
     COINr ``a_genmean``; Bullen, P. S. (2003), *Handbook of Means and Their Inequalities*, ch. III.
+
+    Examples
+    --------
+    ``p = 2`` is the quadratic mean, sqrt((1 + 49)/2) = 5; ``p = 1`` the arithmetic mean, 4:
+
+    >>> x, w = np.array([[1.0, 7.0]]), np.array([0.5, 0.5])
+    >>> power(x, w, p=2), power(x, w, p=1)
+    (array([5.]), array([4.]))
     """
     check_power(p)
     p = float(p)
@@ -242,6 +273,11 @@ def minimum(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6 (non-compensatory aggregation).
+
+    Examples
+    --------
+    >>> minimum(np.array([[0.2, 0.8], [0.9, np.nan]]), np.array([0.5, 0.5]))
+    array([0.2, 0.9])
     """
     x = np.asarray(x, dtype=float)
     wn, ok = present_weights(x, w)
@@ -270,6 +306,15 @@ def median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     ----------
     Edgeworth, F. Y. (1888), On a new method of reducing observations relating to several quantities,
     *Philosophical Magazine* 25:184 (the weighted median as the minimiser of weighted absolute deviations).
+
+    Examples
+    --------
+    The weighted median: the first value whose cumulative weight reaches half:
+
+    >>> median(np.array([[1.0, 2.0, 10.0]]), np.array([0.2, 0.5, 0.3]))
+    array([2.])
+    >>> median(np.array([[1.0, 2.0, 10.0]]), np.array([0.6, 0.2, 0.2]))
+    array([1.])
     """
     x = np.asarray(x, dtype=float)
     wn, ok = present_weights(x, w)
@@ -381,6 +426,14 @@ def owa(x: np.ndarray, w: np.ndarray, *, order_weights: Sequence[float] | None =
     *IEEE Trans. Systems, Man and Cybernetics* 18:183. Torra, V. (1997), The weighted OWA operator,
     *Int. J. Intelligent Systems* 12:153. Fullér, R. & Majlender, P. (2001), An analytic approach for obtaining
     maximal entropy OWA operator weights, *Fuzzy Sets and Systems* 124:53.
+
+    Examples
+    --------
+    >>> x, w = np.array([[0.2, 0.6, 1.0]]), np.full(3, 1 / 3)
+    >>> np.round(owa(x, w), 4)
+    array([0.6])
+    >>> np.round(owa(x, w, order_weights=[0.5, 0.3, 0.2]), 4)   # 0.5 x 1.0 + 0.3 x 0.6 + 0.2 x 0.2
+    array([0.72])
     """
     x = np.asarray(x, dtype=float)
     k = x.shape[-1]
@@ -597,6 +650,15 @@ def copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     ----------
     COINr ``a_copeland``, ``outrankMatrix``. Munda, G. & Nardo, M. (2009), Noncompensatory/nonlinear composite
     indicators for ranking countries: a defensible setting, *Applied Economics* 41:1513.
+
+    Examples
+    --------
+    Units 0 and 2 each beat unit 1 on both indicators and tie with each other (one indicator each): wins minus
+    losses:
+
+    >>> x = np.array([[0.9, 0.6], [0.1, 0.2], [0.5, 0.8]])
+    >>> copeland(x, np.array([0.5, 0.5]))
+    array([ 1., -2.,  1.])
     """
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -634,6 +696,12 @@ def borda(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     ----------
     de Borda, J.-C. (1784), Mémoire sur les élections au scrutin; OECD/JRC (2008), *Handbook on Constructing
     Composite Indicators*, section 6.3 (non-compensatory multi-criteria approaches).
+
+    Examples
+    --------
+    >>> x = np.array([[0.9, 0.6], [0.1, 0.2], [0.5, 0.8]])
+    >>> borda(x, np.array([0.5, 0.5]))
+    array([1.5, 0. , 1.5])
     """
     x = np.asarray(x, dtype=float)
     b = np.full_like(x, np.nan)

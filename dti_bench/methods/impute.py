@@ -33,6 +33,12 @@ def none(x: np.ndarray, *, groups: np.ndarray | None = None) -> np.ndarray:
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 3.1 (case deletion / no imputation
     as the baseline); COINr's default when ``Impute`` is not run.
+
+    Examples
+    --------
+    >>> none(np.array([[1.0, np.nan], [3.0, 4.0]]))
+    array([[ 1., nan],
+           [ 3.,  4.]])
     """
     return np.array(x, dtype=float)
 
@@ -96,6 +102,17 @@ def mean(x: np.ndarray, *, groups: np.ndarray | None = None) -> np.ndarray:
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 3 (unconditional mean
     substitution). COINr documentation, ``i_mean``.
+
+    Examples
+    --------
+    The missing cell takes its column's mean, (1 + 3 + 8)/3 = 4 (COINr ``Impute(coin, dset = "Raw",
+    f_i = "i_mean")``):
+
+    >>> mean(np.array([[1.0, 10.0], [3.0, np.nan], [8.0, 30.0], [np.nan, 20.0]]))
+    array([[ 1., 10.],
+           [ 3., 20.],
+           [ 8., 30.],
+           [ 4., 20.]])
     """
     x = _as_matrix(x)
     return _fill(x, _column_means(x)[None, :])
@@ -124,6 +141,16 @@ def median(x: np.ndarray, *, groups: np.ndarray | None = None) -> np.ndarray:
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 3. COINr documentation,
     ``i_median``.
+
+    Examples
+    --------
+    The missing cell takes the median of 1, 3, 8:
+
+    >>> median(np.array([[1.0], [3.0], [8.0], [np.nan]]))
+    array([[1.],
+           [3.],
+           [8.],
+           [3.]])
     """
     x = _as_matrix(x)
     return _fill(x, _column_medians(x)[None, :])
@@ -179,6 +206,17 @@ def group_mean(x: np.ndarray, *, group: str | None = None, groups: np.ndarray | 
     References
     ----------
     COINr documentation, ``i_mean_grp``. OECD/JRC (2008), *Handbook*, section 3.
+
+    Examples
+    --------
+    Unit 2 takes the mean of its own group (a): (1 + 3)/2 = 2, not the overall mean:
+
+    >>> x = np.array([[1.0], [3.0], [np.nan], [10.0]])
+    >>> group_mean(x, groups=np.array(["a", "a", "a", "b"]))
+    array([[ 1.],
+           [ 3.],
+           [ 2.],
+           [10.]])
     """
     return _by_group(x, groups, _column_means, "group_mean")
 
@@ -213,6 +251,16 @@ def group_median(x: np.ndarray, *, group: str | None = None, groups: np.ndarray 
     References
     ----------
     COINr documentation, ``i_median_grp``.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0], [2.0], [9.0], [np.nan], [10.0]])
+    >>> group_median(x, groups=np.array(["a", "a", "a", "a", "b"]))
+    array([[ 1.],
+           [ 2.],
+           [ 9.],
+           [ 2.],
+           [10.]])
     """
     return _by_group(x, groups, _column_medians, "group_median")
 
@@ -376,6 +424,18 @@ def em(x: np.ndarray, *, max_iter: int = 100, tol: float = 1e-6, groups: np.ndar
     ----------
     Dempster, Laird & Rubin (1977); Little & Rubin (2019), section 11.2; OECD/JRC (2008), *Handbook*,
     section 3.
+
+    Examples
+    --------
+    Two indicators on a line (the second is twice the first): EM fills the missing cell near that line, where the
+    column mean would give (2 + 4 + 8)/3:
+
+    >>> x = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, np.nan], [4.0, 8.0]])
+    >>> np.round(em(x), 3)
+    array([[1., 2.],
+           [2., 4.],
+           [3., 6.],
+           [4., 8.]])
     """
     return em_estimate(x, max_iter=max_iter, tol=tol).filled
 

@@ -118,6 +118,11 @@ def none(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     References
     ----------
     Decision 922/QĐ-BTTTT, Appendix I (S45): main indicators scored as points against a maximum.
+
+    Examples
+    --------
+    >>> none(np.array([0.25, np.nan, 1.0]))
+    array([0.25,  nan, 1.  ])
     """
     return np.array(x, dtype=float)
 
@@ -136,6 +141,16 @@ def minmax(x: np.ndarray, *, lo: float = 0.0, hi: float = 1.0, ref: np.ndarray |
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5.
+
+    Examples
+    --------
+    COINr ``Normalise(coin, dset = "Treated", global_specs = list(f_n = "n_minmax", f_n_para = list(l_u = c(0,
+    100))))``, one column:
+
+    >>> minmax(np.array([2.0, 4.0, np.nan, 10.0]), lo=0, hi=100)
+    array([  0.,  25.,  nan, 100.])
+    >>> minmax(np.array([12.0]), ref=np.array([2.0, 10.0]))      # against a reference year: not clipped
+    array([1.25])
     """
     check_minmax(lo, hi)
     x = np.asarray(x, dtype=float)
@@ -158,6 +173,15 @@ def zscore(x: np.ndarray, *, m: float = 0.0, s: float = 1.0, ref: np.ndarray | N
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5.
+
+    Examples
+    --------
+    Mean 4, sample standard deviation 2:
+
+    >>> zscore(np.array([2.0, 4.0, 6.0]))
+    array([-1.,  0.,  1.])
+    >>> zscore(np.array([2.0, 4.0, 6.0]), m=10, s=2)
+    array([ 8., 10., 12.])
     """
     check_zscore(m, s)
     x = np.asarray(x, dtype=float)
@@ -192,6 +216,13 @@ def rank(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     References
     ----------
     COINr ``n_rank``; OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5 (ranking).
+
+    Examples
+    --------
+    Ties share the lowest rank, as R's ``rank(x, ties.method = "min")``:
+
+    >>> rank(np.array([3.0, 1.0, 3.0, np.nan, 7.0]))
+    array([ 2.,  1.,  2., nan,  4.])
     """
     out, _ = _rank_min(np.asarray(x, dtype=float), ref)
     return out
@@ -212,6 +243,13 @@ def percentile(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     References
     ----------
     COINr ``n_prank``.
+
+    Examples
+    --------
+    Four values: (rank - 1)/3:
+
+    >>> np.round(percentile(np.array([10.0, 40.0, 20.0, 30.0])), 4)
+    array([0.    , 1.    , 0.3333, 0.6667])
     """
     x = np.asarray(x, dtype=float)
     r, m = _rank_min(x, ref)
@@ -231,6 +269,11 @@ def borda(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     References
     ----------
     COINr ``n_borda``; Borda (1781), *Mémoire sur les élections au scrutin*.
+
+    Examples
+    --------
+    >>> borda(np.array([3.0, 1.0, 3.0, 7.0]))
+    array([1., 0., 1., 3.])
     """
     return rank(x, ref=ref) - 1.0
 
@@ -260,6 +303,16 @@ def goalposts(x: np.ndarray, *, lo: float, hi: float, cap: bool = True, log: boo
     References
     ----------
     COINr ``n_goalposts``; UNDP (2010), *Human Development Report*, technical note 1.
+
+    Examples
+    --------
+    Goalposts 0 and 50, clipped to [0, 1], then scaled to 100 (COINr ``f_n = "n_goalposts"``, ``gposts = c(0, 50,
+    100)``):
+
+    >>> goalposts(np.array([-5.0, 10.0, 25.0, 60.0]), lo=0, hi=50, scale=100)
+    array([  0.,  20.,  50., 100.])
+    >>> np.round(goalposts(np.array([100.0, 1000.0, 10000.0]), lo=100, hi=10000, log=True), 3)   # each tenfold: half
+    array([0. , 0.5, 1. ])
     """
     x = np.asarray(x, dtype=float)
     if not hi > lo:
@@ -292,6 +345,11 @@ def dist_max(x: np.ndarray, *, ref: np.ndarray | None = None) -> np.ndarray:
     References
     ----------
     COINr ``n_dist2max``; OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5.
+
+    Examples
+    --------
+    >>> dist_max(np.array([2.0, 4.0, 10.0]))
+    array([0.  , 0.25, 1.  ])
     """
     x = np.asarray(x, dtype=float)
     r = _stats_source(x, ref)
@@ -324,6 +382,15 @@ def dist_ref(x: np.ndarray, *, unit: int | None = None, cap_max: bool = False,
     References
     ----------
     COINr ``n_dist2ref``.
+
+    Examples
+    --------
+    Unit 1 (value 6) is the reference: it scores 1, the minimum 0, the unit above it 2 (or 1 with ``cap_max``):
+
+    >>> dist_ref(np.array([2.0, 6.0, 4.0, 10.0]), unit=1)
+    array([0. , 1. , 0.5, 2. ])
+    >>> dist_ref(np.array([2.0, 6.0, 4.0, 10.0]), unit=1, cap_max=True)
+    array([0. , 1. , 0.5, 1. ])
     """
     x = np.asarray(x, dtype=float)
     if unit is None:
@@ -366,6 +433,15 @@ def dist_target(x: np.ndarray, *, target: float, cap_max: bool = False,
     ----------
     COINr ``n_dist2targ``; OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 5
     (distance to a reference).
+
+    Examples
+    --------
+    Target 10 from a minimum of 2:
+
+    >>> dist_target(np.array([2.0, 6.0, 12.0]), target=10)
+    array([0.  , 0.5 , 1.25])
+    >>> dist_target(np.array([2.0, 6.0, 12.0]), target=10, cap_max=True)
+    array([0. , 0.5, 1. ])
     """
     x = np.asarray(x, dtype=float)
     xmin = _stats_source(x, ref).min()
@@ -562,6 +638,13 @@ def ratio_target(x: np.ndarray, *, target: float, points: float = 1.0, cap: bool
     The scoring rule as read in a province-issued district DTI modelled on Decision 922/QĐ-BTTTT (source S61 in
     ``dti_bench/datasets/dti_published/methodology.md``, section 3; that the national rules are the same is
     inferred there, the 922 appendix being unreadable).
+
+    Examples
+    --------
+    >>> ratio_target(np.array([2.0, 5.0, 15.0]), target=10)
+    array([0.2, 0.5, 1. ])
+    >>> ratio_target(np.array([2.0, 5.0, 15.0]), target=10, points=20)
+    array([ 4., 10., 20.])
     """
     x = np.asarray(x, dtype=float)
     if not target > 0:
@@ -600,6 +683,13 @@ def thresholds(x: np.ndarray, *, cuts: Sequence[float] | None = None, points: Se
     ----------
     The step rules as read in a province-issued district DTI modelled on Decision 922/QĐ-BTTTT (source S61 in
     ``dti_bench/datasets/dti_published/methodology.md``, section 3).
+
+    Examples
+    --------
+    "1 meeting a year: 5 points, 2: 10, 3: 15, 4 or more: 20", and 0 meetings scores 0:
+
+    >>> thresholds(np.array([0.0, 1.0, 2.5, 4.0, 7.0, np.nan]), cuts=[1, 2, 3, 4], points=[5, 10, 15, 20])
+    array([ 0.,  5., 10., 20., 20., nan])
     """
     x = np.asarray(x, dtype=float)
     if cuts is None or points is None or len(cuts) == 0:

@@ -25,6 +25,13 @@ def none(x: np.ndarray, *, units: Sequence[str] = ()) -> np.ndarray:
     References
     ----------
     COINr ``Screen`` not applied; OECD/JRC (2008) Handbook, section 3 (coverage rules are a choice).
+
+    Examples
+    --------
+    Every unit is kept (COINr: ``Screen`` not run):
+
+    >>> none(np.array([[1.0, np.nan], [np.nan, np.nan]]))
+    array([ True,  True])
     """
     return np.ones(np.asarray(x).shape[0], dtype=bool)
 
@@ -84,6 +91,17 @@ def coverage(x: np.ndarray, *, units: Sequence[str] = (), min_coverage: float = 
     ----------
     COINr documentation, ``Screen`` (``dat_thresh``, ``nonzero_thresh``, ``Force``) and
     ``vignette("screening")``. OECD/JRC (2008), *Handbook*, section 3.
+
+    Examples
+    --------
+    Unit C has one of three values (coverage 1/3 < 0.66) and is dropped, as ``Screen(coin, dset = "Raw",
+    dat_thresh = 0.66)`` would; ``include`` forces it back:
+
+    >>> x = np.array([[1.0, 2.0, 3.0], [4.0, np.nan, 6.0], [np.nan, np.nan, 9.0]])
+    >>> coverage(x, units=["A", "B", "C"])
+    array([ True,  True, False])
+    >>> coverage(x, units=["A", "B", "C"], include=["C"])
+    array([ True,  True,  True])
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 2:

@@ -37,6 +37,12 @@ def none(x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     References
     ----------
     COINr ``Treat`` with no indicator selected; OECD/JRC (2008) Handbook, section 3 (treatment is optional).
+
+    Examples
+    --------
+    >>> y, report = none(np.array([1.0, 100.0, np.nan]))
+    >>> y, report["treated"]
+    (array([  1., 100.,  nan]), [])
     """
     return np.array(x, dtype=float), {"method": "none", "treated": [], "iterations": 0, "log": False}
 

@@ -44,6 +44,11 @@ def nominal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6.1 (weights set by the framework).
+
+    Examples
+    --------
+    >>> nominal(np.ones((3, 2)), np.array([0.25, 0.75]))
+    array([0.25, 0.75])
     """
     return np.asarray(w, dtype=float)
 
@@ -57,6 +62,11 @@ def equal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     References
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 6.1 (equal weighting).
+
+    Examples
+    --------
+    >>> equal(np.ones((3, 4)), np.array([0.1, 0.2, 0.3, 0.4]))
+    array([0.25, 0.25, 0.25, 0.25])
     """
     k = np.asarray(w).shape[-1]
     return np.full(k, 1.0 / k)
@@ -152,6 +162,14 @@ def pca(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     ----------
     OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, sections 3.1 and 6.1 (Table 17).
     COINr documentation, ``get_PCA``.
+
+    Examples
+    --------
+    Two indicators that agree and one that does not: the first component loads on the two that agree.
+
+    >>> x = np.array([[1.0, 2.0, 5.0], [2.0, 4.1, 1.0], [3.0, 5.9, 4.0], [4.0, 8.0, 2.0], [5.0, 10.2, 3.0]])
+    >>> np.round(pca(x, np.full(3, 1 / 3)), 3)
+    array([0.438, 0.44 , 0.122])
     """
     x = _block(x)
     k = x.shape[1]
@@ -211,6 +229,14 @@ def entropy(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     ----------
     Shannon (1948), Bell Syst. Tech. J. 27:379; Zeleny (1982), *Multiple Criteria Decision Making*, ch. 7
     (entropy as a measure of a criterion's contrast intensity).
+
+    Examples
+    --------
+    The constant column carries no information and gets weight 0; the other two share the rest:
+
+    >>> x = np.array([[1.0, 0.5, 1.0], [2.0, 0.5, 3.0], [3.0, 0.5, 9.0]])
+    >>> np.round(entropy(x, np.full(3, 1 / 3)), 3)
+    array([0.22, 0.  , 0.78])
     """
     x = _block(x)
     k = x.shape[1]
@@ -278,6 +304,13 @@ def critic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     ----------
     Diakoulaki, Mavrotas, Papayannakis (1995), "Determining objective weights in multiple criteria problems:
     the CRITIC method", Computers & Operations Research 22(7):763-770.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0, 1.0, 0.2], [0.5, 0.5, 0.9], [1.0, 0.0, 0.4], [0.25, 0.75, 0.1]])
+    >>> w = critic(x, np.full(3, 1 / 3))
+    >>> np.round(w, 3), round(float(w.sum()), 6)
+    (array([0.341, 0.441, 0.217]), 1.0)
     """
     x = _block(x)
     k = x.shape[1]
