@@ -85,11 +85,30 @@ class Dataset:
 
     # -- views ---------------------------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
-        """Indicator values as a DataFrame (index = unit codes)."""
+        """Indicator values as a DataFrame (index = unit codes).
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5], "x2": [3.0, None]}, index=["A", "B"]))
+        >>> ds.frame()
+               x1   x2
+        unit
+        A     0.2  3.0
+        B     0.5  NaN
+        """
         return pd.DataFrame(self.values, index=pd.Index(self.units, name="unit"), columns=list(self.indicators))
 
     def column(self, code: str) -> np.ndarray:
-        """One indicator, shape ``(units,)``."""
+        """One indicator, shape ``(units,)``.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5], "x2": [3.0, None]}, index=["A", "B"]))
+        >>> ds.column("x2")
+        array([ 3., nan])
+        """
         try:
             return self.values[:, self.indicators.index(code)]
         except ValueError:
@@ -97,7 +116,15 @@ class Dataset:
                             f"{choices(self.indicators)}") from None
 
     def select(self, indicators: Sequence[str]) -> Dataset:
-        """The dataset restricted to (and ordered as) ``indicators``."""
+        """The dataset restricted to (and ordered as) ``indicators``.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5], "x2": [3.0, 4.0]}, index=["A", "B"]))
+        >>> ds.select(["x2", "x1"]).values.tolist()
+        [[3.0, 0.2], [4.0, 0.5]]
+        """
         missing = [c for c in indicators if c not in self.indicators]
         if missing:
             raise DataError(f"dataset {self.name!r}: indicator {missing[0]!r} of the framework is missing from "
@@ -106,7 +133,15 @@ class Dataset:
         return self.replace(indicators=tuple(indicators), values=self.values[:, idx])
 
     def take_units(self, mask_or_codes: np.ndarray | Sequence[str]) -> Dataset:
-        """The dataset restricted to some units (a boolean mask or a list of codes), order kept."""
+        """The dataset restricted to some units (a boolean mask or a list of codes), order kept.
+
+        Examples
+        --------
+        >>> import dti_bench as db, numpy as np, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5, 0.9]}, index=["A", "B", "C"]))
+        >>> ds.take_units(["C", "A"]).units, ds.take_units(np.array([False, True, True])).units
+        (('C', 'A'), ('B', 'C'))
+        """
         if isinstance(mask_or_codes, np.ndarray) and mask_or_codes.dtype == bool:
             idx = np.flatnonzero(mask_or_codes)
         else:
@@ -118,6 +153,15 @@ class Dataset:
                             else self.denominators)
 
     def unit_index(self, code: str) -> int:
+        """The position of unit ``code`` in :attr:`units`; a DataError naming valid codes when it is unknown.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5, 0.9]}, index=["A", "B", "C"]))
+        >>> ds.unit_index("C")
+        2
+        """
         try:
             return self.units.index(code)
         except ValueError:
@@ -125,7 +169,15 @@ class Dataset:
                             f"{choices(self.units[:10])}{' ...' if len(self.units) > 10 else ''}") from None
 
     def group(self, column: str) -> np.ndarray:
-        """A grouping column as an object array, shape ``(units,)``; missing entries are None."""
+        """A grouping column as an object array, shape ``(units,)``; missing entries are None.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> table = pd.DataFrame({"uCode": ["A", "B", "C"], "region": ["north", None, "south"], "x1": [0.2, 0.5, 0.9]})
+        >>> db.Dataset.from_frame(table, group_columns=["region"]).group("region")
+        array(['north', None, 'south'], dtype=object)
+        """
         if column not in self.groups.columns:
             raise DataError(f"dataset {self.name!r}: no group column {column!r}; valid choices: "
                             f"{choices(self.groups.columns) or 'none declared'}")
@@ -133,14 +185,33 @@ class Dataset:
         return np.array([None if pd.isna(v) else v for v in col], dtype=object)
 
     def replace(self, **changes: Any) -> Dataset:
-        """A copy with some fields replaced (values are re-validated)."""
+        """A copy with some fields replaced (values are re-validated).
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5]}, index=["A", "B"]))
+        >>> ds.replace(name="scaled", values=ds.values * 10)
+        Dataset('scaled': 2 units x 1 indicators)
+        >>> ds.replace(name="scaled", values=ds.values * 10).column("x1")
+        array([2., 5.])
+        """
         fields = {k: getattr(self, k) for k in ("name", "units", "unit_names", "indicators", "values", "groups",
                                                  "denominators", "synthetic", "meta", "not_applicable")}
         fields.update(changes)
         return Dataset(**fields)
 
     def not_applicable_mask(self, codes: Sequence[str]) -> np.ndarray:
-        """Which cells do not apply, shape ``(units, len(codes))`` (bool), from :attr:`not_applicable`."""
+        """Which cells do not apply, shape ``(units, len(codes))`` (bool), from :attr:`not_applicable`.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5], "x2": [3.0, 4.0]}, index=["A", "B"]))
+        >>> ds.replace(not_applicable=frozenset({("B", "x2")})).not_applicable_mask(["x1", "x2"])
+        array([[False, False],
+               [False,  True]])
+        """
         mask = np.zeros((len(self.units), len(codes)), dtype=bool)
         if self.not_applicable:
             rows = {u: i for i, u in enumerate(self.units)}
@@ -151,7 +222,17 @@ class Dataset:
         return mask
 
     def to_idata(self) -> pd.DataFrame:
-        """The dataset as a COINr iData table."""
+        """The dataset as a COINr iData table.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5], "x2": [3.0, None]}, index=["A", "B"]))
+        >>> ds.to_idata()
+          uCode uName   x1   x2
+        0     A     A  0.2  3.0
+        1     B     B  0.5  NaN
+        """
         out = pd.DataFrame({"uCode": self.units, "uName": self.unit_names})
         for df in (self.groups, self.denominators):
             for col in df.columns:

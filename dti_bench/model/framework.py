@@ -181,13 +181,30 @@ class Framework:
 
     @property
     def official_source(self) -> str:
-        """Where :attr:`official` comes from, in words ('' when there is none)."""
+        """Where :attr:`official` comes from, in words ('' when there is none).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> db.load_framework("dti-provincial-2022").official_source[:40]
+        'Decision 922/QĐ-BTTTT (points / max poin'
+        >>> db.Framework.from_tree({"Index": ["x", "y"]}).official_source
+        ''
+        """
         if self._official is None:
             return ""
         return str(self.meta.get("official_source") or self.meta.get("source") or self.name)
 
     def node(self, code: str) -> Node:
-        """The :class:`Node` called ``code``."""
+        """The :class:`Node` called ``code``.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.node("gdp").kind, fw.node("Economy").kind, fw.node("gdp").direction
+        ('indicator', 'composite', 1)
+        """
         try:
             return self._node[code]
         except KeyError:
@@ -195,11 +212,27 @@ class Framework:
                                  f"{choices(self.nodes)}") from None
 
     def children(self, code: str) -> tuple[str, ...]:
-        """Children of ``code`` in declared order (empty for an indicator)."""
+        """Children of ``code`` in declared order (empty for an indicator).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.children("Index"), fw.children("Economy"), fw.children("gdp")
+        (('Economy', 'Society'), ('gdp', 'jobs'), ())
+        """
         return tuple(c for c, _ in self._children[self.node(code).code])
 
     def parents(self, code: str) -> tuple[str, ...]:
-        """Parents of ``code`` (empty for a root)."""
+        """Parents of ``code`` (empty for a root).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.parents("gdp"), fw.parents("Index")
+        (('Economy',), ())
+        """
         return tuple(self._parents[self.node(code).code])
 
     def ancestors(self, code: str) -> tuple[str, ...]:
@@ -229,7 +262,15 @@ class Framework:
         return tuple(c for c in self.composites if c in seen)
 
     def nominal_weights(self, code: str) -> np.ndarray:
-        """Nominal weights of ``code``'s children, shape ``(k,)``, as declared (not normalised)."""
+        """Nominal weights of ``code``'s children, shape ``(k,)``, as declared (not normalised).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": {"health": 2, "school": 1}}})
+        >>> fw.nominal_weights("Society"), fw.nominal_weights("Economy")
+        (array([2., 1.]), array([1., 1.]))
+        """
         return np.array([w for _, w in self._children[self.node(code).code]], dtype=float)
 
     def weightless(self, explicit: Mapping[str, float] | None = None) -> tuple[str, ...]:
@@ -248,26 +289,71 @@ class Framework:
                      if not any(explicit.get(k, w) > 0 for k, w in self._children[c]))
 
     def level(self, code: str) -> int:
-        """COINr-style level: 1 for indicators, higher for composites."""
+        """COINr-style level: 1 for indicators, higher for composites.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.level("gdp"), fw.level("Economy"), fw.level("Index")
+        (1, 2, 3)
+        """
         return self._level[self.node(code).code]
 
     @property
     def n_levels(self) -> int:
+        """The number of levels: the highest :meth:`level` (indicators are level 1, as COINr numbers them).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}}).n_levels
+        3
+        """
         return max(self._level.values())
 
     def at_level(self, level: int) -> tuple[str, ...]:
-        """Codes at ``level``, in ``nodes`` order."""
+        """Codes at ``level``, in ``nodes`` order.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.at_level(1), fw.at_level(2), fw.at_level(3)
+        (('gdp', 'jobs', 'health'), ('Economy', 'Society'), ('Index',))
+        """
         return tuple(c for c in self.nodes if self._level[c] == level)
 
     def require_headline(self) -> str:
-        """The headline node; an error naming the candidates when it is ambiguous."""
+        """The headline node; an error naming the candidates when it is ambiguous.
+
+        Examples
+        --------
+        One root is the headline; two roots and no ``headline:`` leave none to choose:
+
+        >>> import dti_bench as db
+        >>> db.Framework.from_tree({"Index": {"Economy": ["gdp"], "Society": ["health"]}}).require_headline()
+        'Index'
+        >>> db.Framework.from_tree({"Economy": ["gdp"], "Society": ["health"]}).require_headline()
+        Traceback (most recent call last):
+            ...
+        dti_bench.errors.FrameworkError: framework 'framework': more than one headline candidate ('Economy', ...
+        """
         if self.headline is None:
             raise FrameworkError(f"framework {self.name!r}: more than one headline candidate "
                                  f"({choices(self.roots)}); name one with 'headline:'")
         return self.headline
 
     def with_weights(self, weights: Mapping[tuple[str, str], float]) -> Framework:
-        """A copy with the edge weights in ``weights`` (keyed by ``(parent, child)``) replaced."""
+        """A copy with the edge weights in ``weights`` (keyed by ``(parent, child)``) replaced.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.with_weights({("Economy", "gdp"): 3.0}).nominal_weights("Economy")
+        array([3., 1.])
+        """
         unknown = [k for k in weights if k not in {(e.parent, e.child) for e in self.edges}]
         if unknown:
             raise FrameworkError(f"framework {self.name!r}: no edge {unknown[0]!r}")
@@ -277,7 +363,17 @@ class Framework:
                          others=self.others, meta=self.meta, official=self._official)
 
     def subset(self, indicators: Sequence[str]) -> Framework:
-        """The framework restricted to ``indicators``; composites left without children are dropped."""
+        """The framework restricted to ``indicators``; composites left without children are dropped.
+
+        Examples
+        --------
+        Without ``health``, the Society pillar has no child left and is dropped:
+
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.subset(["gdp", "jobs"]).describe()
+        'framework: 2 indicators, 2 composites, 3 levels, headline Index'
+        """
         keep = set(indicators)
         for code in keep:
             if self.node(code).kind != "indicator":
@@ -295,7 +391,21 @@ class Framework:
                          denominators=self.denominators, others=self.others, meta=self.meta)
 
     def to_imeta(self) -> pd.DataFrame:
-        """The framework as a COINr iMeta table (one row per edge; a node with two parents gets two rows)."""
+        """The framework as a COINr iMeta table (one row per edge; a node with two parents gets two rows).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
+        >>> fw.to_imeta()
+             iCode iName  Level   Parent  Weight  Direction       Type
+        0      gdp            1  Economy     1.0          1  Indicator
+        1     jobs            1  Economy     1.0          1  Indicator
+        2   health            1  Society     1.0          1  Indicator
+        3  Economy            2    Index     1.0          1  Aggregate
+        4  Society            2    Index     1.0          1  Aggregate
+        5    Index            3      NaN     1.0          1  Aggregate
+        """
         rows: list[dict[str, Any]] = []
         for code in self.nodes:
             node = self._node[code]
@@ -312,7 +422,17 @@ class Framework:
 
     def to_dict(self) -> dict[str, Any]:
         """The framework in the YAML shape of :meth:`from_dict` (round-trips: ``from_dict(fw.to_dict()) == fw``);
-        what a run folder stores as ``framework.yaml``."""
+        what a run folder stores as ``framework.yaml``.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"]}})
+        >>> fw.to_dict()["composites"]
+        [{'code': 'Economy', 'children': {'gdp': 1.0, 'jobs': 1.0}}, {'code': 'Index', 'children': {'Economy': 1.0}}]
+        >>> db.Framework.from_dict(fw.to_dict()) == fw
+        True
+        """
         computed = _levels(self, None)
 
         def node_dict(code: str) -> dict[str, Any]:
@@ -347,7 +467,14 @@ class Framework:
         return spec
 
     def describe(self) -> str:
-        """A one-line summary: name, counts, headline."""
+        """A one-line summary: name, counts, headline.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> db.load_framework("dti-provincial-2022").describe()
+        'dti-provincial-2022: 8 indicators, 4 composites, 2 levels, headline DTI'
+        """
         return (f"{self.name}: {len(self.indicators)} indicators, {len(self.composites)} composites, "
                 f"{self.n_levels} levels, headline {self.headline or '-'}")
 
@@ -379,6 +506,17 @@ class Framework:
 
         Any other key of an indicator or composite is kept in ``Node.extra``; top-level keys other than those
         above go to ``meta`` (source, citation, notes...).
+
+        Examples
+        --------
+        The YAML shape of ``dti_bench/frameworks/*.yaml`` as a mapping:
+
+        >>> import dti_bench as db
+        >>> fw = db.Framework.from_dict({"name": "tiny",
+        ...                              "indicators": [{"code": "gdp"}, {"code": "crime", "direction": -1}],
+        ...                              "composites": [{"code": "Index", "children": {"gdp": 2, "crime": 1}}]})
+        >>> fw.describe(), fw.node("crime").direction, fw.nominal_weights("Index")
+        ('tiny: 2 indicators, 1 composites, 2 levels, headline Index', -1, array([2., 1.]))
         """
         if not isinstance(spec, Mapping):
             raise FrameworkError(f"{source}: a framework must be a mapping with keys name, indicators, composites")
@@ -503,6 +641,18 @@ class Framework:
         columns (Unit, Target, Denominator, goalposts ``lo``/``hi``...) are kept in ``Node.extra``, and the
         recognised ones (Target, Denominator, lo, hi, iName_vi) also fill the node's fields. A node listed on
         several rows with different parents feeds each of them (a DAG, beyond COINr's tree).
+
+        Examples
+        --------
+        COINr's iMeta table, one row per node (the Python side of ``new_coin(iData, iMeta)``):
+
+        >>> import dti_bench as db, pandas as pd
+        >>> imeta = pd.DataFrame({"iCode": ["gdp", "crime", "Index"], "Level": [1, 1, 2],
+        ...                       "Parent": ["Index", "Index", None], "Weight": [2, 1, 1], "Direction": [1, -1, 1],
+        ...                       "Type": ["Indicator", "Indicator", "Aggregate"]})
+        >>> fw = db.Framework.from_imeta(imeta)
+        >>> fw.describe(), fw.nominal_weights("Index")
+        ('imeta: 2 indicators, 1 composites, 2 levels, headline Index', array([2., 1.]))
         """
         missing = [c for c in ("iCode", "Type", "Parent") if c not in table.columns]
         if missing:

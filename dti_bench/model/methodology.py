@@ -339,7 +339,18 @@ class Methodology:
         return vary(self, changes, framework=framework)
 
     def to_dict(self) -> dict[str, Any]:
-        """The methodology as a config block, every default filled in (round-trips through :meth:`from_dict`)."""
+        """The methodology as a config block, every default filled in (round-trips through :meth:`from_dict`).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> m = db.Methodology.default().vary({"normalise": {"method": "zscore", "m": 10, "s": 2}})
+        >>> d = m.to_dict()
+        >>> d["normalise"], d["aggregate"]
+        ({'method': 'zscore', 'm': 10, 's': 2}, 'arithmetic')
+        >>> db.Methodology.from_dict(d) == m
+        True
+        """
         return {
             "steps": list(self.steps),
             "denominate": self.denominate,
@@ -379,7 +390,16 @@ class Methodology:
         return table.get(code, table.get(level))
 
     def label(self) -> str:
-        """A short human label: normalisation / weights / aggregation."""
+        """A short human label: normalisation / weights / aggregation.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> db.Methodology.default().label()
+        'minmax(hi=1.0, lo=0.0) / nominal / arithmetic'
+        >>> db.Methodology.default().vary({"aggregate": "geometric", "weights": "equal"}).label()
+        'minmax(hi=1.0, lo=0.0) / equal / geometric'
+        """
         label = f"{self.normalise.default} / {self.weights.method} / {self.aggregate.default}"
         return label + "".join(f" / {n}" for n in self.noise)
 

@@ -187,7 +187,15 @@ class Panel(Mapping[Any, Dataset]):
         return cls(name or first.name, tuple(t for t, _ in labelled), tuple(ds for _, ds in labelled), per_time)
 
     def framework_at(self, index: int, default: Framework) -> Framework:
-        """The framework of time point ``index`` (``default`` when the panel has one framework throughout)."""
+        """The framework of time point ``index`` (``default`` when the panel has one framework throughout).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> ds, fw = db.load_dataset("dti2022-published-profiles"), db.load_framework("dti-provincial-2022")
+        >>> db.Panel.from_datasets({2022: ds, 2023: ds}).framework_at(1, fw) is fw
+        True
+        """
         return default if self.frameworks is None else self.frameworks[index]
 
     @classmethod
@@ -214,6 +222,17 @@ class Panel(Mapping[Any, Dataset]):
         DataError
             Naming ``source``, the row (1 = header) and the column: a time that is not a year or date, a
             duplicate (unit, time) row, a unit without a row at some time point.
+
+        Examples
+        --------
+        COINr's iData with a ``Time`` column:
+
+        >>> import dti_bench as db, pandas as pd
+        >>> long = pd.DataFrame({"uCode": ["x", "y", "x", "y"], "Time": [2019, 2019, 2020, 2020],
+        ...                      "a": [1.0, 2.0, 3.0, 1.0]})
+        >>> panel = db.Panel.from_frame(long)
+        >>> panel.times, panel[2019].column("a"), panel[2020].column("a")
+        ((2019, 2020), array([1., 2.]), array([3., 1.]))
         """
         if time not in table.columns:
             raise DataError(f"{source}: no time column {time!r}; columns: {choices(map(str, table.columns))}")
@@ -269,18 +288,57 @@ class Panel(Mapping[Any, Dataset]):
 
     @property
     def units(self) -> tuple[str, ...]:
+        """The unit codes, the same at every time point.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> long = pd.DataFrame({"uCode": ["x", "y", "x", "y"], "Time": [2019, 2019, 2020, 2020],
+        ...                      "a": [1.0, 2.0, 3.0, 1.0]})
+        >>> db.Panel.from_frame(long).units
+        ('x', 'y')
+        """
         return self.datasets[0].units
 
     @property
     def synthetic(self) -> bool:
+        """True when any time point's data are synthetic.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> db.Panel.from_datasets({2022: db.load_dataset("dti2022-synthetic")}).synthetic
+        True
+        """
         return any(ds.synthetic for ds in self.datasets)
 
     def consecutive_pairs(self) -> list[tuple[Any, Any]]:
-        """(t, t+1) for each pair of consecutive time points."""
+        """(t, t+1) for each pair of consecutive time points.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> ds = db.load_dataset("dti2022-published-profiles")
+        >>> db.Panel.from_datasets({2021: ds, 2022: ds, 2023: ds}).consecutive_pairs()
+        [(2021, 2022), (2022, 2023)]
+        """
         return list(zip(self.times[:-1], self.times[1:]))
 
     def check_pairs(self, pairs: Sequence[Sequence[Any]] | None, where: str = "pairs") -> list[tuple[Any, Any]]:
-        """``pairs`` as (from, to) time labels of this panel (None: consecutive pairs); one-line errors otherwise."""
+        """``pairs`` as (from, to) time labels of this panel (None: consecutive pairs); one-line errors otherwise.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> ds = db.load_dataset("dti2022-published-profiles")
+        >>> panel = db.Panel.from_datasets({2021: ds, 2022: ds, 2023: ds})
+        >>> panel.check_pairs([["2021", 2023]]), panel.check_pairs(None)
+        ([(2021, 2023)], [(2021, 2022), (2022, 2023)])
+        >>> panel.check_pairs([[2021, 2024]])
+        Traceback (most recent call last):
+            ...
+        dti_bench.errors.ConfigError: pairs[0]: time 2024 is not in the panel; valid choices: 2021, 2022, 2023
+        """
         if pairs is None:
             if len(self.times) < 2:
                 raise ConfigError(f"{where}: panel {self.name!r} has one time point ({self.times[0]}); a rank change "
@@ -307,7 +365,17 @@ class Panel(Mapping[Any, Dataset]):
 
     # -- normalisation across time ----------------------------------------------------------------------------
     def pooled(self) -> Dataset:
-        """Every unit-year as one dataset (units ``code@time``): the statistics of pooled normalisation."""
+        """Every unit-year as one dataset (units ``code@time``): the statistics of pooled normalisation.
+
+        Examples
+        --------
+        >>> import dti_bench as db, pandas as pd
+        >>> long = pd.DataFrame({"uCode": ["x", "y", "x", "y"], "Time": [2019, 2019, 2020, 2020],
+        ...                      "a": [1.0, 2.0, 3.0, 1.0]})
+        >>> pooled = db.Panel.from_frame(long).pooled()
+        >>> pooled.units, pooled.column("a")
+        (('x@2019', 'y@2019', 'x@2020', 'y@2020'), array([1., 2., 3., 1.]))
+        """
         first = self.datasets[0]
         units = tuple(f"{u}@{t}" for t in self.times for u in first.units)
         # the union of the time points' indicators (frameworks may differ by period): missing where a time lacks one
