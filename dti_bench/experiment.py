@@ -281,7 +281,16 @@ class Study:
 
     @property
     def methodology_note(self) -> str:
-        """The nominal methodology and where it comes from, in one line (the run summary prints it)."""
+        """The nominal methodology and where it comes from, in one line (the run summary prints it).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                               "methodology": {"weights": "equal"}})
+        >>> study.methodology_note
+        'methodology minmax(hi=1.0, lo=0.0) / equal / arithmetic: from the config'
+        """
         where = {"config": "from the config",
                  "official": f"the framework's official methodology ({self.framework.official_source})",
                  "default": "the package default: the config gives no methodology and the framework carries no "
@@ -289,7 +298,17 @@ class Study:
         return f"methodology {self.methodology.label()}: {where}"
 
     def resolved_config(self) -> dict[str, Any]:
-        """The config with every default filled in (what ``config.yaml`` of a run holds; it runs as it is)."""
+        """The config with every default filled in (what ``config.yaml`` of a run holds; it runs as it is).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                               "analyses": {"coherence": True}})
+        >>> resolved = study.resolved_config()
+        >>> sorted(resolved), resolved["analyses"]["coherence"]
+        (['analyses', 'data', 'description', 'methodology', 'name', 'output', 'strict'], {'threshold': 0.3})
+        """
         return {
             "name": self.config.name,
             "description": self.config.description,
@@ -441,7 +460,17 @@ class Study:
         }
 
     def describe(self) -> str:
-        """One line: framework, data and nominal methodology."""
+        """One line: framework, data and nominal methodology.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"}})
+        >>> print(study.describe())
+        dti-provincial-2022: 8 indicators, 4 composites, 2 levels, headline DTI;
+        data Dataset('dti2022-published-profiles': 5 units x 8 indicators);
+        methodology none / nominal / arithmetic: the framework's official methodology (...)
+        """
         return f"{self.framework.describe()}; data {self.dataset!r}; {self.methodology_note}"
 
     def __repr__(self) -> str:

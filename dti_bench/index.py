@@ -85,25 +85,73 @@ class IndexResult:
 
     @property
     def scores(self) -> pd.DataFrame:
-        """Composite scores, ``(units, composites)``, rounded as the methodology says."""
+        """Composite scores, ``(units, composites)``, rounded as the methodology says.
+
+        Examples
+        --------
+        COINr's ``get_results(coin, dset = "Aggregated")`` scores:
+
+        >>> import dti_bench as db
+        >>> fw = db.load_framework("dti-provincial-2022")
+        >>> result = db.compute_index(fw, db.load_dataset("dti2022-published-profiles"))
+        >>> result.scores.round(4).loc[["da_nang", "can_tho"], ["digital_government", "DTI"]]
+                 digital_government     DTI
+        unit
+        da_nang              0.8638  0.8002
+        can_tho              0.7641  0.6924
+        """
         return self.values[list(self.framework.composites)]
 
     @property
     def ranks(self) -> pd.DataFrame:
         """Ranks of the composites, ``(units, composites)``: whole numbers (pandas ``Int64``), 1 = best, ties
-        share the lowest rank, missing (``<NA>``) where a unit has no score."""
+        share the lowest rank, missing (``<NA>``) where a unit has no score.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.load_framework("dti-provincial-2022")
+        >>> result = db.compute_index(fw, db.load_dataset("dti2022-published-profiles"))
+        >>> result.ranks["DTI"].to_dict()
+        {'da_nang': 1, 'ho_chi_minh': 2, 'quang_ninh': 3, 'thua_thien_hue': 4, 'can_tho': 5}
+        """
         return self.rank_values.astype("Int64")
 
     @property
     def normalised(self) -> pd.DataFrame:
         """The indicators as aggregation receives them, ``(units, indicators)``: treated, direction applied,
-        normalised."""
+        normalised.
+
+        Examples
+        --------
+        With ``normalise: minmax`` every indicator runs from 0 (the worst unit) to 1 (the best):
+
+        >>> import dti_bench as db
+        >>> fw = db.load_framework("dti-provincial-2022")
+        >>> result = db.compute_index(fw, db.load_dataset("dti2022-published-profiles"), db.Methodology.default())
+        >>> result.normalised.min().min(), result.normalised.max().max()
+        (np.float64(0.0), np.float64(1.0))
+        """
         return self.values[list(self.framework.indicators)]
 
     @property
     def weights(self) -> dict[str, pd.Series | pd.DataFrame]:
         """The weights each composite used, normalised to sum to 1 over its children: a Series indexed by child,
-        or, for unit-specific weights (benefit of the doubt), a DataFrame (units, children)."""
+        or, for unit-specific weights (benefit of the doubt), a DataFrame (units, children).
+
+        Examples
+        --------
+        Nominal weights 3 and 1, normalised to sum to 1:
+
+        >>> import dti_bench as db, pandas as pd
+        >>> fw = db.Framework.from_tree({"Index": {"a": 3, "b": 1}})
+        >>> data = db.Dataset.from_frame(pd.DataFrame({"a": [0.2, 0.6], "b": [0.5, 0.1]}, index=["u", "v"]), fw)
+        >>> db.compute_index(fw, data).weights["Index"]
+        child
+        a    0.75
+        b    0.25
+        Name: Index, dtype: float64
+        """
         out: dict[str, pd.Series | pd.DataFrame] = {}
         for comp, w in self.weight_arrays.items():
             kids = list(self.framework.children(comp))
@@ -116,14 +164,45 @@ class IndexResult:
     def not_applicable(self) -> pd.DataFrame:
         """Which cells do not apply, ``(units, nodes)`` bool (:mod:`dti_bench.model.not_applicable`): the data's
         not-applicable cells and every composite none of whose children applies. Their values are NaN, as missing
-        ones are; this table tells the two apart."""
+        ones are; this table tells the two apart.
+
+        Examples
+        --------
+        ``b1`` does not apply to unit v: its pillar B is then not applicable there either, and v's Index is A alone
+        (u: (0.3 + 0.5)/2):
+
+        >>> import dti_bench as db, pandas as pd
+        >>> fw = db.Framework.from_tree({"Index": {"A": ["a1", "a2"], "B": ["b1"]}})
+        >>> data = db.Dataset.from_frame(pd.DataFrame({"a1": [0.2, 0.6], "a2": [0.4, 0.9], "b1": [0.5, 0.1]},
+        ...                                           index=["u", "v"]), fw)
+        >>> raw = db.Methodology.default().vary({"normalise": "none"})
+        >>> result = db.compute_index(fw, data.replace(not_applicable=frozenset({("v", "b1")})), raw)
+        >>> result.not_applicable[["b1", "B", "Index"]]
+                 b1      B  Index
+        unit
+        u     False  False  False
+        v      True   True  False
+        >>> result.scores.round(3)
+                 A    B  Index
+        unit
+        u     0.30  0.5   0.40
+        v     0.75  NaN   0.75
+        """
         masks = node_mask(self.framework, self.dataset)
         none = np.zeros(len(self.values), dtype=bool)
         return pd.DataFrame({code: masks.get(code, none) for code in self.framework.nodes}, index=self.values.index)
 
     @property
     def headline(self) -> pd.Series:
-        """Scores of the headline node."""
+        """Scores of the headline node.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw = db.load_framework("dti-provincial-2022")
+        >>> db.compute_index(fw, db.load_dataset("dti2022-published-profiles")).headline.round(4).to_dict()
+        {'da_nang': 0.8002, 'ho_chi_minh': 0.7164, 'quang_ninh': 0.7024, 'thua_thien_hue': 0.6975, 'can_tho': 0.6924}
+        """
         return self.values[self.framework.require_headline()]
 
     def to_frame(self) -> pd.DataFrame:

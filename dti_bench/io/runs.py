@@ -216,17 +216,46 @@ class RunReader:
     # -- what the run holds ------------------------------------------------------------------------------------
     @property
     def outputs(self) -> dict[str, Any]:
-        """The manifest's per-analysis summaries (``outputs``)."""
+        """The manifest's per-analysis summaries (``outputs``).
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "analyses": {"coherence": True},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> sorted(db.RunReader(folder).outputs)
+        ['coherence']
+        """
         return self.manifest.get("outputs") or {}
 
     @property
     def analyses(self) -> dict[str, Any]:
-        """The resolved config's ``analyses`` block."""
+        """The resolved config's ``analyses`` block.
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "analyses": {"coherence": {"threshold": 0.2}},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> db.RunReader(folder).analyses["coherence"]
+        {'threshold': 0.2}
+        """
         return self.config.get("analyses") or {}
 
     @property
     def synthetic(self) -> bool:
-        """Whether the run's data are synthetic (then every statement about units is about the method)."""
+        """Whether the run's data are synthetic (then every statement about units is about the method).
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-synthetic"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> db.RunReader(folder).synthetic
+        True
+        """
         return bool(self.manifest.get("synthetic"))
 
     def table(self, name: str, *, all_times: bool = False) -> pd.DataFrame | None:
@@ -236,6 +265,22 @@ class RunReader:
         by default a reader gets the rows of the time point the run's analyses describe (the manifest's
         ``analyses_at``, the latest), without the column, so that every figure and section reads one time point
         as before; ``all_times=True`` gives the whole table.
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> run = db.RunReader(folder)
+        >>> run.table("ranks.csv")[["unit", "DTI"]]
+                     unit  DTI
+        0         da_nang    1
+        1     ho_chi_minh    2
+        2      quang_ninh    3
+        3  thua_thien_hue    4
+        4         can_tho    5
+        >>> run.table("uncertainty.csv") is None
+        True
         """
         frame = self._table(name)
         if all_times or frame is None or "time" not in frame.columns or "analyses_at" not in self.manifest:
@@ -245,7 +290,16 @@ class RunReader:
 
     @property
     def times(self) -> list[Any]:
-        """The time points of a run on panel data (the manifest's ``times``), empty for one time point."""
+        """The time points of a run on panel data (the manifest's ``times``), empty for one time point.
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> db.RunReader(folder).times
+        []
+        """
         return list(self.manifest.get("times") or [])
 
     def _table(self, name: str) -> pd.DataFrame | None:
@@ -268,22 +322,59 @@ class RunReader:
         return self._tables[name]
 
     def has(self, *patterns: str) -> bool:
-        """Does the folder hold a file matching any of the glob ``patterns``?"""
+        """Does the folder hold a file matching any of the glob ``patterns``?
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> run = db.RunReader(folder)
+        >>> run.has("ranks.csv"), run.has("uncertainty.csv", "sensitivity.csv")
+        (True, False)
+        """
         return any(any(self.path.glob(p)) for p in patterns)
 
     def files(self, pattern: str) -> list[Path]:
-        """The run's files matching a glob pattern, sorted."""
+        """The run's files matching a glob pattern, sorted.
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> [p.name for p in db.RunReader(folder).files("*.csv")]
+        ['normalised.csv', 'ranks.csv', 'scores.csv', 'units.csv', 'weights.csv']
+        """
         return sorted(self.path.glob(pattern))
 
     def composites(self) -> list[str]:
-        """The composites of ``ranks.csv``, in its column order."""
+        """The composites of ``ranks.csv``, in its column order.
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> db.RunReader(folder).composites()
+        ['DTI', 'digital_government', 'digital_economy', 'digital_society']
+        """
         ranks = self.table("ranks.csv")
         return [str(c) for c in ranks.columns[1:]] if ranks is not None else []
 
     @functools.cached_property
     def framework(self) -> Framework | None:
         """The framework the run used: its ``framework.yaml``; for a folder written before runs stored one, the
-        framework its config names, when that can still be loaded and has the run's composites; else None."""
+        framework its config names, when that can still be loaded and has the run's composites; else None.
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> db.RunReader(folder).framework == db.load_framework("dti-provincial-2022")
+        True
+        """
         stored = self.path / "framework.yaml"
         if stored.is_file():
             return Framework.from_dict(read_yaml(stored), source=str(stored))
@@ -311,7 +402,16 @@ class RunReader:
     @functools.cached_property
     def headline(self) -> str | None:
         """The headline composite: the framework's; for an old folder without a framework, the node the analyses
-        ran on, else the last column of ranks.csv (composites come in topological order)."""
+        ran on, else the last column of ranks.csv (composites come in topological order).
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> db.RunReader(folder).headline
+        'DTI'
+        """
         composites = self.composites()
         if not composites:
             return None
@@ -327,7 +427,16 @@ class RunReader:
         return composites[-1]
 
     def names(self) -> dict[str, str]:
-        """Unit code -> name: from ``units.csv``, else any table of the run that carries names."""
+        """Unit code -> name: from ``units.csv``, else any table of the run that carries names.
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> db.RunReader(folder).names()["da_nang"]
+        'Đà Nẵng'
+        """
         candidates = ["units.csv", "uncertainty.csv",
                       *sorted(f"figures/{p.name}" for p in (self.path / "figures").glob("*.csv"))]
         for name in candidates:
@@ -338,11 +447,32 @@ class RunReader:
 
     @property
     def run_id(self) -> str:
-        """The run's id: the manifest's (a report written before the folder is renamed sees a temporary name)."""
+        """The run's id: the manifest's (a report written before the folder is renamed sees a temporary name).
+
+        Examples
+        --------
+        The id starts with the run's start time (UTC) and ends with a random tag:
+
+        >>> import dti_bench as db, re, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> run_id = db.RunReader(folder).run_id
+        >>> bool(re.fullmatch(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]+", run_id)), run_id == folder.name
+        (True, True)
+        """
         return str(self.manifest.get("run_id") or self.path.name)
 
     def run_date(self) -> str:
-        """When the run started (UTC), from its id; the manifest's file time for a folder without one."""
+        """When the run started (UTC), from its id; the manifest's file time for a folder without one.
+
+        Examples
+        --------
+        >>> import dti_bench as db, re, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> bool(re.fullmatch(r"[0-9-]{10} [0-9:]{8} UTC", db.RunReader(folder).run_date()))
+        True
+        """
         match = re.match(r"(\d{8}T\d{6}Z)", self.run_id)
         if match:
             when = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ")
