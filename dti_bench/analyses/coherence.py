@@ -403,15 +403,58 @@ class CoherenceResult(Result):
     composites: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
+        """The result as one DataFrame (its main table; :meth:`tables` gives every file a run writes).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.coherence(fw, ds)
+        >>> result.to_frame().columns.tolist()
+        ['composite', 'level', 'k', 'n', 'cronbach_alpha', 'pca_first_share', 'n_eigen_gt1', 'min_child_parent_r',
+        'flagged_children']
+        >>> result.to_frame()['composite'].tolist()
+        ['DTI', 'digital_government', 'digital_economy', 'digital_society']
+        """
         return self.composites
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.coherence(fw, ds)
+        >>> sorted(result.tables())
+        ['coherence_composites.csv', 'coherence_correlations.csv']
+        """
         return {"coherence_correlations.csv": self.correlations, "coherence_composites.csv": self.composites}
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.coherence(fw, ds)
+        >>> result.summary()
+        {'coherence_correlations': 99, 'coherence_composites': 4}
+        """
         return {"coherence_correlations": len(self.correlations), "coherence_composites": len(self.composites)}
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.coherence(fw, ds)
+        >>> result.describe()
+        '4 composites, 2 with flagged children'
+        """
         flagged = self.composites["flagged_children"].fillna("").astype(str)
         return f"{len(self.composites)} composites, {int((flagged != '').sum())} with flagged children"
 

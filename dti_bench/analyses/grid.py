@@ -68,7 +68,17 @@ class GridResult(Result):
     nominal_ranks: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        """grid.csv: one row per (variant, node, unit): unit, variant, node, score, rank (``Int64``)."""
+        """grid.csv: one row per (variant, node, unit): unit, variant, node, score, rank (``Int64``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.grid(fw, ds, None, {"weights": ["nominal", "equal"]})
+        >>> table = result.to_frame()
+        >>> table.columns.tolist(), len(table)   # 2 variants x 4 composites x 5 units
+        (['unit', 'variant', 'node', 'score', 'rank'], 40)
+        """
         ev = self.evaluation
         rows = []
         for i, label in enumerate(self.labels):
@@ -85,7 +95,18 @@ class GridResult(Result):
 
     def stability(self) -> pd.DataFrame:
         """grid_stability.csv: every rank-stability metric of each successful variant against the nominal ranks,
-        per composite (columns variant, node, then :func:`~dti_bench.metrics.stability.summarise`'s)."""
+        per composite (columns variant, node, then :func:`~dti_bench.metrics.stability.summarise`'s).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.grid(fw, ds, None, {"weights": ["nominal", "equal"]})
+        >>> result.stability().query("node == 'DTI'")[['variant', 'node']]
+                   variant node
+        0  weights=nominal  DTI
+        1    weights=equal  DTI
+        """
         ev = self.evaluation
         ok = np.flatnonzero(~ev.failed)
         parts = []
@@ -99,6 +120,16 @@ class GridResult(Result):
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["variant", "node"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.grid(fw, ds, None, {"weights": ["nominal", "equal"]})
+        >>> sorted(result.tables())
+        ['grid.csv', 'grid_stability.csv']
+        """
         out = {"grid.csv": self.to_frame()}
         stability = self.stability()
         if len(stability):
@@ -106,11 +137,31 @@ class GridResult(Result):
         return out
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.grid(fw, ds, None, {"weights": ["nominal", "equal"]})
+        >>> result.summary()
+        {'variants': 2, 'failed': []}
+        """
         failed = [{"variant": self.labels[i], "reason": self.evaluation.reasons[i]}
                   for i in np.flatnonzero(self.evaluation.failed)]
         return {"variants": len(self.labels), "failed": failed}
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.grid(fw, ds, None, {"weights": ["nominal", "equal"]})
+        >>> result.describe()
+        '2 variants (0 failed) x 4 composites'
+        """
         failed = int(self.evaluation.failed.sum())
         return f"{len(self.labels)} variants ({failed} failed) x {len(self.evaluation.composites)} composites"
 

@@ -770,15 +770,55 @@ class ImportanceResult(Result):
     optimise_method: str = "pearson"
 
     def to_frame(self) -> pd.DataFrame:
+        """The result as one DataFrame (its main table; :meth:`tables` gives every file a run writes).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.importance(fw, ds, methods=["pearson"], n_boot=0)
+        >>> table = result.to_frame()
+        >>> table.query("parent == 'DTI'")[['child', 'nominal_weight']]
+                      child  nominal_weight
+        0         awareness            0.10
+        1      institutions            0.10
+        2    infrastructure            0.10
+        3   human_resources            0.10
+        4     cybersecurity            0.10
+        5      gov_activity            0.20
+        6     econ_activity            0.15
+        7  society_activity            0.15
+        """
         return self.table
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.importance(fw, ds, methods=["pearson"], n_boot=0)
+        >>> sorted(result.tables())
+        ['importance.csv']
+        """
         out = {"importance.csv": self.table}
         if self.optimised is not None:
             out["optimised_weights.csv"] = self.optimised
         return out
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.importance(fw, ds, methods=["pearson"], n_boot=0)
+        >>> result.summary()
+        {'rows': 26, 'methods': ['pearson'], 'seed': 1, 'target_note': "digital_government, digital_economy,
+        digital_society do not feed 'DTI': their children's importance is against the parent itself"}
+        """
         out: dict[str, Any] = {"rows": len(self.table), "methods": list(self.methods), "seed": self.seed}
         note = target_note(self.table)
         if note:  # the manifest says why some rows are not against the target the config asked for
@@ -788,6 +828,16 @@ class ImportanceResult(Result):
         return out
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.importance(fw, ds, methods=["pearson"], n_boot=0)
+        >>> result.describe()
+        '26 children, estimators pearson, target headline'
+        """
         return f"{len(self.table)} children, estimators {', '.join(self.methods)}, target {self.target}"
 
 

@@ -80,15 +80,52 @@ class ScreeningResult(Result):
     warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
+        """The result as one DataFrame (its main table; :meth:`tables` gives every file a run writes).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.morris(fw, ds, None, factors, n=4, seed=1)
+        >>> result.to_frame().columns.tolist()[:6]
+        ['output', 'factor', 'mu_star', 'mu_star_conf', 'mu', 'sigma']
+        """
         return self.table
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.morris(fw, ds, None, factors, n=4, seed=1)
+        >>> sorted(result.tables())
+        ['screening.csv', 'screening_design.csv']
+        """
         out = {"screening.csv": self.table}
         if self.design is not None:
             out["screening_design.csv"] = self.design
         return out
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.morris(fw, ds, None, factors, n=4, seed=1)
+        >>> s = result.summary()
+        >>> s['method'], s['factors'], s['runs']   # 4 trajectories x (2 factors + 1)
+        ('morris', ['aggregation', 'weights'], 12)
+        """
         dropped = "dropped_trajectories" if self.method == "morris" else "failed"
         out = {"method": self.method, "node": self.node, "factors": list(self.factors), "runs": self.runs,
                dropped: self.dropped}
@@ -97,6 +134,18 @@ class ScreeningResult(Result):
         return out
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.morris(fw, ds, None, factors, n=4, seed=1)
+        >>> result.describe()
+        'morris, DTI, 12 runs, largest effect on R̄s: aggregation'
+        """
         stat = "mu_star" if self.method == "morris" else "median"
         rows = self.table[self.table["output"] == SUMMARY_OUTPUT]
         top = rows.loc[rows[stat].idxmax()] if not rows.empty and rows[stat].notna().any() else None

@@ -41,7 +41,19 @@ class Result:
         return {}
 
     def describe(self) -> str:
-        """One line: what was analysed and its headline number."""
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        Every analysis result has one (it is also the result's ``repr``):
+
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> db.robust_pairs(fw, ds).describe()
+        'DTI, weights on the simplex, weak dominance: 3 of 10 pairs robust (0.300)'
+        >>> db.coherence(fw, ds)
+        CoherenceResult(4 composites, 2 with flagged children)
+        """
         return ""
 
     def __repr__(self) -> str:

@@ -237,7 +237,19 @@ class SobolResult(Result):
     converged: bool
 
     def table(self) -> pd.DataFrame:
-        """sensitivity.csv: output, factor, S1, S1_conf, ST, ST_conf, then quantity (rank/score/summary), node."""
+        """sensitivity.csv: output, factor, S1, S1_conf, ST, ST_conf, then quantity (rank/score/summary), node.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.sobol(fw, ds, None, factors, n=16, seed=1, target=None)
+        >>> table = result.table()
+        >>> table.columns.tolist()
+        ['output', 'factor', 'S1', 'S1_conf', 'ST', 'ST_conf', 'quantity', 'node']
+        """
         rows = []
         for o, (output, quantity) in enumerate(self.outputs):
             for f, factor in enumerate(self.factors):
@@ -247,18 +259,66 @@ class SobolResult(Result):
         return pd.DataFrame(rows)
 
     def to_frame(self) -> pd.DataFrame:
-        """sensitivity.csv as a DataFrame (see :meth:`table`)."""
+        """sensitivity.csv as a DataFrame (see :meth:`table`).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.sobol(fw, ds, None, factors, n=16, seed=1, target=None)
+        >>> result.to_frame().equals(result.table())
+        True
+        """
         return self.table()
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.sobol(fw, ds, None, factors, n=16, seed=1, target=None)
+        >>> sorted(result.tables())
+        ['sensitivity.csv']
+        """
         return {"sensitivity.csv": self.table()}
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.sobol(fw, ds, None, factors, n=16, seed=1, target=None)
+        >>> result.describe()
+        'DTI, N = 16 (64 runs), total indices of R̄s: aggregation 0.63, weights 0.95'
+        """
         col = self.outputs.index((SUMMARY_OUTPUT, "summary"))
         st = ", ".join(f"{f} {self.indices['ST'][i, col]:.2f}" for i, f in enumerate(self.factors))
         return f"{self.node}, N = {self.n} ({self.runs:,} runs), total indices of R̄s: {st}"
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+        ...            db.factors.weight_noise(0.25, name="weights")]
+        >>> result = db.sobol(fw, ds, None, factors, n=16, seed=1, target=None)
+        >>> s = result.summary()
+        >>> s['method'], s['N'], s['runs']   # N (d + 2) runs, d = 2 factors
+        ('sobol', 16, 64)
+        """
         col = self.outputs.index((SUMMARY_OUTPUT, "summary"))
         return {
             "method": "sobol", "node": self.node, "factors": list(self.factors), "N": self.n, "runs": self.runs,

@@ -55,17 +55,58 @@ class RobustPairsResult(Result):
     pairs: int
 
     def to_frame(self) -> pd.DataFrame:
+        """The result as one DataFrame (its main table; :meth:`tables` gives every file a run writes).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.robust_pairs(fw, ds)
+        >>> result.to_frame()
+          node  weights dominance  robust_pair_share  robust_pairs  pairs
+        0  DTI  simplex      weak                0.3             3     10
+        """
         return pd.DataFrame([{"node": self.node, "weights": self.weights, "dominance": self.dominance,
                               "robust_pair_share": self.share, "robust_pairs": self.robust, "pairs": self.pairs}])
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.robust_pairs(fw, ds)
+        >>> result.tables()   # the manifest holds the numbers
+        {}
+        """
         return {}  # the manifest holds the numbers
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.robust_pairs(fw, ds)
+        >>> result.summary()
+        {'node': 'DTI', 'weights': 'simplex', 'dominance': 'weak', 'share': 0.3, 'robust': 3, 'pairs': 10}
+        """
         return {"node": self.node, "weights": self.weights, "dominance": self.dominance, "share": float(self.share),
                 "robust": self.robust, "pairs": self.pairs}
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.robust_pairs(fw, ds)
+        >>> result.describe()
+        'DTI, weights on the simplex, weak dominance: 3 of 10 pairs robust (0.300)'
+        """
         return (f"{self.node}, weights on the {self.weights}, {self.dominance} dominance: {self.robust} of "
                 f"{self.pairs} pairs robust ({self.share:.3f})")
 
@@ -150,14 +191,47 @@ class StabilityResult(Result):
     robust_pairs: RobustPairsResult | None
 
     def to_frame(self) -> pd.DataFrame:
+        """The result as one DataFrame (its main table; :meth:`tables` gives every file a run writes).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                               "analyses": {"stability": {"robust_pairs": True}}})
+        >>> result = study.run()["stability"]
+        >>> result.to_frame().columns.tolist()
+        ['removed', 'level', 'node', 'mean_abs_shift', 'max_abs_shift', 'units']
+        """
         if self.leave_one_out is not None:
             return self.leave_one_out.by_element()
         return self.robust_pairs.to_frame() if self.robust_pairs is not None else pd.DataFrame()
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                               "analyses": {"stability": {"robust_pairs": True}}})
+        >>> result = study.run()["stability"]
+        >>> sorted(result.tables())
+        ['removal.csv', 'removal_summary.csv']
+        """
         return self.leave_one_out.tables() if self.leave_one_out is not None else {}
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                               "analyses": {"stability": {"robust_pairs": True}}})
+        >>> result = study.run()["stability"]
+        >>> sorted(result.summary())
+        ['leave_one_out', 'robust_pair_share']
+        """
         out: dict[str, Any] = {}
         if self.leave_one_out is not None:
             out["leave_one_out"] = self.leave_one_out.summary()
@@ -166,6 +240,18 @@ class StabilityResult(Result):
         return out
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...                               "analyses": {"stability": {"robust_pairs": True}}})
+        >>> result = study.run()["stability"]
+        >>> result.describe()
+        '11 removals; the largest mean |shift| is 0.80 places, without gov_activity; DTI, weights on the simplex, weak
+        dominance: 3 of 10 pairs robust (0.300)'
+        """
         return "; ".join(r.describe() for r in (self.leave_one_out, self.robust_pairs) if r is not None)
 
 

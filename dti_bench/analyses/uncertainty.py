@@ -381,19 +381,63 @@ class UncertaintyResult(Result):
 
     @property
     def n_ok(self) -> int:
+        """The number of samples that produced an index (``samples`` less the failed ones).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> result.n_ok
+        100
+        """
         return self.samples - len(self.failed)
 
     def to_frame(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> pd.DataFrame:
         """uncertainty.csv as a DataFrame: each unit's nominal, median and mean rank, its 5-95 % rank band
-        (``q05_rank``, ``q95_rank``), mean absolute shift and top-k probabilities (see :meth:`table`)."""
+        (``q05_rank``, ``q95_rank``), mean absolute shift and top-k probabilities (see :meth:`table`).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> result.to_frame().set_index('unit')[['nominal_rank', 'q05_rank', 'q95_rank']]
+                        nominal_rank  q05_rank  q95_rank
+        unit
+        da_nang                    1         1         1
+        ho_chi_minh                2         2         2
+        quang_ninh                 3         3         5
+        thua_thien_hue             4         3         5
+        can_tho                    5         4         5
+        """
         return self.table(top_k)
 
     def tables(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> dict[str, pd.DataFrame]:
-        """uncertainty.csv, rank_frequency.csv and stability.csv."""
+        """uncertainty.csv, rank_frequency.csv and stability.csv.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> sorted(result.tables())
+        ['rank_frequency.csv', 'stability.csv', 'uncertainty.csv']
+        """
         return {"uncertainty.csv": self.table(top_k), "rank_frequency.csv": self.frequency_table(),
                 "stability.csv": self.stability()}
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> result.describe()
+        'DTI, 100 samples (0 failed), 5 units, mean |rank shift| 0.11'
+        """
         rbar = self.summary()["mean_abs_rank_shift"]
         return (f"{self.node}, {self.samples:,} samples ({len(self.failed)} failed), {len(self.units)} units, "
                 f"mean |rank shift| {'–' if rbar is None else f'{rbar:.2f}'}")
@@ -401,7 +445,17 @@ class UncertaintyResult(Result):
     def table(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> pd.DataFrame:
         """uncertainty.csv: unit, nominal_rank, median_rank, mean_rank, q05_rank, q95_rank, mean_abs_shift,
         then p_top<k> for each k (and for the top-k statement's k when it is not among them), then p_within<m>
-        (with the top-k statement: the share of the unit's samples within ±m places of its nominal rank)."""
+        (with the top-k statement: the share of the unit's samples within ±m places of its nominal rank).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> result.table(top_k=[1]).columns.tolist()
+        ['unit', 'nominal_rank', 'median_rank', 'mean_rank', 'q05_rank', 'q95_rank', 'mean_abs_shift', 'p_top1',
+        'p_top10', 'p_within3', 'name']
+        """
         f = self.frequency.astype(float)
         counts = f.sum(axis=1)
         r = np.arange(1, f.shape[1] + 1)
@@ -430,7 +484,17 @@ class UncertaintyResult(Result):
         return table
 
     def frequency_table(self) -> pd.DataFrame:
-        """rank_frequency.csv: unit, then rank_1 ... rank_n, the share of successful samples at each rank."""
+        """rank_frequency.csv: unit, then rank_1 ... rank_n, the share of successful samples at each rank.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> freq = result.frequency_table().set_index('unit')
+        >>> freq.sum(axis=1).round(6).tolist()   # each unit's shares add up to 1
+        [1.0, 1.0, 1.0, 1.0, 1.0]
+        """
         counts = self.frequency.sum(axis=1, keepdims=True)
         share = np.divide(self.frequency, counts, out=np.zeros(self.frequency.shape), where=counts > 0)
         table = pd.DataFrame(share, columns=[f"rank_{r}" for r in range(1, share.shape[1] + 1)])
@@ -440,7 +504,16 @@ class UncertaintyResult(Result):
     def stability(self) -> pd.DataFrame:
         """stability.csv: per-sample rank-stability metrics summarised (mean, 5 %, median, 95 %): R̄s, the largest
         shift, Spearman's ρ and, with the top-k statement, ``top<k>_retained`` (how many of the nominal top k
-        are in the sample's top k)."""
+        are in the sample's top k).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> result.stability().columns.tolist()
+        ['metric', 'mean', 'q05', 'median', 'q95']
+        """
         rows = []
         metrics = [("mean_abs_shift", self.rbar), ("max_abs_shift", self.max_shift), ("spearman", self.spearman)]
         if self.top_k_robustness and self.top_k_retained is not None:
@@ -456,7 +529,17 @@ class UncertaintyResult(Result):
 
     def summary(self) -> dict[str, Any]:
         """Index-level numbers for the manifest: samples, failures (with their most common reasons), R̄s and the
-        top-k statement (:meth:`top_k_summary`)."""
+        top-k statement (:meth:`top_k_summary`).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> s = result.summary()
+        >>> s['samples'], s['failed']
+        (100, 0)
+        """
         reasons = Counter(self.failed.values()).most_common(5)
         ok = ~np.isnan(self.rbar)
         out = {
@@ -486,6 +569,19 @@ class UncertaintyResult(Result):
             :math:`T_0`); ``leaving_top_k`` (codes of the units of :math:`T_0` that do not stay, in nominal
             order); ``median_retained`` (median over successful samples of ``top<k>_retained``, None without
             one); ``statement`` (one sentence).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1,
+        ...                         top_k_robustness={"k": 3, "within": 1})
+        >>> top = result.top_k_summary()
+        >>> top["k"], top["nominal_top_k"], top["stay_top_k"]
+        (3, 3, 2)
+        >>> print(top["statement"])
+        2 of the nominal top 3 stay in the top 3 in at least 90 % of samples;
+        3 stay within ±1 places of their nominal rank
         """
         settings = self.top_k_robustness
         if not settings:

@@ -194,17 +194,62 @@ class WeightMapResult(Result):
     resolution: int
 
     def to_frame(self) -> pd.DataFrame:
-        """Every map in one table, with a ``unit`` column first."""
+        """Every map in one table, with a ``unit`` column first.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> pillars = ["digital_government", "digital_economy", "digital_society"]
+        >>> result = db.weight_map(fw, ds, None, ["da_nang", "can_tho"], pillars, resolution=2)
+        >>> table = result.to_frame()
+        >>> table.columns.tolist()[:4], len(table)   # 6 weightings of a resolution-2 triangle, 2 units
+        (['unit', 'w1', 'w2', 'w3'], 12)
+        """
         return pd.concat([m.assign(unit=u)[["unit", *m.columns]] for u, m in self.maps.items()], ignore_index=True)
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """File name -> table: the CSV files a run folder holds for this analysis.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> pillars = ["digital_government", "digital_economy", "digital_society"]
+        >>> result = db.weight_map(fw, ds, None, ["da_nang", "can_tho"], pillars, resolution=2)
+        >>> sorted(result.tables())
+        ['weight_map-can_tho.csv', 'weight_map-da_nang.csv']
+        """
         return {f"weight_map-{safe_stem(unit)}.csv": table for unit, table in self.maps.items()}
 
     def summary(self) -> dict[str, Any]:
+        """The numbers the manifest records for this analysis (``outputs`` in ``manifest.json``).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> pillars = ["digital_government", "digital_economy", "digital_society"]
+        >>> result = db.weight_map(fw, ds, None, ["da_nang", "can_tho"], pillars, resolution=2)
+        >>> s = result.summary()
+        >>> s['units'], s['resolution']
+        (['da_nang', 'can_tho'], 2)
+        """
         return {"units": list(self.maps), "resolution": self.resolution,
                 "maps": {u: dict(m.attrs) for u, m in self.maps.items()}}
 
     def describe(self) -> str:
+        """One line: what was analysed and its headline number.
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> pillars = ["digital_government", "digital_economy", "digital_society"]
+        >>> result = db.weight_map(fw, ds, None, ["da_nang", "can_tho"], pillars, resolution=2)
+        >>> result.describe()
+        'da_nang, can_tho over 6 weightings'
+        """
         return f"{', '.join(self.maps)} over {len(next(iter(self.maps.values())))} weightings"
 
 
