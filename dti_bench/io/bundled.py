@@ -34,7 +34,14 @@ EXAMPLES_DIR = DATASETS_DIR / "examples"
 # -- frameworks -----------------------------------------------------------------------------------------------
 
 def bundled_frameworks() -> dict[str, Path]:
-    """Name -> path of every bundled framework YAML (the merger tables are not frameworks)."""
+    """Name -> path of every bundled framework YAML (the merger tables are not frameworks).
+
+    Examples
+    --------
+    >>> frameworks = bundled_frameworks()
+    >>> "dti-provincial-2022" in frameworks, frameworks["dti-provincial-2022"].name
+    (True, 'dti-provincial-2022.yaml')
+    """
     out = {}
     for path in sorted(FRAMEWORKS_DIR.glob("*.yaml")):
         spec = read_yaml(path)
@@ -184,7 +191,13 @@ def load_merger_weights(ref: str | Path, column: str) -> dict[str, float] | None
 
 
 def merger_table_name(ref: str | Path) -> str:
-    """What a merged dataset's name says about its table: a bundled table's name, a file's stem."""
+    """What a merged dataset's name says about its table: a bundled table's name, a file's stem.
+
+    Examples
+    --------
+    >>> merger_table_name("mergers-2025"), merger_table_name("tables/my_mergers.csv")
+    ('mergers-2025', 'my_mergers')
+    """
     return Path(ref).stem if isinstance(ref, Path) or str(ref).endswith((".yaml", ".yml", ".csv")) else str(ref)
 
 
@@ -236,7 +249,16 @@ def _merger_csv(path: Path) -> tuple[dict[str, list[str]], pd.DataFrame, str]:
 
 @lru_cache(maxsize=1)
 def bundled_datasets() -> dict[str, dict[str, Any]]:
-    """Name -> metadata (with its folder under ``_dir``) of every bundled dataset."""
+    """Name -> metadata (with its folder under ``_dir``) of every bundled dataset.
+
+    Examples
+    --------
+    What ``dti-bench datasets`` lists:
+
+    >>> datasets = bundled_datasets()
+    >>> "dti2022-synthetic" in datasets, datasets["dti2022-synthetic"]["framework"]
+    (True, 'dti-provincial-2022')
+    """
     out: dict[str, dict[str, Any]] = {}
     for meta_path in sorted(DATASETS_DIR.glob("*/meta.yaml")):
         meta = read_yaml(meta_path)
@@ -246,6 +268,18 @@ def bundled_datasets() -> dict[str, dict[str, Any]]:
 
 
 def dataset_meta(name: str) -> dict[str, Any]:
+    """One bundled dataset's ``meta.yaml`` (its folder under ``_dir``); a ConfigError naming the valid ones.
+
+    Examples
+    --------
+    >>> meta = dataset_meta("dti2022-published-profiles")
+    >>> meta["framework"], meta["_dir"].name
+    ('dti-provincial-2022', 'dti2022_profiles')
+    >>> dataset_meta("dti2099")
+    Traceback (most recent call last):
+        ...
+    dti_bench.errors.ConfigError: unknown dataset 'dti2099'; valid choices: 'dti2020-published-pillars', ...
+    """
     known = bundled_datasets()
     if name not in known:
         raise ConfigError(f"unknown dataset {name!r}; valid choices: {choices(known)}")
@@ -309,12 +343,26 @@ def _published_view(view: Mapping[str, Any]) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def provinces() -> pd.DataFrame:
-    """The 63 provinces (GSO code, names with and without diacritics, slug, region), as bundled (S52, S51)."""
+    """The 63 provinces (GSO code, names with and without diacritics, slug, region), as bundled (S52, S51).
+
+    Examples
+    --------
+    >>> table = provinces()
+    >>> len(table), table.columns.tolist()[:3]
+    (63, ['gso_code', 'province', 'province_ascii'])
+    """
     return read_table(PUBLISHED_DIR / "provinces.csv")
 
 
 def published_table(name: str) -> pd.DataFrame:
-    """A bundled published DTI table by file stem (``dti_provincial_2022`` ...), strings as published."""
+    """A bundled published DTI table by file stem (``dti_provincial_2022`` ...), strings as published.
+
+    Examples
+    --------
+    >>> table = published_table("dti_provincial_2022")
+    >>> len(table), table.columns.tolist()[:4]
+    (63, ['province', 'province_ascii', 'gso_code', 'rank'])
+    """
     path = PUBLISHED_DIR / f"{name}.csv"
     if not path.exists():
         known = sorted(p.stem for p in PUBLISHED_DIR.glob("dti_provincial_*.csv"))

@@ -149,6 +149,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV as strings (cells are validated by the caller, which names the row and column).
 
     Raises DataError for a missing, empty or unparsable file.
+
+    Examples
+    --------
+    Every cell stays a string, so codes such as ``001`` keep their zeros:
+
+    >>> import pandas as pd, tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "units.csv"
+    >>> pd.DataFrame({"code": ["001", "002"], "value": ["2.5", ""]}).to_csv(path, index=False)
+    >>> read_table(path).to_dict("records")
+    [{'code': '001', 'value': '2.5'}, {'code': '002', 'value': ''}]
     """
     path = Path(path)
     if not path.exists():
@@ -191,6 +202,19 @@ def write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False, synthetic
         Write the index as the first column.
     synthetic : bool
         Add a last column ``synthetic`` (True on every row): the data the numbers come from are synthetic.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "scores.csv"
+    >>> write_csv(pd.DataFrame({"unit": ["A", "B"], "score": [0.1 + 0.2, 1 / 3]}), path, synthetic=True)
+    >>> print(path.read_text(encoding="utf-8"), end="")
+    unit,score,synthetic
+    A,0.30000000000000004,True
+    B,0.3333333333333333,True
+    >>> float(pd.read_csv(path)["score"][0]) == 0.1 + 0.2
+    True
     """
     if synthetic:
         frame = frame.assign(**{SYNTHETIC_COLUMN: True})
@@ -198,6 +222,24 @@ def write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False, synthetic
 
 
 def write_json(obj: Any, path: Path) -> None:
+    """Write ``obj`` as indented UTF-8 JSON (numpy numbers and arrays, tuples and paths as plain values).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "manifest.json"
+    >>> write_json({"n": np.int64(3), "ranks": np.array([1, 2]), "name": "Đà Nẵng"}, path)
+    >>> print(path.read_text(encoding="utf-8"), end="")
+    {
+      "n": 3,
+      "ranks": [
+        1,
+        2
+      ],
+      "name": "Đà Nẵng"
+    }
+    """
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False, default=_json_default) + "\n",
                     encoding="utf-8")
 
@@ -215,6 +257,22 @@ def _json_default(obj: Any) -> Any:
 
 
 def write_yaml(obj: Any, path: Path) -> None:
+    """Write ``obj`` as YAML, keys in their own order and non-ASCII text as it is.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "config.yaml"
+    >>> write_yaml({"name": "demo", "data": {"dataset": "dti2022-synthetic"}, "unit": "Đà Nẵng"}, path)
+    >>> print(path.read_text(encoding="utf-8"), end="")
+    name: demo
+    data:
+      dataset: dti2022-synthetic
+    unit: Đà Nẵng
+    >>> read_yaml(path)["data"]
+    {'dataset': 'dti2022-synthetic'}
+    """
     import yaml
 
     path.write_text(yaml.safe_dump(obj, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -54,6 +54,23 @@ class RunFolder:
     ------
     DataError
         ``base`` is a file, or cannot be created or written (naming the folder and the reason).
+
+    Examples
+    --------
+    The folder exists under a temporary name until :meth:`commit` renames it into place:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> base = Path(tempfile.mkdtemp())
+    >>> run = RunFolder(base, "demo", "abc123")
+    >>> _ = run.path("notes.txt").write_text("hello", encoding="utf-8")
+    >>> [p.name for p in (base / "demo").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    []
+    >>> final = run.commit()
+    >>> final.parent == base / "demo", final.name.endswith("-abc123")
+    (True, True)
+    >>> (final / "notes.txt").read_text(encoding="utf-8")
+    'hello'
     """
 
     def __init__(self, base: Path, name: str, tag: str) -> None:
