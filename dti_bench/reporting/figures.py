@@ -240,6 +240,17 @@ def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = 
         a filled circle at the median rank and an open diamond at the nominal rank. One column wide.
     table : DataFrame
         The columns drawn, in the drawn order.
+
+    Examples
+    --------
+    The figure and the exact table it draws, from ``uncertainty.csv`` (here the result's frame):
+
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=50, seed=1)
+    >>> fig, table = draw_rank_intervals(result.to_frame())
+    >>> type(fig).__name__, len(table)
+    ('Figure', 5)
     """
     columns = [c for c in ("unit", "name") if c in uncertainty.columns]
     columns += ["nominal_rank", "median_rank", "q05_rank", "q95_rank"]
@@ -316,6 +327,17 @@ def draw_rank_change_intervals(rank_change: pd.DataFrame, time_from: Any = None,
         others grey; a line at 0. One column wide.
     table : DataFrame
         The rows drawn, in the drawn order.
+
+    Examples
+    --------
+    >>> import dti_bench as db, numpy as np
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> grown = np.where(np.array(ds.units)[:, None] == "can_tho", np.minimum(ds.values * 1.1, 1), ds.values)
+    >>> panel = {2022: ds, 2023: ds.replace(values=grown)}
+    >>> result = db.rank_change(fw, panel, None, [db.factors.weight_noise(0.25)], n=50, seed=1)
+    >>> fig, table = draw_rank_change_intervals(result.to_frame())
+    >>> type(fig).__name__, len(table)
+    ('Figure', 5)
     """
     pairs = rank_change[["time_from", "time_to"]].drop_duplicates()
     if time_from is None or time_to is None:
@@ -377,6 +399,15 @@ def draw_rank_bands_over_time(uncertainty: pd.DataFrame, units: Sequence[str] | 
         bands. One column wide.
     table : DataFrame
         ``unit``, ``time``, ``nominal_rank``, ``q05_rank``, ``q95_rank``, ``highlighted``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"unit": ["a", "b"] * 2, "time": [2019, 2019, 2020, 2020],
+    ...                       "nominal_rank": [1, 2, 2, 1], "q05_rank": [1, 1, 1, 1], "q95_rank": [2, 2, 2, 2]})
+    >>> fig, drawn = draw_rank_bands_over_time(table)
+    >>> type(fig).__name__, len(drawn)
+    ('Figure', 4)
     """
     table = uncertainty[[c for c in ("unit", "time", "name", "nominal_rank", "q05_rank", "q95_rank")
                          if c in uncertainty.columns]].copy()
@@ -493,6 +524,17 @@ def draw_sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *
         (SALib's bootstrap confidence intervals). One column wide.
     table : DataFrame
         ``factor, S1, S1_conf, ST, ST_conf`` in the drawn order.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+    ...            db.factors.weight_noise(0.25, name="weights")]
+    >>> result = db.sobol(fw, ds, None, factors, n=16, seed=1, target=None)
+    >>> fig, table = draw_sobol_bars(result.to_frame())
+    >>> type(fig).__name__, table["factor"].tolist()
+    ('Figure', ['aggregation', 'weights'])
     """
     rows = sensitivity[sensitivity["output"].astype(str) == str(output)]
     if rows.empty:
@@ -551,6 +593,17 @@ def draw_sobol_heatmap(sensitivity: pd.DataFrame, quantity: str = "rank", *, ind
         Cividis from 0 to 1 (estimates outside [0, 1] take the end colours); values printed in small tables.
     table : DataFrame
         ``unit`` (``name``), then one column per factor, in the drawn order.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),
+    ...            db.factors.weight_noise(0.25, name="weights")]
+    >>> result = db.sobol(fw, ds, None, factors, n=16, seed=1, target=None)
+    >>> fig, table = draw_sobol_heatmap(result.to_frame())
+    >>> type(fig).__name__, table.shape
+    ('Figure', (5, 3))
     """
     if "quantity" in sensitivity.columns:
         rows = sensitivity[sensitivity["quantity"] == quantity]
@@ -620,6 +673,20 @@ def draw_grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str,
         varied path), colour = rank on cividis (dark = rank 1). Missing ranks (failed or unscored) stay blank.
     table : DataFrame
         ``unit`` (``nominal_rank``, ``name``), then one column per variant label.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> result = db.grid(fw, ds, None, {"weights": ["nominal", "equal"]})
+    >>> fig, table = draw_grid_heatmap(result.to_frame(), "DTI")
+    >>> table
+                 unit  weights=nominal  weights=equal
+    0         da_nang              1.0            1.0
+    1     ho_chi_minh              2.0            2.0
+    2      quang_ninh              3.0            4.0
+    3  thua_thien_hue              4.0            5.0
+    4         can_tho              5.0            3.0
     """
     table = _rank_pivot(grid, node, nominal_ranks, names)
     variants = _variant_columns(table)
@@ -675,6 +742,15 @@ def draw_bump_chart(grid: pd.DataFrame, node: str, units: Sequence[str] | None =
         units drawn on top with colour, marker and line style, named in a legend outside the axes.
     table : DataFrame
         ``unit`` (``nominal_rank``, ``name``), ``highlighted``, then one column per variant.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> result = db.grid(fw, ds, None, {"weights": ["nominal", "equal"]})
+    >>> fig, table = draw_bump_chart(result.to_frame(), "DTI")
+    >>> type(fig).__name__, table.shape
+    ('Figure', (5, 4))
     """
     table = _rank_pivot(grid, node, nominal_ranks, names)
     if units is None:  # spread over the ranking: the best, the worst and evenly between
@@ -740,6 +816,18 @@ def draw_rank_shift_histogram(data: pd.DataFrame | Sequence[float] | np.ndarray,
         One column wide; x = shift in ranks, y = number of units (or samples).
     table : DataFrame
         ``unit`` (``name``), ``mean_abs_shift`` for a table; ``sample``, ``mean_abs_shift`` for an array.
+
+    Examples
+    --------
+    >>> fig, table = draw_rank_shift_histogram([0.5, 1.0, 1.5, 4.0], bins=2)
+    >>> type(fig).__name__
+    'Figure'
+    >>> table
+       sample  mean_abs_shift
+    0       0             0.5
+    1       1             1.0
+    2       2             1.5
+    3       3             4.0
     """
     per_unit = isinstance(data, pd.DataFrame)
     if per_unit:
@@ -786,6 +874,15 @@ def draw_weights_vs_importance(importance: pd.DataFrame, *, target: str | None =
         the headline); points are labelled with the child's name. Same scale on every panel, equal aspect.
     table : DataFrame
         ``parent, child`` (``name``), ``weight_share, importance_share``, grouped by parent.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> importance = db.importance(fw, ds, methods=["pearson"], n_boot=0).to_frame()
+    >>> fig, table = draw_weights_vs_importance(importance)
+    >>> type(fig).__name__, len(table)
+    ('Figure', 26)
     """
     if target is not None or ("target" in importance and importance.duplicated(["parent", "child"]).any()):
         rows, _ = _one_of(importance, "target", target, "importance")
@@ -900,6 +997,16 @@ def draw_ternary_rank_map(table: pd.DataFrame, unit: str | None = None) -> Figur
         the ranks between may show; a map for print wants ``resolution`` of 100 or more. One column.
     table : DataFrame
         ``w1, w2, w3, rank`` and the plotted ``x, y``.
+
+    Examples
+    --------
+    >>> import dti_bench as db
+    >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+    >>> pillars = ["digital_government", "digital_economy", "digital_society"]
+    >>> result = db.weight_map(fw, ds, None, "can_tho", pillars, resolution=6)
+    >>> fig, table = draw_ternary_rank_map(result.maps["can_tho"])
+    >>> type(fig).__name__, len(table)   # (6 + 1)(6 + 2)/2 weightings
+    ('Figure', 28)
     """
     attrs = dict(table.attrs)
     if "unit" in table.columns:
