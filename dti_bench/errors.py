@@ -17,7 +17,20 @@ from collections.abc import Iterable, Iterator
 
 
 class UserError(Exception):
-    """Bad input: the message names the key, file, row or column, and the valid choices."""
+    """Bad input: the message names the key, file, row or column, and the valid choices.
+
+    Examples
+    --------
+    Every error a user can fix is one (ConfigError, FrameworkError, DataError, MethodError ...), so one ``except``
+    catches them all and the message says what to change:
+
+    >>> import dti_bench as db
+    >>> try:
+    ...     db.load_dataset("dti2099")
+    ... except db.UserError as err:
+    ...     print(type(err).__name__, "-", str(err).split(";")[0])
+    ConfigError - unknown dataset 'dti2099'
+    """
 
 
 class ConfigError(UserError):
