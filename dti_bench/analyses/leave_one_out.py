@@ -208,6 +208,8 @@ class LeaveOneOutResult(Result):
 
         Examples
         --------
+        ``mean_abs_shift`` is COINr's ``MeanAbsDiff`` from ``remove_elements(coin, Level = 1, dset = "Aggregated")``:
+
         >>> import dti_bench as db
         >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
         >>> result = db.leave_one_out(fw, ds)

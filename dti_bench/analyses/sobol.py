@@ -241,6 +241,8 @@ class SobolResult(Result):
 
         Examples
         --------
+        The columns of COINr's ``get_sensitivity(..., SA_type = "SA")`` indices, one row per output and factor:
+
         >>> import dti_bench as db
         >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
         >>> factors = [db.factors.choice("aggregate.method", ["arithmetic", "minimum"], name="aggregation"),

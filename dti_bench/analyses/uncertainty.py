@@ -399,6 +399,8 @@ class UncertaintyResult(Result):
 
         Examples
         --------
+        COINr's rank statistics of ``get_sensitivity(coin, SA_specs, N = 100, SA_type = "UA", ...)``:
+
         >>> import dti_bench as db
         >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
         >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)

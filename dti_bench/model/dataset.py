@@ -226,6 +226,8 @@ class Dataset:
 
         Examples
         --------
+        The table COINr's ``new_coin(iData, iMeta)`` reads:
+
         >>> import dti_bench as db, pandas as pd
         >>> ds = db.Dataset.from_frame(pd.DataFrame({"x1": [0.2, 0.5], "x2": [3.0, None]}, index=["A", "B"]))
         >>> ds.to_idata()

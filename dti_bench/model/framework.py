@@ -395,6 +395,8 @@ class Framework:
 
         Examples
         --------
+        The table COINr's ``new_coin(iData, iMeta)`` reads (an aggregate's ``Parent`` is empty at the top):
+
         >>> import dti_bench as db
         >>> fw = db.Framework.from_tree({"Index": {"Economy": ["gdp", "jobs"], "Society": ["health"]}})
         >>> fw.to_imeta()
