@@ -306,8 +306,8 @@ class Study:
         >>> study = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
         ...                               "analyses": {"coherence": True}})
         >>> resolved = study.resolved_config()
-        >>> sorted(resolved), resolved["analyses"]["coherence"]
-        (['analyses', 'data', 'description', 'methodology', 'name', 'output', 'strict'], {'threshold': 0.3})
+        >>> resolved["analyses"]["coherence"], resolved["methodology"]["normalise"]   # defaults filled in
+        ({'threshold': 0.3}, 'none')
         """
         return {
             "name": self.config.name,

@@ -360,8 +360,8 @@ class RunReader:
         >>> import dti_bench as db, tempfile
         >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
         ...                                "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
-        >>> [p.name for p in db.RunReader(folder).files("*.csv")]
-        ['normalised.csv', 'ranks.csv', 'scores.csv', 'units.csv', 'weights.csv']
+        >>> [p.name for p in db.RunReader(folder).files("[rs]*.csv")]
+        ['ranks.csv', 'scores.csv']
         """
         return sorted(self.path.glob(pattern))
 

@@ -186,8 +186,8 @@ class Framework:
         Examples
         --------
         >>> import dti_bench as db
-        >>> db.load_framework("dti-provincial-2022").official_source[:40]
-        'Decision 922/QĐ-BTTTT (points / max poin'
+        >>> db.load_framework("dti-provincial-2022").official_source
+        'Decision 922/QĐ-BTTTT (points / max points, weighted by max points, summed; ranked on 4 decimals)'
         >>> db.Framework.from_tree({"Index": ["x", "y"]}).official_source
         ''
         """
