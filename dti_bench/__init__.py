@@ -24,6 +24,30 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what _PUBLIC below loads on first use, spelt out for type checkers and editors
+    from dti_bench.analyses import factors
+    from dti_bench.analyses.coherence import coherence
+    from dti_bench.analyses.grid import grid
+    from dti_bench.analyses.importance import importance
+    from dti_bench.analyses.leave_one_out import leave_one_out
+    from dti_bench.analyses.morris import morris
+    from dti_bench.analyses.pawn import pawn
+    from dti_bench.analyses.rank_change import rank_change
+    from dti_bench.analyses.sobol import sobol
+    from dti_bench.analyses.stability import robust_pairs
+    from dti_bench.analyses.uncertainty import uncertainty
+    from dti_bench.analyses.weight_map import weight_map
+    from dti_bench.errors import UserError
+    from dti_bench.experiment import Study, StudyResults, load_config, run
+    from dti_bench.index import IndexResult, compute_index
+    from dti_bench.io import RunReader, load_dataset, load_framework, read_coinr
+    from dti_bench.model.dataset import Dataset
+    from dti_bench.model.framework import Framework
+    from dti_bench.model.methodology import Methodology
+    from dti_bench.model.panel import Panel
+    from dti_bench.reporting import figures as plot
 
 #: Where each public name lives: (module, attribute), the attribute None for a module itself. The names are
 #: imported on first use (PEP 562 module ``__getattr__``, as SciPy's SPEC 1 lazy loading does), not here: every

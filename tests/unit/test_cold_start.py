@@ -99,3 +99,21 @@ def test_the_lazy_namespace_resolves_on_use():
 
 def test_plot_loads_matplotlib_when_asked_for():
     assert "matplotlib" in modules_after("import dti_bench as db\ndb.plot")
+
+
+def test_the_type_checking_imports_name_what_the_namespace_loads():
+    import ast
+    import importlib
+    import types
+
+    tree = ast.parse(Path(dti_bench.__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body
+                 if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING")
+    spelt = {}
+    for node in block.body:
+        for alias in node.names:
+            value = getattr(importlib.import_module(node.module), alias.name)
+            spelt[alias.asname or alias.name] = ((f"{node.module}.{alias.name}", None)
+                                                 if isinstance(value, types.ModuleType) else (node.module, alias.name))
+    assert spelt == dti_bench._PUBLIC
+    assert set(dti_bench.__all__) == {*dti_bench._PUBLIC, "__version__", "report"}
