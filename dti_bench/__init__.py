@@ -23,36 +23,88 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from dti_bench.analyses import factors
-from dti_bench.analyses.coherence import coherence
-from dti_bench.analyses.grid import grid
-from dti_bench.analyses.importance import importance
-from dti_bench.analyses.leave_one_out import leave_one_out
-from dti_bench.analyses.morris import morris
-from dti_bench.analyses.pawn import pawn
-from dti_bench.analyses.rank_change import rank_change
-from dti_bench.analyses.sobol import sobol
-from dti_bench.analyses.stability import robust_pairs
-from dti_bench.analyses.uncertainty import uncertainty
-from dti_bench.analyses.weight_map import weight_map
-from dti_bench.errors import UserError
-from dti_bench.experiment import Study, StudyResults, load_config, run
-from dti_bench.index import IndexResult, compute_index
-from dti_bench.io import RunReader, load_dataset, load_framework, read_coinr
-from dti_bench.model.dataset import Dataset
-from dti_bench.model.framework import Framework
-from dti_bench.model.methodology import Methodology
-from dti_bench.model.panel import Panel
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what _PUBLIC below loads on first use, spelt out for type checkers and editors
+    from dti_bench.analyses import factors
+    from dti_bench.analyses.coherence import coherence
+    from dti_bench.analyses.grid import grid
+    from dti_bench.analyses.importance import importance
+    from dti_bench.analyses.leave_one_out import leave_one_out
+    from dti_bench.analyses.morris import morris
+    from dti_bench.analyses.pawn import pawn
+    from dti_bench.analyses.rank_change import rank_change
+    from dti_bench.analyses.sobol import sobol
+    from dti_bench.analyses.stability import robust_pairs
+    from dti_bench.analyses.uncertainty import uncertainty
+    from dti_bench.analyses.weight_map import weight_map
+    from dti_bench.errors import UserError
+    from dti_bench.experiment import Study, StudyResults, load_config, run
+    from dti_bench.index import IndexResult, compute_index
+    from dti_bench.io import RunReader, load_dataset, load_framework, read_coinr
+    from dti_bench.model.dataset import Dataset
+    from dti_bench.model.framework import Framework
+    from dti_bench.model.methodology import Methodology
+    from dti_bench.model.panel import Panel
+    from dti_bench.reporting import figures as plot
+
+#: Where each public name lives: (module, attribute), the attribute None for a module itself. The names are
+#: imported on first use (PEP 562 module ``__getattr__``, as SciPy's SPEC 1 lazy loading does), not here: every
+#: ``import dti_bench.<anything>`` runs this file first, and importing the analyses eagerly costs about a second
+#: (numpy, pandas, scipy), which ``dti-bench --help`` and ``dti-bench validate`` would pay for nothing.
+_PUBLIC = {
+    "factors": ("dti_bench.analyses.factors", None),
+    "coherence": ("dti_bench.analyses.coherence", "coherence"),
+    "grid": ("dti_bench.analyses.grid", "grid"),
+    "importance": ("dti_bench.analyses.importance", "importance"),
+    "leave_one_out": ("dti_bench.analyses.leave_one_out", "leave_one_out"),
+    "morris": ("dti_bench.analyses.morris", "morris"),
+    "pawn": ("dti_bench.analyses.pawn", "pawn"),
+    "rank_change": ("dti_bench.analyses.rank_change", "rank_change"),
+    "sobol": ("dti_bench.analyses.sobol", "sobol"),
+    "robust_pairs": ("dti_bench.analyses.stability", "robust_pairs"),
+    "uncertainty": ("dti_bench.analyses.uncertainty", "uncertainty"),
+    "weight_map": ("dti_bench.analyses.weight_map", "weight_map"),
+    "UserError": ("dti_bench.errors", "UserError"),
+    "Study": ("dti_bench.experiment", "Study"),
+    "StudyResults": ("dti_bench.experiment", "StudyResults"),
+    "load_config": ("dti_bench.experiment", "load_config"),
+    "run": ("dti_bench.experiment", "run"),
+    "IndexResult": ("dti_bench.index", "IndexResult"),
+    "compute_index": ("dti_bench.index", "compute_index"),
+    "RunReader": ("dti_bench.io", "RunReader"),
+    "load_dataset": ("dti_bench.io", "load_dataset"),
+    "load_framework": ("dti_bench.io", "load_framework"),
+    "read_coinr": ("dti_bench.io", "read_coinr"),
+    "Dataset": ("dti_bench.model.dataset", "Dataset"),
+    "Framework": ("dti_bench.model.framework", "Framework"),
+    "Methodology": ("dti_bench.model.methodology", "Methodology"),
+    "Panel": ("dti_bench.model.panel", "Panel"),
+    # matplotlib comes with it: only when a script draws
+    "plot": ("dti_bench.reporting.figures", None),
+}
 
 
 def __getattr__(name: str):
-    # db.plot imports matplotlib: only when first used, so that the command line and plain analyses start fast
-    if name == "plot":
-        from dti_bench.reporting import figures
+    if name in _PUBLIC:
+        module, attribute = _PUBLIC[name]
+        value = importlib.import_module(module)
+        if attribute is not None:
+            value = getattr(value, attribute)
+        globals()[name] = value  # once: later lookups are plain attribute reads
+        return value
+    if not name.startswith("_"):  # a subpackage as an attribute (``dti_bench.io.bundled_datasets()``), as before
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-        globals()["plot"] = figures
-        return figures
-    raise AttributeError(f"module 'dti_bench' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
 
 
 def report(run_folder, out=None):

@@ -45,8 +45,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize
-from scipy.interpolate import BSpline
 
 from dti_bench.analyses.results import Result, inputs
 from dti_bench.config.specs import ImportanceSpec
@@ -196,6 +194,10 @@ def _bspline_fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray, segments: in
         raise MethodError(f"bspline correlation ratio: segments must be at least 1, got {segments!r}")
     if smoothing is not None and not smoothing > 0:
         raise MethodError(f"bspline correlation ratio: smoothing must be positive, got {smoothing!r}")
+    # scipy.linalg and .interpolate cost ~100 ms to import: here, so that `dti-bench validate` does not pay them
+    from scipy import linalg
+    from scipy.interpolate import BSpline
+
     t = _quantile_knots(x, int(segments))
     basis = BSpline.design_matrix(x, t, 3)  # sparse: 4 non-zeros a row, so the Gram matrix costs O(n)
     k = basis.shape[1]
@@ -732,6 +734,8 @@ def optimise_weights(x, target_importance, *, method: str = "bspline", tol: floa
     if w0.shape != (k,) or np.any(w0 <= 0):
         raise MethodError(f"start must be {k} positive weights, got {start!r}")
     theta = np.log(w0[:-1] / w0[-1])
+    from scipy import optimize  # a few hundred ms to import: only when weights are optimised, not at validate
+
     options = {"xatol": 1e-6, "fatol": 1e-12, "maxiter": int(max_iter)}
     found = optimize.minimize(objective, theta, method="Nelder-Mead", options=options)
     evaluations = int(found.nfev)

@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import optimize
 
 from dti_bench.errors import MethodError
 from dti_bench.methods import frontier
@@ -353,6 +352,8 @@ def _max_entropy_order_weights(k: int, orness: float) -> np.ndarray:
         return np.eye(k)[0]
     if gap(700.0) >= 0.0:
         return np.eye(k)[-1]
+    from scipy import optimize  # a few hundred ms to import: only for an OWA orness, not at every start
+
     return weights(optimize.brentq(gap, -700.0, 700.0, xtol=1e-14, rtol=1e-12))
 
 

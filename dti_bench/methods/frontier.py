@@ -56,7 +56,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from dti_bench.errors import MethodError
 
@@ -173,6 +172,9 @@ def benefit_of_the_doubt(x: np.ndarray, counted: np.ndarray | None = None, *,
     >>> benefit_of_the_doubt(x, bounds=[0.5, 0.5]).scores.round(4).tolist()
     [0.8, 0.8, 0.625, 1.0]
     """
+    # scipy.optimize costs a few hundred ms to import: only when a benefit-of-the-doubt score is computed
+    from scipy import optimize
+
     x = np.asarray(x, dtype=float)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (units, k), got shape {x.shape}")

@@ -29,7 +29,6 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 #: Above this many units x pairs per block the Kendall coefficients work through the batch in chunks,
 #: so memory stays bounded whatever the number of variants.
@@ -64,6 +63,8 @@ def _rerank(values: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
     masked = np.where(mask, values, np.nan)
     if masked.size == 0:
         return masked
+    from scipy import stats  # a few hundred ms to import: only when a statistic is computed, not at validate
+
     return stats.rankdata(masked, method=method, axis=-1, nan_policy="omit")
 
 

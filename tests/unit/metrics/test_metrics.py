@@ -124,6 +124,34 @@ def test_registry_is_read_only():
 
 # -- agreement with scipy, and batch = loop ----------------------------------------------------------------
 
+def test_rank_scores_by_hand():
+    # scores 0.9, 0.5, 0.9, NaN, 0.7: the two 0.9 share rank 1, 0.7 is third (two higher), 0.5 fourth, NaN unranked
+    np.testing.assert_array_equal(rank_scores(np.array([0.9, 0.5, 0.9, np.nan, 0.7])), [1, 4, 1, np.nan, 3])
+    # (units, nodes) ranks each column; -inf is last, +inf first, and -0.0 ties with 0.0
+    x = np.array([[np.inf, 0.0], [-np.inf, -0.0], [1.0, np.nan]])
+    np.testing.assert_array_equal(rank_scores(x), [[1, 1], [3, 1], [2, np.nan]])
+    assert rank_scores(np.empty((0, 3))).shape == (0, 3)
+
+
+scores_with_ties = st.tuples(st.integers(1, 4), st.integers(1, 9), st.integers(1, 3)).flatmap(
+    lambda shape: st.tuples(arrays(np.float64, shape, elements=st.sampled_from([0.0, 0.25, 1.0, -2.0, np.nan, np.inf])),
+                            st.integers(0, 2)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(scores_with_ties)
+def test_rank_scores_is_the_definition_and_agrees_with_scipy(case):
+    x, axis = case
+    got = rank_scores(x, axis=axis)
+    # scipy's 'min' ranks of the negated scores, NaN left out of each slice
+    np.testing.assert_array_equal(got, stats.rankdata(-x, method="min", axis=axis, nan_policy="omit"))
+    # the definition, one slice at a time: 1 + the number of units with a strictly higher score
+    plain = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+    expected = np.array([[np.nan if np.isnan(v) else 1 + np.sum(row[~np.isnan(row)] > v) for v in row]
+                         for row in plain])
+    np.testing.assert_array_equal(np.moveaxis(got, axis, -1).reshape(plain.shape), expected)
+
+
 tied_ranks = st.integers(4, 14).flatmap(
     lambda n: st.tuples(arrays(np.float64, n, elements=st.integers(1, 5).map(float)),
                         arrays(np.float64, n, elements=st.integers(1, 5).map(float)),
