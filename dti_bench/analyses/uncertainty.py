@@ -29,6 +29,7 @@ summary (manifest) records ``rank_bin_width``.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from dti_bench.engine.executors import run_tasks
 from dti_bench.errors import ConfigError, MethodError, choices
 from dti_bench.index import nominal_ranks
 from dti_bench.metrics.rank_distribution import (
-    COUNT_DTYPE, RankMoments, bin_edges, count_ranks, histogram_quantile, long_counts, n_bins,
+    COUNT_DTYPE, RankMoments, bin_edges, count_ranks, histogram_quantiles, long_counts, n_bins,
     rank_bin_width,
 )
 from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift, spearman, top_k_retained
@@ -321,25 +322,35 @@ def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np
     others sent to a value above every rank, and ρ comes from exact integer sums over the :math:`m` units kept,
     :math:`\rho = (m\sum ab - \sum a \sum b) / \sqrt{(m\sum a^2 - (\sum a)^2)(m\sum b^2 - (\sum b)^2)}`. Any other
     input goes to :func:`~dti_bench.metrics.stability.spearman` itself (a sort per row, several times slower).
+    The sums are exact in int64 below 2^20 units (each at most :math:`4\,\text{units}^3 < 2^{62}`); from 2^15
+    units, where ranks leave int16, the products of sums that make the numerator and variances (up to
+    :math:`4\,\text{units}^4`) are formed in Python integers, so they stay exact there too.
     """
     n = ranks.shape[1]
     both = ok[:, None] & ~np.isnan(ranks) & ~np.isnan(nominal)[None, :]
     a = np.where(both, ranks, 1.0)
     b = np.where(np.isnan(nominal), 1.0, nominal)
-    if not (n + 1 < 2 ** 15 and _whole_in(a, n) and _whole_in(b, n)):  # int16 values, exact int64 sums
+    if not (n + 1 < 2 ** 20 and _whole_in(a, n) and _whole_in(b, n)):  # exact int64 sums
         return spearman(nominal, np.where(ok[:, None], ranks, np.nan))
+    small = n + 1 < 2 ** 15                                     # int16 ranks; products of sums within int64
+    rank_type = np.int16 if small else np.int32
     out_of_row = n + 1                                          # above every rank: below nothing that is kept
-    da = _doubled_average_ranks(np.where(both, a, out_of_row).astype(np.int16), out_of_row)
-    db = _doubled_average_ranks(np.where(both, b[None, :], out_of_row).astype(np.int16), out_of_row)
+    da = _doubled_average_ranks(np.where(both, a, out_of_row).astype(rank_type), out_of_row)
+    db = _doubled_average_ranks(np.where(both, b[None, :], out_of_row).astype(rank_type), out_of_row)
     da = np.where(both, da, 0)
     db = np.where(both, db, 0)
     m = both.sum(axis=1, dtype=np.int64)
     a_sum, b_sum = da.sum(axis=1, dtype=np.int64), db.sum(axis=1, dtype=np.int64)
-    num = m * np.einsum("ij,ij->i", da, db, dtype=np.int64) - a_sum * b_sum
-    var_a = m * np.einsum("ij,ij->i", da, da, dtype=np.int64) - a_sum * a_sum
-    var_b = m * np.einsum("ij,ij->i", db, db, dtype=np.int64) - b_sum * b_sum
-    den = np.sqrt(var_a.astype(float) * var_b.astype(float))
-    return np.divide(num.astype(float), den, out=np.full(len(num), np.nan), where=den > 0)
+    sums = (m, a_sum, b_sum, np.einsum("ij,ij->i", da, db, dtype=np.int64),
+            np.einsum("ij,ij->i", da, da, dtype=np.int64), np.einsum("ij,ij->i", db, db, dtype=np.int64))
+    if not small:  # one value per row: Python integers cost nothing here and cannot overflow
+        sums = tuple(x.astype(object) for x in sums)
+    m, a_sum, b_sum, ab, aa, bb = sums
+    num = (m * ab - a_sum * b_sum).astype(float)
+    var_a = (m * aa - a_sum * a_sum).astype(float)
+    var_b = (m * bb - b_sum * b_sum).astype(float)
+    den = np.sqrt(var_a * var_b)
+    return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
 
 
 def _whole_in(values: np.ndarray, top: int) -> bool:
@@ -478,20 +489,19 @@ class UncertaintyResult(Result):
         counts = m.ranked
         n_ranks = len(self.units)
 
-        def quantile(p: float) -> pd.arrays.IntegerArray:
-            q = histogram_quantile(self.frequency, self.rank_bin_width, p, n_ranks, rank_min=m.rank_min,
-                                   rank_max=m.rank_max)
-            return pd.array(np.where(counts > 0, q, pd.NA), dtype="Int64")
+        quantiles = histogram_quantiles(self.frequency, self.rank_bin_width, (0.05, 0.5, 0.95), n_ranks,
+                                        rank_min=m.rank_min, rank_max=m.rank_max, long=self._long_counts)
+        q05, median, q95 = (pd.arrays.IntegerArray(q, q == 0) for q in quantiles)  # 0: never ranked (NA)
 
         with np.errstate(invalid="ignore", divide="ignore"):
             mas = self.abs_shift / counts
         table = pd.DataFrame({
             "unit": self.units,
             "nominal_rank": pd.array(np.where(np.isnan(self.nominal_ranks), pd.NA, self.nominal_ranks), dtype="Int64"),
-            "median_rank": quantile(0.5),
+            "median_rank": median,
             "mean_rank": m.mean(),
-            "q05_rank": quantile(0.05),
-            "q95_rank": quantile(0.95),
+            "q05_rank": q05,
+            "q95_rank": q95,
             "mean_abs_shift": mas,
         })
         for k in depths:
@@ -510,11 +520,17 @@ class UncertaintyResult(Result):
         samples; each unit's counts add up to its ranked samples. At most units x min(bins, samples) rows, so
         the table grows linearly in units (the wide units x units table of earlier versions did not).
         """
-        unit, b, count = long_counts(self.frequency)
+        unit, b, count = self._long_counts
         lo, hi = bin_edges(len(self.units), self.rank_bin_width)
         ranked = self.frequency.sum(axis=1, dtype=np.int64)
         return pd.DataFrame({"unit": np.asarray(self.units, dtype=object)[unit], "rank_lo": lo[b], "rank_hi": hi[b],
                              "count": count, "share": count / ranked[unit]})
+
+    @functools.cached_property
+    def _long_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The histogram's nonzero cells (:func:`~dti_bench.metrics.rank_distribution.long_counts`), found once
+        for the quantiles and rank_frequency.csv."""
+        return long_counts(self.frequency)
 
     def rank_statistics(self) -> pd.DataFrame:
         """rank_statistics.csv: ``unit, samples_ranked, mean_rank, sd_rank, min_rank, max_rank, name``, exact

@@ -34,8 +34,9 @@ import numpy as np
 DEFAULT_RANK_BINS = 1000
 #: Counts: int32 holds 2^31 samples and halves the table of large runs.
 COUNT_DTYPE = np.int32
-#: Table cells handled at once by the block-wise functions (an ~80 MB int64 temporary at most).
-_BLOCK_CELLS = 10_000_000
+#: Table cells handled at once by the block-wise functions: a 16 MB int64 temporary at most, under glibc's 32 MiB
+#: mmap threshold, so blocks reuse freed memory instead of faulting in fresh pages (dti_bench.engine.memory).
+_BLOCK_CELLS = 2_000_000
 
 
 def rank_bin_width(n_ranks: int, bins: int = DEFAULT_RANK_BINS) -> int:
@@ -80,7 +81,7 @@ def count_ranks(counts: np.ndarray, ranks: np.ndarray, width: int = 1) -> None:
     Notes
     -----
     One bincount over flat (unit, bin) positions (np.add.at is ~20x slower), in blocks of units so that the
-    temporary stays under ~80 MB whatever the number of units.
+    temporary stays under ~16 MB whatever the number of units.
 
     Examples
     --------
@@ -257,7 +258,8 @@ def _unit_blocks(n_units: int, bins: int) -> Iterator[slice]:
 
 
 def histogram_quantile(counts: np.ndarray, width: int, p: float, n_ranks: int, *,
-                       rank_min: np.ndarray | None = None, rank_max: np.ndarray | None = None) -> np.ndarray:
+                       rank_min: np.ndarray | None = None, rank_max: np.ndarray | None = None,
+                       long: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     r"""Each unit's inverted-CDF quantile rank from its rank histogram.
 
     The exact quantile is :math:`q_p = \min\{r : F(r) \ge p\}` (numpy's ``'inverted_cdf'``), :math:`F` the
@@ -279,16 +281,19 @@ def histogram_quantile(counts: np.ndarray, width: int, p: float, n_ranks: int, *
     width : int
         Ranks per bin.
     p : float
-        In [0, 1].
+        In (0, 1].
     n_ranks : int
         The largest rank (the last bin ends there).
     rank_min, rank_max : ndarray of int, (units,), optional
         Exact extremes (:class:`RankMoments`), which tighten :math:`\hat q_p` in the first and last bins.
+    long : tuple of ndarray, optional
+        ``long_counts(counts)``, when already at hand.
 
     Returns
     -------
     ndarray of int64, (units,)
-        0 where the unit is never ranked. Computed in blocks of units (no float table of the histogram's size).
+        0 where the unit is never ranked. Computed on the nonzero cells only (:func:`long_counts`): time and
+        memory grow with the cells that hold samples, not with the histogram's size.
 
     Examples
     --------
@@ -297,33 +302,43 @@ def histogram_quantile(counts: np.ndarray, width: int, p: float, n_ranks: int, *
     >>> histogram_quantile(np.array([[4, 0]]), 5, 0.5, 10).tolist()   # four samples among ranks 1..5: rank 3
     [3]
     """
-    counts = np.asarray(counts)
-    n_units, bins = counts.shape
+    return histogram_quantiles(counts, width, [p], n_ranks, rank_min=rank_min, rank_max=rank_max, long=long)[0]
+
+
+def histogram_quantiles(counts: np.ndarray, width: int, ps: Sequence[float], n_ranks: int, *,
+                        rank_min: np.ndarray | None = None, rank_max: np.ndarray | None = None,
+                        long: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """:func:`histogram_quantile` for several probabilities at once, shape ``(len(ps), units)``: one pass over
+    the nonzero cells serves them all."""
+    n_units = np.shape(counts)[0]
+    unit, b, count = long_counts(counts) if long is None else long
+    out = np.zeros((len(ps), n_units), dtype=np.int64)
+    if not len(count):
+        return out
+    total = np.bincount(unit, weights=count, minlength=n_units).astype(np.int64)  # whole numbers < 2^53: exact
+    first = np.searchsorted(unit, np.arange(n_units))           # each unit's first cell (cells come unit by unit)
+    running = np.cumsum(count)
+    cumulative = running - np.concatenate([[0], running])[first[unit]]  # samples in the unit's bins up to this one
+    cdf = cumulative / total[unit]                              # whole counts: exact ratios, as a dense table gives
     lo_edge, hi_edge = bin_edges(n_ranks, width)
-    out = np.zeros(n_units, dtype=np.int64)
-    for sl in _unit_blocks(n_units, bins):
-        c = counts[sl]
-        cumulative = np.cumsum(c, axis=1, dtype=np.int64)
-        total = cumulative[:, -1] if bins else np.zeros(c.shape[0], dtype=np.int64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cdf = cumulative / total[:, None]                       # whole counts: exact ratios
-        b = (cdf >= p - 1e-12).argmax(axis=1)                       # the tolerance absorbs a p such as 0.95
+    for i, p in enumerate(ps):
+        hit = np.flatnonzero(cdf >= p - 1e-12)                  # the tolerance absorbs a p such as 0.95
+        hit = hit[np.concatenate([[True], unit[hit][1:] != unit[hit][:-1]])]  # the first cell of each unit
+        u, bin_ = unit[hit], b[hit]
         if width == 1:
-            q = b + 1
+            q = bin_ + 1
         else:
-            rows = np.arange(c.shape[0])
-            before = np.where(b > 0, cumulative[rows, np.maximum(b - 1, 0)], 0)
-            in_bin = c[rows, b].astype(float)
-            span = (hi_edge[b] - lo_edge[b] + 1).astype(float)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                step = np.ceil(span * (p * total - before) / in_bin - 1e-9)
-            step = np.clip(np.nan_to_num(step, nan=1.0), 1, span).astype(np.int64)
-            q = lo_edge[b] + step - 1
+            in_bin = count[hit].astype(float)
+            before = cumulative[hit] - count[hit]
+            span = (hi_edge[bin_] - lo_edge[bin_] + 1).astype(float)
+            step = np.clip(np.ceil(span * (p * total[u] - before) / in_bin - 1e-9), 1, span).astype(np.int64)
+            q = lo_edge[bin_] + step - 1
             if rank_min is not None:
-                q = np.maximum(q, np.asarray(rank_min)[sl])
+                q = np.maximum(q, np.asarray(rank_min)[u])
             if rank_max is not None:
-                q = np.where(np.asarray(rank_max)[sl] > 0, np.minimum(q, np.asarray(rank_max)[sl]), q)
-        out[sl] = np.where(total > 0, q, 0)
+                top = np.asarray(rank_max)[u]
+                q = np.where(top > 0, np.minimum(q, top), q)
+        out[i, u] = q
     return out
 
 
@@ -350,4 +365,4 @@ def long_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 __all__ = ["COUNT_DTYPE", "DEFAULT_RANK_BINS", "RankMoments", "bin_edges", "count_ranks", "histogram_quantile",
-           "long_counts", "n_bins", "rank_bin_width"]
+           "histogram_quantiles", "long_counts", "n_bins", "rank_bin_width"]

@@ -562,3 +562,18 @@ def test_rank_bins_and_top_k_are_checked(example_framework, example_data, factor
         run_uncertainty(example_framework, example_data, NOMINAL, factors, n=10, rank_bins=0)
     with pytest.raises(ConfigError, match="top_k: expected positive whole numbers"):
         run_uncertainty(example_framework, example_data, NOMINAL, factors, n=10, top_k=(0,))
+
+
+def test_spearman_beyond_int16_ranks_stays_exact():
+    # 40,000 units: ranks leave int16 and products of sums leave int64; ρ still equals the package's definition
+    from dti_bench.analyses.uncertainty import _spearman_rows
+    from dti_bench.metrics.stability import spearman
+
+    rng = np.random.default_rng(0)
+    n = 40_000
+    nominal = np.argsort(np.argsort(rng.random(n))) + 1.0
+    ranks = np.array([np.argsort(np.argsort(nominal + rng.normal(0, 3000, n))) + 1.0 for _ in range(3)])
+    ranks[1, :5] = 7.0        # tied entries
+    ranks[2, 10] = np.nan     # a unit left unranked
+    ok = np.ones(3, dtype=bool)
+    np.testing.assert_allclose(_spearman_rows(ranks, nominal, ok), spearman(nominal, ranks), rtol=0, atol=1e-15)
