@@ -66,6 +66,8 @@ FREQUENCY_DTYPE = COUNT_DTYPE
 #: Above this many units a chunk returns its ranks (int16) and the parent counts them: a (units, bins) partial
 #: per chunk (40 MB at 10,000 units and 1000 bins) would cost more to ship between processes than the ranks.
 PARENT_COUNTS_ABOVE = 2000
+#: Ranks the parent gathers before counting them (at least; half the histogram's cells when that is more).
+PARENT_COUNT_ENTRIES = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -456,8 +458,8 @@ class UncertaintyResult(Result):
             raise MethodError("uncertainty: a binned rank histogram (rank_bin_width > 1) needs the run's exact "
                               "rank moments")
         # a bin boundary k is still exact from the histogram; anything else was not counted
-        lo, hi = bin_edges(len(self.units), self.rank_bin_width)
-        exact_k = set(int(h) for h in hi)
+        _, last_ranks = bin_edges(len(self.units), self.rank_bin_width)
+        exact_k = set(int(r) for r in last_ranks)
         absent = [k for k in missing if k not in exact_k and k < len(self.units)]
         if absent:
             raise MethodError(f"top_k: p_top{absent[0]} was not counted by the run, whose rank bins are "
@@ -749,7 +751,12 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     kept = np.zeros((samples, n), dtype=np.int16 if n < 2 ** 15 else np.int32) if keep_ranks else None
     failed: dict[int, str] = {}
     slow = 0
-    pending: list[np.ndarray] = []  # ranks waiting to be counted: one bincount per ~25 million entries
+    # ranks shipped by the chunks wait in one preallocated buffer and are counted when it is full: each count
+    # touches the whole (units, bins) histogram, so a buffer of half as many entries (at least 25 million)
+    # amortises that, and filling it in place needs no second copy of what waits
+    buffer_rows = max(1, max(PARENT_COUNT_ENTRIES, frequency.size // 2) // max(n, 1))
+    buffer: np.ndarray | None = None
+    filled = 0
     try:
         # reduce each chunk as it arrives: integer sums are exact in any order, per-sample values go to their rows
         for p in run_tasks(run_chunk, tasks, shared=engine, executor=executor, workers=workers, address=address,
@@ -757,11 +764,16 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             if p.frequency is not None:
                 frequency += p.frequency
             else:
-                pending.append(p.ranks)
-                # each count touches the whole (units, bins) histogram, so gather at least that many entries first
-                if sum(r.size for r in pending) >= max(25_000_000, frequency.size):
-                    count_ranks(frequency, np.concatenate(pending), width)
-                    pending.clear()
+                if buffer is None:
+                    buffer = np.empty((min(buffer_rows, samples), n), dtype=p.ranks.dtype)
+                block = p.ranks
+                while len(block):
+                    take = min(len(block), len(buffer) - filled)
+                    buffer[filled:filled + take] = block[:take]
+                    filled, block = filled + take, block[take:]
+                    if filled == len(buffer):
+                        count_ranks(frequency, buffer, width)
+                        filled = 0
             moments = p.moments if moments is None else moments + p.moments
             abs_shift += p.abs_shift
             sl = slice(p.start, p.start + len(p.rbar))
@@ -773,8 +785,8 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
                 kept[sl] = p.ranks
             failed.update(p.failed)
             slow += p.slow
-        if pending:
-            count_ranks(frequency, np.concatenate(pending), width)
+        if filled:
+            count_ranks(frequency, buffer[:filled], width)
     finally:
         if bar:
             bar.close()

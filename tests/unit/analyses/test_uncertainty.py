@@ -549,6 +549,7 @@ def test_binned_results_do_not_depend_on_the_chunk_size(example_framework, examp
                           rank_bins=3)
     if parent_counts:
         monkeypatch.setattr(unc, "PARENT_COUNTS_ABOVE", 2)  # chunks ship their ranks; the parent counts the bins
+        monkeypatch.setattr(unc, "PARENT_COUNT_ENTRIES", 8 * 37)  # in a buffer of 37 samples: chunks straddle it
     res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=700, seed=4, chunk_size=chunk,
                           rank_bins=3)
     assert np.array_equal(ref.frequency, res.frequency)
