@@ -718,6 +718,17 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     >>> top = result.summary()["top_k_robustness"]
     >>> top["nominal_top_k"], top["stay_top_k"] <= top["nominal_top_k"]
     (10, True)
+    >>> long = result.frequency_table()  # rank_frequency.csv: long, nonzero rows only; 63 units: exact (w = 1)
+    >>> list(long.columns), result.summary()["rank_bin_width"]
+    (['unit', 'rank_lo', 'rank_hi', 'count', 'share'], 1)
+    >>> bool((long.groupby("unit")["count"].sum() == 200).all())  # each unit's counts: its 200 samples
+    True
+    >>> binned = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=200, rank_bins=10)  # w = 7
+    >>> exact, coarse = result.table().set_index("unit"), binned.table().set_index("unit")
+    >>> bool(coarse["mean_rank"].equals(exact["mean_rank"])), binned.rank_bin_width  # exact whatever the width
+    (True, 7)
+    >>> bool(((coarse["q95_rank"] - exact["q95_rank"]).abs() <= 6).all())  # quantiles: within w - 1 ranks
+    True
     """
     data, methodology = inputs(framework, data, methodology)
     factors = parse_factors(factors, framework, methodology)
