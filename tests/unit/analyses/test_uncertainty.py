@@ -540,9 +540,10 @@ def test_bin_width_one_gives_todays_exact_results(example_framework, example_dat
     np.testing.assert_array_equal(wide, ref.frequency / ref.frequency.sum(axis=1, keepdims=True))
 
 
-@pytest.mark.parametrize("chunk, parent_counts", [(1000, False), (61, False), (128, True)])
+@pytest.mark.parametrize("chunk, parent_counts, executor", [(1000, False, "serial"), (61, False, "serial"),
+                                                        (128, True, "serial"), (250, False, "process")])
 def test_binned_results_do_not_depend_on_the_chunk_size(example_framework, example_data, factors, monkeypatch,
-                                                        chunk, parent_counts):
+                                                        chunk, parent_counts, executor):
     import dti_bench.analyses.uncertainty as unc
 
     ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=700, seed=4, chunk_size=700,
@@ -551,7 +552,7 @@ def test_binned_results_do_not_depend_on_the_chunk_size(example_framework, examp
         monkeypatch.setattr(unc, "PARENT_COUNTS_ABOVE", 2)  # chunks ship their ranks; the parent counts the bins
         monkeypatch.setattr(unc, "PARENT_COUNT_ENTRIES", 8 * 37)  # in a buffer of 37 samples: chunks straddle it
     res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=700, seed=4, chunk_size=chunk,
-                          rank_bins=3)
+                          rank_bins=3, executor=executor, workers=2)
     assert np.array_equal(ref.frequency, res.frequency)
     assert ref.table().equals(res.table()) and ref.rank_statistics().equals(res.rank_statistics())
     assert ref.frequency_table().equals(res.frequency_table())
