@@ -46,6 +46,7 @@ from dti_bench.engine.memory import physical_memory
 from dti_bench.errors import ConfigError, UserError, choices
 from dti_bench.index import IndexResult
 from dti_bench.methods.registry import METHODS
+from dti_bench.metrics.rank_distribution import rank_bin_width
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
@@ -148,15 +149,17 @@ def _bind_uncertainty(study: StudyInputs, spec: UncertaintySpec, where: str) -> 
     node = _node(spec.node, study.framework, f"{where}.node")
     chunk = spec.chunk_size or default_chunk(study.framework, len(study.dataset.units))
     units = len(study.dataset.units)
+    bins = -(-units // rank_bin_width(units, spec.rank_bins))
     _fits(f"{where}.samples", [("per-sample statistics (4 x 8 bytes a sample)", 32.0 * spec.samples),
-                               ("rank counts (units x units x 4 bytes)", 4.0 * units * units),
+                               ("rank counts (units x rank bins x 4 bytes)", 4.0 * units * bins),
                                ("kept ranks (2 bytes a unit and sample)", 2.0 * units * spec.samples * spec.save_ranks)])
 
     def run() -> Result:
         return uncertainty(study.framework, study.dataset, study.methodology, factors, n=spec.samples, seed=spec.seed,
                            node=node, chunk_size=spec.chunk_size, executor=spec.executor, workers=spec.workers,
                            address=spec.address, reference=study.reference, keep_ranks=spec.save_ranks,
-                           top_k_robustness=spec.top_k_robustness, progress=study.progress)
+                           top_k_robustness=spec.top_k_robustness, progress=study.progress,
+                           top_k=tuple(spec.top_k), rank_bins=spec.rank_bins)
 
     def files(result: Any) -> dict[str, Any]:
         out: dict[str, Any] = dict(result.tables(tuple(spec.top_k)))

@@ -1,12 +1,13 @@
 """Monte Carlo uncertainty analysis over methodology factors: rank intervals and rank stability.
 
 For each unit: nominal rank, median, mean, 5th and 95th percentile rank, mean absolute rank shift against
-nominal, probability of a top-k place and of staying within ±m places of the nominal rank, and the full
-rank-frequency matrix; for the index, the mean absolute rank shift R̄s of Saisana, Saltelli & Tarantola (2005,
+nominal, probability of a top-k place and of staying within ±m places of the nominal rank, and each unit's
+rank distribution; for the index, the mean absolute rank shift R̄s of Saisana, Saltelli & Tarantola (2005,
 JRSS-A 168:307), R̄s = mean_c |rank_ref(c) − rank(c)|, and the JRC audits' top-k statement ("7 of the nominal top
 10 stay in the top 10 in at least 90 % of samples").
 
-Statistics stream: each chunk returns integer rank-frequency counts and a few scalars per sample (its R̄s, its
+Statistics stream: each chunk returns integer rank counts (a per-unit rank histogram, below), exact per-unit
+sums (:class:`~dti_bench.metrics.rank_distribution.RankMoments`) and a few scalars per sample (its R̄s, its
 largest shift, its Spearman ρ with the nominal ranks: the package's one definition,
 :func:`dti_bench.metrics.stability.spearman`, Pearson's r of the average ranks; how many of the nominal top k
 it keeps in the top k), so the per-sample ranks need not be kept (they can be saved with ``save_ranks``).
@@ -16,10 +17,19 @@ those counts.
 
 Percentile ranks use the inverted empirical CDF: q_p = the smallest rank r with P(rank <= r) >= p (numpy's
 ``'inverted_cdf'``), so every reported rank is one that occurred.
+
+Memory linear in units (:mod:`dti_bench.metrics.rank_distribution`): each unit's rank counts are kept in
+``rank_bins`` bins (default 1000) of width w = ceil(units / rank_bins) ranks. Up to ``rank_bins`` units, w = 1:
+the counts are exact and every statistic is exact. Above, the mean, standard deviation, smallest and largest rank,
+the mean absolute shift, every ``p_top<k>`` of the run's ``top_k`` (and the top-k statement's k) and
+``p_within<m>`` stay exact (streamed as whole-number sums); the median, ``q05_rank`` and ``q95_rank`` lie in the
+bin of the exact quantile, within w - 1 ranks of it; ``rank_frequency.csv`` holds the bins' exact counts. The
+summary (manifest) records ``rank_bin_width``.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +45,12 @@ from dti_bench.analyses.sampling import monte_carlo, to_batch
 from dti_bench.config.specs import TopKRobustnessSpec, UncertaintySpec
 from dti_bench.engine.batch import DEFAULT_CHUNK, Engine, default_chunk
 from dti_bench.engine.executors import run_tasks
-from dti_bench.errors import ConfigError, choices
+from dti_bench.errors import ConfigError, MethodError, choices
 from dti_bench.index import nominal_ranks
+from dti_bench.metrics.rank_distribution import (
+    COUNT_DTYPE, RankMoments, bin_edges, count_ranks, histogram_quantiles, long_counts, n_bins,
+    rank_bin_width,
+)
 from dti_bench.metrics.stability import max_abs_shift, mean_abs_shift, spearman, top_k_retained
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
@@ -47,11 +61,13 @@ DEFAULT_TOP_K_ROBUSTNESS = MappingProxyType(UncertaintySpec().top_k_robustness)
 #: A unit "stays" when its share of samples reaches the threshold; the share is a ratio of whole counts, so this
 #: only absorbs the rounding of a threshold such as 0.9 (never a whole sample of any run).
 _SHARE_TOLERANCE = 1e-12
-#: Rank-frequency counts: int32 holds 2^31 samples and halves the (units, units) matrix of large runs.
-FREQUENCY_DTYPE = np.int32
-#: Above this many units a chunk returns its ranks (int16) and the parent counts them: a (units, units) partial
-#: per chunk (400 MB at 10,000 units) would cost more to ship between processes than the ranks.
+#: Rank counts: int32 holds 2^31 samples and halves the (units, bins) histogram of large runs.
+FREQUENCY_DTYPE = COUNT_DTYPE
+#: Above this many units a chunk returns its ranks (int16) and the parent counts them: a (units, bins) partial
+#: per chunk (40 MB at 10,000 units and 1000 bins) would cost more to ship between processes than the ranks.
 PARENT_COUNTS_ABOVE = 2000
+#: Ranks the parent gathers before counting them (at least; half the histogram's cells when that is more).
+PARENT_COUNT_ENTRIES = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,9 @@ class Task:
     nominal_ranks: np.ndarray
     keep_ranks: bool
     top_k: int | None = None              # k of the per-sample count of the nominal top k kept in the top k
+    count_top: tuple[int, ...] = ()       # the k of the exact per-unit counts of ranks <= k (p_top<k>)
+    within: int | None = None             # m of the exact per-unit count within ±m places (p_within<m>)
+    bin_width: int = 1                    # ranks per bin of the rank histogram
 
 
 @dataclass
@@ -74,7 +93,7 @@ class Partial:
     """What a chunk returns."""
 
     start: int
-    frequency: np.ndarray | None          # (units, units) int32: frequency[u, r - 1]; None: count ``ranks``
+    frequency: np.ndarray | None          # (units, bins) int32: frequency[u, (r - 1) // w]; None: count ``ranks``
     abs_shift: np.ndarray                 # (units,) int64: Σ |rank − nominal| over the chunk
     rbar: np.ndarray                      # (samples,) per-sample R̄s (NaN if failed)
     max_shift: np.ndarray                 # (samples,)
@@ -83,6 +102,7 @@ class Partial:
     ranks: np.ndarray | None = None       # (samples, units) int16, 0 = unranked: when kept or to be counted
     slow: int = 0
     top_k_retained: np.ndarray | None = None  # (samples,) nominal top-k units still in the top k (NaN if failed)
+    moments: RankMoments | None = None    # exact per-unit sums of the chunk's ranks
 
 
 def run_chunk(engine: Engine, task: Task) -> Partial:
@@ -93,10 +113,11 @@ def run_chunk(engine: Engine, task: Task) -> Partial:
     ev = engine.evaluate(design, rank=[task.node], only=[task.node])  # the node alone: one weighted sum if it can
     ranks = ev.ranks[:, :, 0]                                   # (samples, units), NaN for failed/unranked
     stats = _chunk_statistics(ranks, task.nominal_ranks, ~ev.failed, count=ranks.shape[1] <= PARENT_COUNTS_ABOVE,
-                              keep=task.keep_ranks, top_k=task.top_k)
+                              keep=task.keep_ranks, top_k=task.top_k, width=task.bin_width,
+                              count_top=task.count_top, within=task.within)
     return Partial(task.start, stats.frequency, stats.abs_shift, stats.rbar, stats.max_shift, stats.spearman,
                    {task.start + i: why for i, why in ev.reasons.items()}, stats.ranks, ev.slow_variants,
-                   stats.top_k_retained)
+                   stats.top_k_retained, stats.moments)
 
 
 @dataclass
@@ -110,10 +131,12 @@ class _Statistics:
     spearman: np.ndarray
     ranks: np.ndarray | None
     top_k_retained: np.ndarray | None = None
+    moments: RankMoments | None = None
 
 
 def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *, count: bool,
-                      keep: bool, top_k: int | None = None) -> _Statistics:
+                      keep: bool, top_k: int | None = None, width: int = 1, count_top: Sequence[int] = (),
+                      within: int | None = None) -> _Statistics:
     """Rank counts, summed absolute shifts and the per-sample R̄s, largest shift, Spearman ρ and (with ``top_k``)
     count of the nominal top k still in the top k of a chunk.
 
@@ -126,13 +149,18 @@ def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *,
     ok : ndarray of bool, shape (samples,)
         False for failed samples.
     count : bool
-        Return the (units, units) rank-frequency counts; otherwise leave the counting to the caller and return
-        the compacted ranks.
+        Return the (units, bins) rank counts; otherwise leave the counting to the caller and return the
+        compacted ranks.
     keep : bool
         Return the compacted ranks (int16, 0 = unranked or failed) even when counting here.
     top_k : int, optional
         Count, per sample, the units with nominal rank <= top_k whose rank is <= top_k
         (:func:`~dti_bench.metrics.stability.top_k_retained`; NaN for a failed sample).
+    width : int
+        Ranks per bin of the counts: ``frequency[u, (r - 1) // width]``.
+    count_top, within : optional
+        The k of the per-unit counts of ranks <= k and the m of the count within ±m places of the nominal rank
+        (:class:`~dti_bench.metrics.rank_distribution.RankMoments`, returned whatever ``count``).
 
     Returns
     -------
@@ -143,9 +171,10 @@ def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *,
         :func:`dti_bench.metrics.stability.spearman` defines it: on the average ranks of the units ranked in both
         (ties share their mean rank), not on the 'min' ranks the engine publishes.
     """
+    options = dict(count=count, keep=keep, top_k=top_k, width=width, count_top=count_top, within=within)
     if _all_ranked(ranks, nominal, ok):
-        return _statistics_all_ranked(ranks, nominal, count=count, keep=keep, top_k=top_k)
-    return _statistics_masked(ranks, nominal, ok, count=count, keep=keep, top_k=top_k)
+        return _statistics_all_ranked(ranks, nominal, **options)
+    return _statistics_masked(ranks, nominal, ok, **options)
 
 
 def _all_ranked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> bool:
@@ -163,7 +192,8 @@ def _all_ranked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> bool:
 
 
 def _statistics_all_ranked(ranks: np.ndarray, nominal: np.ndarray, *, count: bool, keep: bool,
-                           top_k: int | None = None) -> _Statistics:
+                           top_k: int | None = None, width: int = 1, count_top: Sequence[int] = (),
+                           within: int | None = None) -> _Statistics:
     """:func:`_chunk_statistics` when every sample ranks every unit and so does the nominal methodology.
 
     Ranks are whole numbers up to the number of units, so everything runs on int16 ranks and one int16 array
@@ -182,17 +212,22 @@ def _statistics_all_ranked(ranks: np.ndarray, nominal: np.ndarray, *, count: boo
     rbar = shift.sum(axis=1, dtype=np.int64) / n_units
     max_shift = shift.max(axis=1).astype(float)
     frequency = None
-    if count:
+    if count and width == 1:
         # unit u's rank k lands at u·units + k − 1 of the flattened (units, units) matrix
         offset = np.arange(n_units, dtype=np.intp) * n_units - 1
         frequency = np.bincount((r + offset).ravel(), minlength=n_units * n_units).reshape(n_units, n_units)
         frequency = frequency.astype(FREQUENCY_DTYPE, copy=False)
+    elif count:
+        frequency = np.zeros((n_units, n_bins(n_units, width)), dtype=FREQUENCY_DTYPE)
+        count_ranks(frequency, r, width)
+    moments = RankMoments.of(r, top_k=count_top, nominal=nominal, within=within)
     rho = _spearman_all_ranked(r, ref)
     retained = None
     if top_k is not None:
         k = min(top_k, n_units)  # every rank is <= units, so a deeper k changes nothing (and stays within int16)
         retained = (r[:, ref <= k] <= k).sum(axis=1).astype(float)
-    return _Statistics(frequency, abs_shift, rbar, max_shift, rho, r if keep or not count else None, retained)
+    return _Statistics(frequency, abs_shift, rbar, max_shift, rho, r if keep or not count else None, retained,
+                       moments)
 
 
 def _spearman_all_ranked(r: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -255,15 +290,17 @@ def _doubled_average_ranks(r: np.ndarray, top: int) -> np.ndarray:
 
 
 def _statistics_masked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *, count: bool,
-                       keep: bool, top_k: int | None = None) -> _Statistics:
+                       keep: bool, top_k: int | None = None, width: int = 1, count_top: Sequence[int] = (),
+                       within: int | None = None) -> _Statistics:
     """:func:`_chunk_statistics` for any block: failed samples and units unranked on either side masked out."""
     n_units = ranks.shape[1]
     valid = ok[:, None] & ~np.isnan(ranks)
     compact = np.where(valid, ranks, 0).astype(np.int16 if n_units < 2 ** 15 else np.int32)  # 0 = not ranked
-    frequency = None  # when not counting here: a (units, units) partial would outweigh the ranks
+    frequency = None  # when not counting here: a (units, bins) partial would outweigh the ranks
     if count:
-        frequency = np.zeros((n_units, n_units), dtype=FREQUENCY_DTYPE)
-        count_ranks(frequency, compact)
+        frequency = np.zeros((n_units, n_bins(n_units, width)), dtype=FREQUENCY_DTYPE)
+        count_ranks(frequency, compact, width)
+    moments = RankMoments.of(compact, top_k=count_top, nominal=nominal, within=within)
     # failed samples have NaN ranks, so the shift metrics give them NaN; units unranked on either side are skipped
     shift = np.abs(ranks - nominal[None, :])
     abs_shift = np.where(np.isnan(shift), 0, shift).sum(axis=0).astype(np.int64)
@@ -274,27 +311,7 @@ def _statistics_masked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *
     if top_k is not None:
         retained = np.where(ok, top_k_retained(nominal, ranks, top_k), np.nan)  # a failed sample keeps nothing
     return _Statistics(frequency, abs_shift, rbar, max_shift, rho, compact if keep or not count else None,
-                       retained)
-
-
-def count_ranks(frequency: np.ndarray, ranks: np.ndarray) -> None:
-    """Add rank counts to ``frequency[u, r - 1]`` in place; ``ranks`` is (samples, units), 0 = not ranked.
-
-    A bincount over flat (unit, rank) positions (np.add.at is ~20x slower), in blocks of units so that the
-    temporary stays under ~80 MB whatever the number of units.
-    """
-    n = frequency.shape[0]
-    block = max(1, 10_000_000 // n)
-    for u0 in range(0, n, block):
-        sub = ranks[:, u0:u0 + block]
-        offsets = np.arange(sub.shape[1], dtype=np.int64) * n - 1
-        if sub.min(initial=1) > 0:  # everything ranked (the usual case): no mask, one pass to flat positions
-            flat = (sub + offsets).ravel()
-        else:
-            keep = sub > 0
-            flat = (sub + offsets)[keep]
-        frequency[u0:u0 + block] += np.bincount(flat, minlength=sub.shape[1] * n).reshape(-1, n).astype(
-            frequency.dtype, copy=False)
+                       retained, moments)
 
 
 def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -307,25 +324,35 @@ def _spearman_rows(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> np
     others sent to a value above every rank, and ρ comes from exact integer sums over the :math:`m` units kept,
     :math:`\rho = (m\sum ab - \sum a \sum b) / \sqrt{(m\sum a^2 - (\sum a)^2)(m\sum b^2 - (\sum b)^2)}`. Any other
     input goes to :func:`~dti_bench.metrics.stability.spearman` itself (a sort per row, several times slower).
+    The sums are exact in int64 below 2^20 units (each at most :math:`4\,\text{units}^3 < 2^{62}`); from 2^15
+    units, where ranks leave int16, the products of sums that make the numerator and variances (up to
+    :math:`4\,\text{units}^4`) are formed in Python integers, so they stay exact there too.
     """
     n = ranks.shape[1]
     both = ok[:, None] & ~np.isnan(ranks) & ~np.isnan(nominal)[None, :]
     a = np.where(both, ranks, 1.0)
     b = np.where(np.isnan(nominal), 1.0, nominal)
-    if not (n + 1 < 2 ** 15 and _whole_in(a, n) and _whole_in(b, n)):  # int16 values, exact int64 sums
+    if not (n + 1 < 2 ** 20 and _whole_in(a, n) and _whole_in(b, n)):  # exact int64 sums
         return spearman(nominal, np.where(ok[:, None], ranks, np.nan))
+    small = n + 1 < 2 ** 15                                     # int16 ranks; products of sums within int64
+    rank_type = np.int16 if small else np.int32
     out_of_row = n + 1                                          # above every rank: below nothing that is kept
-    da = _doubled_average_ranks(np.where(both, a, out_of_row).astype(np.int16), out_of_row)
-    db = _doubled_average_ranks(np.where(both, b[None, :], out_of_row).astype(np.int16), out_of_row)
+    da = _doubled_average_ranks(np.where(both, a, out_of_row).astype(rank_type), out_of_row)
+    db = _doubled_average_ranks(np.where(both, b[None, :], out_of_row).astype(rank_type), out_of_row)
     da = np.where(both, da, 0)
     db = np.where(both, db, 0)
     m = both.sum(axis=1, dtype=np.int64)
     a_sum, b_sum = da.sum(axis=1, dtype=np.int64), db.sum(axis=1, dtype=np.int64)
-    num = m * np.einsum("ij,ij->i", da, db, dtype=np.int64) - a_sum * b_sum
-    var_a = m * np.einsum("ij,ij->i", da, da, dtype=np.int64) - a_sum * a_sum
-    var_b = m * np.einsum("ij,ij->i", db, db, dtype=np.int64) - b_sum * b_sum
-    den = np.sqrt(var_a.astype(float) * var_b.astype(float))
-    return np.divide(num.astype(float), den, out=np.full(len(num), np.nan), where=den > 0)
+    sums = (m, a_sum, b_sum, np.einsum("ij,ij->i", da, db, dtype=np.int64),
+            np.einsum("ij,ij->i", da, da, dtype=np.int64), np.einsum("ij,ij->i", db, db, dtype=np.int64))
+    if not small:  # one value per row: Python integers cost nothing here and cannot overflow
+        sums = tuple(x.astype(object) for x in sums)
+    m, a_sum, b_sum, ab, aa, bb = sums
+    num = (m * ab - a_sum * b_sum).astype(float)
+    var_a = (m * aa - a_sum * a_sum).astype(float)
+    var_b = (m * bb - b_sum * b_sum).astype(float)
+    den = np.sqrt(var_a * var_b)
+    return np.divide(num, den, out=np.full(len(num), np.nan), where=den > 0)
 
 
 def _whole_in(values: np.ndarray, top: int) -> bool:
@@ -346,8 +373,10 @@ class UncertaintyResult(Result):
     samples : int
     nominal_ranks : ndarray, (units,)
         The reference ranks (NaN: unranked).
-    frequency : ndarray of int, (units, units)
-        ``frequency[u, r - 1]``: samples in which unit u ranked r.
+    frequency : ndarray of int, (units, bins)
+        The rank histogram: ``frequency[u, (r - 1) // rank_bin_width]`` counts the samples in which unit u
+        ranked in the bin of r; with ``rank_bin_width`` 1 (up to ``rank_bins`` units), ``frequency[u, r - 1]``
+        counts the samples in which u ranked r, exactly.
     abs_shift : ndarray of int, (units,)
         Σ over samples of |rank − nominal rank|.
     rbar, max_shift, spearman : ndarray, (samples,)
@@ -361,6 +390,19 @@ class UncertaintyResult(Result):
         ``{k, within, share}`` of the top-k statement (:meth:`top_k_summary`); None: not computed.
     top_k_retained : ndarray, (samples,), optional
         Per sample, how many units of the nominal top ``k`` are in the top ``k`` (NaN for a failed sample).
+    rank_bin_width : int
+        Ranks per bin of ``frequency`` (1: exact counts).
+    moments : RankMoments, optional
+        Exact per-unit sums streamed by the run (:class:`~dti_bench.metrics.rank_distribution.RankMoments`):
+        samples ranked, rank sums and sums of squares, smallest and largest rank, counts of ranks <= k for the
+        run's ``top_k`` and within ±m places. None: derived from ``frequency`` (only with bin width 1).
+
+    Notes
+    -----
+    Exact whatever the bin width: ``mean_rank``, ``mean_abs_shift``, ``p_top<k>`` for every k the run counted
+    (``top_k`` and the top-k statement's k), ``p_within<m>``, the top-k statement, stability.csv and
+    rank_statistics.csv (mean, sd, min, max). Within ``rank_bin_width - 1`` ranks of the exact value:
+    ``median_rank``, ``q05_rank``, ``q95_rank`` (exact when the width is 1).
     """
 
     units: tuple[str, ...]
@@ -378,6 +420,8 @@ class UncertaintyResult(Result):
     slow_variants: int = 0
     top_k_robustness: Mapping[str, Any] | None = None
     top_k_retained: np.ndarray | None = None
+    rank_bin_width: int = 1
+    moments: RankMoments | None = None
 
     @property
     def n_ok(self) -> int:
@@ -416,7 +460,7 @@ class UncertaintyResult(Result):
         return self.table(top_k)
 
     def tables(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> dict[str, pd.DataFrame]:
-        """uncertainty.csv, rank_frequency.csv and stability.csv.
+        """uncertainty.csv, rank_frequency.csv, rank_statistics.csv and stability.csv.
 
         Examples
         --------
@@ -424,10 +468,10 @@ class UncertaintyResult(Result):
         >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
         >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
         >>> sorted(result.tables())
-        ['rank_frequency.csv', 'stability.csv', 'uncertainty.csv']
+        ['rank_frequency.csv', 'rank_statistics.csv', 'stability.csv', 'uncertainty.csv']
         """
         return {"uncertainty.csv": self.table(top_k), "rank_frequency.csv": self.frequency_table(),
-                "stability.csv": self.stability()}
+                "rank_statistics.csv": self.rank_statistics(), "stability.csv": self.stability()}
 
     def describe(self) -> str:
         """One line: what was analysed and its headline number.
@@ -444,10 +488,48 @@ class UncertaintyResult(Result):
         return (f"{self.node}, {self.samples:,} samples ({len(self.failed)} failed), {len(self.units)} units, "
                 f"mean |rank shift| {'–' if rbar is None else f'{rbar:.2f}'}")
 
+    def _moments(self, top_k: Sequence[int] = ()) -> RankMoments:
+        """The exact per-unit sums, with a count of ranks <= k for every ``k`` of ``top_k``: the run's own, else
+        (bin width 1) recounted from the exact table; a k the run did not count at a larger width is refused."""
+        settings = self.top_k_robustness
+        within = settings["within"] if settings else None
+        have = self.moments
+        missing = [k for k in top_k if have is None or k not in have.top]
+        if have is not None and not missing and (within is None or have.within_m == within):
+            return have
+        if self.rank_bin_width == 1:
+            wanted = sorted(set(top_k) | set(have.top if have is not None else ()))
+            return RankMoments.from_counts(self.frequency, top_k=wanted, nominal=self.nominal_ranks, within=within)
+        if have is None:
+            raise MethodError("uncertainty: a binned rank histogram (rank_bin_width > 1) needs the run's exact "
+                              "rank moments")
+        # a bin boundary k is still exact from the histogram; anything else was not counted
+        _, last_ranks = bin_edges(len(self.units), self.rank_bin_width)
+        exact_k = set(int(r) for r in last_ranks)
+        absent = [k for k in missing if k not in exact_k and k < len(self.units)]
+        if absent:
+            raise MethodError(f"top_k: p_top{absent[0]} was not counted by the run, whose rank bins are "
+                              f"{self.rank_bin_width} ranks wide; valid choices: {choices(sorted(have.top))} "
+                              f"(or pass top_k=[...] to uncertainty())")
+        top = dict(have.top)
+        for k in missing:
+            top[k] = self._count_at_most(k)
+        return RankMoments(have.ranked, have.rank_sum, have.rank_sq, have.rank_min, have.rank_max, top, have.within,
+                           have.within_m)
+
+    def _count_at_most(self, k: int) -> np.ndarray:
+        """Samples with rank <= k per unit, from the histogram, for a k at a bin's end (or beyond the last rank)."""
+        bins = -(-min(k, len(self.units)) // self.rank_bin_width)
+        return self.frequency[:, :bins].sum(axis=1, dtype=np.int64)
+
     def table(self, top_k: Sequence[int] = DEFAULT_TOP_K) -> pd.DataFrame:
         """uncertainty.csv: unit, nominal_rank, median_rank, mean_rank, q05_rank, q95_rank, mean_abs_shift,
         then p_top<k> for each k (and for the top-k statement's k when it is not among them), then p_within<m>
         (with the top-k statement: the share of the unit's samples within ±m places of its nominal rank).
+
+        Computed from (units,) sums and the (units, bins) histogram in blocks of units: no (units, units) floats.
+        The quantile columns are exact at bin width 1 and within ``rank_bin_width - 1`` ranks otherwise; every
+        other column is exact. A ``k`` the run did not count at a bin width above 1 raises MethodError.
 
         Examples
         --------
@@ -458,50 +540,90 @@ class UncertaintyResult(Result):
         ['unit', 'nominal_rank', 'median_rank', 'mean_rank', 'q05_rank', 'q95_rank', 'mean_abs_shift', 'p_top1',
         'p_top10', 'p_within3', 'name']
         """
-        f = self.frequency.astype(float)
-        counts = f.sum(axis=1)
-        r = np.arange(1, f.shape[1] + 1)
-        cumulative = np.cumsum(f, axis=1)  # whole counts, exact in float64
+        settings = self.top_k_robustness
+        depths = list(top_k) + ([settings["k"]] if settings and settings["k"] not in top_k else [])
+        m = self._moments(depths)
+        counts = m.ranked
+        n_ranks = len(self.units)
+
+        quantiles = histogram_quantiles(self.frequency, self.rank_bin_width, (0.05, 0.5, 0.95), n_ranks,
+                                        rank_min=m.rank_min, rank_max=m.rank_max, long=self._long_counts)
+        q05, median, q95 = (pd.arrays.IntegerArray(q, q == 0) for q in quantiles)  # 0: never ranked (NA)
+
         with np.errstate(invalid="ignore", divide="ignore"):
-            cdf = cumulative / counts[:, None]
-            mean = (f * r).sum(axis=1) / counts
             mas = self.abs_shift / counts
         table = pd.DataFrame({
             "unit": self.units,
             "nominal_rank": pd.array(np.where(np.isnan(self.nominal_ranks), pd.NA, self.nominal_ranks), dtype="Int64"),
-            "median_rank": _quantile(cdf, 0.5, counts),
-            "mean_rank": mean,
-            "q05_rank": _quantile(cdf, 0.05, counts),
-            "q95_rank": _quantile(cdf, 0.95, counts),
+            "median_rank": median,
+            "mean_rank": m.mean(),
+            "q05_rank": q05,
+            "q95_rank": q95,
             "mean_abs_shift": mas,
         })
-        settings = self.top_k_robustness
-        depths = list(top_k) + ([settings["k"]] if settings and settings["k"] not in top_k else [])
         for k in depths:
-            table[f"p_top{k}"] = f[:, :k].sum(axis=1) / np.where(counts > 0, counts, np.nan)
+            table[f"p_top{k}"] = m.share(m.top[k])
         if settings:
-            m = settings["within"]
-            table[f"p_within{m}"] = _within_share(cumulative, counts, self.nominal_ranks, m)
+            table[f"p_within{settings['within']}"] = _within_share(m, self.nominal_ranks)
         table["name"] = self.unit_names  # after the contract columns (the documented uncertainty.csv), not among them
         return table
 
     def frequency_table(self) -> pd.DataFrame:
-        """rank_frequency.csv: unit, then rank_1 ... rank_n, the share of successful samples at each rank.
+        """rank_frequency.csv, long and sparse: ``unit, rank_lo, rank_hi, count, share``, one row per unit and rank
+        bin that holds at least one sample (units in run order, bins in rank order).
+
+        ``count`` is the exact number of successful samples in which the unit ranked from ``rank_lo`` to
+        ``rank_hi`` (equal at bin width 1: one row per rank), ``share`` that count over the unit's ranked
+        samples; each unit's counts add up to its ranked samples. At most units x min(bins, samples) rows, so
+        the table grows linearly in units (the wide units x units table of earlier versions did not).
 
         Examples
         --------
         >>> import dti_bench as db
         >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
         >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
-        >>> freq = result.frequency_table().set_index('unit')
-        >>> freq.sum(axis=1).round(6).tolist()   # each unit's shares add up to 1
-        [1.0, 1.0, 1.0, 1.0, 1.0]
+        >>> freq = result.frequency_table()
+        >>> freq.columns.tolist()
+        ['unit', 'rank_lo', 'rank_hi', 'count', 'share']
+        >>> freq.groupby("unit")["count"].sum().tolist()   # each unit's counts add up to its ranked samples
+        [100, 100, 100, 100, 100]
         """
-        counts = self.frequency.sum(axis=1, keepdims=True)
-        share = np.divide(self.frequency, counts, out=np.zeros(self.frequency.shape), where=counts > 0)
-        table = pd.DataFrame(share, columns=[f"rank_{r}" for r in range(1, share.shape[1] + 1)])
-        table.insert(0, "unit", self.units)
-        return table
+        unit, b, count = self._long_counts
+        lo, hi = bin_edges(len(self.units), self.rank_bin_width)
+        ranked = self.frequency.sum(axis=1, dtype=np.int64)
+        return pd.DataFrame({"unit": np.asarray(self.units, dtype=object)[unit], "rank_lo": lo[b], "rank_hi": hi[b],
+                             "count": count, "share": count / ranked[unit]})
+
+    @functools.cached_property
+    def _long_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The histogram's nonzero cells (:func:`~dti_bench.metrics.rank_distribution.long_counts`), found once
+        for the quantiles and rank_frequency.csv."""
+        return long_counts(self.frequency)
+
+    def rank_statistics(self) -> pd.DataFrame:
+        """rank_statistics.csv: ``unit, samples_ranked, mean_rank, sd_rank, min_rank, max_rank, name``, exact
+        whatever the bin width (:class:`~dti_bench.metrics.rank_distribution.RankMoments`; ``sd_rank`` with
+        divisor ``samples_ranked``; empty where never ranked).
+
+        Examples
+        --------
+        >>> import dti_bench as db
+        >>> fw, ds = db.load_framework("dti-provincial-2022"), db.load_dataset("dti2022-published-profiles")
+        >>> result = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=100, seed=1)
+        >>> stats = result.rank_statistics()
+        >>> stats.columns.tolist()
+        ['unit', 'samples_ranked', 'mean_rank', 'sd_rank', 'min_rank', 'max_rank', 'name']
+        >>> bool((stats.min_rank <= stats.mean_rank).all() and (stats.mean_rank <= stats.max_rank).all())
+        True
+        """
+        m = self._moments()
+        seen = m.ranked > 0
+        return pd.DataFrame({
+            "unit": self.units, "samples_ranked": m.ranked, "mean_rank": m.mean(), "sd_rank": m.sd(),
+            "min_rank": pd.array(np.where(seen, m.rank_min, pd.NA), dtype="Int64"),
+            "max_rank": pd.array(np.where(seen, m.rank_max, pd.NA), dtype="Int64"),
+            "name": self.unit_names,
+        })
 
     def stability(self) -> pd.DataFrame:
         """stability.csv: per-sample rank-stability metrics summarised (mean, 5 %, median, 95 %): R̄s, the largest
@@ -549,6 +671,7 @@ class UncertaintyResult(Result):
             "failure_reasons": [{"reason": r, "count": c} for r, c in reasons],
             "mean_abs_rank_shift": float(self.rbar[ok].mean()) if ok.any() else None,
             "slow_path_variants": self.slow_variants,
+            "rank_bin_width": self.rank_bin_width,
         }
         top = self.top_k_summary()
         if top is not None:
@@ -589,12 +712,9 @@ class UncertaintyResult(Result):
         if not settings:
             return None
         k, m, share = settings["k"], settings["within"], settings["share"]
-        f = self.frequency.astype(float)
-        counts = f.sum(axis=1)
-        cumulative = np.cumsum(f, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p_top = f[:, :k].sum(axis=1) / np.where(counts > 0, counts, np.nan)
-        p_within = _within_share(cumulative, counts, self.nominal_ranks, m)
+        moments = self._moments([k])
+        p_top = moments.share(moments.top[k])
+        p_within = _within_share(moments, self.nominal_ranks)
         nominal = np.where(np.isnan(self.nominal_ranks), np.inf, self.nominal_ranks)
         top = nominal <= k
         stays = top & (p_top >= share - _SHARE_TOLERANCE)  # NaN (never ranked) compares False: does not stay
@@ -618,32 +738,11 @@ def _stay(count: int) -> str:
     return "stays" if count == 1 else "stay"
 
 
-def _within_share(cumulative: np.ndarray, counts: np.ndarray, nominal: np.ndarray, m: int) -> np.ndarray:
-    """Each unit's share of its samples with ``|rank - nominal rank| <= m``, from cumulative rank counts.
-
-    ``cumulative[u, r - 1]`` counts the samples with rank <= r, so the samples ranked from ``lo`` to ``hi`` are
-    ``cumulative[hi - 1] - cumulative[lo - 2]`` (nothing below rank 1); NaN where the nominal rank is missing or the
-    unit was never ranked.
-    """
-    n = cumulative.shape[1]
-    share = np.full(len(counts), np.nan)
-    ok = ~np.isnan(nominal) & (counts > 0)
-    if n == 0 or not ok.any():
-        return share
-    rows = np.flatnonzero(ok)
-    r0 = nominal[rows].astype(np.int64)
-    hi = np.minimum(r0 + m, n)
-    lo = r0 - m
-    upper = cumulative[rows, hi - 1]
-    below = np.where(lo >= 2, cumulative[rows, np.clip(lo - 2, 0, n - 1)], 0.0)
-    share[rows] = (upper - below) / counts[rows]
-    return share
-
-
-def _quantile(cdf: np.ndarray, p: float, counts: np.ndarray) -> pd.arrays.IntegerArray:
-    """Inverted-CDF quantile of each row's rank distribution (1-based), NA for units never ranked."""
-    r = (cdf >= p - 1e-12).argmax(axis=1) + 1
-    return pd.array(np.where(counts > 0, r, pd.NA), dtype="Int64")
+def _within_share(moments: RankMoments, nominal: np.ndarray) -> np.ndarray:
+    """Each unit's share of its samples with ``|rank - nominal rank| <= m``, from the exact streamed count; NaN
+    where the nominal rank is missing or the unit was never ranked."""
+    share = moments.share(moments.within.astype(float))
+    return np.where(np.isnan(nominal), np.nan, share)
 
 
 def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology: Methodology | Mapping | None,
@@ -652,7 +751,8 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
                 executor: str = UncertaintySpec.executor, workers: int | None = None, address: str | None = None,
                 reference: Dataset | None = None, keep_ranks: bool = False,
                 top_k_robustness: Mapping[str, Any] | bool | None = DEFAULT_TOP_K_ROBUSTNESS,
-                progress: bool = False) -> UncertaintyResult:
+                progress: bool = False, top_k: Sequence[int] = DEFAULT_TOP_K,
+                rank_bins: int = UncertaintySpec.rank_bins) -> UncertaintyResult:
     r"""Monte Carlo uncertainty analysis of ``node``'s ranks over methodology ``factors``.
 
     Each sample draws one value of every factor (a normalisation, an aggregation, perturbed weights ...), builds
@@ -693,6 +793,12 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
         the ``p_within<m>`` column and the per-sample ``top<k>_retained``. None or False: not computed.
     progress : bool
         Show a progress bar (tqdm) over the chunks.
+    top_k : sequence of int
+        The k of the ``p_top<k>`` columns, counted exactly as the samples stream (default ``[1, 3, 10]``).
+    rank_bins : int
+        Bins of each unit's rank histogram (default 1000): exact rank counts up to this many units; above, bins
+        of ``ceil(units / rank_bins)`` ranks, so memory grows linearly in units (``rank_bin_width`` in the
+        summary; what stays exact: :class:`UncertaintyResult`).
 
     Returns
     -------
@@ -722,6 +828,17 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
     >>> top = result.summary()["top_k_robustness"]
     >>> top["nominal_top_k"], top["stay_top_k"] <= top["nominal_top_k"]
     (10, True)
+    >>> long = result.frequency_table()  # rank_frequency.csv: long, nonzero rows only; 63 units: exact (w = 1)
+    >>> list(long.columns), result.summary()["rank_bin_width"]
+    (['unit', 'rank_lo', 'rank_hi', 'count', 'share'], 1)
+    >>> bool((long.groupby("unit")["count"].sum() == 200).all())  # each unit's counts: its 200 samples
+    True
+    >>> binned = db.uncertainty(fw, ds, None, [db.factors.weight_noise(0.25)], n=200, rank_bins=10)  # w = 7
+    >>> exact, coarse = result.table().set_index("unit"), binned.table().set_index("unit")
+    >>> bool(coarse["mean_rank"].equals(exact["mean_rank"])), binned.rank_bin_width  # exact whatever the width
+    (True, 7)
+    >>> bool(((coarse["q95_rank"] - exact["q95_rank"]).abs() <= 6).all())  # quantiles: within w - 1 ranks
+    True
     """
     data, methodology = inputs(framework, data, methodology)
     factors = parse_factors(factors, framework, methodology)
@@ -730,22 +847,37 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
         raise ConfigError(f"node: {node!r} is not a composite; valid choices: {choices(framework.composites)}")
     samples, dataset, nominal = n, data, methodology
     node = node or framework.require_headline()
+    if isinstance(rank_bins, bool) or not isinstance(rank_bins, (int, np.integer)) or rank_bins < 1:
+        raise ConfigError(f"rank_bins: expected a positive whole number, got {rank_bins!r}")
+    count_top = tuple(dict.fromkeys([*(int(k) for k in top_k), *([top_settings["k"]] if top_settings else [])]))
+    if any(k < 1 for k in count_top):
+        raise ConfigError(f"top_k: expected positive whole numbers, got {list(top_k)!r}")
     reference_ranks = nominal_ranks(framework, dataset, nominal, node, reference=reference)
     engine = Engine(framework, dataset, reference=reference)
     chunk_size = chunk_size or default_chunk(framework, len(dataset.units))
     engine.warm(_discrete_methodologies(factors, framework, nominal))
+    n = len(dataset.units)
+    width = rank_bin_width(n, rank_bins)
+    within = None if top_settings is None else top_settings["within"]
     tasks = [Task(nominal, tuple(factors), int(seed), start, min(start + chunk_size, samples), node,
-                  reference_ranks, keep_ranks, None if top_settings is None else top_settings["k"])
+                  reference_ranks, keep_ranks, None if top_settings is None else top_settings["k"], count_top,
+                  within, width)
              for start in range(0, samples, chunk_size)]
     bar = _progress(len(tasks), progress)
-    n = len(dataset.units)
-    frequency = np.zeros((n, n), dtype=FREQUENCY_DTYPE)
+    frequency = np.zeros((n, n_bins(n, width)), dtype=FREQUENCY_DTYPE)  # (units, bins): linear in units
+    moments: RankMoments | None = None
     abs_shift = np.zeros(n, dtype=np.int64)
     per_sample = {k: np.full(samples, np.nan) for k in ("rbar", "max_shift", "spearman", "top_k_retained")}
-    kept = np.zeros((samples, n), dtype=np.int16) if keep_ranks else None
+    # the chunks' compacted ranks are int16 below 2^15 units, int32 above: keep them at the same width
+    kept = np.zeros((samples, n), dtype=np.int16 if n < 2 ** 15 else np.int32) if keep_ranks else None
     failed: dict[int, str] = {}
     slow = 0
-    pending: list[np.ndarray] = []  # ranks waiting to be counted: one bincount per ~25 million entries
+    # ranks shipped by the chunks wait in one preallocated buffer and are counted when it is full: each count
+    # touches the whole (units, bins) histogram, so a buffer of half as many entries (at least 25 million)
+    # amortises that, and filling it in place needs no second copy of what waits
+    buffer_rows = max(1, max(PARENT_COUNT_ENTRIES, frequency.size // 2) // max(n, 1))
+    buffer: np.ndarray | None = None
+    filled = 0
     try:
         # reduce each chunk as it arrives: integer sums are exact in any order, per-sample values go to their rows
         for p in run_tasks(run_chunk, tasks, shared=engine, executor=executor, workers=workers, address=address,
@@ -753,11 +885,17 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             if p.frequency is not None:
                 frequency += p.frequency
             else:
-                pending.append(p.ranks)
-                # each count touches the whole (units, units) matrix, so gather at least that many entries first
-                if sum(r.size for r in pending) >= max(25_000_000, n * n):
-                    count_ranks(frequency, np.concatenate(pending))
-                    pending.clear()
+                if buffer is None:
+                    buffer = np.empty((min(buffer_rows, samples), n), dtype=p.ranks.dtype)
+                block = p.ranks
+                while len(block):
+                    take = min(len(block), len(buffer) - filled)
+                    buffer[filled:filled + take] = block[:take]
+                    filled, block = filled + take, block[take:]
+                    if filled == len(buffer):
+                        count_ranks(frequency, buffer, width)
+                        filled = 0
+            moments = p.moments if moments is None else moments + p.moments
             abs_shift += p.abs_shift
             sl = slice(p.start, p.start + len(p.rbar))
             per_sample["rbar"][sl], per_sample["max_shift"][sl], per_sample["spearman"][sl] = \
@@ -768,8 +906,8 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
                 kept[sl] = p.ranks
             failed.update(p.failed)
             slow += p.slow
-        if pending:
-            count_ranks(frequency, np.concatenate(pending))
+        if filled:
+            count_ranks(frequency, buffer[:filled], width)
     finally:
         if bar:
             bar.close()
@@ -778,7 +916,8 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
         frequency=frequency, abs_shift=abs_shift, rbar=per_sample["rbar"], max_shift=per_sample["max_shift"],
         spearman=per_sample["spearman"], failed=failed, ranks=kept, slow_variants=slow,
         top_k_robustness=top_settings,
-        top_k_retained=None if top_settings is None else per_sample["top_k_retained"])
+        top_k_retained=None if top_settings is None else per_sample["top_k_retained"], rank_bin_width=width,
+        moments=moments)
 
 
 def _top_k_settings(value: Mapping[str, Any] | bool | None) -> dict[str, Any] | None:

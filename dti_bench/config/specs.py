@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from dti_bench.engine.executors import EXECUTORS
 from dti_bench.errors import ConfigError, choices
+from dti_bench.metrics.rank_distribution import DEFAULT_RANK_BINS
 from dti_bench.metrics.robustness import DOMINANCE
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS
 
@@ -283,6 +284,9 @@ class UncertaintySpec(Spec):
         TopKRobustnessSpec().to_dict(), "{k, within, share} of the top-k statement (see top_k_robustness.*); "
                                         "null: none", sub_block(TopKRobustnessSpec))
     save_ranks: bool = option(False, "also write every sample's ranks (uncertainty_ranks.npz)", boolean)
+    rank_bins: int = option(DEFAULT_RANK_BINS, "bins of each unit's rank histogram: exact rank counts up to this "
+                            "many units, bins of ceil(units / rank_bins) ranks above (quantiles then within one bin)",
+                            whole(1))
 
     def check(self, where: str) -> None:
         if not self.factors:

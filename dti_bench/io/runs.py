@@ -338,6 +338,41 @@ class RunReader:
             self._tables[name] = frame
         return self._tables[name]
 
+    def rank_frequency(self, *, all_times: bool = False) -> pd.DataFrame | None:
+        """``rank_frequency.csv`` in its long form, ``unit, rank_lo, rank_hi, count, share`` (with ``time`` after
+        ``unit`` for a panel and ``all_times``), whichever format the run wrote; None when absent.
+
+        Runs since the memory-linear rank distributions write it long and sparse (one row per unit and rank bin
+        that occurred); earlier runs wrote it wide (``unit, rank_1 ... rank_n``, shares): those are read into the
+        same rows, nonzero shares only, ``rank_lo = rank_hi`` the rank, and ``count`` empty (Int64 NA: the wide
+        table held shares alone).
+
+        Examples
+        --------
+        >>> import dti_bench as db, tempfile
+        >>> folder = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-published-profiles"},
+        ...     "analyses": {"uncertainty": {"samples": 50, "seed": 1, "factors": [{"path": "weights", "noise": 0.25}]}},
+        ...     "output": {"figures": "none", "report": False}}).save(tempfile.mkdtemp())
+        >>> freq = db.RunReader(folder).rank_frequency()
+        >>> freq.columns.tolist(), int(freq["count"].sum())   # 5 units x 50 samples
+        (['unit', 'rank_lo', 'rank_hi', 'count', 'share'], 250)
+        """
+        frame = self.table("rank_frequency.csv", all_times=all_times)
+        if frame is None or "rank_lo" in frame.columns:
+            return frame
+        rank_columns = [c for c in frame.columns if re.fullmatch(r"rank_\d+", str(c))]
+        keys = [c for c in frame.columns if c not in rank_columns]
+        long = frame.melt(id_vars=keys, value_vars=rank_columns, var_name="rank_lo", value_name="share")
+        long = long[long["share"] > 0].copy()
+        long["rank_lo"] = long["rank_lo"].str.removeprefix("rank_").astype("int64")
+        long["rank_hi"] = long["rank_lo"]
+        long["count"] = pd.array([pd.NA] * len(long), dtype="Int64")
+        # the long format's row order: unit by unit (as the run listed them), rank by rank
+        order = {u: i for i, u in enumerate(pd.unique(frame["unit"]))}
+        long = long.assign(_unit=long["unit"].map(order)).sort_values(
+            ["_unit", *[k for k in keys if k != "unit"], "rank_lo"], kind="stable")
+        return long[[*keys, "rank_lo", "rank_hi", "count", "share"]].reset_index(drop=True)
+
     def has(self, *patterns: str) -> bool:
         """Does the folder hold a file matching any of the glob ``patterns``?
 

@@ -11,7 +11,7 @@ from dti_bench.model.methodology import parse_methodology
 from dti_bench.analyses.factors import parse_factors
 from dti_bench.analyses.sampling import BLOCK, monte_carlo, problem, to_batch
 from dti_bench.engine.batch import Engine
-from dti_bench.errors import ConfigError
+from dti_bench.errors import ConfigError, MethodError
 from dti_bench.analyses.uncertainty import UncertaintyResult, uncertainty as run_uncertainty
 
 NOMINAL = parse_methodology({"normalise": {"method": "minmax", "lo": 1, "hi": 100}})
@@ -76,7 +76,9 @@ def test_statistics_by_hand():
     assert t["q05_rank"].tolist() == [1, 1] and t["q95_rank"].tolist() == [2, 2]
     assert t["mean_abs_shift"].tolist() == [0.5, 0.5] and t["p_top1"].tolist() == [0.5, 0.5]
     assert res.summary()["mean_abs_rank_shift"] == 0.5
-    assert res.frequency_table().loc[0, ["rank_1", "rank_2"]].tolist() == [0.5, 0.5]
+    long = res.frequency_table()  # long and sparse: one row per unit and rank that occurred
+    assert long.columns.tolist() == ["unit", "rank_lo", "rank_hi", "count", "share"]
+    assert long.values.tolist() == [["a", 1, 1, 2, 0.5], ["a", 2, 2, 2, 0.5], ["b", 1, 1, 2, 0.5], ["b", 2, 2, 2, 0.5]]
 
 
 def test_statistics_match_the_ranks_of_the_samples(example_framework, example_data, factors):
@@ -467,3 +469,113 @@ def test_top_k_statement_is_the_same_whatever_the_chunk_size(example_framework, 
     assert np.array_equal(ref.top_k_retained, res.top_k_retained, equal_nan=True)
     assert ref.table().equals(res.table()) and ref.stability().equals(res.stability())
     assert ref.summary()["top_k_robustness"] == res.summary()["top_k_robustness"]
+
+
+# -- memory linear in units: binned rank histograms ------------------------------------------------------------
+
+def _plain_unit_statistics(ranks, nominal, top_k, m):
+    """Each unit's mean, quantiles, p_top<k> and p_within<m> from kept ranks (0 = unranked), in plain numpy."""
+    rows = []
+    for u in range(ranks.shape[1]):
+        seen = ranks[ranks[:, u] > 0, u].astype(float)
+        rows.append({"mean_rank": seen.mean(), "sd_rank": seen.std(), "min_rank": seen.min(), "max_rank": seen.max(),
+                     **{f"q{p}": np.quantile(seen, p, method="inverted_cdf") for p in (0.05, 0.5, 0.95)},
+                     **{f"p_top{k}": np.mean(seen <= k) for k in top_k},
+                     f"p_within{m}": np.mean(np.abs(seen - nominal[u]) <= m),
+                     "mean_abs_shift": np.mean(np.abs(seen - nominal[u]))})
+    return rows
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_binned_run_keeps_exact_statistics_and_quantiles_within_a_bin(example_framework, example_data, factors,
+                                                                     failing):
+    nominal, fs = NOMINAL, factors
+    if failing:  # a geometric mean meets min-max zeros in about half the samples: the masked path
+        nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
+        fs = parse_factors([{"path": "aggregate.method", "choices": ["arithmetic", "geometric"]},
+                            {"path": "weights", "noise": 0.25}], example_framework, nominal, "f")
+    res = run_uncertainty(example_framework, example_data, nominal, fs, n=400, seed=5, keep_ranks=True, rank_bins=3,
+                          top_k=(1, 3))
+    assert res.rank_bin_width == 3 and res.frequency.shape == (8, 3)  # 8 units in bins 1-3, 4-6, 7-8
+    assert res.summary()["rank_bin_width"] == 3
+    t = res.table(top_k=(1, 3)).set_index("unit")
+    stats = res.rank_statistics().set_index("unit")
+    plain = _plain_unit_statistics(res.ranks, res.nominal_ranks, (1, 3, 10), 3)
+    for unit, want in zip(res.units, plain):
+        row = t.loc[unit]
+        assert row["mean_rank"] == want["mean_rank"] and row["mean_abs_shift"] == pytest.approx(want["mean_abs_shift"])
+        assert [row["p_top1"], row["p_top3"], row["p_top10"], row["p_within3"]] == \
+            [want["p_top1"], want["p_top3"], want["p_top10"], want["p_within3"]]
+        for col, p in (("q05_rank", 0.05), ("median_rank", 0.5), ("q95_rank", 0.95)):
+            assert abs(row[col] - want[f"q{p}"]) <= res.rank_bin_width - 1, (unit, col)
+        assert stats.loc[unit, "sd_rank"] == pytest.approx(want["sd_rank"], rel=1e-12, abs=1e-12)
+        assert (stats.loc[unit, "min_rank"], stats.loc[unit, "max_rank"]) == (want["min_rank"], want["max_rank"])
+    # the sparse rank_frequency table: each unit's counts add up to its successful samples
+    long = res.frequency_table()
+    assert (long["count"] > 0).all() and set(long["rank_hi"] - long["rank_lo"]) <= {1, 2}
+    np.testing.assert_array_equal(long.groupby("unit")["count"].sum().reindex(res.units), res.n_ok)
+    np.testing.assert_allclose(long.groupby("unit")["share"].sum(), 1.0)
+    # a k the run counted is exact; one at a bin's end still is; any other was not counted
+    assert res.table(top_k=(6,))["p_top6"].tolist() == [np.mean((r > 0) & (r <= 6)) / np.mean(r > 0)
+                                                        for r in res.ranks.T]
+    with pytest.raises(MethodError, match=r"top_k: p_top2 was not counted .* valid choices: 1, 3, 10"):
+        res.table(top_k=(2,))
+
+
+def test_bin_width_one_gives_todays_exact_results(example_framework, example_data, factors):
+    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=300, seed=9)
+    one = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=300, seed=9, rank_bins=8)
+    assert one.rank_bin_width == ref.rank_bin_width == 1
+    assert np.array_equal(ref.frequency, one.frequency) and ref.table().equals(one.table())
+    # the exact table alone (a result built without streamed moments) gives the same numbers
+    rebuilt = UncertaintyResult(ref.units, ref.unit_names, ref.node, ref.samples, ref.nominal_ranks, ref.frequency,
+                                ref.abs_shift, ref.rbar, ref.max_shift, ref.spearman, ref.failed,
+                                top_k_robustness=ref.top_k_robustness, top_k_retained=ref.top_k_retained)
+    assert rebuilt.table().equals(ref.table()) and rebuilt.rank_statistics().equals(ref.rank_statistics())
+    assert rebuilt.summary()["top_k_robustness"] == ref.summary()["top_k_robustness"]
+    long = ref.frequency_table()
+    assert (long["rank_lo"] == long["rank_hi"]).all()
+    wide = np.zeros((8, 8))
+    wide[[ref.units.index(u) for u in long["unit"]], long["rank_lo"] - 1] = long["share"]
+    np.testing.assert_array_equal(wide, ref.frequency / ref.frequency.sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("chunk, parent_counts, executor", [(1000, False, "serial"), (61, False, "serial"),
+                                                        (128, True, "serial"), (250, False, "process")])
+def test_binned_results_do_not_depend_on_the_chunk_size(example_framework, example_data, factors, monkeypatch,
+                                                        chunk, parent_counts, executor):
+    import dti_bench.analyses.uncertainty as unc
+
+    ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=700, seed=4, chunk_size=700,
+                          rank_bins=3)
+    if parent_counts:
+        monkeypatch.setattr(unc, "PARENT_COUNTS_ABOVE", 2)  # chunks ship their ranks; the parent counts the bins
+        monkeypatch.setattr(unc, "PARENT_COUNT_ENTRIES", 8 * 37)  # in a buffer of 37 samples: chunks straddle it
+    res = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=700, seed=4, chunk_size=chunk,
+                          rank_bins=3, executor=executor, workers=2)
+    assert np.array_equal(ref.frequency, res.frequency)
+    assert ref.table().equals(res.table()) and ref.rank_statistics().equals(res.rank_statistics())
+    assert ref.frequency_table().equals(res.frequency_table())
+    assert ref.summary() == res.summary()
+
+
+def test_rank_bins_and_top_k_are_checked(example_framework, example_data, factors):
+    with pytest.raises(ConfigError, match="rank_bins: expected a positive whole number, got 0"):
+        run_uncertainty(example_framework, example_data, NOMINAL, factors, n=10, rank_bins=0)
+    with pytest.raises(ConfigError, match="top_k: expected positive whole numbers"):
+        run_uncertainty(example_framework, example_data, NOMINAL, factors, n=10, top_k=(0,))
+
+
+def test_spearman_beyond_int16_ranks_stays_exact():
+    # 40,000 units: ranks leave int16 and products of sums leave int64; ρ still equals the package's definition
+    from dti_bench.analyses.uncertainty import _spearman_rows
+    from dti_bench.metrics.stability import spearman
+
+    rng = np.random.default_rng(0)
+    n = 40_000
+    nominal = np.argsort(np.argsort(rng.random(n))) + 1.0
+    ranks = np.array([np.argsort(np.argsort(nominal + rng.normal(0, 3000, n))) + 1.0 for _ in range(3)])
+    ranks[1, :5] = 7.0        # tied entries
+    ranks[2, 10] = np.nan     # a unit left unranked
+    ok = np.ones(3, dtype=bool)
+    np.testing.assert_allclose(_spearman_rows(ranks, nominal, ok), spearman(nominal, ranks), rtol=0, atol=1e-15)

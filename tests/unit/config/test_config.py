@@ -68,6 +68,7 @@ def test_analysis_blocks_become_specs_with_every_default():
     ({"uncertainty": {"factors": [{}], "executor": "gpu"}}, r"executor: 'gpu' is not one of 'serial', 'process'"),
     ({"uncertainty": {"factors": [{}], "workers": 0}}, r"workers: expected a positive whole number"),
     ({"uncertainty": {"factors": [{}], "top_k": [0]}}, r"top_k\[0\]: expected a positive whole number"),
+    ({"uncertainty": {"factors": [{}], "rank_bins": 0}}, r"uncertainty.rank_bins: expected a positive whole number"),
     ({"sensitivity": {"factors": [{}], "samples": 1000}}, r"samples: the Sobol' base size must be a power of 2"),
     ({"sensitivity": {"factors": [{}], "method": "fast"}}, r"method: 'fast' is not one of 'sobol', 'morris'"),
     ({"sensitivity": {"factors": [{}], "trajectories": 5}}, r"unknown key 'trajectories'; valid keys"),

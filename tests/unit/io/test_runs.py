@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 import dti_bench as db
@@ -54,3 +55,28 @@ def test_errors_name_the_folder(tmp_path, make, message):
 def test_the_manifest_says_where_the_methodology_came_from(folder):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "official methodology" in manifest["methodology_note"] and "922" in manifest["methodology_note"]
+
+
+def test_rank_frequency_reads_the_long_table_and_the_wide_one_of_earlier_runs(tmp_path):
+    study = db.Study.from_config({"name": "mc", "data": {"dataset": "dti2022-published-profiles"},
+                                  "analyses": {"uncertainty": {"samples": 60, "factors": [
+                                      {"path": "weights", "noise": 0.3}]}},
+                                  "output": {"figures": "none", "report": False}})
+    folder = study.save(tmp_path / "new")
+    run = RunReader(folder)
+    long = run.rank_frequency()
+    assert long.columns.tolist() == ["unit", "rank_lo", "rank_hi", "count", "share"]
+    assert (long["count"] > 0).all() and (long.groupby("unit")["count"].sum() == 60).all()
+    assert run.outputs["uncertainty"]["rank_bin_width"] == 1
+    # the same shares written wide, as runs before the long format did: unit, rank_1 ... rank_n
+    units = list(pd.unique(long["unit"]))
+    wide = pd.DataFrame(0.0, index=units, columns=[f"rank_{r}" for r in range(1, len(units) + 1)])
+    for row in long.itertuples():
+        wide.loc[row.unit, f"rank_{row.rank_lo}"] = row.share
+    wide.index.name = "unit"
+    wide.reset_index().to_csv(folder / "rank_frequency.csv", index=False)
+    old = RunReader(folder).rank_frequency()
+    assert old.columns.tolist() == long.columns.tolist() and old["count"].isna().all()
+    pd.testing.assert_frame_equal(old.drop(columns="count"), long.drop(columns="count"), check_dtype=False)
+    (folder / "rank_frequency.csv").unlink()
+    assert RunReader(folder).rank_frequency() is None
