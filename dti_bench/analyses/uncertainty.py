@@ -349,7 +349,7 @@ class UncertaintyResult(Result):
     frequency : ndarray of int, (units, units)
         ``frequency[u, r - 1]``: samples in which unit u ranked r.
     abs_shift : ndarray of int, (units,)
-        Σ over samples of |rank − nominal rank|.
+        Σ over samples of ``|rank − nominal rank|``.
     rbar, max_shift, spearman : ndarray, (samples,)
         Per-sample R̄s, largest shift and Spearman ρ with the nominal ranks (NaN for a failed sample).
     failed : dict of int to str

@@ -120,7 +120,7 @@ def methods_catalogue_markdown() -> str:
              "from the registries (`dti_bench.methods.registry.METHODS`, `dti_bench.analyses.registry.ANALYSES`) "
              "when the documentation is built. Each method's traits are evaluated at its default parameters; its "
              "formula, NaN policy, degenerate cases and reference are its function's docstring. The scales are "
-             "those of [measurement scales](getting-started.md#measurement-scales): a mean is meaningful only on "
+             "those of [measurement scales](../getting-started.md#measurement-scales): a mean is meaningful only on "
              "inputs whose scale supports it.", ""]
     for family in FAMILIES:
         module = next(iter(METHODS[family].values())).function.__module__
