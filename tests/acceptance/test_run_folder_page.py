@@ -10,7 +10,7 @@ import pandas as pd
 
 import dti_bench as db
 
-PAGE = Path(__file__).resolve().parents[3] / "docs" / "run-folder.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "run-folder.md"
 
 
 def documented_columns() -> dict[str, list[str]]:
