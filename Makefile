@@ -42,4 +42,4 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info docs/_build docs/tutorials docs/generated docs/sg_execution_times.rst
+	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_tutorials docs/generated docs/sg_execution_times.rst
