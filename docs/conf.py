@@ -23,10 +23,12 @@ matplotlib.use("Agg")  # no screen on a build machine
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE / "_ext"))  # the gallery's figure scraper, importable so that Sphinx can pickle it
 
 import dti_bench  # noqa: E402
 from dti_bench.reporting.catalogue import methods_catalogue_markdown  # noqa: E402
 from dti_bench.reporting.reference import config_reference_markdown  # noqa: E402
+from figure_scraper import FigureScraper  # noqa: E402
 
 project = "dti_bench"
 author = "the dti_bench authors"
@@ -59,38 +61,6 @@ numpydoc_xref_param_type = False
 html_theme = "pydata_sphinx_theme"
 html_title = f"dti_bench {release}"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
-
-class FigureScraper:
-    """Scrape the matplotlib figures a tutorial block leaves in its variables.
-
-    ``db.plot`` builds each figure as a plain :class:`matplotlib.figure.Figure`, outside pyplot's registry (a
-    library must not keep figures alive in global state), so sphinx-gallery's matplotlib scraper, which reads that
-    registry, does not see them; this one finds them among the example's globals, each once. A module-level class
-    rather than a function so that Sphinx can pickle the configuration.
-    """
-
-    def __init__(self):
-        self.seen: set[int] = set()
-
-    def __repr__(self):
-        return "FigureScraper"
-
-    def __call__(self, block, block_vars, gallery_conf):
-        from matplotlib.figure import Figure
-        from sphinx_gallery.scrapers import figure_rst
-
-        if block_vars.get("src_file") != getattr(self, "_file", None):
-            self._file, self.seen = block_vars.get("src_file"), set()
-        paths = []
-        for value in list(block_vars["example_globals"].values()):
-            # pyplot's figures (they have a number) are the matplotlib scraper's
-            if isinstance(value, Figure) and not hasattr(value, "number") and id(value) not in self.seen:
-                self.seen.add(id(value))
-                path = next(block_vars["image_path_iterator"])
-                value.savefig(path, dpi=100)
-                paths.append(path)
-        return figure_rst(paths, gallery_conf["src_dir"])
-
 
 # The case-study tutorial reads third-party data from $DTI_BENCH_DATA (the Makefile points it at ../shared/datasets
 # when that folder exists); without it the tutorial prints a note and skips itself.
