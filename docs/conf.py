@@ -52,7 +52,8 @@ myst_enable_extensions = ["dollarmath"]
 suppress_warnings = ["myst.xref_missing"]
 
 autosummary_generate = True
-autodoc_default_options = {"members": False}
+# classes show their public methods and properties (Framework.from_tree, Methodology.vary, Study.save ...)
+autodoc_default_options = {"members": True}
 autodoc_typehints = "none"  # numpydoc's Parameters sections give the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
