@@ -48,8 +48,6 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "tutorials/README.txt", "**.ipynb_checkpoints"]
 myst_heading_anchors = 3
 myst_enable_extensions = ["dollarmath"]
-# the README's relative links point into the repository, not the site (the benchmark page includes bench/README.md)
-suppress_warnings = ["myst.xref_missing"]
 
 autosummary_generate = True
 # classes show their public methods and properties (Framework.from_tree, Methodology.vary, Study.save ...)
