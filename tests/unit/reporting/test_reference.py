@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import dti_bench as db
 from dti_bench.analyses.factors import parse_factor
@@ -142,3 +144,20 @@ def test_external_sources_are_the_documented_ones():
 
     listed = next(k.accepts for k in REFERENCE["data"] if k.path == "data.external")
     assert set(re.findall(r"\w+", listed)) - {"or"} == set(_registry())
+
+
+def test_data_defaults_are_the_parsers():
+    from dti_bench.config.experiment import DataSpec
+
+    data = {k.path: k.default for k in REFERENCE["data"]}
+    assert data["data.unit_column"] == DataSpec.unit_column and data["data.name_column"] == DataSpec.name_column
+    parsed = parse({"data": {"dataset": "dti2022-synthetic"}}).data
+    assert (parsed.unit_column, parsed.name_column, parsed.groups) == ("uCode", "uName", ())
+
+
+@given(key=st.text(min_size=1, max_size=12), analysis=st.sampled_from([k for k in ANALYSES if k != "grid"]))
+def test_an_undocumented_key_is_refused_naming_itself(key, analysis):
+    section = f"analyses.{analysis}"
+    assume(key not in documented(section, section))
+    with pytest.raises(ConfigError, match="unknown key"):
+        ANALYSES[analysis].spec.from_block({key: 1}, section)
