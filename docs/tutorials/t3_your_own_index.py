@@ -42,9 +42,9 @@ print(result.to_frame().head())
 # %%
 # The tables may be DataFrames too: here the COINr-style tables the test suite checks COINr equivalence on
 # (``tests/data/``: a Region group, a Population denominator, missing values written ``NA`` as R writes them).
-from pathlib import Path
+from dti_bench.io import PACKAGE_DIR
 
-tables = Path(__file__).resolve().parents[2] / "tests" / "data"
+tables = PACKAGE_DIR.parent / "tests" / "data"  # the repository's checkout, which the documentation is built from
 idata, imeta = pd.read_csv(tables / "coinr_iData.csv"), pd.read_csv(tables / "coinr_iMeta.csv")
 print(idata.head(3))
 fw_tests, data_tests = db.read_coinr(idata, imeta)
