@@ -22,7 +22,8 @@ variant = fw.official.vary({"normalise": "frac_max", "aggregate": "geometric"})
 nominal = db.compute_index(fw, data, fw.official).to_frame()
 rebuilt = db.compute_index(fw, data, variant).to_frame()
 moves = (nominal["rank"] - rebuilt["rank"]).abs()
-print(f"mean absolute rank shift {moves.mean():.2f}; largest {int(moves.max())} ({nominal.loc[moves.idxmax(), 'name']})")
+largest = nominal.loc[moves.idxmax(), "name"]
+print(f"mean absolute rank shift {moves.mean():.2f}; largest {int(moves.max())} ({largest})")
 
 # %%
 # A grid of alternatives

@@ -56,7 +56,8 @@ print(db.compute_index(fw_tests, data_tests, {"denominate": True, "impute": "mea
 # -------------------------------------
 # ``Impute`` by the mean of the unit's region (COINr's ``i_mean_grp``), ``Treat`` with COINr's winsorisation rule,
 # ``Normalise`` onto [1, 100] and ``Aggregate`` with arithmetic means, as one methodology value.
-methodology = {"impute": {"method": "group_mean", "group": "Region"}, "treat": {"method": "winsorise", "winmax": 5, "skew": 2, "kurtosis": 3.5},
+methodology = {"impute": {"method": "group_mean", "group": "Region"},
+               "treat": {"method": "winsorise", "winmax": 5, "skew": 2, "kurtosis": 3.5},
                "normalise": {"method": "minmax", "lo": 1, "hi": 100}, "aggregate": {"default": "arithmetic"}}
 rebuilt = db.compute_index(fw, data, methodology)
 headline = fw.require_headline()

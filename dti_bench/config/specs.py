@@ -22,6 +22,8 @@ from dti_bench.errors import ConfigError, choices
 from dti_bench.metrics.robustness import DOMINANCE
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS
 
+#: A check takes (value, where) and returns the value to keep; its ``accepts`` attribute says in a few words what
+#: it accepts, for the documentation's config reference (:mod:`dti_bench.reporting.reference`).
 Check = Callable[[Any, str], Any]
 
 
@@ -44,13 +46,17 @@ def whole(minimum: int = 0, *, power_of_two: bool = False) -> Check:
         if power_of_two and value & (value - 1):
             raise ConfigError(f"{where}: expected a power of 2 (e.g. 256, 1024), got {value}")
         return value
-    check.accepts = (f"a whole number >= {minimum}" + (", a power of 2" if power_of_two else ""))  # type: ignore[attr-defined]
+    power = ", a power of 2" if power_of_two else ""
+    check.accepts = f"a whole number >= {minimum}{power}"  # type: ignore[attr-defined]
     return check
 
 
 def number(low: float | None = None, high: float | None = None, *, open_low: bool = False,
            open_high: bool = False) -> Check:
     """A number within bounds (booleans refused)."""
+    lo = "" if low is None else f"{'(' if open_low else '['}{low}"
+    hi = "" if high is None else f"{high}{')' if open_high else ']'}"
+
     def check(value: Any, where: str) -> float:
         ok = not isinstance(value, bool) and isinstance(value, (int, float)) and value == value
         if ok and low is not None:
@@ -58,12 +64,8 @@ def number(low: float | None = None, high: float | None = None, *, open_low: boo
         if ok and high is not None:
             ok = value < high if open_high else value <= high
         if not ok:
-            lo = "" if low is None else f"{'(' if open_low else '['}{low}"
-            hi = "" if high is None else f"{high}{')' if open_high else ']'}"
             raise ConfigError(f"{where}: expected a number{f' in {lo}, {hi}' if lo or hi else ''}, got {value!r}")
         return value
-    lo = "" if low is None else f"{'(' if open_low else '['}{low}"
-    hi = "" if high is None else f"{high}{')' if open_high else ']'}"
     check.accepts = f"a number in {lo}, {hi}" if lo or hi else "a number"  # type: ignore[attr-defined]
     return check
 
