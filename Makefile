@@ -11,7 +11,7 @@ DTI_BENCH_DATA ?= $(abspath ../shared/datasets)
 export DTI_BENCH_DATA
 endif
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install the venv module (e.g. apt-get install python3-venv)"; exit 1; }
@@ -29,8 +29,17 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# the documentation site, warnings as errors; the tutorials execute (sphinx-gallery), so DTI_BENCH_DATA matters
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html -j 1 docs docs/_build/html
+
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_tutorials docs/generated docs/sg_execution_times.rst

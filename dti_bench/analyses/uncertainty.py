@@ -378,7 +378,7 @@ class UncertaintyResult(Result):
         ranked in the bin of r; with ``rank_bin_width`` 1 (up to ``rank_bins`` units), ``frequency[u, r - 1]``
         counts the samples in which u ranked r, exactly.
     abs_shift : ndarray of int, (units,)
-        Σ over samples of |rank − nominal rank|.
+        Σ over samples of ``|rank − nominal rank|``.
     rbar, max_shift, spearman : ndarray, (samples,)
         Per-sample R̄s, largest shift and Spearman ρ with the nominal ranks (NaN for a failed sample).
     failed : dict of int to str

@@ -23,6 +23,8 @@ from dti_bench.metrics.rank_distribution import DEFAULT_RANK_BINS
 from dti_bench.metrics.robustness import DOMINANCE
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS
 
+#: A check takes (value, where) and returns the value to keep; its ``accepts`` attribute says in a few words what
+#: it accepts, for the documentation's config reference (:mod:`dti_bench.reporting.reference`).
 Check = Callable[[Any, str], Any]
 
 
@@ -45,12 +47,17 @@ def whole(minimum: int = 0, *, power_of_two: bool = False) -> Check:
         if power_of_two and value & (value - 1):
             raise ConfigError(f"{where}: expected a power of 2 (e.g. 256, 1024), got {value}")
         return value
+    power = ", a power of 2" if power_of_two else ""
+    check.accepts = f"a whole number >= {minimum}{power}"  # type: ignore[attr-defined]
     return check
 
 
 def number(low: float | None = None, high: float | None = None, *, open_low: bool = False,
            open_high: bool = False) -> Check:
     """A number within bounds (booleans refused)."""
+    lo = "" if low is None else f"{'(' if open_low else '['}{low}"
+    hi = "" if high is None else f"{high}{')' if open_high else ']'}"
+
     def check(value: Any, where: str) -> float:
         ok = not isinstance(value, bool) and isinstance(value, (int, float)) and value == value
         if ok and low is not None:
@@ -58,10 +65,9 @@ def number(low: float | None = None, high: float | None = None, *, open_low: boo
         if ok and high is not None:
             ok = value < high if open_high else value <= high
         if not ok:
-            lo = "" if low is None else f"{'(' if open_low else '['}{low}"
-            hi = "" if high is None else f"{high}{')' if open_high else ']'}"
             raise ConfigError(f"{where}: expected a number{f' in {lo}, {hi}' if lo or hi else ''}, got {value!r}")
         return value
+    check.accepts = f"a number in {lo}, {hi}" if lo or hi else "a number"  # type: ignore[attr-defined]
     return check
 
 
@@ -70,6 +76,7 @@ def one_of(*valid: Any) -> Check:
         if value not in valid:
             raise ConfigError(f"{where}: {value!r} is not one of {choices(valid)}")
         return value
+    check.accepts = "one of " + ", ".join(str(v) for v in valid)  # type: ignore[attr-defined]
     return check
 
 
@@ -79,16 +86,23 @@ def boolean(value: Any, where: str) -> bool:
     return value
 
 
+boolean.accepts = "true or false"  # type: ignore[attr-defined]
+
+
 def text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: expected a name, got {value!r}")
     return value
 
 
+text.accepts = "a name"  # type: ignore[attr-defined]
+
+
 def optional(inner: Check) -> Check:
     """None, or a value passing ``inner``."""
     def check(value: Any, where: str) -> Any:
         return None if value is None else inner(value, where)
+    check.accepts = "null, or " + getattr(inner, "accepts", "a value")  # type: ignore[attr-defined]
     return check
 
 
@@ -97,6 +111,8 @@ def list_of(inner: Check, *, non_empty: bool = True) -> Check:
         if not isinstance(value, (list, tuple)) or (non_empty and not value):
             raise ConfigError(f"{where}: expected a {'non-empty ' if non_empty else ''}list, got {value!r}")
         return [inner(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    check.accepts = (f"a {'non-empty ' if non_empty else ''}list, each item "  # type: ignore[attr-defined]
+                     + getattr(inner, "accepts", "a value"))
     return check
 
 
@@ -106,6 +122,9 @@ def factor_list(value: Any, where: str) -> list[Any]:
         raise ConfigError(f"{where}: expected a non-empty list of factors, e.g. [{{path: normalise.method, "
                           f"choices: [minmax, zscore]}}]")
     return list(value)
+
+
+factor_list.accepts = "a non-empty list of factors (see the factor keys)"  # type: ignore[attr-defined]
 
 
 #: Where a dask scheduler's address may come from: the person running the command, never a config file (a shared
@@ -121,11 +140,17 @@ def no_address(value: Any, where: str) -> None:
     return None
 
 
+no_address.accepts = "null only"  # type: ignore[attr-defined]
+
+
 def codes(value: Any, where: str) -> Any:
     """``all``, one code, or a list of codes (checked against the framework later)."""
     if value == "all" or isinstance(value, str):
         return value
     return list_of(text)(value, where)
+
+
+codes.accepts = "all, a code, or a list of codes"  # type: ignore[attr-defined]
 
 
 # -- the base class ---------------------------------------------------------------------------------------------
@@ -195,6 +220,9 @@ def sub_block(spec: type[Spec]) -> Check:
         if value is None or value is False:
             return None
         return spec.from_block(value, where).to_dict()
+    # the documentation's config reference lists the block's own keys under this one
+    check.accepts = f"null, false, true or a mapping of {spec.key}'s keys"  # type: ignore[attr-defined]
+    check.block = spec  # type: ignore[attr-defined]
     return check
 
 
@@ -395,11 +423,17 @@ def time_pairs(value: Any, where: str) -> list[list[Any]]:
     return [list(p) for p in value]
 
 
+time_pairs.accepts = "a non-empty list of [FROM, TO] time points"  # type: ignore[attr-defined]
+
+
 def time_label(value: Any, where: str) -> Any:
     """A year or a date (checked against the panel when the analysis is bound)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ConfigError(f"{where}: expected a year (e.g. 2019) or a date, got {value!r}")
     return value
+
+
+time_label.accepts = "a year (2019) or an ISO date"  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
