@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from dti_bench import io
+from dti_bench.errors import MethodologyWarning
 from dti_bench.model.methodology import parse_methodology
 from dti_bench.model.dataset import Dataset
 from dti_bench.analyses.factors import parse_factors
@@ -36,6 +38,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # The benchmarks own their processes, as the command line does: chunks may keep freed memory for reuse
 # (dti_bench.engine.memory); a library call never changes the allocator on its own.
 tune_allocator()
+
+# COINr's design averages min-max and z-score values geometrically, which the package flags (an arbitrary zero);
+# the yardsticks time that design on purpose, so the warning would only repeat itself thousands of times
+warnings.filterwarnings("ignore", category=MethodologyWarning)
 
 #: The four-factor design of Y1/Y2: treatment, normalisation, aggregation, weight noise at two levels.
 FOUR_FACTORS = [
@@ -114,6 +120,40 @@ def repeat(fn: Callable[[], Any], repeats: int = 3) -> dict[str, float]:
         fn()
         times.append(time.perf_counter() - t)
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "repeats": repeats}
+
+
+def interleaved(jobs: dict[str, Callable[[], Any]], repeats: int = 5, warmup: bool = True) -> dict[str, list[float]]:
+    """Wall times of every job, run in turn (A B C, A B C, ...) ``repeats`` times after one untimed warm-up round.
+
+    Interleaving is what makes a ratio honest on a shared machine: a burst of load from elsewhere slows the
+    jobs of one round alike, so the ratio taken within each round (:func:`paired_ratios`) barely moves, where
+    blocks of repeats one job after another let the ratio follow the load.
+    """
+    if warmup:
+        for fn in jobs.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(repeats):
+        for name, fn in jobs.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return times
+
+
+def paired_ratios(times: dict[str, list[float]], work: dict[str, float], faster: str, slower: str) -> dict[str, float]:
+    """Rate of ``faster`` over rate of ``slower``, round by round: median, min and max of the per-round ratios.
+
+    ``work`` gives each job's amount of work (samples), so jobs of different sizes compare as rates.
+    """
+    ratios = [(work[faster] / tf) / (work[slower] / ts) for tf, ts in zip(times[faster], times[slower])]
+    return {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "rounds": len(ratios)}
+
+
+def rates(times: dict[str, list[float]], work: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Per job: work per second, median over rounds and the spread (slowest and fastest round)."""
+    return {name: {"median": work[name] / statistics.median(t), "low": work[name] / max(t),
+                   "high": work[name] / min(t), "rounds": len(t)} for name, t in times.items()}
 
 
 def rate(samples: int, timing: dict[str, float]) -> dict[str, float]:
