@@ -37,9 +37,6 @@ def test_every_column_of_a_run_folder_is_documented(tmp_path):
         if path.name in ("scores.csv", "ranks.csv", "units.csv"):  # the framework's composites, the data's groups
             assert header[0] == listed[0] == "unit", path.name
             continue
-        if path.name == "rank_frequency.csv":
-            assert header[0] == "unit" and all(re.fullmatch(r"rank_\d+", c) for c in header[1:])
-            continue
         if "uncertainty" in path.name:  # p_top<k> and p_within<m> follow the config
             listed = [c for c in listed if not re.fullmatch(r"p_(top|within)\d+", c)]
             header = [c for c in header if not re.fullmatch(r"p_(top|within)\d+", c)]
