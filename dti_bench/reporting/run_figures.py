@@ -23,6 +23,9 @@ from dti_bench.io.runs import RunReader
 from dti_bench.progress import progress_bar
 from dti_bench.reporting import figures as f
 
+#: zlib level of the PNGs (1: fastest; PNG is lossless at every level, only the size changes).
+PNG_COMPRESSION = 1
+
 #: What a run-figure drawer yields: (file stem, figure, the table drawn).
 Drawn = tuple[str, Figure, pd.DataFrame]
 
@@ -34,7 +37,8 @@ def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str,
 
     All of them or none: each is written to a temporary file in ``folder`` and renamed into place
     (:func:`os.replace`, atomic on one file system) only after all are written; on any error the temporary files
-    are removed and the earlier files of that name, if any, are left as they were.
+    are removed and the earlier files of that name, if any, are left as they were. With ``pdf``, the figure's
+    layout is fixed after the PNG is drawn (its layout engine set to none), so the PDF has the PNG's positions.
 
     Returns
     -------
@@ -51,9 +55,14 @@ def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str,
             os.close(handle)
             temporary.append(Path(tmp))
         with mpl.rc_context(f.STYLE):
-            # no creation date in the files: the same run draws byte-identical figures
-            fig.savefig(temporary[0], format="png", dpi=f.DPI, metadata={"Software": None})
+            # no creation date in the files: the same run draws byte-identical figures. zlib level 1 rather than
+            # PIL's 6: 5-10 % less drawing time for files about 10 % larger
+            fig.savefig(temporary[0], format="png", dpi=f.DPI, metadata={"Software": None},
+                        pil_kwargs={"compress_level": PNG_COMPRESSION})
             if pdf:
+                # the constrained layout was solved for the PNG (its positions are fractions of the figure, the
+                # same at any dpi): keep it rather than solve it again, which costs as much as drawing
+                fig.set_layout_engine("none")
                 fig.savefig(temporary[1], format="pdf", metadata={"CreationDate": None, "Producer": None})
         write_csv(table, temporary[-1], synthetic=synthetic)
         for tmp, path in zip(temporary, final):
