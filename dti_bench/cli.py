@@ -46,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="which figures to draw: none, headline (every analysis' figures, the grid's for the "
                           "headline composite only) or all (the grid's for every composite); default the config's "
                           "output.figures, else headline")
-    run.add_argument("--pdf", action="store_true", default=None,
-                     help="also write every figure as PDF (default: the config's output.pdf, else PNG only)")
+    run.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=None,
+                     help="also write every figure as PDF, or not (default: the config's output.pdf, else PNG only)")
     val = sub.add_parser("validate", help="check a config, its data and framework without running it")
     val.add_argument("config")
     sub.add_parser("datasets", help="list the bundled datasets and published tables")

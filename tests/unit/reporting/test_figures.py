@@ -423,6 +423,7 @@ def test_a_run_draws_the_headline_figures_as_png_by_default(run_dir):
     ([], {"figures": "all", "pdf": True}, ANALYSIS_FIGURES + [f"{kind}-{node}" for node in ("Econ", "Social", "Index")
                                                            for kind in ("grid_heatmap", "bump_chart")], True),
     (["--pdf"], {}, ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"], True),
+    (["--no-pdf"], {"pdf": True}, ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"], False),
 ])
 def test_the_command_line_and_the_config_choose_the_figures(tmp_path, argv, config_output, expected, pdf):
     from dti_bench import cli
