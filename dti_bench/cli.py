@@ -42,8 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask-address", metavar="ADDR",
                      help="dask scheduler for executor: dask (else $DTI_BENCH_DASK_ADDRESS, else a local cluster); "
                           "the run sends it the data and unpickles its replies: name only a scheduler you trust")
-    run.add_argument("--figures", choices=("all", "headline", "none"),
-                     help="which figures to draw (default: the config's output.figures, else all)")
+    run.add_argument("--figures", choices=("none", "headline", "all"),
+                     help="which figures to draw: none, headline (every analysis' figures, the grid's for the "
+                          "headline composite only) or all (the grid's for every composite); default the config's "
+                          "output.figures, else headline")
+    run.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=None,
+                     help="also write every figure as PDF, or not (default: the config's output.pdf, else PNG only)")
     val = sub.add_parser("validate", help="check a config, its data and framework without running it")
     val.add_argument("config")
     sub.add_parser("datasets", help="list the bundled datasets and published tables")
@@ -87,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     raise UserError(f"--samples: expected a positive whole number, got {args.samples}")
                 tune_allocator()  # the command owns its process: chunks may keep freed memory for reuse
                 run(args.config, out=args.out, seed=args.seed, samples=args.samples, quiet=args.quiet,
-                    figures=args.figures, dask_address=args.dask_address)
+                    figures=args.figures, pdf=args.pdf, dask_address=args.dask_address)
             elif args.command == "validate":
                 from dti_bench.experiment import Study, warning_lines
 
@@ -102,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif args.command == "report":
                 from dti_bench.reporting.html import write_report
 
-                print(f"report: {write_report(args.run_dir, out=args.out)}")
+                print(f"report: {write_report(args.run_dir, out=args.out, progress=True)}")
             elif args.command == "synthesise":
                 _synthesise(args)
     except UserError as err:

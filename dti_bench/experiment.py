@@ -156,6 +156,9 @@ class Study:
         of the variants each analysis will draw (a line starting with ``analyses.<key>``), known before anything
         runs; :meth:`run` adds any its computations raise. Each is also issued as a
         :class:`~dti_bench.errors.MethodologyWarning`; with ``strict: true`` in the config the first is an error.
+    progress : bool
+        Whether its phases show progress bars (:mod:`dti_bench.progress`): the analyses, and by default
+        :meth:`save`'s figures and report.
 
     Examples
     --------
@@ -174,6 +177,7 @@ class Study:
         t0 = time.perf_counter()
         self.config = config
         self.seed, self.samples = seed, samples
+        self.progress = progress
         framework, data, reference = _load_data(config)
         # a panel: its latest time point is the study's dataset; every analysis of one time point also runs at the
         # earlier ones (self.earlier), and rank_change compares time points
@@ -362,17 +366,19 @@ class Study:
         return self._results
 
     def save(self, out: str | Path = "experiments", *, figures: str | None = None, pdf: bool | None = None,
-             report: bool | None = None) -> Path:
+             report: bool | None = None, progress: bool | None = None) -> Path:
         """Run (unless :meth:`run` already did) and write a new run folder under ``out/<name>/``.
 
         Parameters
         ----------
         out : str or Path
             The parent of the config's run folders.
-        figures : {'all', 'headline', 'none'}, optional
+        figures : {'headline', 'all', 'none'}, optional
             Override the config's ``output.figures``.
         pdf, report : bool, optional
             Override ``output.pdf`` and ``output.report``.
+        progress : bool, optional
+            Show progress bars for the figures and the report; default the study's own ``progress``.
 
         Returns
         -------
@@ -392,8 +398,9 @@ class Study:
         figures = output.figures if figures is None else figures
         pdf = output.pdf if pdf is None else pdf
         report = output.report if report is None else report
-        if figures not in ("all", "headline", "none"):
-            raise ConfigError(f"figures: {figures!r} is not one of 'all', 'headline', 'none'")
+        progress = self.progress if progress is None else progress
+        if figures not in ("headline", "all", "none"):
+            raise ConfigError(f"figures: {figures!r} is not one of 'headline', 'all', 'none'")
         self._ran_in_save = self._results is None
         resolved = self.resolved_config()
         config_hash = hashlib.sha256(json.dumps(_string_keys(resolved), sort_keys=True, default=str).encode()).hexdigest()
@@ -419,17 +426,25 @@ class Study:
                 from dti_bench.reporting.run_figures import draw_run_figures
 
                 label = f"SYNTHETIC DATA ({self.dataset.name})" if self.dataset.synthetic else None
-                outputs["figures"] = draw_run_figures(folder.tmp, label=label, which=figures, pdf=pdf)
+                outputs["figures"] = draw_run_figures(folder.tmp, label=label, which=figures, pdf=pdf,
+                                                      progress=progress)
             timings["figures"] = time.perf_counter() - t
             # the analyses ran before this call when run() was called first: count them either way
-            timings["total"] = time.perf_counter() - t0 + sum(self.timings.values()) + (
-                0.0 if self._ran_in_save else sum(results.timings.values()))
-            manifest = self._manifest(folder.run_id, config_hash, outputs, timings)
-            io.write_json(manifest, folder.path("manifest.json"))
+            analysed = sum(self.timings.values()) + (0.0 if self._ran_in_save else sum(results.timings.values()))
+            timings["total"] = time.perf_counter() - t0 + analysed
+            io.write_json(self._manifest(folder.run_id, config_hash, outputs, timings), folder.path("manifest.json"))
             if report:
                 from dti_bench.reporting.html import write_report
 
-                write_report(folder.tmp)  # from the files just written (they are the report's only input)
+                t = time.perf_counter()
+                write_report(folder.tmp, progress=progress)  # from the files just written (its only input)
+                # the report shows the manifest it read, which cannot hold the report's own time: the manifest
+                # is written once more with it (and the total that includes it)
+                timings["report"] = time.perf_counter() - t
+                del timings["total"]  # re-added after the report's time, the order in which the run spent them
+                timings["total"] = time.perf_counter() - t0 + analysed
+                io.write_json(self._manifest(folder.run_id, config_hash, outputs, timings),
+                              folder.path("manifest.json"))
         except OSError as exc:  # a full disk, a folder made read-only meanwhile: the run's fault is not the user's
             folder.abandon()
             raise DataError(f"{exc.filename or folder.parent}: cannot write the run folder "
@@ -679,7 +694,7 @@ def write_nominal(result: IndexResult, folder: io.RunFolder, by_time: Mapping[An
 
 
 def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiments", seed: int | None = None,
-        samples: int | None = None, quiet: bool = False, figures: str | None = None,
+        samples: int | None = None, quiet: bool = False, figures: str | None = None, pdf: bool | None = None,
         dask_address: str | None = None) -> Path:
     """Run an experiment config and write its run folder; what ``dti-bench run`` calls.
 
@@ -692,9 +707,13 @@ def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiment
     seed, samples : int, optional
         Override every analysis' seed, and the Monte Carlo sample size of uncertainty and PAWN.
     quiet : bool
-        Print nothing (no summary, no progress bar).
-    figures : {'all', 'headline', 'none'}, optional
+        Print nothing (no summary, no progress bars). Otherwise every long phase shows a bar on standard error
+        when it is a terminal: the Monte Carlo chunks, the Sobol' doublings, the importance bootstrap, the
+        figures and the report (:mod:`dti_bench.progress`).
+    figures : {'headline', 'all', 'none'}, optional
         Override the config's ``output.figures``.
+    pdf : bool, optional
+        Override the config's ``output.pdf`` (the command line's ``--pdf``).
     dask_address : str, optional
         The dask scheduler for ``executor: dask`` (the command line's ``--dask-address``).
 
@@ -712,7 +731,7 @@ def run(config: str | Path | Mapping[str, Any], *, out: str | Path = "experiment
     'da_nang,1,1,1,1'
     """
     study = Study.from_config(config, seed=seed, samples=samples, progress=not quiet, dask_address=dask_address)
-    final = study.save(out, figures=figures)
+    final = study.save(out, figures=figures, pdf=pdf)
     if not quiet:
         print(summary(study, final))
         if (final / "report.html").exists():

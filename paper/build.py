@@ -901,8 +901,9 @@ def run_all(reuse: bool = False) -> dict[str, Path | None]:
             folders[name] = previous
             continue
         try:
+            # the headline's figures hold every one FIGURES copies; PDFs, which runs skip by default, for LaTeX
             folders[name] = run(ROOT / config, out=RUNS, samples=SAMPLE_OVERRIDES.get(name), quiet=True,
-                                figures="all")
+                                figures="headline", pdf=True)
         except DataError as err:
             if not external:
                 raise

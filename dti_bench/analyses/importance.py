@@ -38,7 +38,7 @@ Devroye, L., Györfi, L., Lugosi, G. & Walk, H. (2018). A nearest neighbor estim
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -53,6 +53,7 @@ from dti_bench.index import IndexResult, compute_index
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
+from dti_bench.progress import progress_bar
 
 # Smoothing parameters searched by generalised cross-validation, relative to the scale at which the data term
 # and the penalty carry equal trace: from an almost interpolating spline to a straight line.
@@ -480,7 +481,7 @@ def target_note(table: pd.DataFrame) -> str | None:
 
 def importance_table(result: IndexResult, *, target: str = "headline", methods: Sequence[str] = ("bspline", "knn"),
                      n_boot: int = 200, level: float = 0.95, seed: int = 1,
-                     compare_to: str = "effective") -> pd.DataFrame:
+                     compare_to: str = "effective", on_estimate: Callable[[], None] | None = None) -> pd.DataFrame:
     r"""Weights against importance for every child of every composite (Paruolo, Saisana & Saltelli 2013).
 
     One row per edge ``(parent, child)`` of the framework (an indicator or a lower composite), with :math:`x` the
@@ -528,6 +529,9 @@ def importance_table(result: IndexResult, *, target: str = "headline", methods: 
     compare_to : {'effective', 'nominal'}
         Which weights ``weight_share`` uses: those the composites actually used (``result.weights``, after any
         data-driven weighting; per-unit weights averaged over units) or the framework's nominal ones.
+    on_estimate : callable, optional
+        Called with no argument after each child's estimate by each method (with its bootstrap), that is
+        ``len(framework.edges) * len(methods)`` times: what a progress bar counts.
 
     Returns
     -------
@@ -585,6 +589,8 @@ def importance_table(result: IndexResult, *, target: str = "headline", methods: 
             row["n"], row["r2"] = linear.n, linear.value
             for m in methods:
                 est = correlation_ratio(x, y, m, n_boot=n_boot, level=level, seed=np.random.default_rng(stream))
+                if on_estimate is not None:
+                    on_estimate()
                 row[f"eta2_{m}"], row[f"eta2_{m}_lo"], row[f"eta2_{m}_hi"] = est.value, est.lo, est.hi
             block.append(row)
         importance = _shares(np.array([r[f"eta2_{methods[0]}"] for r in block], dtype=float))
@@ -850,7 +856,7 @@ def importance(framework: Framework, data: Dataset | pd.DataFrame, methodology: 
                seed: int = ImportanceSpec.seed, target: str = ImportanceSpec.target,
                compare_to: str = ImportanceSpec.compare_to, optimise: str | None = ImportanceSpec.optimise,
                optimise_method: str = ImportanceSpec.optimise_method,
-               reference: Dataset | None = None) -> ImportanceResult:
+               reference: Dataset | None = None, progress: bool = False) -> ImportanceResult:
     r"""Weights versus importance (Paruolo, Saisana & Saltelli 2013) of the nominal index, and optionally the
     weights that bring importance to a target (Becker et al. 2017).
 
@@ -879,6 +885,9 @@ def importance(framework: Framework, data: Dataset | pd.DataFrame, methodology: 
         The estimator the optimisation re-evaluates at every step (``pearson``: exact for a linear aggregate of
         linearly related children, ~20x faster than ``bspline``).
     reference : Dataset, optional
+    progress : bool
+        Show a progress bar (:func:`dti_bench.progress.progress_bar`) with one step per child and estimator
+        (each with its ``n_boot`` resamples) and one per composite whose weights are optimised.
 
     Returns
     -------
@@ -905,21 +914,29 @@ def importance(framework: Framework, data: Dataset | pd.DataFrame, methodology: 
     if bad:
         raise ConfigError(f"methods: unknown estimator {bad[0]!r}; valid choices: {choices(CORRELATION_RATIOS)}")
     result = compute_index(framework, dataset, nominal, reference=reference)
-    table = importance_table(result, target=target, methods=tuple(methods), n_boot=n_boot, seed=seed,
-                             compare_to=compare_to)
-    optimised = None
-    if optimise:
-        rows = []
-        for comp in framework.composites:
-            kids = list(framework.children(comp))
-            if len(kids) < 2:
-                continue
-            x = result.values[kids].to_numpy(dtype=float)
-            goal = "equal" if optimise == "equal" else framework.nominal_weights(comp)
-            res = optimise_weights(x, goal, method=optimise_method)
-            for k, child in enumerate(kids):
-                rows.append({"parent": comp, "child": child, "target_share": res.target[k],
-                             "optimal_weight": res.weights[k], "achieved_share": res.shares[k],
-                             "residual": res.residual, "reachable": res.reachable})
-        optimised = pd.DataFrame(rows)
+    optimised_parents = [c for c in framework.composites if len(framework.children(c)) >= 2] if optimise else []
+    bar = progress_bar(len(framework.edges) * len(methods) + len(optimised_parents), "importance",
+                       enabled=progress, unit="estimate")
+    with bar:
+        table = importance_table(result, target=target, methods=tuple(methods), n_boot=n_boot, seed=seed,
+                                 compare_to=compare_to, on_estimate=bar.update)
+        optimised = _optimised(framework, result, optimised_parents, optimise, optimise_method, bar) \
+            if optimise else None
     return ImportanceResult(table, optimised, target, tuple(methods), seed, optimise, optimise_method)
+
+
+def _optimised(framework: Framework, result: IndexResult, parents: Sequence[str], optimise: str,
+               optimise_method: str, bar: Any) -> pd.DataFrame:
+    """The optimised-weights table of :func:`importance`: one row per child of each parent of two or more."""
+    rows = []
+    for comp in parents:
+        kids = list(framework.children(comp))
+        x = result.values[kids].to_numpy(dtype=float)
+        goal = "equal" if optimise == "equal" else framework.nominal_weights(comp)
+        res = optimise_weights(x, goal, method=optimise_method)
+        bar.update(1)
+        for k, child in enumerate(kids):
+            rows.append({"parent": comp, "child": child, "target_share": res.target[k],
+                         "optimal_weight": res.weights[k], "achieved_share": res.shares[k],
+                         "residual": res.residual, "reachable": res.reachable})
+    return pd.DataFrame(rows)

@@ -196,7 +196,8 @@ def _bind_sensitivity(study: StudyInputs, spec: SensitivitySpec, where: str) -> 
                                     reference=study.reference), {"seed": spec.seed}, warnings=flagged)
     return Bound(lambda: sobol(*args, n=spec.samples, seed=spec.seed, node=node, target=spec.target,
                                max_runs=spec.max_runs, converge_on=spec.converge_on,
-                               num_resamples=spec.num_resamples, reference=study.reference), {"seed": spec.seed},
+                               num_resamples=spec.num_resamples, reference=study.reference,
+                               progress=study.progress), {"seed": spec.seed},
                  warnings=flagged)
 
 
@@ -208,7 +209,8 @@ def _bind_importance(study: StudyInputs, spec: ImportanceSpec, where: str) -> Bo
     return Bound(lambda: importance(study.framework, study.dataset, study.methodology, methods=spec.methods,
                                     n_boot=spec.n_boot, seed=spec.seed, target=spec.target,
                                     compare_to=spec.compare_to, optimise=spec.optimise,
-                                    optimise_method=spec.optimise_method, reference=study.reference))
+                                    optimise_method=spec.optimise_method, reference=study.reference,
+                                    progress=study.progress))
 
 
 def _bind_coherence(study: StudyInputs, spec: CoherenceSpec, where: str) -> Bound:

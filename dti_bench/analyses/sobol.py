@@ -44,6 +44,7 @@ from dti_bench.metrics.stability import mean_abs_shift
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
+from dti_bench.progress import progress_bar
 
 SUMMARY_OUTPUT = "mean_abs_shift"
 
@@ -338,7 +339,8 @@ def sobol(framework: Framework, data: Dataset | pd.DataFrame, methodology: Metho
           factors: Sequence[FactorSpec | Mapping[str, Any] | Factor], *, n: int = SensitivitySpec.samples,
           seed: int = SensitivitySpec.seed, node: str | None = None, target: float | None = SensitivitySpec.target,
           max_runs: int = SensitivitySpec.max_runs, converge_on: str = SensitivitySpec.converge_on,
-          num_resamples: int = SensitivitySpec.num_resamples, reference: Dataset | None = None) -> SobolResult:
+          num_resamples: int = SensitivitySpec.num_resamples, reference: Dataset | None = None,
+          progress: bool = False) -> SobolResult:
     r"""Sobol' sensitivity analysis of ``node``'s ranks, scores and R̄s to methodology ``factors``.
 
     First-order :math:`S_i = V[E(Y|X_i)]/V(Y)` and total :math:`S_{Ti} = E[V(Y|X_{\sim i})]/V(Y)` indices,
@@ -364,6 +366,10 @@ def sobol(framework: Framework, data: Dataset | pd.DataFrame, methodology: Metho
     num_resamples : int
         Bootstrap resamples of the confidence intervals.
     reference : Dataset, optional
+    progress : bool
+        Show a progress bar (:func:`dti_bench.progress.progress_bar`): one step per base size evaluated (the
+        most doublings ``max_runs`` allows, the bar closing early when the indices converge) and one for the
+        final estimate of every output's intervals.
 
     Returns
     -------
@@ -399,6 +405,9 @@ def sobol(framework: Framework, data: Dataset | pd.DataFrame, methodology: Metho
     history: list[dict[str, Any]] = []
     outputs_so_far: Outputs | None = None
     current = n
+    doublings = 0 if target is None else _doublings(n, d, max_runs)
+    bar = progress_bar(doublings + 2, "sensitivity", enabled=progress, unit="step")
+    bar.set_postfix_str(f"N={current}")
     while True:
         # the design of 2N is the design of N plus N new base rows: draw and evaluate only those
         done = 0 if outputs_so_far is None else current // 2
@@ -411,15 +420,32 @@ def sobol(framework: Framework, data: Dataset | pd.DataFrame, methodology: Metho
         worst = float(np.max(res["ST_conf"])) if res["ST_conf"].size else 0.0
         history.append({"N": current, "runs": current * (d + 2), "max_ST_halfwidth": round(worst, 5),
                         "dropped_base_rows": res["dropped"]})
+        bar.update(1)
         if target is None or worst < target or 2 * current * (d + 2) > max_runs:
             break
         current *= 2
+        bar.set_postfix_str(f"N={current}")
+    bar.set_postfix_str(f"N={current}, intervals of every output")
     res = _analyse(outputs_so_far, d, current, num_resamples, seed)
+    bar.update(1)
+    bar.close()
     outputs = tuple([(u, "rank") for u in engine.units] + [(u, "score") for u in engine.units]
                     + [(SUMMARY_OUTPUT, "summary")])
     names = tuple(f.name for f in factors)
     return SobolResult(names, engine.units, node, current, current * (d + 2), res, outputs, res["dropped"], history,
                        _warnings(res, names, outputs), target is None or worst < target)
+
+
+def _doublings(n: int, d: int, max_runs: int) -> int:
+    """How many times :func:`sobol` can double the base size ``n`` of ``d`` factors within ``max_runs`` runs.
+
+    >>> _doublings(256, 4, 10_000)  # 256 x 6 = 1,536 runs, then 3,072 and 6,144; 12,288 would exceed 10,000
+    2
+    """
+    k = 0
+    while 2 ** (k + 1) * n * (d + 2) <= max_runs:
+        k += 1
+    return k
 
 
 def _concat(a: Outputs, b: Outputs) -> Outputs:

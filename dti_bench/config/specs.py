@@ -475,9 +475,10 @@ class OutputSpec(Spec):
 
     key: ClassVar[str] = "output"
     title: ClassVar[str] = "outputs"
-    figures: str = option("all", "figures drawn: all, headline (the headline composite's only) or none",
-                          one_of("all", "headline", "none"))
-    pdf: bool = option(True, "write each figure as PDF beside its PNG", boolean)
+    figures: str = option("headline", "figures drawn: headline (every analysis' figures, the grid's heatmap and bump "
+                                      "chart for the headline composite only), all (those for every composite) or "
+                                      "none", one_of("headline", "all", "none"))
+    pdf: bool = option(False, "also write each figure as PDF beside its PNG (for a paper)", boolean)
     report: bool = option(True, "write report.html, the audit report", boolean)
 
 

@@ -53,6 +53,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from dti_bench import __version__
 from dti_bench.errors import DataError
 from dti_bench.io.runs import RunReader
+from dti_bench.progress import progress_bar
 from dti_bench.reporting.sections import BUILDERS, MAX_LISTED_UNITS, escaped
 # _format_column is the report's number formatting; its tests import it from here
 from dti_bench.reporting.sections import _format_column  # noqa: F401
@@ -113,7 +114,7 @@ def _bytecode_cache() -> FileSystemBytecodeCache | None:
         return None
 
 
-def render_report(run_dir: str | Path) -> str:
+def render_report(run_dir: str | Path, *, progress: bool = False) -> str:
     """The audit report of a run folder as one HTML string.
 
     Each section of :data:`SECTIONS` shows what the run's files hold for it: nominal ranks, the framework and the
@@ -128,11 +129,15 @@ def render_report(run_dir: str | Path) -> str:
     run_dir : str or Path
         A run folder written by :func:`dti_bench.experiment.run` (it must hold ``manifest.json``; every other
         file is optional).
+    progress : bool
+        Show a progress bar (:func:`dti_bench.progress.progress_bar`): one step per section, and one for laying
+        out the page.
 
     Returns
     -------
     str
-        A complete, self-contained HTML document (figures as data URIs, inline CSS, no script).
+        A complete, self-contained HTML document (figures as data URIs, inline CSS, no script). The figures are
+        those the run drew (``output.figures``); a figure it did not draw is left out, its tables stay.
 
     Raises
     ------
@@ -151,13 +156,21 @@ def render_report(run_dir: str | Path) -> str:
     True
     """
     run = RunReader(run_dir)
-    sections = [{"key": key, "title": title, "data": BUILDERS[key](run)} for key, title in SECTIONS.items()]
-    return _environment().get_template("report.html.j2").render(
-        title=str(run.config.get("name") or run.path.parent.name), synthetic=bool(run.manifest.get("synthetic")),
-        run_id=run.run_id, version=__version__, sections=sections)
+    sections = []
+    with progress_bar(len(SECTIONS) + 1, "report", enabled=progress, unit="section") as bar:
+        for key, title in SECTIONS.items():
+            bar.set_postfix_str(key)
+            sections.append({"key": key, "title": title, "data": BUILDERS[key](run)})
+            bar.update(1)
+        bar.set_postfix_str("page")
+        page = _environment().get_template("report.html.j2").render(
+            title=str(run.config.get("name") or run.path.parent.name), synthetic=bool(run.manifest.get("synthetic")),
+            run_id=run.run_id, version=__version__, sections=sections)
+        bar.update(1)
+    return page
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+def write_report(run_dir: str | Path, out: str | Path | None = None, *, progress: bool = False) -> Path:
     """Write the audit report of a run folder as one self-contained HTML file; return its path.
 
     The page is :func:`render_report`'s. It is written to a temporary file beside its target and then renamed
@@ -172,6 +185,8 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     out : str or Path, optional
         The HTML file to write; default ``run_dir/report.html``; an existing folder gets ``report.html`` inside it.
         Its folder is created if needed.
+    progress : bool
+        Show a progress bar, as :func:`render_report` does.
 
     Returns
     -------
@@ -197,7 +212,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     >>> write_report(folder, out=tempfile.mkdtemp()).name  # an existing folder gets report.html inside it
     'report.html'
     """
-    html = render_report(run_dir)
+    html = render_report(run_dir, progress=progress)
     path = Path(out) if out is not None else Path(run_dir) / "report.html"
     if path.is_dir():
         path = path / "report.html"

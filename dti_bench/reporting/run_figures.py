@@ -20,20 +20,25 @@ from dti_bench.analyses.registry import ANALYSES
 from dti_bench.filenames import safe_stem
 from dti_bench.io.files import write_csv
 from dti_bench.io.runs import RunReader
+from dti_bench.progress import progress_bar
 from dti_bench.reporting import figures as f
+
+#: zlib level of the PNGs (1: fastest; PNG is lossless at every level, only the size changes).
+PNG_COMPRESSION = 1
 
 #: What a run-figure drawer yields: (file stem, figure, the table drawn).
 Drawn = tuple[str, Figure, pd.DataFrame]
 
 
-def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str, *, pdf: bool = True,
+def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str, *, pdf: bool = False,
                 synthetic: bool = False) -> list[Path]:
-    """Write ``<name>.png`` (200 dpi), ``<name>.pdf`` (unless ``pdf`` is False) and ``<name>.csv`` (the table
+    """Write ``<name>.png`` (200 dpi), ``<name>.pdf`` (when ``pdf`` is True) and ``<name>.csv`` (the table
     drawn; with ``synthetic``, its last column says so) into ``folder``.
 
     All of them or none: each is written to a temporary file in ``folder`` and renamed into place
     (:func:`os.replace`, atomic on one file system) only after all are written; on any error the temporary files
-    are removed and the earlier files of that name, if any, are left as they were.
+    are removed and the earlier files of that name, if any, are left as they were. With ``pdf``, the figure's
+    layout is fixed after the PNG is drawn (its layout engine set to none), so the PDF has the PNG's positions.
 
     Returns
     -------
@@ -50,9 +55,14 @@ def save_figure(fig: Figure, table: pd.DataFrame, folder: str | Path, name: str,
             os.close(handle)
             temporary.append(Path(tmp))
         with mpl.rc_context(f.STYLE):
-            # no creation date in the files: the same run draws byte-identical figures
-            fig.savefig(temporary[0], format="png", dpi=f.DPI, metadata={"Software": None})
+            # no creation date in the files: the same run draws byte-identical figures. zlib level 1 rather than
+            # PIL's 6: 5-10 % less drawing time for files about 10 % larger
+            fig.savefig(temporary[0], format="png", dpi=f.DPI, metadata={"Software": None},
+                        pil_kwargs={"compress_level": PNG_COMPRESSION})
             if pdf:
+                # the constrained layout was solved for the PNG (its positions are fractions of the figure, the
+                # same at any dpi): keep it rather than solve it again, which costs as much as drawing
+                fig.set_layout_engine("none")
                 fig.savefig(temporary[1], format="pdf", metadata={"CreationDate": None, "Producer": None})
         write_csv(table, temporary[-1], synthetic=synthetic)
         for tmp, path in zip(temporary, final):
@@ -136,10 +146,16 @@ def _sobol_heatmap(run: RunReader, which: str) -> Iterator[Drawn]:
 
 
 def _grid_nodes(run: RunReader, which: str) -> list[str]:
+    """The composites of ``grid.csv`` that get a heatmap and a bump chart: the headline only, or all of them; never
+    one with a single child (a topic of one indicator), whose ranks under every variant are its child's and
+    which would only repeat that child's picture."""
     grid = run.table("grid.csv")
     if grid is None:
         return []
     nodes = [str(n) for n in pd.unique(grid["node"])]
+    fw = run.framework
+    if fw is not None:
+        nodes = [n for n in nodes if n not in fw.nodes or len(fw.children(n)) != 1]
     return [n for n in nodes if n == run.headline] if which == "headline" else nodes
 
 
@@ -186,9 +202,12 @@ FIGURES: Mapping[str, Callable[[RunReader, str], Iterator[Drawn]]] = {
 }
 
 
-def draw_run_figures(run_dir: str | Path, *, label: str | None = None, which: str = "all",
-                     pdf: bool = True) -> list[str]:
+def draw_run_figures(run_dir: str | Path, *, label: str | None = None, which: str = "headline",
+                     pdf: bool = False, progress: bool = False) -> list[str]:
     """Draw the figures of every analysis a run folder holds into ``run_dir/figures/``; return the names written.
+
+    Every analysis the folder holds gets its figures (rank intervals, Sobol' bars ...); ``which`` decides only
+    how many composites get the grid's heatmap and bump chart, and no composite of a single child gets them.
 
     Parameters
     ----------
@@ -197,27 +216,44 @@ def draw_run_figures(run_dir: str | Path, *, label: str | None = None, which: st
     label : str, optional
         Stamped small in the corner of every figure: runs on synthetic data pass "SYNTHETIC DATA (<dataset>)",
         so that a figure lifted into a paper still says what it shows.
-    which : {'all', 'headline'}
-        Grid figures for every composite of ``grid.csv``, or for the headline only.
+    which : {'headline', 'all'}
+        Grid figures for the headline only (the default), or for every composite of ``grid.csv``.
     pdf : bool
-        Also write each figure as PDF.
+        Also write each figure as PDF (what a paper includes); by default PNG and CSV only.
+    progress : bool
+        Show a progress bar (:func:`dti_bench.progress.progress_bar`): one step per figure kind of the run, the
+        figure being drawn named beside it.
 
     Returns
     -------
     list of str
         File stems written, in the registry's order.
+
+    Examples
+    --------
+    >>> import dti_bench as db, tempfile
+    >>> config = {"name": "demo", "data": {"dataset": "dti2022-synthetic"},
+    ...           "analyses": {"grid": {"aggregate": ["arithmetic", "geometric"]}}}
+    >>> folder = db.Study.from_config(config).save(tempfile.mkdtemp(), figures="none", report=False)
+    >>> draw_run_figures(folder)
+    ['grid_heatmap-DTI', 'bump_chart-DTI']
+    >>> sorted(p.name for p in (folder / "figures").glob("bump_chart*"))
+    ['bump_chart-DTI.csv', 'bump_chart-DTI.png']
+    >>> len(draw_run_figures(folder, which="all"))  # the DTI and its three pillars
+    8
     """
     run = RunReader(run_dir)
+    kinds = [name for analysis in ANALYSES.values() if run.has(*analysis.files) for name in analysis.figures]
     written: list[str] = []
-    for analysis in ANALYSES.values():
-        if not run.has(*analysis.files):
-            continue
-        for name in analysis.figures:
+    with progress_bar(len(kinds), "figures", enabled=progress, unit="kind") as bar:
+        for name in kinds:
             for stem, fig, table in FIGURES[name](run, which):
+                bar.set_postfix_str(stem)  # a kind may draw many (a heatmap per composite): name each one
                 if label:
                     stamp(fig, label)
                 save_figure(fig, table, run.path / "figures", stem, pdf=pdf, synthetic=run.synthetic)
                 written.append(stem)
+            bar.update(1)
     return written
 
 

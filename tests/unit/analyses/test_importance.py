@@ -415,3 +415,39 @@ def test_optimise_weights_edge_cases():
     holed[0, 1] = np.nan
     np.testing.assert_allclose(optimise_weights(holed, "equal", method="pearson").weights,
                                optimise_weights(x[1:], "equal", method="pearson").weights)
+
+
+def test_progress_counts_one_step_per_child_and_estimator_and_changes_nothing(monkeypatch):
+    import dti_bench.analyses.importance as module
+
+    fw, ds = io.load_framework("dti-provincial-2022"), io.load_dataset("dti2022-synthetic")
+    calls = []
+    table = importance_table(compute_index(fw, ds), methods=("pearson", "knn"), n_boot=3,
+                             on_estimate=lambda: calls.append(1))
+    assert len(calls) == len(fw.edges) * 2  # 26 edges, two estimators
+
+    steps = []
+
+    class Counting:
+        def __init__(self, total, desc, *, enabled, unit):
+            assert desc == "importance" and total == len(fw.edges) * 2 + len(fw.composites)
+            self.enabled = enabled
+
+        def update(self, n=1):
+            if self.enabled:  # the quiet run makes a (silent) bar too
+                steps.append(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+    monkeypatch.setattr(module, "progress_bar", Counting)
+    quiet = importance(fw, ds, methods=["pearson", "knn"], n_boot=3, optimise="equal", optimise_method="pearson")
+    loud = importance(fw, ds, methods=["pearson", "knn"], n_boot=3, optimise="equal", optimise_method="pearson",
+                      progress=True)
+    # one step per estimate, then one per composite whose weights are optimised (all four have several children)
+    assert len(steps) == len(fw.edges) * 2 + len(fw.composites)
+    assert loud.to_frame().equals(quiet.to_frame()) and loud.to_frame().equals(table)
+    assert loud.optimised.equals(quiet.optimised)

@@ -102,6 +102,40 @@ def test_convergence_doubles_until_target(example_framework, example_data):
     assert not capped.converged and capped.runs <= 2000
 
 
+def test_progress_steps_once_per_base_size_and_once_for_the_estimate(example_framework, example_data,
+                                                                       monkeypatch):
+    import dti_bench.analyses.sobol as module
+
+    bars = []
+
+    class Counting:
+        def __init__(self, total, desc, *, enabled, unit):
+            self.total, self.enabled, self.steps, self.postfix = total, enabled, 0, []
+            bars.append(self)
+
+        def update(self, n=1):
+            self.steps += n
+
+        def set_postfix_str(self, text=""):
+            self.postfix.append(text)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(module, "progress_bar", Counting)
+    factors = parse_factors([NORMALISATION, AGGREGATION, NOISE], example_framework, NOMINAL, "f")
+    # 3 factors: 64 x 5 = 320 runs, then 640 and 1,280; 2,560 would exceed max_runs 2,000: at most two doublings
+    capped = run_sobol(example_framework, example_data, NOMINAL, factors, n=64, seed=1, target=0.001,
+                       max_runs=2000, progress=True)
+    (bar,) = bars
+    assert bar.enabled and bar.total == 2 + 2  # three base sizes and the final estimate
+    assert bar.steps == len(capped.history) + 1 == 4
+    assert [p for p in bar.postfix if p.startswith("N=")][:3] == ["N=64", "N=128", "N=256"]
+    quiet = run_sobol(example_framework, example_data, NOMINAL, factors, n=64, seed=1, target=0.001, max_runs=2000)
+    np.testing.assert_array_equal(quiet.indices["ST"], capped.indices["ST"])  # the bar changes nothing
+    assert not bars[1].enabled
+
+
 def test_failed_base_rows_are_dropped_and_reported(example_framework, example_data):
     nominal = parse_methodology({"normalise": {"method": "minmax", "lo": 0, "hi": 1}})
     factors = parse_factors([AGGREGATION, {**NOISE, "levels": [1]}], example_framework, nominal, "f")

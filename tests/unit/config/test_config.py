@@ -55,7 +55,7 @@ def test_analysis_blocks_become_specs_with_every_default():
     spec = cfg.analyses["uncertainty"]
     assert isinstance(spec, UncertaintySpec) and spec.samples == 50 and spec.seed == 1 and spec.top_k == [1, 3, 10]
     assert cfg.analyses["coherence"].threshold == 0.3
-    assert cfg.output == OutputSpec() and cfg.output.figures == "all"
+    assert cfg.output == OutputSpec() and cfg.output.figures == "headline" and cfg.output.pdf is False
     # the resolved form runs again as it is
     again = parse_config({"name": "x", "data": {"dataset": "d"},
                           "analyses": {k: s.to_dict() for k, s in cfg.analyses.items()}})

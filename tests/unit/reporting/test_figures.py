@@ -7,6 +7,10 @@ small hand-built ones where a run folder has no such table; the DTI 2022 weight 
 
 from __future__ import annotations
 
+import io
+import json
+import shutil
+import sys
 from pathlib import Path
 
 import matplotlib.colors as mcolors
@@ -14,6 +18,7 @@ import matplotlib.image as mimage
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings, strategies as st
 from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
@@ -338,7 +343,7 @@ def test_ternary_rank_map_draws_every_rank_band_and_the_nominal_star(example_fra
 
 def test_save_figure_writes_png_pdf_and_the_table(tables, tmp_path):
     fig, table = plotting.draw_rank_intervals(tables["uncertainty"])
-    paths = run_figures.save_figure(fig, table, tmp_path / "figs", "rank_intervals")
+    paths = run_figures.save_figure(fig, table, tmp_path / "figs", "rank_intervals", pdf=True)
     assert [p.name for p in paths] == ["rank_intervals.png", "rank_intervals.pdf", "rank_intervals.csv"]
     pd.testing.assert_frame_equal(pd.read_csv(paths[2]), table, check_dtype=False)
     assert paths[1].read_bytes().startswith(b"%PDF")
@@ -346,6 +351,13 @@ def test_save_figure_writes_png_pdf_and_the_table(tables, tmp_path):
     assert pixels.shape[1] == round(plotting.ONE_COLUMN * plotting.DPI)  # 3.5 in at 200 dpi
     assert np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0).shape[0] > 10  # not a blank picture
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == sorted(p.name for p in paths)  # no leftovers
+
+
+def test_save_figure_writes_no_pdf_unless_asked(tables, tmp_path):
+    fig, table = plotting.draw_rank_intervals(tables["uncertainty"])
+    paths = run_figures.save_figure(fig, table, tmp_path, "rank_intervals")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rank_intervals.csv", "rank_intervals.png"]
+    assert [p.name for p in paths] == ["rank_intervals.png", "rank_intervals.csv"]
 
 
 def test_save_figure_is_all_or_nothing(tables, tmp_path, monkeypatch):
@@ -363,7 +375,9 @@ def test_save_figure_is_all_or_nothing(tables, tmp_path, monkeypatch):
 
 
 def test_draw_run_figures_writes_what_the_folder_supports(run_dir, tmp_path):
-    written = run_figures.draw_run_figures(run_dir)
+    run_dir = Path(shutil.copytree(run_dir, tmp_path / "copy"))  # the shared run keeps its own figures
+    shutil.rmtree(run_dir / "figures")
+    written = run_figures.draw_run_figures(run_dir, which="all", pdf=True)
     expected = ["rank_intervals", "rank_shift_histogram", "sobol_bars", "sobol_heatmap"]
     expected += [f"{kind}-{node}" for node in ("Econ", "Social", "Index") for kind in ("grid_heatmap", "bump_chart")]
     assert set(expected) <= set(written)
@@ -379,6 +393,98 @@ def test_draw_run_figures_writes_what_the_folder_supports(run_dir, tmp_path):
     (tmp_path / "empty" / "manifest.json").write_text("{}")
     assert run_figures.draw_run_figures(tmp_path / "empty") == []
     assert run_figures.draw_run_figures(tmp_path, pdf=False, which="headline")  # PDFs only when asked
+
+
+ANALYSIS_FIGURES = ["rank_intervals", "rank_shift_histogram", "sobol_bars", "sobol_heatmap", "weights_vs_importance"]
+
+
+def _drawn(folder):
+    """The figure stems of a run folder, and the extensions each was written with."""
+    stems: dict[str, set[str]] = {}
+    for path in (folder / "figures").iterdir():
+        stems.setdefault(path.stem, set()).add(path.suffix)
+    return stems
+
+
+def test_a_run_draws_the_headline_figures_as_png_by_default(run_dir):
+    # run_dir is a plain experiment.run of coinr-example: no figures option anywhere
+    drawn = _drawn(run_dir)
+    assert sorted(drawn) == sorted(ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"])
+    assert all(ext == {".png", ".csv"} for ext in drawn.values())  # no PDF unless asked
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert sorted(manifest["outputs"]["figures"]) == sorted(drawn)
+    assert {"figures", "report", "total"} <= set(manifest["timings_s"])
+
+
+@pytest.mark.parametrize("argv, config_output, expected, pdf", [
+    (["--figures", "all"], {}, ANALYSIS_FIGURES + [f"{kind}-{node}" for node in ("Econ", "Social", "Index")
+                                                   for kind in ("grid_heatmap", "bump_chart")], False),
+    (["--figures", "none"], {"figures": "all"}, [], False),  # the command line overrides the config
+    ([], {"figures": "all", "pdf": True}, ANALYSIS_FIGURES + [f"{kind}-{node}" for node in ("Econ", "Social", "Index")
+                                                           for kind in ("grid_heatmap", "bump_chart")], True),
+    (["--pdf"], {}, ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"], True),
+    (["--no-pdf"], {"pdf": True}, ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"], False),
+])
+def test_the_command_line_and_the_config_choose_the_figures(tmp_path, argv, config_output, expected, pdf):
+    from dti_bench import cli
+
+    config = yaml.safe_load((REPO / "configs" / "coinr-example.yaml").read_text(encoding="utf-8"))
+    config["data"] = {key: str(REPO / "configs" / value) for key, value in config["data"].items()}
+    config["analyses"]["uncertainty"]["samples"] = 64
+    config["analyses"]["sensitivity"].update(samples=16, target=None)
+    config["analyses"]["importance"] = {"methods": ["pearson"], "n_boot": 0}  # the figure only, quickly
+    config["output"] = {**config_output, "report": False}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    assert cli.main(["run", str(path), "--out", str(tmp_path / "runs"), "--quiet", *argv]) == 0
+    (folder,) = (tmp_path / "runs" / "coinr-example").iterdir()
+    drawn = _drawn(folder)
+    assert sorted(drawn) == sorted(expected)
+    assert all(ext == ({".png", ".pdf", ".csv"} if pdf else {".png", ".csv"}) for ext in drawn.values())
+
+
+def test_a_composite_of_one_child_gets_no_grid_figures(tmp_path):
+    # P2 has the single indicator "roads": its ranks under every variant are the indicator's
+    (tmp_path / "iData.csv").write_text("uCode,uName,fish,port,roads\nA,A,0.8,0.4,0.6\nB,B,0.9,0.5,0.2\n"
+                                        "C,C,0.3,0.7,0.4\nD,D,0.6,0.2,0.8\n", encoding="utf-8")
+    (tmp_path / "iMeta.csv").write_text("iCode,iName,Level,Parent,Weight,Direction,Type\n"
+                                        "fish,Fish,1,P1,1,1,Indicator\nport,Port,1,P1,1,1,Indicator\n"
+                                        "roads,Roads,1,P2,1,1,Indicator\nP1,Sea,2,Index,1,1,Aggregate\n"
+                                        "P2,Land,2,Index,1,1,Aggregate\nIndex,Index,3,,1,1,Aggregate\n",
+                                        encoding="utf-8")
+    config = {"name": "one-child", "data": {"indicators": str(tmp_path / "iData.csv"),
+                                            "framework": str(tmp_path / "iMeta.csv")},
+              "analyses": {"grid": {"normalise": ["minmax", "rank"]}},
+              "output": {"figures": "all", "report": False}}
+    folder = experiment.run(config, out=tmp_path / "runs", quiet=True)
+    assert set(pd.read_csv(folder / "grid.csv")["node"]) == {"P1", "P2", "Index"}  # the grid ranks P2 too
+    assert sorted(_drawn(folder)) == ["bump_chart-Index", "bump_chart-P1", "grid_heatmap-Index", "grid_heatmap-P1"]
+
+
+class _Terminal(io.StringIO):
+    """Standard error as a terminal, so that tqdm draws its bars (it draws none into a pipe or a log)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_every_long_phase_shows_progress_and_quiet_shows_none(tmp_path, monkeypatch):
+    config = yaml.safe_load((REPO / "configs" / "coinr-example.yaml").read_text(encoding="utf-8"))
+    config["data"] = {key: str(REPO / "configs" / value) for key, value in config["data"].items()}
+    config["analyses"]["uncertainty"].update(samples=400, chunk_size=100)  # four chunks: a bar
+    config["analyses"]["sensitivity"].update(samples=16, target=0.01, max_runs=200)
+    config["analyses"]["importance"] = {"methods": ["pearson"], "n_boot": 5}
+    stderr = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    experiment.run(config, out=tmp_path / "loud", quiet=False)
+    shown = stderr.getvalue()
+    for phase in ("uncertainty", "sensitivity", "importance", "figures", "report"):
+        assert f"{phase}:" in shown, phase  # tqdm writes "<desc>: <percentage>|<bar>|"
+    assert "grid_heatmap-Index" in shown and "N=32" in shown  # the step in hand is named
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    experiment.run(config, out=tmp_path / "quiet", quiet=True)
+    assert quiet.getvalue() == ""
 
 
 def test_palette_is_okabe_ito_and_no_pyplot_figures_leak(tables):

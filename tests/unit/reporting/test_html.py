@@ -155,7 +155,25 @@ def test_self_contained_no_external_requests(full_report):
     assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
     # every figure the run drew is in the report
     drawn = json.loads((full_report[0].parent / "manifest.json").read_text())["outputs"]["figures"]
-    assert len(images) == len(drawn) == 11
+    # the default (output.figures: headline): five analyses' figures and the grid's two for the headline only
+    assert len(images) == len(drawn) == 7
+    assert "figures/grid_heatmap-Index.png" in text and "grid_heatmap-Econ" not in text
+
+
+def test_a_run_without_figures_still_gets_its_whole_report(full_run, tmp_path):
+    import shutil
+
+    folder = Path(shutil.copytree(full_run, tmp_path / "no-figures"))
+    shutil.rmtree(folder / "figures")  # what output.figures: none leaves (the folder holds no figure)
+    full = Page(render_report(full_run))
+    text = render_report(folder)
+    page = Page(text)
+    assert not page.errors
+    assert not [v for tag, _, v in page.links if tag == "img"] and "<figure>" not in text
+    for title in TITLES:
+        assert title in text
+    # every table of the report with figures is there without them
+    assert [t["caption"] for t in page.tables] == [t["caption"] for t in full.tables]
 
 
 def test_conclusions_table_one_row_per_unit_with_documented_verdicts(full_run, full_report):
