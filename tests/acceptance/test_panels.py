@@ -3,7 +3,6 @@ over time, and rank_change.csv's nominal change is the change of the ranks each 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
