@@ -106,7 +106,7 @@ class GridResult(Result):
         return out
 
     def summary(self) -> dict[str, Any]:
-        failed = [{"variant": self.labels[i], "reason": self.evaluation.reasons[i]}
+        failed = [{"variant": self.labels[i], "reason": self.evaluation.reasons[i]}  # type: ignore[index]
                   for i in np.flatnonzero(self.evaluation.failed)]
         return {"variants": len(self.labels), "failed": failed}
 

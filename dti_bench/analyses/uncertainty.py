@@ -43,7 +43,7 @@ from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
 
 DEFAULT_TOP_K = tuple(UncertaintySpec().top_k)
-DEFAULT_TOP_K_ROBUSTNESS = MappingProxyType(UncertaintySpec().top_k_robustness)
+DEFAULT_TOP_K_ROBUSTNESS = MappingProxyType(UncertaintySpec().top_k_robustness)  # type: ignore[arg-type]
 #: A unit "stays" when its share of samples reaches the threshold; the share is a ratio of whole counts, so this
 #: only absorbs the rounding of a threshold such as 0.9 (never a whole sample of any run).
 _SHARE_TOLERANCE = 1e-12
@@ -655,7 +655,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             if p.frequency is not None:
                 frequency += p.frequency
             else:
-                pending.append(p.ranks)
+                pending.append(p.ranks)  # type: ignore[arg-type]
                 # each count touches the whole (units, units) matrix, so gather at least that many entries first
                 if sum(r.size for r in pending) >= max(25_000_000, n * n):
                     count_ranks(frequency, np.concatenate(pending))
@@ -667,7 +667,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             if p.top_k_retained is not None:
                 per_sample["top_k_retained"][sl] = p.top_k_retained
             if kept is not None:
-                kept[sl] = p.ranks
+                kept[sl] = p.ranks  # type: ignore[assignment]
             failed.update(p.failed)
             slow += p.slow
         if pending:
