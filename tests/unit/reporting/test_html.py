@@ -19,6 +19,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
+from dti_bench import cli
 from dti_bench.errors import DataError
 from dti_bench.experiment import run
 from dti_bench.reporting.html import (ROBUST_WIDTH, SECTIONS, VOLATILE_WIDTH, _format_column, render_report,
@@ -496,23 +497,23 @@ def test_a_report_written_over_another_keeps_its_permissions(bare_run, tmp_path)
 
 # -- command line and browser ---------------------------------------------------------------------------------------
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "dti_bench", *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, timeout=120)
+# the command in this process (cli.main), as fast as a function call; the write-failure test above and
+# tests/acceptance/test_cli.py's console-script smoke test are the ones that need a process of their own
 
-
-def test_cli_report(full_run):
+def test_cli_report(full_run, capsys):
     (full_run / "report.html").unlink(missing_ok=True)
-    proc = run_cli("report", full_run)
-    assert proc.returncode == 0, proc.stderr
-    assert (full_run / "report.html").is_file() and str(full_run / "report.html") in proc.stdout
+    code = cli.main(["report", str(full_run)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert (full_run / "report.html").is_file() and str(full_run / "report.html") in out
 
 
-def test_cli_report_errors_are_one_line_exit_2(tmp_path):
+def test_cli_report_errors_are_one_line_exit_2(tmp_path, capsys):
     for folder, needle in ((tmp_path, "not a run folder (no manifest.json)"), (tmp_path / "nope", "no such folder")):
-        proc = run_cli("report", folder)
-        assert proc.returncode == 2 and needle in proc.stderr
-        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+        code = cli.main(["report", str(folder)])
+        err = capsys.readouterr().err
+        assert code == 2 and needle in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_report_renders_in_headless_chromium(full_report, tmp_path):
