@@ -29,6 +29,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+.PHONY: test-fast lint
+# every test but the end-to-end ones marked slow: under two minutes on a 2-core machine
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# bug-finding lint rules and type checking of the package (both configured in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run_all.py
 
