@@ -84,6 +84,7 @@ def test_bad_arguments_exit_2_on_one_line():
     assert code == 2 and "invalid choice" in err
 
 
+@pytest.mark.slow
 def test_run_writes_a_complete_folder_and_never_overwrites(tmp_path, capsys):
     cfg = write_config(tmp_path, {"name": "ex", "data": EXAMPLE,
                                   "methodology": {"normalise": {"method": "minmax", "lo": 1, "hi": 100}},
@@ -119,6 +120,7 @@ def test_run_writes_a_complete_folder_and_never_overwrites(tmp_path, capsys):
     assert (other / "scores.csv").read_bytes() == (folder / "scores.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_grid_records_failed_variants_without_aborting(tmp_path):
     cfg = write_config(tmp_path, {"name": "g", "data": EXAMPLE, "analyses": {"grid": {"aggregate": ["arithmetic", "geometric"]}}})
     assert main(["run", str(cfg), "--out", str(tmp_path / "exp"), "--quiet"]) == 0
