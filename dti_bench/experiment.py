@@ -591,7 +591,8 @@ def _load_external_panel(spec: DataSpec) -> tuple[Framework, Panel, None]:
     from dti_bench.io.external import available_years, load_external
 
     assert spec.external is not None and spec.years is not None  # what _load_data sends here
-    years = available_years(spec.external, root=spec.root) if spec.years == "all" else [int(y) for y in spec.years]
+    years: list[int] = (available_years(spec.external, root=spec.root) if spec.years == "all"
+                        else list(spec.years))  # type: ignore[arg-type]
     loaded = {y: load_external(spec.external, root=spec.root, year=y) for y in years}
     framework = (io.load_framework(spec.framework, columns=spec.framework_columns, types=spec.framework_types)
                  if spec.framework is not None else loaded[years[-1]][0])
