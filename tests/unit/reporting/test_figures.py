@@ -362,6 +362,7 @@ def test_save_figure_is_all_or_nothing(tables, tmp_path, monkeypatch):
     assert (tmp_path / "rank_intervals.png").read_bytes() == b"earlier"
 
 
+@pytest.mark.slow
 def test_draw_run_figures_writes_what_the_folder_supports(run_dir, tmp_path):
     written = run_figures.draw_run_figures(run_dir)
     expected = ["rank_intervals", "rank_shift_histogram", "sobol_bars", "sobol_heatmap"]
