@@ -38,6 +38,17 @@ $(DOCS_STAMP): $(STAMP) pyproject.toml
 docs: $(DOCS_STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -b html -j 1 docs docs/_build/html
 
+.PHONY: test-fast lint
+# every test but the end-to-end ones marked slow, on two workers (pytest-xdist): about 170 s of CPU, 85 s a core,
+# so under two minutes when a 2-core machine is otherwise idle (one worker would need about 140 s)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
+
+# bug-finding lint rules and type checking of the package (both configured in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run_all.py
 

@@ -19,7 +19,7 @@ def main() -> dict:
         for label, (fw, ds) in (("asem-shape 51x49 (SYNTHETIC)", asem_shape()), ("DTI 63x98", dti_components())):
             fs = factors(fw)
             holder = {}
-            timing = repeat(lambda: holder.update(r=run_sobol(fw, ds, NOMINAL, fs, n=64, seed=1, target=0.05)))
+            timing = repeat(lambda: holder.update(r=run_sobol(fw, ds, NOMINAL, fs, n=64, seed=1, target=0.05)))  # noqa: B023
             res = holder["r"]
             s = res.summary()
             rows.append({"index": label, "dataset": ds.name, "seconds": timing, "N": res.n, "runs": res.runs,

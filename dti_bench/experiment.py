@@ -351,6 +351,7 @@ class Study:
                 summaries[key] = bound.summary(result)
                 tables[key] = bound.tables(result)
                 if earlier:  # panel data: the same analysis at every time point, in long tables
+                    assert self.panel is not None  # only a panel binds earlier time points
                     latest = self.panel.times[-1]
                     by_time = {**{tp: b.tables(r) for tp, (b, r) in earlier.items()}, latest: tables[key]}
                     tables[key] = _long_over_time(by_time)
@@ -358,7 +359,7 @@ class Study:
                 if key in ("uncertainty", "sensitivity"):
                     summaries[key]["wall_s"] = round(timings[key], 4)
                 if key == "uncertainty" and timings[key] > 0:
-                    summaries[key]["samples_per_s"] = round(result.samples / timings[key], 1)
+                    summaries[key]["samples_per_s"] = round(result.samples / timings[key], 1)  # type: ignore[attr-defined]
             self._strict(self.warnings[known:])
             for message in self.warnings[known:]:
                 warnings.warn(message, MethodologyWarning, stacklevel=2)
@@ -587,9 +588,10 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
         framework = framework_of(spec.framework if spec.framework is not None else meta["framework"])
         dataset = io.load_dataset(spec.dataset, framework)
     else:
-        framework = framework_of(spec.framework)
+        framework = framework_of(spec.framework)  # type: ignore[arg-type]  # DataSpec.check: indicators need one
         by_period = [(lo, hi, framework_of(ref)) for lo, hi, ref in spec.frameworks]
-        dataset = io.load_panel(spec.indicators, framework, time=spec.time, unit_column=spec.unit_column,
+        dataset = io.load_panel(spec.indicators, framework, time=spec.time,  # type: ignore[assignment]
+                                unit_column=spec.unit_column,
                                 name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators,
                                 columns=spec.indicator_columns,
                                 frameworks=_period_lookup(by_period, config.source) if by_period else None)
@@ -632,7 +634,9 @@ def _load_external_panel(spec: DataSpec) -> tuple[Framework, Panel, None]:
     """Third-party data at several years (``data: {external: papi, years: [2019, 2020]}`` or ``years: all``)."""
     from dti_bench.io.external import available_years, load_external
 
-    years = available_years(spec.external, root=spec.root) if spec.years == "all" else list(spec.years)
+    assert spec.external is not None and spec.years is not None  # what _load_data sends here
+    years: list[int] = (available_years(spec.external, root=spec.root) if spec.years == "all"
+                        else list(spec.years))  # type: ignore[arg-type]
     loaded = {y: load_external(spec.external, root=spec.root, year=y) for y in years}
     framework = (io.load_framework(spec.framework, columns=spec.framework_columns, types=spec.framework_types)
                  if spec.framework is not None else loaded[years[-1]][0])

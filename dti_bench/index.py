@@ -450,6 +450,7 @@ def prepare_indicators(framework: Framework, dataset: Dataset, methodology: Meth
         except MethodError as err:
             raise MethodError(f"indicator {code!r}: {err}") from None
     for method, kwargs, columns in blocks.values():
+        assert method.entry.block is not None  # only block normalisers are in blocks
         if ref is not None:
             kwargs["ref"] = ref[:, columns]
         try:
@@ -489,7 +490,8 @@ def _treat_data(framework: Framework, ds: Dataset, m: Methodology) -> tuple[np.n
             if methods and len(set(methods)) == 1 and methods[0].entry.block is not None:
                 # one treatment for every indicator: its block version, which gives the same columns and reports
                 block = methods[0].entry.block
-                named = {"indicators": list(framework.indicators)} if "indicators" in _parameters(block) else {}
+                named: dict[str, Any] = ({"indicators": list(framework.indicators)} if "indicators" in _parameters(block)
+                                         else {})
                 x, block_reports = block(x, **methods[0].kwargs, **named)
             else:
                 block_reports = []

@@ -526,7 +526,7 @@ def _data_factor(item: Mapping[str, Any], framework: Framework, name: str, scope
         for code in codes:
             value = framework.node(code).extra.get(column)
             try:
-                se = float(value)
+                se = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 se = float("nan")
             if not np.isfinite(se) or se < 0:
@@ -634,7 +634,7 @@ def methodology_for(nominal: Methodology, settings: Sequence[tuple[Factor, Any]]
     noise = list(nominal.noise)
     for factor, value in settings:
         if factor.kind == "data":  # a draw of the data, not a methodology key
-            noise.append(dataclasses.replace(factor.data, draw=int(value)))
+            noise.append(dataclasses.replace(factor.data, draw=int(value)))  # type: ignore[type-var, arg-type]
             continue
         if factor.scope is None:
             changes[factor.path] = value

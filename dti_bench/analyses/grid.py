@@ -147,7 +147,7 @@ class GridResult(Result):
         >>> result.summary()
         {'variants': 2, 'failed': []}
         """
-        failed = [{"variant": self.labels[i], "reason": self.evaluation.reasons[i]}
+        failed = [{"variant": self.labels[i], "reason": self.evaluation.reasons[i]}  # type: ignore[index]
                   for i in np.flatnonzero(self.evaluation.failed)]
         return {"variants": len(self.labels), "failed": failed}
 

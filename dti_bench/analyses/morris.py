@@ -224,10 +224,10 @@ def check_design(factors: Sequence[Factor], trajectories: int, num_levels: int, 
                           f"got {num_levels!r}")
     need = required_trajectories(factors)
     if not _whole(trajectories) or trajectories < need:
-        widest = max((f for f in factors if comparisons(f) is not None), key=lambda f: len(comparisons(f)),
+        widest = max((f for f in factors if comparisons(f) is not None), key=lambda f: len(comparisons(f)),  # type: ignore[arg-type]
                      default=None)
         why = "" if widest is None else (f" to compare every pair of alternatives of factor {widest.name!r} "
-                                         f"({len(comparisons(widest))} pairs)")
+                                         f"({len(comparisons(widest))} pairs)")  # type: ignore[arg-type]
         raise ConfigError(f"{trajectories_key}: Morris needs at least {need} trajectories{why}, "
                           f"got {trajectories!r}")
 

@@ -112,7 +112,7 @@ class RankChangeResult(Result):
             cdf = np.cumsum(counts, axis=1) / np.where(total > 0, total, 1)[:, None]
 
             def quantile(q: float) -> np.ndarray:
-                return offsets[(cdf >= q - 1e-12).argmax(axis=1)]
+                return offsets[(cdf >= q - 1e-12).argmax(axis=1)]  # noqa: B023 -- called in this iteration
 
             q05, q50, q95 = quantile(0.05), quantile(0.5), quantile(0.95)
             rise = counts[:, offsets > 0].sum(axis=1) / np.where(total > 0, total, np.nan)
@@ -356,7 +356,7 @@ def rank_change_sensitivity(framework: Framework, panel: Panel | Mapping[Any, An
         valid = [*ranked, bool(ranked.any())]
         for k, label in enumerate(labels):
             for j, factor in enumerate(names):
-                value = (lambda key: float(res[key][j, k]) if res is not None and valid[k] else np.nan)
+                value = (lambda key: float(res[key][j, k]) if res is not None and valid[k] else np.nan)  # noqa: B023
                 rows.append({"time_from": t0, "time_to": t1, "output": label, "factor": factor, "S1": value("S1"),
                              "S1_conf": value("S1_conf"), "ST": value("ST"), "ST_conf": value("ST_conf")})
     return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))

@@ -467,7 +467,7 @@ def _analyse(outs: Outputs, d: int, n: int, num_resamples: int, seed: int,
     res = sobol_indices(y[keep], d, num_resamples=num_resamples, seed=seed) if keep.any() else \
         {k: np.full((d, y.shape[1]), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")} | \
         {"constant": np.ones(y.shape[1], dtype=bool)}
-    res["dropped"] = int(bad_base.sum())
+    res["dropped"] = int(bad_base.sum())  # type: ignore[assignment]
     return res
 
 

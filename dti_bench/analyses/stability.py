@@ -175,7 +175,7 @@ def robust_pairs(framework: Framework, data: Dataset | pd.DataFrame, methodology
     kids = framework.children(node)
     x = result.values[list(kids)].to_numpy(dtype=float)
     w = result.weight_arrays[node]
-    kwargs = {} if box is None else {"w_lo": w * (1 - box), "w_hi": w * (1 + box)}
+    kwargs: dict[str, Any] = {} if box is None else {"w_lo": w * (1 - box), "w_hi": w * (1 + box)}
     share, order = robust_pair_share(x, method="vertices" if len(kids) <= VERTEX_CHILDREN else "lp",
                                      dominance=dominance, return_pairs=True, **kwargs)
     complete = int(np.isfinite(x).all(axis=1).sum())

@@ -57,7 +57,7 @@ from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
 
 DEFAULT_TOP_K = tuple(UncertaintySpec().top_k)
-DEFAULT_TOP_K_ROBUSTNESS = MappingProxyType(UncertaintySpec().top_k_robustness)
+DEFAULT_TOP_K_ROBUSTNESS = MappingProxyType(UncertaintySpec().top_k_robustness)  # type: ignore[arg-type]
 #: A unit "stays" when its share of samples reaches the threshold; the share is a ratio of whole counts, so this
 #: only absorbs the rounding of a threshold such as 0.9 (never a whole sample of any run).
 _SHARE_TOLERANCE = 1e-12
@@ -903,7 +903,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             if p.top_k_retained is not None:
                 per_sample["top_k_retained"][sl] = p.top_k_retained
             if kept is not None:
-                kept[sl] = p.ranks
+                kept[sl] = p.ranks  # type: ignore[assignment]
             failed.update(p.failed)
             slow += p.slow
         if filled:

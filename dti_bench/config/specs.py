@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from dti_bench.engine.executors import EXECUTORS
 from dti_bench.errors import ConfigError, choices
@@ -155,6 +155,9 @@ codes.accepts = "all, a code, or a list of codes"  # type: ignore[attr-defined]
 
 # -- the base class ---------------------------------------------------------------------------------------------
 
+_SpecT = TypeVar("_SpecT", bound="Spec")
+
+
 @dataclass(frozen=True)
 class Spec:
     """An analysis block with every default filled in. Subclasses declare ``key`` (the ``analyses:`` key),
@@ -164,7 +167,7 @@ class Spec:
     title: ClassVar[str] = ""
 
     @classmethod
-    def from_block(cls, block: Any, where: str) -> Spec:
+    def from_block(cls: type[_SpecT], block: Any, where: str) -> _SpecT:
         """Validate a config block: ``true`` or an empty block means every default; unknown keys are refused."""
         if block is True or block is None:
             block = {}
@@ -198,7 +201,7 @@ class Spec:
         """(key, default, documentation) of every field, for the documentation's config reference."""
         out = []
         for f in dataclasses.fields(cls):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
             out.append((f.name, default, f.metadata.get("doc", "")))
         return out
 

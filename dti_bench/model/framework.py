@@ -565,7 +565,7 @@ class Framework:
                         groups=spec.get("groups") or (), denominators=spec.get("denominators") or (),
                         others=spec.get("others") or (), meta=meta, official=official)
         if official is not None:
-            framework.official  # parse now: a bad block is an error when the framework is read, not when used
+            framework.official  # noqa: B018 -- parse now: a bad block is an error when the framework is read, not when used
         return framework
 
     @classmethod

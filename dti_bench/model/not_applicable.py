@@ -129,7 +129,7 @@ def _rule_pairs(dataset: Dataset, rule: Mapping[str, Any], where: str) -> list[t
             raise ConfigError(f"{where}.value: no unit has {column} = {value!r}; values present: "
                               f"{choices(map(str, present))}")
     wanted = {str(v) for v in values}
-    return [(f".codes", (unit, code)) for unit, label in zip(dataset.units, labels)
+    return [(".codes", (unit, code)) for unit, label in zip(dataset.units, labels)
             if label is not None and str(label) in wanted for code in codes]
 
 

@@ -84,7 +84,7 @@ def _aligned(labelled: list[tuple[Any, Dataset]]) -> list[tuple[Any, Dataset]]:
         values = np.full((len(units), len(ds.indicators)), np.nan)
         rows = [position.get(u) for u in units]
         present = [i for i, r in enumerate(rows) if r is not None]
-        values[present] = ds.values[[rows[i] for i in present]]
+        values[present] = ds.values[[rows[i] for i in present]]  # type: ignore[index]
         groups = ds.groups.reindex(pd.Index(units)) if len(ds.groups.columns) else ds.groups
         denominators = ds.denominators.reindex(pd.Index(units)) if len(ds.denominators.columns) else ds.denominators
         out.append((t, ds.replace(units=units, unit_names=tuple(names[u] for u in units), values=values,
@@ -266,12 +266,12 @@ class Panel(Mapping[Any, Dataset]):
             extra = dict(kwargs)
             if per_time is not None:  # the other periods' indicators are columns of the table, empty here
                 extra["ignore_columns"] = (*kwargs.get("ignore_columns", ()),
-                                           *sorted(everyone - set(fw_t.indicators)))
+                                           *sorted(everyone - set(fw_t.indicators)))  # type: ignore[union-attr]
             datasets[t] = Dataset.from_frame(frame.iloc[rows].reset_index(drop=True), fw_t, unit_column=unit_column,
                                              source=f"{source} (time {t})", name=f"{name}@{t}", **extra)
         distinct = per_time is not None and len({id(fw) for fw in per_time.values()}) > 1
         return cls(name, tuple(times), tuple(datasets[t] for t in times),
-                   tuple(per_time[t] for t in times) if distinct else None)
+                   tuple(per_time[t] for t in times) if distinct else None)  # type: ignore[index]
 
     # -- access ---------------------------------------------------------------------------------------------------
     def __getitem__(self, time: Any) -> Dataset:

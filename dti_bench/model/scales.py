@@ -150,7 +150,7 @@ def node_scales(framework: Framework, methodology: Methodology) -> dict[str, tup
         given = INTERVAL if flipped else raw
 
         def output(scale: str) -> str:
-            return scale if entry.output_scale is None else entry.output_scale(params, scale)
+            return scale if entry.output_scale is None else entry.output_scale(params, scale)  # noqa: B023 -- used at once
 
         scale = output(given)
         if scale == RATIO:

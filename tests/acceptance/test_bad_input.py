@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -281,6 +280,7 @@ def test_a_failed_run_leaves_no_empty_folder(tmp_path, capsys, monkeypatch):
     nothing_left(tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     cfg = config(tmp_path, {"methodology": POSITIVE, "analyses": {"uncertainty": {
         "samples": 10 ** 7, "chunk_size": 1000, "factors": [{"path": "weights", "noise": 0.2}]}}})
@@ -321,6 +321,7 @@ def test_concurrent_runs_get_their_own_ids(tmp_path):
     assert mode == 0o777 & ~umask  # not the temporary folder's 0700
 
 
+@pytest.mark.slow
 def test_two_processes_running_one_config_at_once(tmp_path):
     cfg = config(tmp_path, {"methodology": POSITIVE})
     cmd = [sys.executable, "-m", "dti_bench", "run", str(cfg), "--out", str(tmp_path / "out"), "--quiet",
@@ -357,6 +358,7 @@ def test_extreme_values_keep_their_order():
     np.testing.assert_allclose(zscore(np.array([1e155, 2e155, 3e155])), [-1.0, 0.0, 1.0])
 
 
+@pytest.mark.slow
 def test_synthetic_runs_mark_every_csv_and_keep_exact_floats(tmp_path, capsys):
     cfg = write(tmp_path, yaml.safe_dump({"name": "s", "data": {"dataset": "dti2022-synthetic"},
                                           "analyses": {"grid": {"aggregate": ["arithmetic", "geometric"]}}}))
@@ -485,6 +487,7 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split()[2] == "Z")  # a zombie is gone in all but name
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_process_workers_end_with_a_killed_parent(tmp_path):
     import time

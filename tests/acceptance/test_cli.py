@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,10 +20,23 @@ from dti_bench.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args, cwd=None):
-    proc = subprocess.run([sys.executable, "-m", "dti_bench", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or REPO, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
+def run_cli(*args):
+    """The command line in this process (``cli.main``, from the repository root): exit code, stdout, stderr.
+
+    In process, because a fresh interpreter per call costs seconds of imports; test_console_script is the one
+    smoke test of the installed ``dti-bench`` script in a process of its own.
+    """
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(REPO)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exit_:  # argparse's usage errors and --version
+                code = exit_.code
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
 
 
 def write_config(tmp_path, body: dict) -> Path:
@@ -68,6 +84,7 @@ def test_bad_arguments_exit_2_on_one_line():
     assert code == 2 and "invalid choice" in err
 
 
+@pytest.mark.slow
 def test_run_writes_a_complete_folder_and_never_overwrites(tmp_path, capsys):
     cfg = write_config(tmp_path, {"name": "ex", "data": EXAMPLE,
                                   "methodology": {"normalise": {"method": "minmax", "lo": 1, "hi": 100}},
@@ -103,6 +120,7 @@ def test_run_writes_a_complete_folder_and_never_overwrites(tmp_path, capsys):
     assert (other / "scores.csv").read_bytes() == (folder / "scores.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_grid_records_failed_variants_without_aborting(tmp_path):
     cfg = write_config(tmp_path, {"name": "g", "data": EXAMPLE, "analyses": {"grid": {"aggregate": ["arithmetic", "geometric"]}}})
     assert main(["run", str(cfg), "--out", str(tmp_path / "exp"), "--quiet"]) == 0
@@ -130,8 +148,6 @@ def test_listing_commands():
 
 
 def test_bundled_configs_validate():
-    import os
-
     for cfg in sorted((REPO / "configs").glob("*.yaml")):
         data = os.environ.get("DTI_BENCH_DATA")
         if "external:" in cfg.read_text() and not (data and Path(data).is_dir()):
@@ -140,11 +156,27 @@ def test_bundled_configs_validate():
         assert code == 0, f"{cfg.name}: {err}"
 
 
-def test_case_study_without_data_says_what_is_needed(tmp_path):
-    import os
+def test_case_study_without_data_says_what_is_needed(monkeypatch):
+    monkeypatch.delenv("DTI_BENCH_DATA", raising=False)
+    code, _, err = run_cli("validate", REPO / "configs" / "pci.yaml")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "DTI_BENCH_DATA" in err and "pcivietnam.vn" in err
 
-    env = {k: v for k, v in os.environ.items() if k != "DTI_BENCH_DATA"}
-    proc = subprocess.run([sys.executable, "-m", "dti_bench", "validate", str(REPO / "configs" / "pci.yaml")],
-                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
-    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
-    assert "DTI_BENCH_DATA" in proc.stderr and "pcivietnam.vn" in proc.stderr
+
+def _console_script() -> str:
+    """The installed ``dti-bench`` script: beside this interpreter (a venv), else on PATH."""
+    beside = Path(sys.executable).with_name("dti-bench")
+    found = str(beside) if beside.is_file() else shutil.which("dti-bench")
+    assert found, "the dti-bench console script is not installed (pip install -e .)"
+    return found
+
+
+def test_console_script():
+    # the one test of the installed entry point in a process of its own: pyproject's [project.scripts] resolves,
+    # the package imports in a fresh interpreter, and --version prints the one version there is
+    import dti_bench
+
+    proc = subprocess.run([_console_script(), "--version"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"dti-bench {dti_bench.__version__}"
+

@@ -87,7 +87,7 @@ def test_warnings_raised_while_analyses_run_are_collected_once(monkeypatch):
 
     def noisy():
         for _ in range(3):
-            warnings.warn("treatment of 'x' left its skew worse", MethodologyWarning)
+            warnings.warn("treatment of 'x' left its skew worse", MethodologyWarning, stacklevel=2)
         return bound.run()
 
     study.analyses["coherence"] = registry.Bound(noisy, bound.settings, bound.files)

@@ -3,7 +3,6 @@ over time, and rank_change.csv's nominal change is the change of the ranks each 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -142,6 +141,7 @@ def test_the_rank_change_figure_and_report_section(tmp_path, capsys):
     assert summary["statement"] in report
 
 
+@pytest.mark.slow
 def test_every_analysis_of_one_time_point_runs_at_each_time_point(tmp_path, capsys):
     idata = long_example(tmp_path)
     cfg = config(tmp_path, {"indicators": str(idata), "framework": str(EXAMPLES / "example_iMeta.csv")},

@@ -47,6 +47,7 @@ def _valid(macros: dict[str, str]) -> None:
 
 # -- number functions against the CSVs ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_uncertainty_numbers_match_uncertainty_csv(run_dir):
     macros = build.uncertainty_numbers("ex", run_dir)
     _valid(macros)
@@ -73,11 +74,13 @@ def test_the_paper_and_the_report_share_the_volatile_band():
     assert build.VOLATILE_WIDTH is verdicts.VOLATILE_WIDTH is html.VOLATILE_WIDTH
 
 
+@pytest.mark.slow
 def test_band_numbers_come_from_the_column_names(run_dir):
     assert build.band_numbers(run_dir) == {"bandLo": "5", "bandHi": "95", "wideBand": str(build.VOLATILE_WIDTH),
                                           "moveThreshold": str(build.MOVE)}
 
 
+@pytest.mark.slow
 def test_sobol_numbers_match_sensitivity_csv(run_dir):
     macros = build.sobol_numbers("ex", run_dir)
     _valid(macros)
@@ -94,6 +97,7 @@ def test_sobol_numbers_match_sensitivity_csv(run_dir):
     assert macros["exSobolN"] == str(info["N"]) and macros["exSobolRuns"] == build.fmt_int(info["runs"])
 
 
+@pytest.mark.slow
 def test_grid_numbers_match_grid_stability_csv(run_dir):
     macros = build.grid_numbers("ex", run_dir)
     _valid(macros)
@@ -105,6 +109,7 @@ def test_grid_numbers_match_grid_stability_csv(run_dir):
     assert macros["exGridMinSpearman"] == f"{grid['spearman'].min():.2f}"
 
 
+@pytest.mark.slow
 def test_stability_and_importance_numbers_match_their_csvs(run_dir):
     stab = build.stability_numbers("ex", run_dir)
     imp = build.importance_numbers("ex", run_dir)
@@ -121,6 +126,7 @@ def test_stability_and_importance_numbers_match_their_csvs(run_dir):
     assert imp["exImpLowRatio"] == f"{table['ratio'].min():.2f}"
 
 
+@pytest.mark.slow
 def test_config_numbers_read_the_resolved_config(run_dir):
     macros = build.config_numbers("ex", run_dir)
     # coinr-example.yaml: weight noise 0.25, grid of 2 normalisations x 2 aggregations, importance n_boot 100; the
@@ -129,6 +135,7 @@ def test_config_numbers_read_the_resolved_config(run_dir):
                       "exSobolTarget": "0.05"}
 
 
+@pytest.mark.slow
 def test_tables_are_booktabs_and_quote_the_csv(run_dir):
     unc = pd.read_csv(run_dir / "uncertainty.csv")
     tex = build.robust_table(run_dir, rows=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from dti_bench.experiment import run
@@ -26,6 +27,7 @@ def small_config(tmp_path, chunk):
     return path
 
 
+@pytest.mark.slow
 def test_same_config_and_seed_give_identical_files(tmp_path):
     a = run(small_config(tmp_path, 100), out=tmp_path / "a", quiet=True)
     b = run(small_config(tmp_path, 100), out=tmp_path / "b", quiet=True)
@@ -41,6 +43,7 @@ def test_same_config_and_seed_give_identical_files(tmp_path):
     assert manifest["outputs"]["uncertainty"]["seed"] == 1 and manifest["data_hash"]
 
 
+@pytest.mark.slow
 def test_seed_override_changes_the_draws(tmp_path):
     a = run(small_config(tmp_path, 100), out=tmp_path / "a", quiet=True)
     b = run(small_config(tmp_path, 100), out=tmp_path / "b", quiet=True, seed=99)

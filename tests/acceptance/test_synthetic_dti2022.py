@@ -313,6 +313,7 @@ def test_meta_components():
 
 
 # ------------------------------------------------------------------------------- reproducibility
+@pytest.mark.slow
 def test_generator_reproduces_committed_files(tmp_path):
     # determinism: fixed seed (20220712) + deterministic HiGHS run (no time limit); takes ~10-15 s
     t0 = time.perf_counter()

@@ -37,7 +37,7 @@ def available_years(name: str, *, root: Path | None) -> list[int]:
         raise ConfigError(f"data.years: {name} has one time point; use data.year or leave it out")
     if root is None:
         load_external(name, root=None)  # the one-line error naming the data folder it needs
-    return module.years(Path(root))
+    return module.years(Path(root))  # type: ignore[arg-type]
 
 
 def load_external(name: str, *, root: Path | None, year: int | None = None) -> tuple[Framework, Dataset]:

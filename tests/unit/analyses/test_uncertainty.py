@@ -98,7 +98,10 @@ def test_statistics_match_the_ranks_of_the_samples(example_framework, example_da
     assert (res.frequency.sum(axis=1) == 600).all()
 
 
-@pytest.mark.parametrize("chunk, executor", [(1000, "serial"), (97, "serial"), (250, "process"), (333, "dask")])
+# the process and dask executors start processes of their own (seconds each): make test runs them, test-fast not
+@pytest.mark.parametrize("chunk, executor", [(1000, "serial"), (97, "serial"),
+                                             pytest.param(250, "process", marks=pytest.mark.slow),
+                                             pytest.param(333, "dask", marks=pytest.mark.slow)])
 def test_results_identical_whatever_chunk_size_and_executor(example_framework, example_data, factors, chunk, executor):
     pytest.importorskip("dask.distributed") if executor == "dask" else None
     ref = run_uncertainty(example_framework, example_data, NOMINAL, factors, n=1000, seed=11, chunk_size=1000)

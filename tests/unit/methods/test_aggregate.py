@@ -412,6 +412,7 @@ def test_bod_and_bod_weights_solve_the_same_programme(case):
     close((v * np.nan_to_num(x)).sum(axis=1)[scored], y[scored], atol=1e-7)
 
 
+@pytest.mark.slow
 def test_bod_ranks_on_the_dti_are_unchanged_when_an_indicator_is_multiplied_by_10():
     """The done-when test: the synthetic DTI 2022 (63 provinces, 8 positive indicators), normalise: none and
     aggregate: bod at every composite. Each indicator in turn multiplied by 10 changes no rank of any composite;

@@ -20,7 +20,6 @@ Methods that need parameters get them from :data:`PARAMS`; a test keeps that tab
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import re
 from types import MappingProxyType
@@ -32,7 +31,7 @@ from hypothesis.extra import numpy as hnp
 
 from dti_bench.model.scales import method_warnings
 from dti_bench.model.methodology import PIPELINE_ARGUMENTS, method_parameters, parse_methodology
-from dti_bench.errors import ConfigError, MethodologyWarning
+from dti_bench.errors import ConfigError
 from dti_bench.methods.registry import METHODS, functions
 from dti_bench.methods.weights import noise as _noise, simplex as _simplex
 PERTURBATIONS = {"noise": _noise, "simplex": _simplex}

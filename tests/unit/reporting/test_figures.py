@@ -374,6 +374,7 @@ def test_save_figure_is_all_or_nothing(tables, tmp_path, monkeypatch):
     assert (tmp_path / "rank_intervals.png").read_bytes() == b"earlier"
 
 
+@pytest.mark.slow
 def test_draw_run_figures_writes_what_the_folder_supports(run_dir, tmp_path):
     run_dir = Path(shutil.copytree(run_dir, tmp_path / "copy"))  # the shared run keeps its own figures
     shutil.rmtree(run_dir / "figures")

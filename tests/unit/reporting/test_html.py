@@ -19,6 +19,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
+from dti_bench import cli
 from dti_bench.errors import DataError
 from dti_bench.experiment import run
 from dti_bench.reporting.html import (ROBUST_WIDTH, SECTIONS, VOLATILE_WIDTH, _format_column, render_report,
@@ -130,6 +131,7 @@ def fake_run(folder: Path, units: list[str], q05: list[int], q95: list[int]) -> 
 
 # -- the full run -------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_is_written_beside_the_run_and_well_formed(full_run, full_report):
     path, text, page = full_report
     assert path == full_run / "report.html" and path.stat().st_size > 10_000
@@ -138,6 +140,7 @@ def test_report_is_written_beside_the_run_and_well_formed(full_run, full_report)
     assert {"html", "head", "body", "main", "section", "table", "figure", "pre"} <= page.tags
 
 
+@pytest.mark.slow
 def test_every_section_title_in_order(full_report):
     _, text, _ = full_report
     assert tuple(SECTIONS.values()) == TITLES
@@ -145,6 +148,7 @@ def test_every_section_title_in_order(full_report):
     assert positions == sorted(positions)
 
 
+@pytest.mark.slow
 def test_self_contained_no_external_requests(full_report):
     _, text, page = full_report
     images = [v for tag, attr, v in page.links if tag == "img"]
@@ -176,6 +180,7 @@ def test_a_run_without_figures_still_gets_its_whole_report(full_run, tmp_path):
     assert [t["caption"] for t in page.tables] == [t["caption"] for t in full.tables]
 
 
+@pytest.mark.slow
 def test_conclusions_table_one_row_per_unit_with_documented_verdicts(full_run, full_report):
     _, text, page = full_report
     units = pd.read_csv(full_run / "uncertainty.csv", keep_default_na=False)
@@ -192,6 +197,7 @@ def test_conclusions_table_one_row_per_unit_with_documented_verdicts(full_run, f
     assert f"at most {ROBUST_WIDTH} places" in text and f"more than {VOLATILE_WIDTH} places" in text
 
 
+@pytest.mark.slow
 def test_sections_carry_the_run_numbers(full_run, full_report):
     _, text, page = full_report
     manifest = json.loads((full_run / "manifest.json").read_text())
@@ -514,25 +520,27 @@ def test_a_report_written_over_another_keeps_its_permissions(bare_run, tmp_path)
 
 # -- command line and browser ---------------------------------------------------------------------------------------
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "dti_bench", *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, timeout=120)
+# the command in this process (cli.main), as fast as a function call; the write-failure test above and
+# tests/acceptance/test_cli.py's console-script smoke test are the ones that need a process of their own
 
-
-def test_cli_report(full_run):
+@pytest.mark.slow
+def test_cli_report(full_run, capsys):
     (full_run / "report.html").unlink(missing_ok=True)
-    proc = run_cli("report", full_run)
-    assert proc.returncode == 0, proc.stderr
-    assert (full_run / "report.html").is_file() and str(full_run / "report.html") in proc.stdout
+    code = cli.main(["report", str(full_run)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert (full_run / "report.html").is_file() and str(full_run / "report.html") in out
 
 
-def test_cli_report_errors_are_one_line_exit_2(tmp_path):
+def test_cli_report_errors_are_one_line_exit_2(tmp_path, capsys):
     for folder, needle in ((tmp_path, "not a run folder (no manifest.json)"), (tmp_path / "nope", "no such folder")):
-        proc = run_cli("report", folder)
-        assert proc.returncode == 2 and needle in proc.stderr
-        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+        code = cli.main(["report", str(folder)])
+        err = capsys.readouterr().err
+        assert code == 2 and needle in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium(full_report, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if browser is None:

@@ -79,6 +79,7 @@ def test_pinned_values_of_tra_vinh_are_those_its_published_figures_imply():
     assert np.array_equal(np.delete(pinned, tv, axis=0), np.delete(draw, tv, axis=0))
 
 
+@pytest.mark.slow
 def test_cli_default_seed_reproduces_the_bundled_dataset_byte_for_byte(tmp_path, capsys):
     out = tmp_path / "draw"
     assert cli.main(["synthesise", "--year", "2022", "--out", str(out)]) == 0
@@ -111,6 +112,7 @@ def test_cli_2023_is_not_available_yet(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_cli_names_the_unmet_constraint_and_exits_2(tmp_path, capsys, monkeypatch):
     # seed 2's own draw puts Trà Vinh second among the free provinces in econ activity, so it must beat HCM's
     # published 0.7611 (rank 4); its published DTI and pillars pin it at 0.609: with one attempt allowed (no
