@@ -278,7 +278,7 @@ def main(samples: int = 50_000, fair_samples: int = 3_000, rebuild_samples: int 
     for r in rows:
         s, q = r["samples_per_s"], r["ratios"]
 
-        def ratio(key):
+        def ratio(key, q=q):
             return f"{q[key]['median']:,.1f}x ({q[key]['min']:,.1f}-{q[key]['max']:,.1f})"
 
         lines.append((r["index"], f"{s['engine']['median']:,.0f}", f"{s['fair loop']['median']:,.0f}/s",

@@ -12,7 +12,6 @@ the code.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

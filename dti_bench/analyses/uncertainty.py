@@ -171,10 +171,11 @@ def _chunk_statistics(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray, *,
         :func:`dti_bench.metrics.stability.spearman` defines it: on the average ranks of the units ranked in both
         (ties share their mean rank), not on the 'min' ranks the engine publishes.
     """
-    options = dict(count=count, keep=keep, top_k=top_k, width=width, count_top=count_top, within=within)
     if _all_ranked(ranks, nominal, ok):
-        return _statistics_all_ranked(ranks, nominal, **options)
-    return _statistics_masked(ranks, nominal, ok, **options)
+        return _statistics_all_ranked(ranks, nominal, count=count, keep=keep, top_k=top_k, width=width,
+                                      count_top=count_top, within=within)
+    return _statistics_masked(ranks, nominal, ok, count=count, keep=keep, top_k=top_k, width=width,
+                              count_top=count_top, within=within)
 
 
 def _all_ranked(ranks: np.ndarray, nominal: np.ndarray, ok: np.ndarray) -> bool:
@@ -741,6 +742,7 @@ def _stay(count: int) -> str:
 def _within_share(moments: RankMoments, nominal: np.ndarray) -> np.ndarray:
     """Each unit's share of its samples with ``|rank - nominal rank| <= m``, from the exact streamed count; NaN
     where the nominal rank is missing or the unit was never ranked."""
+    assert moments.within is not None  # counted whenever the top-k statement is asked for, the only caller
     share = moments.share(moments.within.astype(float))
     return np.where(np.isnan(nominal), np.nan, share)
 
@@ -885,6 +887,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             if p.frequency is not None:
                 frequency += p.frequency
             else:
+                assert p.ranks is not None  # a chunk that did not count its ranks shipped them
                 if buffer is None:
                     buffer = np.empty((min(buffer_rows, samples), n), dtype=p.ranks.dtype)
                 block = p.ranks
@@ -895,7 +898,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
                     if filled == len(buffer):
                         count_ranks(frequency, buffer, width)
                         filled = 0
-            moments = p.moments if moments is None else moments + p.moments
+            moments = p.moments if moments is None else moments + p.moments  # type: ignore[operator]
             abs_shift += p.abs_shift
             sl = slice(p.start, p.start + len(p.rbar))
             per_sample["rbar"][sl], per_sample["max_shift"][sl], per_sample["spearman"][sl] = \
@@ -907,6 +910,7 @@ def uncertainty(framework: Framework, data: Dataset | pd.DataFrame, methodology:
             failed.update(p.failed)
             slow += p.slow
         if filled:
+            assert buffer is not None
             count_ranks(frequency, buffer[:filled], width)
     finally:
         if bar:
