@@ -64,6 +64,8 @@ Given a calibrated 2022 dataset ``x22`` (63 x 8; the bundled ``dti2022-synthetic
 The pair (:func:`build_pair`): ``seed`` draws the 2022 member (:func:`dti_bench.synthesis.dti2022.build`) and
 then its 2023 year. The default seed 20220712 gives the bundled ``dti2022-synthetic`` and ``dti2023-synthetic``.
 An ensemble of 2023 members is ``[build_2023(member_2022_k, seed_k, parameters_k) for k ...]``.
+:func:`write_bundled` rewrites the bundled ``dti2023_synthetic/`` files (byte for byte, a tested fact); the
+panel ``dti_synthetic_2022_2023/`` is a ``meta.yaml`` naming the two bundled years.
 """
 
 from __future__ import annotations

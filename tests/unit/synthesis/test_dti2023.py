@@ -250,3 +250,14 @@ def test_any_parameters_within_their_ranges_calibrate(k22, persistence, growth_s
     parameters = Dti2023Parameters(tuple(persistence), growth_sd, tuple(loadings), tuple(noise))
     result = dti2023.build_2023(k22, seed, parameters)
     assert unmet_published_2023(result["k"], k22) == []
+
+
+def test_write_bundled_rewrites_the_bundled_2023_files_byte_for_byte(tmp_path):
+    dti2023.write_bundled(tmp_path)
+    for name in ("data.csv", "meta.yaml"):
+        assert (tmp_path / "dti2023_synthetic" / name).read_bytes() == \
+            (dti2022.HERE / "dti2023_synthetic" / name).read_bytes(), name
+    meta = (tmp_path / "dti2023_synthetic" / "meta.yaml").read_text(encoding="utf-8")
+    assert "synthetic: true" in meta.splitlines() and "drawn_with_2022: dti2022-synthetic" in meta.splitlines()
+    checks = [line for line in meta.splitlines() if line.startswith("  - {check:")]
+    assert len(checks) > 10 and all(", ok: true" in line for line in checks)
