@@ -44,21 +44,21 @@ Given a calibrated 2022 dataset ``x22`` (63 x 8; the bundled ``dti2022-synthetic
    and ``e_ij ~ N(0, sigma_j^2)`` conditioned on ``sum_j w_j e_ij = 0``: so each drawn DTI equals its target
    before clipping to ``[0, upper_j]`` (the 2022 upper bounds: institutions 0.9, the published 2022 maximum).
    Đà Nẵng's two published activity values replace its drawn ones.
-5. *Projection* onto the published 2023 constraints by a mixed-integer LP (``scipy.optimize.milp``, HiGHS) in
-   the manner of :mod:`dti_bench.synthesis.dti2022` (same variables in 1e-4 units, rounded DTIs as integers with
-   exact halves excluded, convex piecewise-linear distance to the draw, a deterministic node limit). Solved as:
-   the LP with every inequality tightened by margins that survive rounding (1e-4 on values, 3e-4 on rounded
-   DTIs, exact targets aimed at their centres), rounded to 4 decimals, then the exact MILP with every value
-   boxed to +-2e-4 (then +-10e-4) around that point: about a second, where the MILP's own search around the
-   plain LP optimum takes up to a minute; the plain MILP is the last resort. Constraints: the published places (consecutive published places strictly
-   descending; a free province strictly between the published places around its own); 34 provinces at 0.6784 or
-   above and the other 29 at 0.6782 or below (so they are above / below the mean however it rounds); every
-   rounded DTI at 0.5 or above; the sum of rounded DTIs such that their mean rounds to 0.6783; each pillar's
+5. *Projection* onto the published 2023 constraints by a mixed-integer LP (``scipy.optimize.milp``, HiGHS) in the
+   manner of :mod:`dti_bench.synthesis.dti2022` (same variables in 1e-4 units, rounded DTIs as integers with exact
+   halves excluded, convex piecewise-linear distance to the draw, a deterministic node limit). Solved as: the LP
+   with every inequality tightened by margins that survive rounding (1e-4 on values, 3e-4 on rounded DTIs, exact
+   targets aimed at their centres), rounded to 4 decimals, then the exact MILP with every value boxed to +-2e-4
+   (then +-10e-4) around that point: about a second, where the MILP's own search around the plain LP optimum takes
+   up to a minute; the plain MILP is the last resort. Constraints: the published places (consecutive published
+   places strictly descending; a free province strictly between the published places around its own); 34 provinces
+   at 0.6784 or above and the other 29 at 0.6782 or below (so they are above / below the mean however it rounds);
+   every rounded DTI at 0.5 or above; the sum of rounded DTIs such that their mean rounds to 0.6783; each pillar's
    unrounded mean within 0.25e-4 of its published mean (so the mean of the rounded pillars rounds to it: the 63
-   rounding errors average far less than 0.25e-4; re-checked exactly); Đà Nẵng's and Bình Dương's DTIs, Hải
-   Phòng's pillars, every published pillar and main-indicator rank (who is above whom decided beforehand, as for
-   2022: stage 1 by the draw without pillar ranks, stage 2 adds them ordered by the stage-1 solution, here
-   stage 1's LP relaxation).
+   rounding errors average far less than 0.25e-4; re-checked exactly); Đà Nẵng's and Bình Dương's DTIs, Hải Phòng's
+   pillars, every published pillar and main-indicator rank (who is above whom decided beforehand, as for 2022: stage
+   1 by the draw without pillar ranks, stage 2 adds them ordered by the stage-1 solution, here stage 1's LP
+   relaxation).
 6. Every constraint is re-checked in exact integer arithmetic after the solve (:func:`check_2023`), including the
    published 2022 -> 2023 rank changes against the 2022 dataset the draw was conditioned on.
 7. *Attempts* (:func:`build_2023`): the draw of ``default_rng([seed, 2023])``, then redraws from
@@ -94,7 +94,7 @@ from dti_bench.synthesis.dti2022 import (CHAIN_DELTA, CHAIN_K, COST_SEGMENTS, FO
                                          _yaml_str, above_sets, dti_units, pillar_numerators, rank_min, rounded_dti,
                                          rounded_pillars)
 
-SEED = base.SEED                       # one seed draws the pair: the bundled 2022 member's, so the default is the bundled pair
+SEED = base.SEED                       # one seed draws the pair; the default gives the bundled pair
 YEAR = 2023
 MAIN_NAME = "dti2023_synthetic"
 PANEL_NAME = "dti_synthetic_2022_2023"
@@ -130,7 +130,8 @@ def implied_means(dti_mean=PUBLISHED_MEAN, pillar_means=PILLAR_MEANS):
     """
     s = sum(p * d for p, d in zip(pillar_means, PILLAR_DENOM))
     foundation = (s - 1000 * dti_mean) / 2
-    act = np.array([(p * d - foundation) / MAX_POINTS[j] for p, d, j in zip(pillar_means, PILLAR_DENOM, PILLAR_ACTIVITY)])
+    act = np.array([(p * d - foundation) / MAX_POINTS[j]
+                    for p, d, j in zip(pillar_means, PILLAR_DENOM, PILLAR_ACTIVITY)])
     return foundation, act
 
 
