@@ -899,8 +899,8 @@ def synthesise(out, seed=SEED, parameters_2022=None, parameters=None, max_attemp
     """Draw a 2022 member and its 2023 year, calibrate both, and write them to the new folder ``out``.
 
     Writes ``data.csv`` (the 2023 year: 63 provinces x 8 main indicators, 4 decimals), ``panel.csv`` (both
-    years long, with a ``Time`` column: ``data: {indicators: panel.csv, framework: dti-provincial-2022}`` reads it
-    as a panel), ``meta.yaml`` (``synthetic: true``, seed, parameters of both years, the attempts, every check)
+    years long, with a ``Time`` column: ``data: {indicators: panel.csv, framework: dti-provincial-2022, groups:
+    [region]}`` reads it as a panel), ``meta.yaml`` (``synthetic: true``, seed, parameters of both years, the attempts, every check)
     and ``calibration.csv`` (``year, check, ok, detail``: every published constraint of both years re-checked in
     exact integer arithmetic). Written atomically as :func:`dti_bench.synthesis.dti2022.synthesise` does. The
     default seed and parameters give the bundled ``dti2023-synthetic`` (``data.csv`` byte-identical).

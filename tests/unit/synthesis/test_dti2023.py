@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dti_bench import cli
+from dti_bench import cli, io
 from dti_bench.errors import ConfigError
 from dti_bench.synthesis import dti2022, dti2023
 from dti_bench.synthesis.dti2022 import CalibrationError
@@ -156,6 +156,8 @@ def test_cli_default_seed_reproduces_the_bundled_2023_dataset_and_writes_the_pai
     assert list(panel.columns) == ["uCode", "uName", "region", "Time"] + INDICATORS
     bundled22 = pd.read_csv(BUNDLED_2022, dtype=str)
     assert panel[panel.Time == "2022"].drop(columns="Time").reset_index(drop=True).equals(bundled22)
+    as_panel = io.load_panel(out / "panel.csv", io.load_framework("dti-provincial-2022"), groups=["region"])
+    assert as_panel.times == (2022, 2023) and np.array_equal(as_panel[2023].values, io.load_dataset("dti2023-synthetic").values)
     meta = (out / "meta.yaml").read_text(encoding="utf-8").splitlines()
     for line in ["name: dti2023-synthetic", "synthetic: true", "seed: 20220712", "growth_sd: 0.03".rjust(17)]:
         assert line in meta, line
