@@ -159,8 +159,8 @@ class Dti2023Parameters:
     growth_sd : float in [0.0, 0.08]
         ``s_g``: sd of a province's own DTI growth beyond persistence (the latent that orders the provinces whose
         2023 rank is not published). 0: their 2023 order is their persistent 2022 order; 0.08: about the spread of
-        the 2022 DTIs themselves (sd 0.06), so the 2022 order is largely reshuffled. Default 0.03 (the published
-        provinces moved 4-18 places).
+        the bundled 2022 DTIs themselves (sd 0.084), so the 2022 order is largely reshuffled. Default 0.03 (the
+        published provinces moved 4-18 places).
     change_loadings : tuple of 8 floats, each in [0.5, 1.5]
         Relative loading ``lambda_j`` of each indicator on a province's growth surprise ``u_i`` (normalised so that
         ``sum_j w_j lambda_j = 1``): how a rise is spread over the indicators. Same range and defaults as the 2022
