@@ -21,6 +21,7 @@ from dti_bench.model.columns import (IMETA_MAPPABLE, check_column_mapping, check
 from dti_bench.io.files import read_table, read_yaml
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.framework import Framework
+from dti_bench.model.panel import Panel
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DATASETS_DIR = PACKAGE_DIR / "datasets"
@@ -286,8 +287,11 @@ def dataset_meta(name: str) -> dict[str, Any]:
     return known[name]
 
 
-def load_dataset(name: str | Path, framework: Framework | None = None) -> Dataset:
+def load_dataset(name: str | Path, framework: Framework | None = None) -> Dataset | Panel:
     """A bundled dataset by name, or an iData CSV file, validated against ``framework``.
+
+    A bundled panel (its metadata has ``panel: {TIME: DATASET, ...}``, naming other bundled datasets, e.g.
+    ``dti-synthetic-2022-2023``) is returned as a :class:`~dti_bench.model.panel.Panel` of them.
 
     Parameters
     ----------
@@ -307,6 +311,8 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
     >>> ds = load_dataset("dti2022-synthetic")
     >>> ds
     Dataset('dti2022-synthetic' (synthetic): 63 units x 8 indicators)
+    >>> load_dataset("dti-synthetic-2022-2023").times
+    (2022, 2023)
     """
     if isinstance(name, Path) or str(name).endswith(".csv"):
         from dti_bench.io.coinr import load_idata
@@ -314,6 +320,13 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
         return load_idata(Path(name), framework)
     meta = dataset_meta(name)
     framework = framework or load_framework(meta["framework"])
+    if "panel" in meta:
+        parts = meta["panel"]
+        if not isinstance(parts, Mapping) or not all(isinstance(v, str) and "panel" not in dataset_meta(v)
+                                                      for v in parts.values()):
+            raise DataError(f"{meta['_dir'] / 'meta.yaml'}: panel: expected a mapping of time points to bundled "
+                            f"datasets (not panels)")
+        return Panel.from_datasets({t: load_dataset(v, framework) for t, v in parts.items()}, name=str(name))
     public = {k: v for k, v in meta.items() if not k.startswith("_")}
     if "view" in meta:
         table = _published_view(meta["view"])
