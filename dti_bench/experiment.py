@@ -586,7 +586,7 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
     elif spec.dataset is not None:
         meta = io.dataset_meta(spec.dataset)
         framework = framework_of(spec.framework if spec.framework is not None else meta["framework"])
-        dataset = io.load_dataset(spec.dataset, framework)
+        dataset = io.load_dataset(spec.dataset, framework)  # type: ignore[assignment]  # a bundled panel too
     else:
         framework = framework_of(spec.framework)  # type: ignore[arg-type]  # DataSpec.check: indicators need one
         by_period = [(lo, hi, framework_of(ref)) for lo, hi, ref in spec.frameworks]
@@ -621,12 +621,16 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
                                                                for ds in dataset.datasets))
         else:
             dataset = with_not_applicable(framework, dataset, entries, where=where)
-    reference = None
+    reference: Dataset | Panel | None = None
     if spec.reference is not None:
         reference = (io.load_idata(spec.reference, framework, unit_column=spec.unit_column,
                                    name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators,
                                    columns=spec.reference_columns)
                      if isinstance(spec.reference, Path) else io.load_dataset(str(spec.reference), framework))
+        if isinstance(reference, Panel):  # a reference fixes one set of bounds: one time point's data
+            raise ConfigError(f"{config.source}: data.reference: {spec.reference!r} is a panel; name one time "
+                              f"point's dataset (e.g. one of {', '.join(repr(str(t)) for t in reference.times)})")
+    assert not isinstance(reference, Panel)
     return framework, dataset, reference
 
 

@@ -326,7 +326,8 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
                                                       for v in parts.values()):
             raise DataError(f"{meta['_dir'] / 'meta.yaml'}: panel: expected a mapping of time points to bundled "
                             f"datasets (not panels)")
-        return Panel.from_datasets({t: load_dataset(v, framework) for t, v in parts.items()}, name=str(name))
+        return Panel.from_datasets({t: load_dataset(v, framework) for t, v in parts.items()},  # type: ignore[misc]
+                                   name=str(name))  # (each part checked above to be no panel)
     public = {k: v for k, v in meta.items() if not k.startswith("_")}
     if "view" in meta:
         table = _published_view(meta["view"])

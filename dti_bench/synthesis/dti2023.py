@@ -93,8 +93,8 @@ from dti_bench.errors import ConfigError, DataError, choices
 from dti_bench.synthesis import dti2022 as base
 from dti_bench.synthesis.dti2022 import (CHAIN_DELTA, CHAIN_K, COST_SEGMENTS, FOUNDATION, INDICATOR_MODEL,
                                          INDICATORS, MAX_POINTS, PILLAR_ACTIVITY, PILLAR_DENOM, PILLARS, UNIT,
-                                         CalibrationError, _Model, _csv_text, _int, _num, _pillar_compare, _sub,
-                                         _yaml_str, above_sets, dti_units, pillar_numerators, rank_min, rounded_dti,
+                                         CalibrationError, _Model, _csv_text, _int, _num, _sub,
+                                         _yaml_str, above_sets, pillar_numerators, rank_min, rounded_dti,
                                          rounded_pillars)
 
 SEED = base.SEED                       # one seed draws the pair; the default gives the bundled pair

@@ -205,3 +205,16 @@ def test_frameworks_by_period_for_a_panel_table(tmp_path, capsys):
         bad = config(tmp_path, {**data, "frameworks": frameworks}, {})
         assert cli.main(["validate", str(bad)]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_a_bundled_panel_runs_as_data_and_is_refused_as_a_reference(tmp_path, capsys):
+    panel = db.load_dataset("dti-synthetic-2022-2023")
+    assert isinstance(panel, db.Panel) and [str(t) for t in panel.times] == ["2022", "2023"] and panel.synthetic
+    config = tmp_path / "ref.yaml"
+    config.write_text(yaml.safe_dump({"name": "ref", "data": {"dataset": "dti2022-synthetic",
+                                                              "reference": "dti-synthetic-2022-2023"}}))
+    for command in ("validate", "run"):
+        assert cli.main([command, str(config), *(["--out", str(tmp_path / "out")] if command == "run" else [])]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "data.reference" in err and "is a panel" in err and "'2023'" in err
+    assert not (tmp_path / "out").exists()
