@@ -314,6 +314,7 @@ def write_ensemble(out: str | Path, name_or_year: str | int = 2022, size: int = 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
+        tmp.chmod(0o755)   # mkdtemp makes it private; a dataset folder is as readable as its siblings
         for name, text in texts.items():
             (tmp / name).write_text(text, encoding="utf-8", newline="")
         if out.exists():
