@@ -179,6 +179,16 @@ class Study:
     >>> results = study.run()
     >>> results["grid"]
     GridResult(2 variants (0 failed) x 4 composites)
+
+    Over an ensemble every analysis runs on each member, and its tables report medians across members:
+
+    >>> over = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-synthetic-ensemble"},
+    ...                              "ensemble": {"members": 2}, "analyses": {"coherence": True}})
+    >>> list(over.members), over.ensemble
+    ([0, 1], Ensemble('dti2022-synthetic-ensemble' (synthetic): 2 members of 63 units x 8 indicators))
+    >>> sorted(over.run().tables["coherence"])    # doctest: +NORMALIZE_WHITESPACE
+    ['coherence_composites.csv', 'coherence_composites_members.csv', 'coherence_correlations.csv',
+     'coherence_correlations_members.csv']
     """
 
     def __init__(self, config: Config, *, seed: int | None = None, samples: int | None = None,
