@@ -442,9 +442,16 @@ class Study:
                 frames = {label: r.tables[key][name] for label, r in runs.items()}
                 tables[key][name] = across_members(list(frames.values()), spec.robust_share)
                 tables[key][members_table(name)] = long_over(frames, "member")
-            member_summaries = [r.summaries[key] for r in runs.values()]
+            # timings are the machine's, not results: the ensemble's are the totals over members, never a median
+            member_summaries = [{k: v for k, v in r.summaries[key].items() if k not in MACHINE_KEYS}
+                                for r in runs.values()]
             summaries[key] = summaries_across_members(member_summaries)
             summaries[key]["ensemble"] = {"members": len(runs), **summary_spread(member_summaries)}
+            if key in ("uncertainty", "sensitivity"):
+                summaries[key]["wall_s"] = round(timings[key], 4)
+            if key == "uncertainty" and timings[key] > 0:
+                total = sum(r.results[key].samples for r in runs.values())
+                summaries[key]["samples_per_s"] = round(total / timings[key], 1)
         labels = list(runs)
         ensemble_summary: dict[str, Any] = {
             "dataset": self.ensemble.name, "members": labels, "robust_share": spec.robust_share,
@@ -581,6 +588,9 @@ class Study:
     def __repr__(self) -> str:
         return f"Study({self.config.name!r}: {self.describe()}; analyses {', '.join(self.analyses) or 'none'})"
 
+
+#: Summary keys that measure the machine (an ensemble reports their totals over members, not medians).
+MACHINE_KEYS = ("wall_s", "samples_per_s")
 
 #: Analyses that compare time points themselves (they run once on a panel, not at each time point).
 ACROSS_TIME = ("rank_change",)
