@@ -463,10 +463,13 @@ class Study:
             table = statements({label: r.tables["uncertainty"]["uncertainty.csv"] for label, r in runs.items()},
                                top=spec.top, band=spec.band, pairs=spec.pairs, robust_share=spec.robust_share)
             tables["ensemble"] = {"ensemble_statements.csv": table}
+            per_unit, pairs = table[table.other == ""], table[table.other != ""]
             ensemble_summary["statements"] = {
                 statement: {"robust": sorted(group.loc[group.robust, "unit"].tolist()),
                             "in_some_member": int((group.holds_in > 0).sum())}
-                for statement, group in table.groupby("statement", sort=False)}
+                for statement, group in per_unit.groupby("statement", sort=False)}
+            ensemble_summary["pairs"] = {row.statement: {"holds_in": int(row.holds_in), "members": int(row.members),
+                                                         "robust": bool(row.robust)} for row in pairs.itertuples()}
         summaries["ensemble"] = ensemble_summary
         timings["ensemble"] = time.perf_counter() - t0
         return StudyResults(self.nominal, own.results, summaries, tables, timings)
@@ -920,6 +923,9 @@ def ensemble_lines(study: Study) -> list[str]:
     for statement, counts in found.get("ensemble", {}).get("statements", {}).items():
         lines.append(f"  '{statement}': robust (in {share}) for {len(counts['robust'])} units, true in some member "
                      f"for {counts['in_some_member']} (ensemble_statements.csv)")
+    for statement, pair in found.get("ensemble", {}).get("pairs", {}).items():
+        verdict = "robust" if pair["robust"] else "not robust"
+        lines.append(f"  '{statement}': holds in {pair['holds_in']} of {pair['members']} members ({verdict})")
     return lines
 
 

@@ -103,6 +103,7 @@ def test_run_end_to_end_through_the_command_line(tmp_path, capsys):
     assert cli.main(["run", str(path), "--out", str(tmp_path / "runs")]) == 0
     out = capsys.readouterr().out
     assert "ensemble dti2022-synthetic-ensemble: 3 members" in out and "'top 10': robust (in at least 50% of" in out
+    assert "'ha_noi above hai_phong': holds in" in out
     (folder,) = (tmp_path / "runs" / "ens").iterdir()
     for name in ("uncertainty.csv", "uncertainty_members.csv", "ensemble_statements.csv", "scores_members.csv",
                  "ranks_members.csv", "coherence_composites_members.csv", "report.html",
@@ -120,7 +121,10 @@ def test_run_end_to_end_through_the_command_line(tmp_path, capsys):
     assert (top["robust"] == (top["holds_in"] >= 1.5)).all()
     ranks = pd.read_csv(folder / "ranks_members.csv", comment="#")
     assert list(ranks.columns[:2]) == ["unit", "member"] and len(ranks) == 63 * MEMBERS
-    assert "Ensemble" in (folder / "report.html").read_text(encoding="utf-8")
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<h3>Ensemble</h3>" in report and "“ha_noi above hai_phong” (median Monte Carlo rank): holds in" in report
+    pair = manifest["outputs"]["ensemble"]["pairs"]["ha_noi above hai_phong"]
+    assert pair["members"] == MEMBERS and pair["robust"] == (pair["holds_in"] >= 1.5)
 
 
 BAD = [
