@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # what _PUBLIC below loads on first use, spelt out for type c
     from dti_bench.index import IndexResult, compute_index
     from dti_bench.io import RunReader, load_dataset, load_framework, read_coinr
     from dti_bench.model.dataset import Dataset
+    from dti_bench.model.ensemble import Ensemble
     from dti_bench.model.framework import Framework
     from dti_bench.model.methodology import Methodology
     from dti_bench.model.panel import Panel
@@ -78,6 +79,7 @@ _PUBLIC = {
     "load_framework": ("dti_bench.io", "load_framework"),
     "read_coinr": ("dti_bench.io", "read_coinr"),
     "Dataset": ("dti_bench.model.dataset", "Dataset"),
+    "Ensemble": ("dti_bench.model.ensemble", "Ensemble"),
     "Framework": ("dti_bench.model.framework", "Framework"),
     "Methodology": ("dti_bench.model.methodology", "Methodology"),
     "Panel": ("dti_bench.model.panel", "Panel"),
@@ -135,7 +137,7 @@ def report(run_folder, out=None):
     return write_report(run_folder, out=out)
 
 
-__all__ = ["Dataset", "Framework", "IndexResult", "Methodology", "Panel", "RunReader", "Study", "StudyResults", "UserError",
+__all__ = ["Dataset", "Ensemble", "Framework", "IndexResult", "Methodology", "Panel", "RunReader", "Study", "StudyResults", "UserError",
            "__version__", "coherence", "compute_index", "factors", "grid", "importance", "leave_one_out",
            "load_config", "load_dataset", "load_framework", "morris", "pawn", "plot", "rank_change", "read_coinr", "report",
            "robust_pairs", "run", "sobol", "uncertainty", "weight_map"]

@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a free parameter of the draw, repeatable: loadings.<indicator>, noise_sd.<indicator>, "
                           "gap_sigma (2022); for 2023 also persistence.<indicator>, growth_sd, "
                           "change_loadings.<indicator>, change_noise_sd.<indicator> (names and ranges in the README)")
+    syn.add_argument("--ensemble", type=int, default=None, metavar="K",
+                     help="write an ensemble of K calibrated draws spanning the free parameters instead of one draw "
+                          "(--seed and --parameter then do not apply; K = 50 makes the bundled "
+                          "dti2022-synthetic-ensemble)")
+    syn.add_argument("--workers", type=int, default=1,
+                     help="processes drawing ensemble members (the members do not depend on it)")
     syn.add_argument("--out", required=True, help="the new dataset folder (must not exist or be empty)")
     return parser
 
@@ -126,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _synthesise(args: argparse.Namespace) -> None:
     if args.year == 2023:
+        if args.ensemble is not None:
+            raise UserError("synthesise --year 2023 --ensemble: there is no 2023 ensemble yet (valid: --year 2022 "
+                            "--ensemble K, or --year 2023 --seed N for one draw)")
         from dti_bench.synthesis import dti2022, dti2023
 
         for_2022, for_2023 = dti2023.split_overrides(args.parameter)
@@ -137,6 +146,9 @@ def _synthesise(args: argparse.Namespace) -> None:
               f"year of {result['source_2022']}; {ok}/{len(result['checks'])} 2023 checks hold; calibration.csv "
               f"lists both years', panel.csv holds both years)")
         return
+    if args.ensemble is not None:
+        _synthesise_ensemble(args)
+        return
     from dti_bench.synthesis import dti2022
 
     parameters = dti2022.DEFAULT_PARAMETERS.with_overrides(args.parameter)
@@ -144,6 +156,23 @@ def _synthesise(args: argparse.Namespace) -> None:
     ok = sum(1 for _, passed, _ in result["checks"] if passed)
     print(f"synthesise: {result['out']} (seed {args.seed}, attempt {result['attempt']}, "
           f"{ok}/{len(result['checks'])} checks hold; calibration.csv lists them)")
+
+
+def _synthesise_ensemble(args: argparse.Namespace) -> None:
+    from dti_bench.synthesis import ensemble
+
+    if args.parameter or args.seed != 20220712:
+        raise UserError("synthesise --ensemble: --seed and --parameter do not apply (each member's seed and "
+                        "parameters come from the ensemble's design)")
+    if args.workers < 1:
+        raise UserError(f"--workers: expected a positive whole number, got {args.workers}")
+
+    def progress(drawn: "ensemble.MemberDraw") -> None:
+        print(f"  member {drawn.member}: seed {drawn.meta['seed']}, attempt {drawn.meta['attempt']}, "
+              f"{drawn.meta['checks']}", flush=True)
+
+    out = ensemble.write_ensemble(args.out, args.year, args.ensemble, workers=args.workers, progress=progress)
+    print(f"synthesise: {out} ({args.ensemble} members; meta.yaml lists each member's seed and parameters)")
 
 
 def _one_line(message: str) -> str:
