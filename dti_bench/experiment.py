@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from dti_bench import __version__, io
-from dti_bench.analyses.ensemble import (across_members, long_over, statements, summaries_across_members,
-                                         summary_spread)
+from dti_bench.analyses.ensemble import (across_members, long_over, pooled_frequency, statements,
+                                         summaries_across_members, summary_spread)
 from dti_bench.analyses.registry import ANALYSES, Bound, StudyInputs, specs
 from dti_bench.analyses.results import Result
 from dti_bench.audit import normalised_table, weights_by_unit_table, weights_table
@@ -464,7 +464,9 @@ class Study:
                     tables[key][name] = content
                     continue
                 frames = {label: r.tables[key][name] for label, r in runs.items()}
-                tables[key][name] = across_members(list(frames.values()), spec.robust_share)
+                # a rank distribution pools over members (absent cells are zeros, not missing statistics)
+                tables[key][name] = (pooled_frequency(list(frames.values())) if name == "rank_frequency.csv" else
+                                     across_members(list(frames.values()), spec.robust_share))
                 tables[key][members_table(name)] = long_over(frames, "member")
             # timings are the machine's, not results: the ensemble's are the totals over members, never a median
             member_summaries = [{k: v for k, v in r.summaries[key].items() if k not in MACHINE_KEYS}

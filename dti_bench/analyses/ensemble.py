@@ -34,6 +34,51 @@ KEY_COLUMNS = frozenset({"level", "level_a", "level_b", "time", "time_from", "ti
 MEMBER = "member"
 
 
+def pooled_frequency(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """rank_frequency.csv over an ensemble: the members' rank counts pooled, not a median of them.
+
+    A member's long, sparse table lists only the (unit, rank bin) cells that occurred, so a median across members
+    would have to treat every absent cell as a zero; and a unit's rank distribution over the ensemble is what the
+    pooled counts are: ``count`` is the sum over members of the samples in which the unit ranked from
+    ``rank_lo`` to ``rank_hi``, ``share`` that sum over the unit's ranked samples in all members (members with
+    the same sample size weigh alike). Rows keep the first member's unit order (and ``time`` for a panel), ranks
+    ascending.
+
+    Parameters
+    ----------
+    frames : sequence of DataFrame
+        Each member's rank_frequency.csv: ``unit, [time,] rank_lo, rank_hi, count, share``.
+
+    Returns
+    -------
+    DataFrame
+        The same columns, one row per cell that occurred in any member.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"unit": ["x", "x", "y"], "rank_lo": [1, 2, 2], "rank_hi": [1, 2, 2], "count": [3, 1, 4],
+    ...                   "share": [0.75, 0.25, 1.0]})
+    >>> b = pd.DataFrame({"unit": ["x", "y", "y"], "rank_lo": [1, 1, 2], "rank_hi": [1, 1, 2], "count": [4, 0, 4],
+    ...                   "share": [1.0, 0.0, 1.0]})
+    >>> pooled_frequency([a, b]).to_dict("list")   # doctest: +NORMALIZE_WHITESPACE
+    {'unit': ['x', 'x', 'y', 'y'], 'rank_lo': [1, 2, 1, 2], 'rank_hi': [1, 2, 1, 2], 'count': [7, 1, 0, 8],
+     'share': [0.875, 0.125, 0.0, 1.0]}
+    """
+    if not frames:
+        raise ConfigError("pooled_frequency: no member table")
+    keys = [c for c in ("unit", "time", "rank_lo", "rank_hi") if c in frames[0].columns]
+    units = {u: i for i, u in enumerate(pd.unique(frames[0]["unit"]))}
+    stacked = pd.concat(frames, ignore_index=True)
+    pooled = stacked.groupby(keys, sort=False, dropna=False)["count"].sum().reset_index()
+    pooled["_unit"] = pooled["unit"].map(units).fillna(len(units))
+    pooled = pooled.sort_values(["_unit", *keys[1:]], kind="stable").drop(columns="_unit")
+    owner = [c for c in keys if c in ("unit", "time")]
+    total = pooled.groupby(owner, sort=False, dropna=False)["count"].transform("sum")
+    pooled["share"] = np.where(total > 0, pooled["count"] / total.where(total > 0, 1), 0.0)
+    pooled["count"] = pooled["count"].astype("int64")
+    return pooled[[*keys, "count", "share"]].reset_index(drop=True)
+
+
 def long_over(by_label: Mapping[Any, pd.DataFrame], column: str) -> pd.DataFrame:
     """Frames stacked with a ``column`` of their labels, after ``unit`` where there is one (else first).
 
@@ -286,5 +331,5 @@ def _known(frame: pd.DataFrame, unit: str) -> bool:
     return unit in frame.index and not pd.isna(frame.at[unit, "q95_rank"]) and not pd.isna(frame.at[unit, "q05_rank"])
 
 
-__all__ = ["KEY_COLUMNS", "RANGE_QUANTILES", "across_members", "long_over", "statements", "summaries_across_members",
+__all__ = ["KEY_COLUMNS", "RANGE_QUANTILES", "across_members", "long_over", "pooled_frequency", "statements", "summaries_across_members",
            "summary_spread"]

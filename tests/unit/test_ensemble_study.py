@@ -61,6 +61,24 @@ def test_medians_and_ranges_equal_each_member_run_with_the_plain_api(results):
         pytest.approx(list(np.percentile(shifts, [5, 95])), abs=1e-6)
 
 
+def test_the_rank_distribution_pools_the_members_counts(results):
+    # each member's long, sparse rank_frequency.csv lists only the cells that occurred: the ensemble's adds them up
+    # (a median across members would miss the zeros), recomputed here from each member run with the plain API
+    _, found = results
+    ensemble = db.load_dataset("dti2022-synthetic-ensemble")
+    framework = db.load_framework("dti-provincial-2022")
+    counts: dict[tuple[str, int], int] = {}
+    for member in ensemble.members[:MEMBERS]:
+        result = db.uncertainty(framework, member, framework.official, FACTORS, n=300, seed=4)
+        for row in result.frequency_table().itertuples():
+            counts[(row.unit, row.rank_lo)] = counts.get((row.unit, row.rank_lo), 0) + row.count
+    pooled = found.tables["uncertainty"]["rank_frequency.csv"]
+    assert {(r.unit, r.rank_lo): r.count for r in pooled.itertuples()} == counts
+    assert (pooled.groupby("unit")["count"].sum() == MEMBERS * 300).all()
+    np.testing.assert_allclose(pooled.groupby("unit")["share"].sum(), 1.0)
+    assert list(pd.unique(pooled["unit"])) == list(ensemble.members[0].units)
+
+
 def test_statement_shares_are_counts_over_members(results):
     _, found = results
     long = found.tables["uncertainty"]["uncertainty_members.csv"]
