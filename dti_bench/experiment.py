@@ -284,7 +284,8 @@ class Study:
         """A study per member of the ensemble (the same config, seed and samples: common random numbers), and the
         checks of the ``ensemble:`` block that need the data."""
         where = f"{self.config.source}: ensemble"
-        spec = self.ensemble_spec
+        spec, ensemble = self.ensemble_spec, self.ensemble
+        assert spec is not None and ensemble is not None  # called only for ensemble data
         units = self.dataset.units
         for a, b in spec.pairs:
             for u in (a, b):
@@ -294,7 +295,6 @@ class Study:
         if spec.pairs and "uncertainty" not in self.specs:
             raise ConfigError(f"{where}.pairs: the pair statements read the uncertainty analysis; add "
                               f"analyses.uncertainty")
-        ensemble = self.ensemble
         self.members[ensemble.labels[0]] = self
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MethodologyWarning)   # collected below, each once
@@ -443,7 +443,8 @@ class Study:
         """Ensemble data: every member run, each table as its median and 5-95 % range across members (the same
         name) beside the members' own (``<name>_members.csv``, long with ``member``), each summary's numbers as
         medians with their ranges, and the statements about units (``ensemble_statements.csv``)."""
-        spec = self.ensemble_spec
+        spec, ensemble = self.ensemble_spec, self.ensemble
+        assert spec is not None and ensemble is not None  # called only for ensemble data
         runs: dict[int, StudyResults] = {}
         known = len(self.warnings)
         for label, study in self.members.items():
@@ -476,11 +477,11 @@ class Study:
             if key in ("uncertainty", "sensitivity"):
                 summaries[key]["wall_s"] = round(timings[key], 4)
             if key == "uncertainty" and timings[key] > 0:
-                total = sum(r.results[key].samples for r in runs.values())
+                total = sum(r.results[key].samples for r in runs.values())  # type: ignore[attr-defined]
                 summaries[key]["samples_per_s"] = round(total / timings[key], 1)
         labels = list(runs)
         ensemble_summary: dict[str, Any] = {
-            "dataset": self.ensemble.name, "members": labels, "robust_share": spec.robust_share,
+            "dataset": ensemble.name, "members": labels, "robust_share": spec.robust_share,
             "note": "every number of the run's tables and summaries is the median across members; *_member_q05 / "
                     "*_member_q95 columns (and ranges_q05_q95) give the 5-95 % range; *_members.csv hold each "
                     "member's; scores.csv, ranks.csv, normalised.csv and weights.csv are member "
@@ -498,7 +499,7 @@ class Study:
                                                          "robust": bool(row.robust)} for row in pairs.itertuples()}
         summaries["ensemble"] = ensemble_summary
         timings["ensemble"] = time.perf_counter() - t0
-        return StudyResults(self.nominal, own.results, summaries, tables, timings)
+        return StudyResults(self.nominal, own.results, summaries, tables, timings)  # type: ignore[arg-type]
 
     def save(self, out: str | Path = "experiments", *, figures: str | None = None, pdf: bool | None = None,
              report: bool | None = None, progress: bool | None = None) -> Path:
@@ -606,7 +607,7 @@ class Study:
             "units": len(self.dataset.units), "indicators": len(self.framework.indicators),
             **({"times": list(self.panel.times), "analyses_at": self.panel.times[-1]} if self.panel else {}),
             # the ensemble block as resolved, with the labels of the members run (config.yaml has the count asked)
-            **({"ensemble": {**self.ensemble_spec.to_dict(), "dataset": self.ensemble.name,
+            **({"ensemble": {**self.ensemble_spec.to_dict(), "dataset": self.ensemble.name,  # type: ignore[union-attr]
                              "members": list(self.members),
                              "member_data_hashes": {str(k): data_hash(_latest(s.dataset))
                                                     for k, s in self.members.items()}}}
@@ -804,7 +805,7 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
                                                                for ds in dataset.datasets))
         else:
             dataset = with_not_applicable(framework, dataset, entries, where=where)
-    reference: Dataset | Panel | None = None
+    reference: Dataset | Panel | Ensemble | None = None
     if spec.reference is not None:
         reference = (io.load_idata(spec.reference, framework, unit_column=spec.unit_column,
                                    name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators,
@@ -813,7 +814,10 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
         if isinstance(reference, Panel):  # a reference fixes one set of bounds: one time point's data
             raise ConfigError(f"{config.source}: data.reference: {spec.reference!r} is a panel; name one time "
                               f"point's dataset (e.g. one of {', '.join(repr(str(t)) for t in reference.times)})")
-    assert not isinstance(reference, Panel)
+        if isinstance(reference, Ensemble):
+            raise ConfigError(f"{config.source}: data.reference: {spec.reference!r} is an ensemble; name one "
+                              f"dataset (e.g. member 0, {reference.name.removesuffix('-ensemble')!r})")
+    assert not isinstance(reference, (Panel, Ensemble))
     return framework, dataset, reference
 
 
@@ -970,6 +974,7 @@ def ensemble_lines(study: Study) -> list[str]:
         return []
     found = study._results.summaries
     spec = study.ensemble_spec
+    assert spec is not None and study.ensemble is not None  # called only for ensemble data
     lines = [f"ensemble {study.ensemble.name}: {len(study.members)} members (the table above is member "
              f"{study.ensemble.labels[0]}'s); every table gives the median and 5-95 % range across members"]
     uncertainty = found.get("uncertainty", {})

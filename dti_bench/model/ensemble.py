@@ -97,7 +97,8 @@ class Ensemble(Sequence[Dataset | Panel]):
             labels = pd.to_numeric(table[member_column], errors="raise").astype(int)
         except (ValueError, TypeError):
             raise DataError(f"{source}: column {member_column!r}: member labels must be whole numbers") from None
-        members, order = [], list(dict.fromkeys(labels.tolist()))
+        members: list[Dataset | Panel] = []
+        order = list(dict.fromkeys(labels.tolist()))
         for label in order:
             rows = table[labels.to_numpy() == label].drop(columns=[member_column]).reset_index(drop=True)
             member_name = f"{name} member {label}"
