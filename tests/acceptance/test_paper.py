@@ -216,3 +216,251 @@ def test_the_scanner_flags_numbers_and_spares_keys():
 def test_main_tex_types_no_number():
     tex = (PAPER / "main.tex").read_text(encoding="utf-8")
     assert typed_numbers(tex) == [], "numbers typed into main.tex; generate a macro in build.py instead"
+
+
+# -- the abstract and the conclusions against the run CSVs --------------------------------------------------------
+#
+# Every macro the abstract and the conclusions print is recomputed here from the run folders (and the package's
+# published tables) with plain pandas, independently of build.py's functions, and compared with what build.py
+# writes. A macro in those sections without a recomputation below fails the test: a new quantitative sentence
+# needs its check.
+
+import json
+
+import numpy as np
+import yaml
+
+DATA = REPO / "dti_bench" / "datasets" / "dti_published"
+#: macros of main.tex's own preamble (no number in them)
+TEXT_MACROS = {"synth", "Rs"}
+
+
+def section(tex: str, which: str) -> str:
+    if which == "abstract":
+        return re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", tex, re.S).group(1)
+    return re.search(r"\\section\{Conclusions\}(.*?)\\bibliographystyle", tex, re.S).group(1)
+
+
+def used_macros(text: str) -> set[str]:
+    """Commands used in ``text`` that are not LaTeX's own (those with arguments or the \\if flags)."""
+    names = set(re.findall(r"\\([A-Za-z]+)", prose(text)))
+    latex = {"emph", "citep", "citet", "fi", "textsc", "ref", "eqref", "label", "cite"}
+    return {n for n in names if n not in latex and not n.startswith("if")} - TEXT_MACROS
+
+
+def _ordinal(n) -> str:
+    n = int(n)
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _count(n) -> str:
+    n = int(round(float(n)))
+    return f"{n:,}".replace(",", "{,}") if n >= 10_000 else str(n)
+
+
+def _pct(x) -> str:
+    return str(int(round(100 * float(x))))
+
+
+def _slugs() -> dict[str, str]:
+    prov = pd.read_csv(DATA / "provinces.csv", dtype=str)
+    return dict(zip(prov["province_ascii"], prov["slug"]))
+
+
+def _names() -> dict[str, str]:
+    prov = pd.read_csv(DATA / "provinces.csv", dtype=str)
+    return dict(zip(prov["slug"], prov["province"]))
+
+
+def _published_rank(file: str, slug: str) -> int:
+    table = pd.read_csv(DATA / file, dtype=str)
+    table["slug"] = table["province_ascii"].map(_slugs())
+    return int(table.loc[table["slug"] == slug, "rank"].iloc[0])
+
+
+def _members_mean(table: pd.DataFrame, column: str) -> np.ndarray:
+    if "member" not in table:
+        return np.array([table[column].mean()])
+    return table.groupby("member")[column].mean().to_numpy()
+
+
+def _spread_phrase(values: np.ndarray) -> str:
+    if len(values) == 1:
+        return ""
+    lo, hi = (f"{np.percentile(values, q):.2f}" for q in (5, 95))
+    return f" (5--95\\,\\% across members {lo}--{hi})"
+
+
+def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
+    """What each macro of the abstract and the conclusions must say, from the CSVs, by hand."""
+    out: dict[str, str] = {}
+    dti = runs.get("dti2022-ensemble") or runs["dti2022"]
+    unc_one = pd.read_csv(runs["dti2022"] / "uncertainty.csv")
+    out["dtiUnits"] = str(len(unc_one))
+    title = yaml.safe_load((REPO / "dti_bench" / "frameworks" / "dti-provincial-2022.yaml").read_text())["title"]
+    out["decisionNew"] = re.search(r"Decision (\d+/\S+)", title).group(1)
+
+    # the five published profiles: official formula against the published values; equal weights; the simplex
+    pub = runs["dti2022-published"]
+    scores = pd.read_csv(pub / "scores.csv").set_index("unit")["DTI"]
+    table = pd.read_csv(DATA / "dti_provincial_2022.csv")
+    published = pd.Series(table["dti_score"].to_numpy(), index=table["province_ascii"].map(_slugs()))
+    out["pubProfiles"] = str(len(scores))
+    out["pubMaxDiff"] = f"{(scores - published[scores.index]).abs().max():.4f}"
+    grid = pd.read_csv(pub / "grid.csv")
+    grid = grid[grid["node"] == "DTI"].pivot(index="unit", columns="variant", values="rank")
+    nominal = grid[[c for c in grid if "weights=nominal" in c and "aggregate=arithmetic" in c][0]]
+    equal = grid[[c for c in grid if "weights=equal" in c and "aggregate=arithmetic" in c][0]]
+    move = (equal - nominal).abs()
+    assert (move == move.max()).sum() == 1, "the largest equal-weights move is shared: the sentence names one"
+    mover = move.idxmax()
+    out.update({"pubMover": _names()[mover], "pubMoverNominal": _ordinal(nominal[mover]),
+                "pubMoverEqual": _ordinal(equal[mover])})
+    simplex = pd.read_csv(pub / "uncertainty.csv").set_index("unit")
+    freq = pd.read_csv(pub / "rank_frequency.csv").set_index("unit")
+    leader = simplex["nominal_rank"].idxmin()
+    out["pubSimplexLeader"] = simplex.loc[leader, "name"]
+    out["pubSimplexLeaderShare"] = _pct(simplex.loc[leader, "p_top1"])
+    out["pubSimplexDraws"] = _count(json.loads((pub / "manifest.json").read_text())["outputs"]["uncertainty"]["samples"])
+    keep = [freq.loc[u, f"rank_{int(r)}"] for u, r in simplex["nominal_rank"].items() if r > 1]
+    out["pubSimplexKeepMax"] = _pct(max(keep))
+
+    # the real DTI 2024 rankings before and after the 2025 merger (published tables, merger table)
+    mergers = yaml.safe_load((REPO / "dti_bench" / "frameworks" / "mergers-2025.yaml").read_text())["units"]
+    out.update({"mergerPubYear": "2024", "mergerPubUnits": str(len(mergers)),
+                "mergerPubFormer": str(sum(len(v) for v in mergers.values()))})
+    for key, slug in (("Case", "da_nang"), ("Unmerged", "ha_noi"), ("Leader", "ho_chi_minh")):
+        out[f"mergerPub{key}"] = _names()[slug]
+        out[f"mergerPub{key}Before"] = _ordinal(_published_rank("dti_provincial_2024_63.csv", slug))
+        out[f"mergerPub{key}After"] = _ordinal(_published_rank("dti_provincial_2024_34.csv", slug))
+    assert mergers["ha_noi"] == ["ha_noi"], "the text calls Hà Nội unmerged"
+
+    # the SYNTHETIC DTI: across members when the run is an ensemble (its *_members.csv), else the one draw
+    members = dti / "uncertainty_members.csv"
+    unc = pd.read_csv(members) if members.exists() else pd.read_csv(dti / "uncertainty.csv")
+    rbar = _members_mean(unc, "mean_abs_shift")
+    out["dtiEnsMembersPhrase"] = "on one calibrated draw" if len(rbar) == 1 else f"across {len(rbar)} calibrated draws"
+    out["dtiEnsRbar"] = f"{np.median(rbar):.2f}"
+    out["dtiEnsRbarAcross"] = _spread_phrase(rbar)
+    sens_file = dti / "sensitivity_members.csv"
+    sens = pd.read_csv(sens_file if sens_file.exists() else dti / "sensitivity.csv")
+    agg = sens[(sens["quantity"] == "summary") & (sens["output"] == "mean_abs_shift") & (sens["factor"] == "aggregation")]
+    st = agg.groupby("member")["ST"].first().to_numpy() if "member" in agg else agg["ST"].to_numpy()
+    out["dtiEnsSTAggregation"] = f"{np.median(st):.2f}"
+    out["dtiEnsSTAggregationAcross"] = _spread_phrase(st)
+    man = json.loads((runs["dti2022"] / "manifest.json").read_text())["outputs"]
+    assert man["uncertainty"]["factors"] == man["sensitivity"]["factors"], "UA and SA on different factors"
+    out["dtiFactorCount"] = str(len(man["sensitivity"]["factors"]))
+    # the top-k statement from uncertainty.csv's own columns, not from the manifest's sentence
+    cfg = yaml.safe_load((runs["dti2022"] / "config.yaml").read_text())["analyses"]["uncertainty"]["top_k_robustness"]
+    k, share = int(cfg["k"]), float(cfg["share"])
+    top = unc_one[unc_one["nominal_rank"] <= k]
+    out.update({"dtiTopK": str(k), "dtiTopKShare": _pct(share),
+                "dtiTopKStay": str(int((top[f"p_top{k}"] >= share - 1e-12).sum()))})
+
+    for name in ("papi", "pci"):
+        if runs.get(name) is not None:
+            out[f"{name}Rbar"] = f"{pd.read_csv(runs[name] / 'uncertainty.csv')['mean_abs_shift'].mean():.2f}"
+    if runs.get("dti-hai-phong") is not None:
+        rc = pd.read_csv(runs["dti-hai-phong"] / "rank_change.csv")
+        row = rc[rc["unit"] == "hai_phong"].iloc[0]
+        hp_unc = pd.read_csv(runs["dti-hai-phong"] / "uncertainty.csv").set_index("unit")
+        place = _published_rank("dti_provincial_2023.csv", "hai_phong")   # the question: its published place or better
+        out.update({"hpRankFrom": _ordinal(row["nominal_rank_from"]), "hpRankTo": _ordinal(row["nominal_rank_to"]),
+                    "hpTo": str(row["time_to"]), "hpRise": _pct(row["p_rise"]), "hpPlace": _ordinal(place),
+                    "hpTopPlace": _pct(hp_unc.loc["hai_phong", f"p_top{place}"])})
+    return out
+
+
+def _numbers_of(runs: dict[str, Path]) -> dict[str, str]:
+    """What build.py writes for the same runs (only the functions these sections draw on)."""
+    dti = runs["dti2022"]
+    parts = [build.uncertainty_numbers("dti", dti), build.dti_framework_numbers(),
+             build.published_numbers(runs["dti2022-published"]), build.simplex_numbers(runs["dti2022-published"]),
+             build.merger_published_numbers(), build.distribution_numbers("dtiEns", runs.get("dti2022-ensemble") or dti),
+             build.factor_numbers("dti", dti), build.top_k_numbers("dti", dti)]
+    for name in ("papi", "pci"):
+        if runs.get(name) is not None:
+            parts.append(build.uncertainty_numbers(name, runs[name]))
+    if runs.get("dti-hai-phong") is not None:
+        parts.append(build.hai_phong_numbers(runs["dti-hai-phong"]))
+    numbers: dict[str, str] = {}
+    for part in parts:
+        numbers.update(part)
+    return numbers
+
+
+def _small_config(name: str, folder: Path, keep: tuple[str, ...], samples: int) -> Path:
+    """configs/<name>.yaml with only the analyses ``keep`` and small samples (a Sobol' design of 64 base rows,
+    no doubling): the same numbers in kind, computed in seconds."""
+    cfg = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
+    cfg["analyses"] = {k: v for k, v in cfg["analyses"].items() if k in keep}
+    if "uncertainty" in cfg["analyses"]:
+        cfg["analyses"]["uncertainty"]["samples"] = samples
+    if "sensitivity" in cfg["analyses"]:
+        cfg["analyses"]["sensitivity"].update({"samples": 64, "target": None})
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def paper_runs(tmp_path_factory):
+    import os
+
+    from dti_bench.experiment import run
+
+    folder = tmp_path_factory.mktemp("paper")
+    out = folder / "runs"
+    runs: dict[str, Path | None] = {
+        "dti2022": run(_small_config("dti2022", folder, ("uncertainty", "sensitivity"), 400), out=out, quiet=True,
+                       figures="none"),
+        "dti2022-published": run(_small_config("dti2022-published", folder, ("grid", "uncertainty"), 20_000),
+                                 out=out, quiet=True, figures="none"),
+    }
+    data = os.environ.get("DTI_BENCH_DATA")
+    for name in ("papi", "pci"):
+        runs[name] = (run(_small_config(name, folder, ("uncertainty",), 300), out=out, quiet=True, figures="none")
+                      if data and (Path(data) / f"vn_{name}").is_dir() else None)
+    return runs
+
+
+def test_every_macro_of_the_abstract_and_the_conclusions_is_recomputed(paper_runs):
+    tex = (PAPER / "main.tex").read_text(encoding="utf-8")
+    expected = expected_numbers(paper_runs)
+    numbers = _numbers_of(paper_runs)
+    for which in ("abstract", "conclusions"):
+        used = used_macros(section(tex, which))
+        # the PAPI/PCI and Hải Phòng sentences print only when their runs exist (\ifpapi, \ifhaiphong)
+        optional = {m for m in used if m.startswith(("papi", "pci", "hp"))}
+        unchecked = sorted(m for m in used - optional if m not in expected)
+        assert not unchecked, f"{which}: macros without a recomputation in this test: {unchecked}"
+        for macro in sorted(used):
+            if macro in expected:
+                assert numbers[macro] == expected[macro], f"{which}: \\{macro} = {numbers[macro]!r}, CSVs say {expected[macro]!r}"
+
+
+def _newest(name: str) -> Path | None:
+    folders = sorted(p for p in (PAPER / "runs" / name).glob("*") if p.is_dir() and not p.name.startswith("."))
+    return folders[-1] if folders else None
+
+
+def test_the_built_paper_prints_what_its_runs_say():
+    """After `make -C paper`: generated/numbers.tex against the newest run folders, for every macro of the abstract
+    and the conclusions (skipped when the paper has not been built in this checkout)."""
+    numbers_tex = PAPER / "generated" / "numbers.tex"
+    if not numbers_tex.exists() or _newest("dti2022") is None or _newest("dti2022-published") is None:
+        pytest.skip("the paper is not built here (make -C paper)")
+    printed = dict(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}\{(.*)\}$", numbers_tex.read_text(encoding="utf-8"),
+                              re.M))
+    runs = {name: _newest(name) for name in ("dti2022", "dti2022-published", "papi", "pci", "dti2022-ensemble",
+                                              "dti-hai-phong")}
+    expected = expected_numbers(runs)
+    tex = (PAPER / "main.tex").read_text(encoding="utf-8")
+    for which in ("abstract", "conclusions"):
+        for macro in sorted(used_macros(section(tex, which))):
+            if macro in expected:
+                assert printed[macro] == expected[macro], f"{which}: \\{macro} printed {printed[macro]!r}, runs say {expected[macro]!r}"
+            else:
+                assert macro.startswith(("papi", "pci", "hp")) and macro not in printed, \
+                    f"{which}: \\{macro} is printed but not checked"
