@@ -40,6 +40,7 @@ from dti_bench.experiment import Study, StudyResults, load_config, run
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.io import RunReader, load_dataset, load_framework, read_coinr
 from dti_bench.model.dataset import Dataset
+from dti_bench.model.ensemble import Ensemble
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
 from dti_bench.model.panel import Panel
@@ -83,7 +84,7 @@ def report(run_folder, out=None):
     return write_report(run_folder, out=out)
 
 
-__all__ = ["Dataset", "Framework", "IndexResult", "Methodology", "Panel", "RunReader", "Study", "StudyResults", "UserError",
+__all__ = ["Dataset", "Ensemble", "Framework", "IndexResult", "Methodology", "Panel", "RunReader", "Study", "StudyResults", "UserError",
            "__version__", "coherence", "compute_index", "factors", "grid", "importance", "leave_one_out",
            "load_config", "load_dataset", "load_framework", "morris", "pawn", "plot", "rank_change", "read_coinr", "report",
            "robust_pairs", "run", "sobol", "uncertainty", "weight_map"]

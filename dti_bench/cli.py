@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
                      help="a free parameter of the draw, repeatable: loadings.<indicator>, noise_sd.<indicator>, "
                           "gap_sigma (names and ranges in the README)")
+    syn.add_argument("--ensemble", type=int, default=None, metavar="K",
+                     help="write an ensemble of K calibrated draws spanning the free parameters instead of one draw "
+                          "(--seed and --parameter then do not apply; K = 50 makes the bundled "
+                          "dti2022-synthetic-ensemble)")
+    syn.add_argument("--workers", type=int, default=1,
+                     help="processes drawing ensemble members (the members do not depend on it)")
     syn.add_argument("--out", required=True, help="the new dataset folder (must not exist or be empty)")
     return parser
 
@@ -120,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _synthesise(args: argparse.Namespace) -> None:
     if args.year == 2023:
         raise UserError("synthesise --year 2023: the 2023 calibration is not available yet (valid: 2022)")
+    if args.ensemble is not None:
+        _synthesise_ensemble(args)
+        return
     from dti_bench.synthesis import dti2022
 
     parameters = dti2022.DEFAULT_PARAMETERS.with_overrides(args.parameter)
@@ -127,6 +136,23 @@ def _synthesise(args: argparse.Namespace) -> None:
     ok = sum(1 for _, passed, _ in result["checks"] if passed)
     print(f"synthesise: {result['out']} (seed {args.seed}, attempt {result['attempt']}, "
           f"{ok}/{len(result['checks'])} checks hold; calibration.csv lists them)")
+
+
+def _synthesise_ensemble(args: argparse.Namespace) -> None:
+    from dti_bench.synthesis import ensemble
+
+    if args.parameter or args.seed != 20220712:
+        raise UserError("synthesise --ensemble: --seed and --parameter do not apply (each member's seed and "
+                        "parameters come from the ensemble's design)")
+    if args.workers < 1:
+        raise UserError(f"--workers: expected a positive whole number, got {args.workers}")
+
+    def progress(drawn: "ensemble.MemberDraw") -> None:
+        print(f"  member {drawn.member}: seed {drawn.meta['seed']}, attempt {drawn.meta['attempt']}, "
+              f"{drawn.meta['checks']}", flush=True)
+
+    out = ensemble.write_ensemble(args.out, args.year, args.ensemble, workers=args.workers, progress=progress)
+    print(f"synthesise: {out} ({args.ensemble} members; meta.yaml lists each member's seed and parameters)")
 
 
 def _one_line(message: str) -> str:

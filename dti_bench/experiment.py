@@ -10,7 +10,10 @@ accepts exactly what ``run`` accepts.
 Run folder (README, "What a run does"): ``config.yaml`` (the resolved config, every default filled in),
 ``manifest.json``, ``framework.yaml``, ``units.csv``, ``scores.csv``, ``ranks.csv``, ``normalised.csv`` and
 ``weights.csv`` (what aggregation received and the weights it used: :mod:`dti_bench.audit`), each analysis' tables,
-``figures/`` and ``report.html``. It is written under a temporary name and renamed when complete, so a folder that
+``figures/`` and ``report.html``. Over an ensemble dataset (:class:`~dti_bench.model.ensemble.Ensemble`) every
+analysis runs on each member: its tables report each statistic's median and 5-95 % range across members, beside
+``<table>_members.csv`` (long, with a ``member`` column) and ``ensemble_statements.csv``
+(:mod:`dti_bench.analyses.ensemble`). It is written under a temporary name and renamed when complete, so a folder that
 exists is complete, and an earlier run is never overwritten.
 """
 
@@ -33,14 +36,17 @@ import numpy as np
 import pandas as pd
 
 from dti_bench import __version__, io
+from dti_bench.analyses.ensemble import (across_members, long_over, statements, summaries_across_members,
+                                         summary_spread)
 from dti_bench.analyses.registry import ANALYSES, Bound, StudyInputs, specs
 from dti_bench.analyses.results import Result
 from dti_bench.audit import normalised_table, weights_by_unit_table, weights_table
 from dti_bench.config import Config, DataSpec
-from dti_bench.config.specs import DASK_ADDRESS_ENV
+from dti_bench.config.specs import DASK_ADDRESS_ENV, EnsembleSpec
 from dti_bench.errors import ConfigError, DataError, MethodologyWarning, collect_methodology_warnings
 from dti_bench.index import IndexResult, compute_index
 from dti_bench.model.dataset import Dataset, merge_units
+from dti_bench.model.ensemble import Ensemble
 from dti_bench.model.framework import Framework
 from dti_bench.model.methodology import Methodology
 from dti_bench.model.panel import Panel
@@ -151,6 +157,12 @@ class Study:
     earlier : dict of str to dict
         Panel data: each analysis of one time point bound at every earlier time point (``earlier[key][time]``);
         a run writes their tables long over time.
+    ensemble : Ensemble or None
+        Ensemble data (the members the run uses): the study is then its first member's (``dataset``,
+        ``nominal`` and ``analyses`` are member 0's) and ``members`` holds a study per member (the first is the
+        study itself); :meth:`run` runs every member and reports across them.
+    ensemble_spec : EnsembleSpec or None
+        The config's ``ensemble:`` block with its defaults (ensemble data only).
     warnings : list of str
         Methodology warnings, each once: the nominal methodology's (a line starting with the composite) and those
         of the variants each analysis will draw (a line starting with ``analyses.<key>``), known before anything
@@ -167,14 +179,37 @@ class Study:
     >>> results = study.run()
     >>> results["grid"]
     GridResult(2 variants (0 failed) x 4 composites)
+
+    Over an ensemble every analysis runs on each member, and its tables report medians across members:
+
+    >>> over = db.Study.from_config({"name": "demo", "data": {"dataset": "dti2022-synthetic-ensemble"},
+    ...                              "ensemble": {"members": 2}, "analyses": {"coherence": True}})
+    >>> list(over.members), over.ensemble
+    ([0, 1], Ensemble('dti2022-synthetic-ensemble' (synthetic): 2 members of 63 units x 8 indicators))
+    >>> sorted(over.run().tables["coherence"])    # doctest: +NORMALIZE_WHITESPACE
+    ['coherence_composites.csv', 'coherence_composites_members.csv', 'coherence_correlations.csv',
+     'coherence_correlations_members.csv']
     """
 
     def __init__(self, config: Config, *, seed: int | None = None, samples: int | None = None,
-                 progress: bool = False, dask_address: str | None = None) -> None:
+                 progress: bool = False, dask_address: str | None = None,
+                 _member: tuple[Framework, Dataset | Panel, Dataset | None] | None = None) -> None:
         t0 = time.perf_counter()
         self.config = config
         self.seed, self.samples = seed, samples
-        framework, data, reference = _load_data(config)
+        framework, data, reference = _load_data(config) if _member is None else _member
+        # ensemble data: this study is member 0's, and every other member gets a study of its own (bound below,
+        # so that validate checks every member as run does)
+        self.ensemble: Ensemble | None = None
+        self.ensemble_spec: EnsembleSpec | None = None
+        if isinstance(data, Ensemble):
+            self.ensemble_spec = config.ensemble or EnsembleSpec()
+            n = self.ensemble_spec.members
+            self.ensemble = data if n == 0 else data.head(n, f"{config.source}: ensemble.members")
+            data = self.ensemble.members[0]
+        elif config.ensemble is not None and _member is None:
+            raise ConfigError(f"{config.source}: ensemble: only for ensemble data (e.g. data: {{dataset: "
+                              f"dti2022-synthetic-ensemble}}); {config.data.dataset or 'these data'!s} is one dataset")
         # a panel: its latest time point is the study's dataset; every analysis of one time point also runs at the
         # earlier ones (self.earlier), and rank_change compares time points
         self.panel: Panel | None = data if isinstance(data, Panel) else None
@@ -231,10 +266,39 @@ class Study:
                         for t, ds in zip(self.panel.times[:-1], self.panel.datasets[:-1])}
                     for bound in self.earlier[key].values():
                         self.warnings.extend(w for w in bound.warnings if w not in self.warnings)
+        self.members: dict[int, Study] = {}
+        if self.ensemble is not None:
+            self._bind_members(framework, reference, progress, dask_address)
         self._strict(self.warnings)
         for message in self.warnings:
             warnings.warn(message, MethodologyWarning, stacklevel=3)
         self._results: StudyResults | None = None
+        self._own: StudyResults | None = None
+
+    def _bind_members(self, framework: Framework, reference: Dataset | None, progress: bool,
+                      dask_address: str | None) -> None:
+        """A study per member of the ensemble (the same config, seed and samples: common random numbers), and the
+        checks of the ``ensemble:`` block that need the data."""
+        where = f"{self.config.source}: ensemble"
+        spec = self.ensemble_spec
+        units = self.dataset.units
+        for a, b in spec.pairs:
+            for u in (a, b):
+                if u not in units:
+                    raise ConfigError(f"{where}.pairs: unknown unit {u!r}; valid choices: "
+                                      f"{', '.join(units[:10])}, ... ({len(units)} units)")
+        if spec.pairs and "uncertainty" not in self.specs:
+            raise ConfigError(f"{where}.pairs: the pair statements read the uncertainty analysis; add "
+                              f"analyses.uncertainty")
+        ensemble = self.ensemble
+        self.members[ensemble.labels[0]] = self
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MethodologyWarning)   # collected below, each once
+            for label, member in zip(ensemble.labels[1:], ensemble.members[1:]):
+                study = Study(self.config, seed=self.seed, samples=self.samples, progress=False,
+                              dask_address=dask_address, _member=(framework, member, reference))
+                self.members[label] = study
+                self.warnings.extend(w for w in study.warnings if w not in self.warnings)
 
     def _strict(self, found: list[str]) -> None:
         """With ``strict: true``, the first methodology warning is an error (the rest counted)."""
@@ -317,6 +381,8 @@ class Study:
             "analyses": {key: spec.to_dict() for key, spec in self.specs.items()},
             "output": self.config.output.to_dict(),
             "strict": self.config.strict,
+            # only over an ensemble, so that every other config resolves (and hashes) as it always did
+            **({"ensemble": self.ensemble_spec.to_dict()} if self.ensemble_spec is not None else {}),
         }
 
     def run(self) -> StudyResults:
@@ -335,6 +401,13 @@ class Study:
         (504, 5)
         """
         if self._results is None:
+            own = self._run_own()
+            self._results = own if self.ensemble is None else self._across_members(own)
+        return self._results
+
+    def _run_own(self) -> StudyResults:
+        """Every analysis of this study's own data (one member of an ensemble)."""
+        if self._own is None:
             results, summaries, tables, timings = {}, {}, {}, {}
             known = len(self.warnings)
             for key, bound in self.analyses.items():
@@ -358,8 +431,64 @@ class Study:
             self._strict(self.warnings[known:])
             for message in self.warnings[known:]:
                 warnings.warn(message, MethodologyWarning, stacklevel=2)
-            self._results = StudyResults(self.nominal, results, summaries, tables, timings)
-        return self._results
+            self._own = StudyResults(self.nominal, results, summaries, tables, timings)
+        return self._own
+
+    def _across_members(self, own: StudyResults) -> StudyResults:
+        """Ensemble data: every member run, each table as its median and 5-95 % range across members (the same
+        name) beside the members' own (``<name>_members.csv``, long with ``member``), each summary's numbers as
+        medians with their ranges, and the statements about units (``ensemble_statements.csv``)."""
+        spec = self.ensemble_spec
+        runs: dict[int, StudyResults] = {}
+        known = len(self.warnings)
+        for label, study in self.members.items():
+            runs[label] = own if study is self else study._run_own()
+            self.warnings.extend(w for w in study.warnings if w not in self.warnings)
+        self._strict(self.warnings[known:])
+        for message in self.warnings[known:]:
+            warnings.warn(message, MethodologyWarning, stacklevel=3)
+        # each analysis' time summed over members; "ensemble": the time to summarise them
+        timings = {key: sum(r.timings.get(key, 0.0) for r in runs.values()) for key in own.timings}
+        t0 = time.perf_counter()
+        tables: dict[str, dict[str, Any]] = {}
+        summaries: dict[str, dict[str, Any]] = {}
+        for key in own.tables:
+            tables[key] = {}
+            for name, content in own.tables[key].items():
+                if not isinstance(content, pd.DataFrame):   # arrays (.npz): the first member's, as for a panel
+                    tables[key][name] = content
+                    continue
+                frames = {label: r.tables[key][name] for label, r in runs.items()}
+                tables[key][name] = across_members(list(frames.values()), spec.robust_share)
+                tables[key][members_table(name)] = long_over(frames, "member")
+            # timings are the machine's, not results: the ensemble's are the totals over members, never a median
+            member_summaries = [{k: v for k, v in r.summaries[key].items() if k not in MACHINE_KEYS}
+                                for r in runs.values()]
+            summaries[key] = summaries_across_members(member_summaries)
+            summaries[key]["ensemble"] = {"members": len(runs), **summary_spread(member_summaries)}
+            if key in ("uncertainty", "sensitivity"):
+                summaries[key]["wall_s"] = round(timings[key], 4)
+            if key == "uncertainty" and timings[key] > 0:
+                total = sum(r.results[key].samples for r in runs.values())
+                summaries[key]["samples_per_s"] = round(total / timings[key], 1)
+        labels = list(runs)
+        ensemble_summary: dict[str, Any] = {
+            "dataset": self.ensemble.name, "members": labels, "robust_share": spec.robust_share,
+            "note": "every number of the run's tables and summaries is the median across members; *_member_q05 / "
+                    "*_member_q95 columns (and ranges_q05_q95) give the 5-95 % range; *_members.csv hold each "
+                    "member's; scores.csv, ranks.csv, normalised.csv and weights.csv are member "
+                    f"{labels[0]}'s, scores_members.csv and ranks_members.csv every member's"}
+        if "uncertainty" in own.tables:
+            table = statements({label: r.tables["uncertainty"]["uncertainty.csv"] for label, r in runs.items()},
+                               top=spec.top, band=spec.band, pairs=spec.pairs, robust_share=spec.robust_share)
+            tables["ensemble"] = {"ensemble_statements.csv": table}
+            ensemble_summary["statements"] = {
+                statement: {"robust": sorted(group.loc[group.robust, "unit"].tolist()),
+                            "in_some_member": int((group.holds_in > 0).sum())}
+                for statement, group in table.groupby("statement", sort=False)}
+        summaries["ensemble"] = ensemble_summary
+        timings["ensemble"] = time.perf_counter() - t0
+        return StudyResults(self.nominal, own.results, summaries, tables, timings)
 
     def save(self, out: str | Path = "experiments", *, figures: str | None = None, pdf: bool | None = None,
              report: bool | None = None) -> Path:
@@ -402,6 +531,8 @@ class Study:
         folder = io.RunFolder(Path(out), self.config.name, config_hash[:8])
         try:
             write_nominal(self.nominal, folder, self.nominals or None)
+            if self.ensemble is not None:
+                write_members_nominal(self.members, folder)
             io.write_yaml(self.framework.to_dict(), folder.path("framework.yaml"))
             for tables in results.tables.values():
                 for name, content in tables.items():
@@ -418,7 +549,9 @@ class Study:
             if figures != "none":
                 from dti_bench.reporting.run_figures import draw_run_figures
 
-                label = f"SYNTHETIC DATA ({self.dataset.name})" if self.dataset.synthetic else None
+                data_name = (f"{self.ensemble.name}, {len(self.ensemble)} members" if self.ensemble is not None
+                             else self.dataset.name)
+                label = f"SYNTHETIC DATA ({data_name})" if self.dataset.synthetic else None
                 outputs["figures"] = draw_run_figures(folder.tmp, label=label, which=figures, pdf=pdf)
             timings["figures"] = time.perf_counter() - t
             # the analyses ran before this call when run() was called first: count them either way
@@ -451,6 +584,12 @@ class Study:
             "dataset": self.dataset.name, "synthetic": self.dataset.synthetic, "framework": self.framework.name,
             "units": len(self.dataset.units), "indicators": len(self.framework.indicators),
             **({"times": list(self.panel.times), "analyses_at": self.panel.times[-1]} if self.panel else {}),
+            # the ensemble block as resolved, with the labels of the members run (config.yaml has the count asked)
+            **({"ensemble": {**self.ensemble_spec.to_dict(), "dataset": self.ensemble.name,
+                             "members": list(self.members),
+                             "member_data_hashes": {str(k): data_hash(_latest(s.dataset))
+                                                    for k, s in self.members.items()}}}
+               if self.ensemble is not None else {}),
             "excluded_units": list(self.nominal.excluded), "seed": self.seed, "samples_override": self.samples,
             "methodology_source": self.methodology_source, "methodology_note": self.methodology_note,
             "warnings": list(self.warnings),
@@ -471,11 +610,16 @@ class Study:
         data Dataset('dti2022-published-profiles': 5 units x 8 indicators);
         methodology none / nominal / arithmetic: the framework's official methodology (...)
         """
-        return f"{self.framework.describe()}; data {self.dataset!r}; {self.methodology_note}"
+        data = f"{self.ensemble!r} (member {self.ensemble.labels[0]}: {self.dataset!r})" if self.ensemble \
+            else repr(self.dataset)
+        return f"{self.framework.describe()}; data {data}; {self.methodology_note}"
 
     def __repr__(self) -> str:
         return f"Study({self.config.name!r}: {self.describe()}; analyses {', '.join(self.analyses) or 'none'})"
 
+
+#: Summary keys that measure the machine (an ensemble reports their totals over members, not medians).
+MACHINE_KEYS = ("wall_s", "samples_per_s")
 
 #: Analyses that compare time points themselves (they run once on a panel, not at each time point).
 ACROSS_TIME = ("rank_change",)
@@ -499,6 +643,35 @@ def _long_over_time(by_time: Mapping[Any, Mapping[str, Any]]) -> dict[str, Any]:
                 frames.append(frame)
         out[name] = pd.concat(frames, ignore_index=True)
     return out
+
+
+def members_table(name: str) -> str:
+    """The file of an ensemble's per-member table: ``uncertainty.csv`` -> ``uncertainty_members.csv``."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}_members.{suffix}" if dot else f"{name}_members"
+
+
+def _latest(data: Dataset | Panel) -> Dataset:
+    return data.datasets[-1] if isinstance(data, Panel) else data
+
+
+def write_members_nominal(members: Mapping[int, Study], folder: io.RunFolder) -> None:
+    """scores_members.csv and ranks_members.csv: every member's nominal scores and ranks, long (unit, member,
+    then the composites; for panel members unit, member, time)."""
+    for name, attribute in (("scores_members.csv", "scores"), ("ranks_members.csv", "ranks")):
+        frames = {}
+        for label, study in members.items():
+            by_time = study.nominals or {None: study.nominal}
+            parts = [getattr(r, attribute).reset_index().rename(columns={"index": "unit"}).assign(time=t)
+                     for t, r in by_time.items()]
+            frame = pd.concat(parts, ignore_index=True)
+            if not study.nominals:
+                frame = frame.drop(columns=["time"])
+            else:
+                frame = frame[["unit", "time", *[c for c in frame.columns if c not in ("unit", "time")]]]
+            frames[label] = frame
+        synthetic = any(s.dataset.synthetic for s in members.values())
+        io.write_csv(long_over(frames, "member"), folder.path(name), synthetic=synthetic)
 
 
 def _period_lookup(periods: list[tuple[int, int | None, Framework]], source: str):
@@ -578,6 +751,9 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
                                 name_column=spec.name_column, groups=spec.groups, denominators=spec.denominators,
                                 columns=spec.indicator_columns,
                                 frameworks=_period_lookup(by_period, config.source) if by_period else None)
+    if spec.merge is not None and isinstance(dataset, Ensemble):
+        raise ConfigError(f"{config.source}: data.merge: merging the units of an ensemble's members is not supported "
+                          f"yet; merge one member's table (data.indicators) instead")
     if spec.merge is not None and isinstance(dataset, Panel):
         raise ConfigError(f"{config.source}: data.merge: merging the units of a panel is not supported yet; merge "
                           f"each time point's table first")
@@ -599,7 +775,9 @@ def _load_data(config: Config) -> tuple[Framework, Dataset | Panel, Dataset | No
 
         entries = [io.read_table(e) if isinstance(e, Path) else e for e in spec.not_applicable]
         where = f"{config.source}: data.not_applicable"
-        if isinstance(dataset, Panel):  # the same cells do not apply at any time point
+        if isinstance(dataset, Ensemble):  # the same cells do not apply in any member
+            dataset = dataset.map(lambda member: with_not_applicable(framework, member, entries, where=where))
+        elif isinstance(dataset, Panel):  # the same cells do not apply at any time point
             dataset = Panel(dataset.name, dataset.times, tuple(with_not_applicable(framework, ds, entries, where=where)
                                                                for ds in dataset.datasets))
         else:
@@ -751,7 +929,27 @@ def summary(study: Study, folder: Path, top: int = 10) -> str:
     tag = "  [SYNTHETIC DATA]" if result.dataset.synthetic else ""
     return "\n".join([f"{fw.name} on {result.dataset.name}{tag}: {len(result.dataset.units)} units",
                       study.methodology_note, table.to_string(float_format=lambda v: f"{v:.4f}"),
-                      *warning_lines(study.warnings), f"run folder: {folder}"])
+                      *ensemble_lines(study), *warning_lines(study.warnings), f"run folder: {folder}"])
+
+
+def ensemble_lines(study: Study) -> list[str]:
+    """Over an ensemble: what the tables report, the headline spread across members and the robust statements."""
+    if study.ensemble is None or study._results is None:
+        return []
+    found = study._results.summaries
+    spec = study.ensemble_spec
+    lines = [f"ensemble {study.ensemble.name}: {len(study.members)} members (the table above is member "
+             f"{study.ensemble.labels[0]}'s); every table gives the median and 5-95 % range across members"]
+    uncertainty = found.get("uncertainty", {})
+    if "mean_abs_rank_shift" in uncertainty:
+        lo_hi = uncertainty["ensemble"]["ranges_q05_q95"].get("mean_abs_rank_shift")
+        spread = f" (5-95 % across members {lo_hi[0]:.2f}-{lo_hi[1]:.2f})" if lo_hi else " (the same in every member)"
+        lines.append(f"  mean absolute rank shift: median {uncertainty['mean_abs_rank_shift']:.2f}{spread}")
+    share = "every member" if spec.robust_share >= 1 else f"at least {spec.robust_share:.0%} of members"
+    for statement, counts in found.get("ensemble", {}).get("statements", {}).items():
+        lines.append(f"  '{statement}': robust (in {share}) for {len(counts['robust'])} units, true in some member "
+                     f"for {counts['in_some_member']} (ensemble_statements.csv)")
+    return lines
 
 
 def warning_lines(found: list[str]) -> list[str]:

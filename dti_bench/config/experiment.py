@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dti_bench.config.specs import OutputSpec, Spec
+from dti_bench.config.specs import EnsembleSpec, OutputSpec, Spec
 from dti_bench.errors import ConfigError, choices
 from dti_bench.model.columns import IMETA_MAPPABLE, check_column_mapping, check_type_mapping
 from dti_bench.model.methodology import METHODOLOGY_DEFAULTS, parse_methodology
 
-TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output", "strict")
+TOP_LEVEL_KEYS = ("name", "description", "data", "methodology", "analyses", "output", "strict", "ensemble")
 DATA_KEYS = ("dataset", "indicators", "external", "year", "years", "time", "framework", "frameworks", "unit_column",
              "name_column", "groups", "denominators", "root", "reference", "merge", "not_applicable")
 #: A config's name: its runs go to ``<out>/<name>/``, so it is one path component and nothing else (no separator,
@@ -106,6 +106,9 @@ class Config:
         Each analysis asked for, every default filled in, in the config's order.
     output : OutputSpec
     description, source : str
+    ensemble : EnsembleSpec or None
+        The ``ensemble:`` block (only with an ensemble dataset; None when the config has none: the defaults apply
+        to an ensemble).
     strict : bool
         Refuse, instead of flag, a methodology whose means the inputs' measurement scale does not support (in the
         nominal methodology or any variant an analysis draws) and any other methodology warning.
@@ -120,6 +123,7 @@ class Config:
     description: str = ""
     source: str = "config"
     strict: bool = False
+    ensemble: EnsembleSpec | None = None
 
     @classmethod
     def from_mapping(cls, raw: Any, *, path: Path | None = None,
@@ -168,8 +172,10 @@ class Config:
         strict = raw.get("strict", False)
         if not isinstance(strict, bool):
             raise ConfigError(f"{src}: strict: expected true or false, got {strict!r}")
+        ensemble = (EnsembleSpec.from_block(raw["ensemble"], f"{src}: ensemble")
+                    if raw.get("ensemble") is not None else None)
         return cls(name=name, path=path, data=data, methodology=methodology, analyses=specs, output=output,
-                   description=description, source=src, strict=strict)
+                   description=description, source=src, strict=strict, ensemble=ensemble)
 
 
 def _expand(value: str, src: str, key: str) -> str:

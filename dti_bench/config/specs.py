@@ -443,6 +443,34 @@ class OutputSpec(Spec):
     report: bool = option(True, "write report.html, the audit report", boolean)
 
 
-__all__ = ["CoherenceSpec", "GridSpec", "ImportanceSpec", "OutputSpec", "RankChangeSpec", "RobustPairsSpec",
+def unit_pairs(value: Any, where: str) -> list[list[str]]:
+    """A list of [A, B] unit-code pairs (checked against the data when the study is bound)."""
+    ok = isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2
+                                         and all(isinstance(u, str) for u in p) for p in value)
+    if not ok:
+        raise ConfigError(f"{where}: expected a list of [unit, unit] pairs (unit codes), got {value!r}")
+    return [list(p) for p in value]
+
+
+@dataclass(frozen=True)
+class EnsembleSpec(Spec):
+    """``ensemble:``: how a run over an ensemble dataset (``data: {dataset: dti2022-synthetic-ensemble}``) states
+    its results: every table's statistics as the median and 5-95 % range across members, and the statements about
+    units (ensemble_statements.csv) called robust only when they hold in at least ``robust_share`` of members."""
+
+    key: ClassVar[str] = "ensemble"
+    title: ClassVar[str] = "ensemble"
+    robust_share: float = option(1.0, "a statement is robust when it holds in at least this share of members "
+                                      "(1.0: in every member)", number(0, 1, open_low=True))
+    members: int = option(0, "run on the first n members only (0: every member)", whole(0))
+    top: int = option(10, "the 'top n' statement: the unit's 95th-percentile Monte Carlo rank is at most n",
+                      whole(1))
+    band: int = option(10, "the 'narrow band' statement: the unit's 5-95 % Monte Carlo rank band (q95_rank - "
+                           "q05_rank) is narrower than this many places", whole(1))
+    pairs: list = option([], "unit pairs [A, B] for the statement 'A's median Monte Carlo rank is better than B's'",
+                         unit_pairs)
+
+
+__all__ = ["CoherenceSpec", "EnsembleSpec", "GridSpec", "ImportanceSpec", "OutputSpec", "RankChangeSpec", "RobustPairsSpec",
            "SensitivitySpec", "Spec", "StabilitySpec", "TopKRobustnessSpec", "UncertaintySpec", "WeightMapSpec",
            "option"]

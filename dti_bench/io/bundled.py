@@ -20,6 +20,7 @@ from dti_bench.model.columns import (IMETA_MAPPABLE, check_column_mapping, check
                                      rename_columns)
 from dti_bench.io.files import read_table, read_yaml
 from dti_bench.model.dataset import Dataset
+from dti_bench.model.ensemble import Ensemble
 from dti_bench.model.framework import Framework
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -286,8 +287,12 @@ def dataset_meta(name: str) -> dict[str, Any]:
     return known[name]
 
 
-def load_dataset(name: str | Path, framework: Framework | None = None) -> Dataset:
+def load_dataset(name: str | Path, framework: Framework | None = None) -> Dataset | Ensemble:
     """A bundled dataset by name, or an iData CSV file, validated against ``framework``.
+
+    A bundled ensemble (a ``meta.yaml`` with an ``ensemble:`` block, e.g. ``dti2022-synthetic-ensemble``) is
+    returned as an :class:`~dti_bench.model.ensemble.Ensemble` of its members, read from the one ``data.csv``
+    whose ``member`` column labels them.
 
     Parameters
     ----------
@@ -299,7 +304,7 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
 
     Returns
     -------
-    Dataset
+    Dataset or Ensemble
         ``synthetic`` is True for generated data (and the name says so).
 
     Examples
@@ -307,6 +312,11 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
     >>> ds = load_dataset("dti2022-synthetic")
     >>> ds
     Dataset('dti2022-synthetic' (synthetic): 63 units x 8 indicators)
+    >>> ens = load_dataset("dti2022-synthetic-ensemble")
+    >>> ens
+    Ensemble('dti2022-synthetic-ensemble' (synthetic): 50 members of 63 units x 8 indicators)
+    >>> bool((ens.members[0].values == ds.values).all())    # member 0 is the bundled draw
+    True
     """
     if isinstance(name, Path) or str(name).endswith(".csv"):
         from dti_bench.io.coinr import load_idata
@@ -315,6 +325,8 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
     meta = dataset_meta(name)
     framework = framework or load_framework(meta["framework"])
     public = {k: v for k, v in meta.items() if not k.startswith("_")}
+    if "ensemble" in meta:
+        return _load_ensemble(name, meta, framework, public)
     if "view" in meta:
         table = _published_view(meta["view"])
         source = f"{PUBLISHED_DIR / meta['view']['table']} (view {name})"
@@ -326,6 +338,25 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
                               name_column=meta.get("name_column", "uName"),
                               group_columns=meta.get("group_columns", ()), ignore_columns=meta.get("ignore_columns", ()),
                               name=name, source=source, synthetic=bool(meta.get("synthetic", False)), meta=public)
+
+
+@lru_cache(maxsize=4)
+def _ensemble_table(path: Path) -> pd.DataFrame:
+    # read once per process: a study binds each member, and the table of 50 members is 3,150 rows
+    return read_table(path)
+
+
+def _load_ensemble(name: str, meta: Mapping[str, Any], framework: Framework, public: Mapping[str, Any]) -> Ensemble:
+    """A bundled ensemble: ``data.csv`` with a member column (and a time column for panel members)."""
+    block = meta["ensemble"]
+    path = meta["_dir"] / "data.csv"
+    return Ensemble.from_frame(_ensemble_table(path).copy(), framework, member_column=block.get("member_column", "member"),
+                               time_column=block.get("time_column"), name=name, source=str(path),
+                               unit_column=meta.get("unit_column", "uCode"),
+                               name_column=meta.get("name_column", "uName"),
+                               group_columns=meta.get("group_columns", ()),
+                               ignore_columns=meta.get("ignore_columns", ()),
+                               synthetic=bool(meta.get("synthetic", False)), meta=public)
 
 
 def _published_view(view: Mapping[str, Any]) -> pd.DataFrame:

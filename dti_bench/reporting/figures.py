@@ -131,6 +131,13 @@ def _finite_max(values: Any, default: float = 1.0) -> float:
     return float(v.max()) if v.size else default
 
 
+def _finite_min(values: Any, default: float = 0.0) -> float:
+    """The smallest finite value, or ``default`` when there is none."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(v.min()) if v.size else default
+
+
 def _unit_tick_size(n: int) -> float:
     return 7.0 if n <= 25 else 6.0 if n <= 45 else 5.5
 
@@ -232,7 +239,7 @@ def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = 
     ----------
     uncertainty : DataFrame
         ``uncertainty.csv``: ``unit``, optional ``name``, ``nominal_rank``, ``median_rank``, ``q05_rank``,
-        ``q95_rank``.
+        ``q95_rank``; from a run over an ensemble also ``q05_rank_member_q05`` and ``q95_rank_member_q95``.
     horizontal : bool, optional
         Units on the y axis (names readable for many units); default when there are more than 15 units.
 
@@ -241,7 +248,9 @@ def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = 
     fig : Figure
         Units ordered by nominal rank, best first; a bar per unit spanning the ranks from ``q05_rank`` to
         ``q95_rank`` (each rank drawn as a cell of width 1, so a unit that never moves shows a one-rank bar),
-        a filled circle at the median rank and an open diamond at the nominal rank. One column wide.
+        a filled circle at the median rank and an open diamond at the nominal rank. One column wide. Over an
+        ensemble the bar is the across-member median band, and a lighter bar behind it reaches from the 5th
+        percentile across members of ``q05_rank`` to the 95th of ``q95_rank`` (the band's range across members).
     table : DataFrame
         The columns drawn, in the drawn order.
 
@@ -258,18 +267,27 @@ def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = 
     """
     columns = [c for c in ("unit", "name") if c in uncertainty.columns]
     columns += ["nominal_rank", "median_rank", "q05_rank", "q95_rank"]
+    members = all(c in uncertainty.columns for c in ("q05_rank_member_q05", "q95_rank_member_q95"))
+    columns += ["q05_rank_member_q05", "q95_rank_member_q95"] if members else []
     table = uncertainty[columns].sort_values(["nominal_rank", "unit"], kind="stable").reset_index(drop=True)
     n = len(table)
     horizontal = n > 15 if horizontal is None else horizontal
     labels = _labels(table)
     pos = np.arange(n)
     lo, hi = table["q05_rank"].to_numpy(float), table["q95_rank"].to_numpy(float)
-    top = _finite_max(table[["nominal_rank", "q95_rank"]])
+    top = _finite_max(table[["nominal_rank", "q95_rank_member_q95" if members else "q95_rank"]])
+    band = "5–95 % band (median across members)" if members else "5–95 % band"
+    if members:
+        outer_lo = table["q05_rank_member_q05"].to_numpy(float)
+        outer_hi = table["q95_rank_member_q95"].to_numpy(float)
     if horizontal:
         fig = _figure(ONE_COLUMN, max(2.2, 0.115 * n + 0.9))
         ax = fig.add_subplot()
+        if members:
+            ax.barh(pos, outer_hi - outer_lo + 1.0, left=outer_lo - 0.5, height=0.62, color=OKABE_ITO[5],
+                    alpha=0.3, edgecolor="none", label="its range across members")
         ax.barh(pos, hi - lo + 1.0, left=lo - 0.5, height=0.62, color=OKABE_ITO[5], edgecolor="none",
-                label="5–95 % band")
+                label=band)
         ax.plot(table["nominal_rank"], pos, linestyle="none", marker="D", markersize=4.2, markerfacecolor="white",
                 markeredgecolor=OKABE_ITO[3], markeredgewidth=0.9, label="Nominal rank")
         ax.plot(table["median_rank"], pos, linestyle="none", marker="o", markersize=2.6, color="black",
@@ -285,8 +303,11 @@ def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = 
     else:
         fig = _figure(ONE_COLUMN, 2.5)
         ax = fig.add_subplot()
+        if members:
+            ax.bar(pos, outer_hi - outer_lo + 1.0, bottom=outer_lo - 0.5, width=0.62, color=OKABE_ITO[5],
+                   alpha=0.3, edgecolor="none", label="its range across members")
         ax.bar(pos, hi - lo + 1.0, bottom=lo - 0.5, width=0.62, color=OKABE_ITO[5], edgecolor="none",
-               label="5–95 % band")
+               label=band)
         ax.plot(pos, table["nominal_rank"], linestyle="none", marker="D", markersize=4.5, markerfacecolor="white",
                 markeredgecolor=OKABE_ITO[3], markeredgewidth=0.9, label="Nominal rank")
         ax.plot(pos, table["median_rank"], linestyle="none", marker="o", markersize=3, color="black",
@@ -301,7 +322,7 @@ def draw_rank_intervals(uncertainty: pd.DataFrame, *, horizontal: bool | None = 
         ax.grid(axis="y", linewidth=0.4, color="#E5E5E5")
         ax.tick_params(axis="x", length=0)
     ax.set_axisbelow(True)
-    fig.legend(loc="outside upper center", ncols=3, handlelength=1.2, columnspacing=1.2)
+    fig.legend(loc="outside upper center", ncols=2 if members else 3, handlelength=1.2, columnspacing=1.2)
     return fig, table
 
 
@@ -525,9 +546,10 @@ def draw_sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *
     -------
     fig : Figure
         Paired bars per factor: S1 (blue, hatched) and ST (orange, plain), error bars ± the ``_conf`` half-widths
-        (SALib's bootstrap confidence intervals). One column wide.
+        (SALib's bootstrap confidence intervals). From a run over an ensemble (``S1_member_q05`` ... columns) the
+        bars are the medians across members and the error bars their 5-95 % range across members. One column wide.
     table : DataFrame
-        ``factor, S1, S1_conf, ST, ST_conf`` in the drawn order.
+        ``factor, S1, S1_conf, ST, ST_conf`` in the drawn order (and the member range columns when drawn).
 
     Examples
     --------
@@ -545,7 +567,9 @@ def draw_sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *
         raise ValueError(f"sensitivity table has no output {output!r}; present: {list(pd.unique(sensitivity['output']))[:10]}")
     rows, _ = _one_of(rows, "quantity", quantity, "sensitivity")
     rows, _ = _one_of(rows, "node", node, "sensitivity")
-    table = rows[["factor", "S1", "S1_conf", "ST", "ST_conf"]].reset_index(drop=True)
+    ranges = [f"{key}_member_{q}" for key in ("S1", "ST") for q in ("q05", "q95")]
+    members = all(c in rows.columns for c in ranges)
+    table = rows[["factor", "S1", "S1_conf", "ST", "ST_conf", *(ranges if members else [])]].reset_index(drop=True)
     k = len(table)
     x = np.arange(k)
     fig = _figure(ONE_COLUMN, 2.3)
@@ -553,16 +577,24 @@ def draw_sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *
     width = 0.38
     for offset, key in ((-width / 2, "S1"), (width / 2, "ST")):
         style = SOBOL_STYLE[key]
-        ax.bar(x + offset, table[key], width, yerr=table[f"{key}_conf"], color=style["color"], hatch=style["hatch"],
+        values = table[key].to_numpy(float)
+        # over an ensemble the whiskers are the range across members (the members' own intervals are in
+        # sensitivity_members.csv)
+        yerr = (np.clip([values - table[f"{key}_member_q05"].to_numpy(float),
+                         table[f"{key}_member_q95"].to_numpy(float) - values], 0, None)
+                if members else table[f"{key}_conf"])
+        ax.bar(x + offset, table[key], width, yerr=yerr, color=style["color"], hatch=style["hatch"],
                edgecolor="black", linewidth=0.5, label=style["label"],
                error_kw={"elinewidth": 0.7, "capsize": 2, "capthick": 0.7, "ecolor": "black"})
     ax.set_xticks(x, [str(f).replace(" ", "\n", 1) if len(str(f)) > 12 else str(f) for f in table["factor"]])
     ax.tick_params(axis="x", length=0)
     ax.axhline(0, color="black", linewidth=0.6)
     low = -_finite_max(table[["S1_conf", "ST_conf"]].to_numpy(float) - table[["S1", "ST"]].to_numpy(float), 0.0)
+    if members:
+        low = min(0.0, _finite_min(table[["S1_member_q05", "ST_member_q05"]], 0.0))
     ax.set_ylim(bottom=min(0.0, low * 1.1))
     ax.set_xlim(-0.6, k - 0.4)
-    ax.set_ylabel("Sobol' index")
+    ax.set_ylabel("Sobol' index\n(median, 5–95 % across members)" if members else "Sobol' index")
     ax.grid(axis="y", linewidth=0.4, color="#E5E5E5")
     ax.set_axisbelow(True)
     fig.legend(loc="outside upper center", ncols=2, handlelength=1.6)

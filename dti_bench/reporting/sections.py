@@ -302,7 +302,31 @@ def _summary(run: RunReader) -> dict[str, Any]:
         "missing": ", ".join(a.title for a in ANALYSES.values() if not _ran(run, a.key)),
         "findings": _key_findings(run),
         "warnings": [str(w) for w in (m.get("warnings") or [])],
+        "ensemble": _ensemble(run),
     }
+
+
+def _ensemble(run: RunReader) -> dict[str, Any] | None:
+    """A run over an ensemble: its members, the headline shift's spread and the robust statements (None else)."""
+    outputs = run.manifest.get("outputs") or {}
+    ens = outputs.get("ensemble")
+    if not ens:
+        return None
+    share = float(ens.get("robust_share", 1.0))
+    label = _unit_label(run)
+    statements = []
+    for statement, counts in (ens.get("statements") or {}).items():
+        robust = list(counts.get("robust") or [])
+        shown = ", ".join(label(u) for u in robust[:MAX_LISTED_UNITS]) + (" …" if len(robust) > MAX_LISTED_UNITS else "")
+        statements.append({"statement": str(statement), "robust": _n(len(robust)), "units": shown,
+                           "some": _n(counts.get("in_some_member"))})
+    uncertainty = outputs.get("uncertainty") or {}
+    spread = ((uncertainty.get("ensemble") or {}).get("ranges_q05_q95") or {}).get("mean_abs_rank_shift")
+    return {"dataset": str(ens.get("dataset", "–")), "members": _n(len(ens.get("members") or [])),
+            "first": str((ens.get("members") or ["–"])[0]),
+            "share": "every member" if share >= 1 else f"at least {share:.0%} of members",
+            "shift": _n(uncertainty.get("mean_abs_rank_shift"), 2) if "mean_abs_rank_shift" in uncertainty else "",
+            "shift_range": f"{_n(spread[0], 2)}–{_n(spread[1], 2)}" if spread else "", "statements": statements}
 
 
 def _key_findings(run: RunReader) -> list[dict[str, Any]]:
