@@ -10,11 +10,14 @@ package options: such numbers must come from generated/numbers.tex.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings, strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
@@ -151,6 +154,86 @@ def test_numbers_tex_defines_every_macro_once():
         build.numbers_tex({"dti2Rbar": "1"}, {})
 
 
+def _as_ensemble(run_dir: Path, folder: Path, factor: float = 3.0) -> Path:
+    """A copy of ``run_dir`` that looks like a run over a two-member ensemble: member 0 is the run itself, member 1
+    the same tables with every unit's mean absolute shift and every S_T multiplied by ``factor``."""
+    import shutil
+
+    copy = folder / "ensemble-run"
+    shutil.copytree(run_dir, copy)
+    unc = pd.read_csv(run_dir / "uncertainty.csv")
+    other = unc.assign(mean_abs_shift=factor * unc["mean_abs_shift"])
+    pd.concat([unc.assign(member=0), other.assign(member=1)]).to_csv(copy / "uncertainty_members.csv", index=False)
+    sens = pd.read_csv(run_dir / "sensitivity.csv")
+    pd.concat([sens.assign(member=0), sens.assign(member=1, ST=factor * sens["ST"])]).to_csv(
+        copy / "sensitivity_members.csv", index=False)
+    return copy
+
+
+def test_distribution_numbers_of_one_run_are_its_own_numbers(run_dir):
+    macros = build.distribution_numbers("ex", run_dir)
+    unc = pd.read_csv(run_dir / "uncertainty.csv")
+    assert macros["exMembers"] == "1" and macros["exMembersPhrase"] == "on one calibrated draw"
+    assert macros["exRbar"] == f"{unc['mean_abs_shift'].mean():.2f}" == macros["exRbarLo"] == macros["exRbarHi"]
+    assert macros["exRbarAcross"] == ""                      # no range to print for one draw
+
+
+def test_distribution_numbers_across_two_members_by_hand(run_dir, tmp_path):
+    ens = _as_ensemble(run_dir, tmp_path)
+    macros = build.distribution_numbers("ex", ens)
+    a = pd.read_csv(run_dir / "uncertainty.csv")["mean_abs_shift"].mean()
+    b = 3 * a
+    # two members: the median is their mean; numpy's linear 5 % and 95 % quantiles lie 5 % in from each end
+    assert macros["exMembers"] == "2" and macros["exMembersPhrase"] == "across 2 calibrated draws"
+    assert macros["exRbar"] == f"{(a + b) / 2:.2f}"
+    assert macros["exRbarLo"] == f"{a + 0.05 * (b - a):.2f}" and macros["exRbarHi"] == f"{a + 0.95 * (b - a):.2f}"
+    assert macros["exRbarAcross"] == f" (5--95\\,\\% across members {macros['exRbarLo']}--{macros['exRbarHi']})"
+    sens = pd.read_csv(run_dir / "sensitivity.csv")
+    st = sens[(sens["quantity"] == "summary") & (sens["output"] == "mean_abs_shift") &
+              (sens["factor"] == "aggregation")]["ST"].iloc[0]
+    assert macros["exSTAggregation"] == f"{2 * st:.2f}"       # median of st and 3 st
+    # every unit is among the 5 least robust in both members or in neither (member 1 scales every shift alike)
+    assert macros["exLeastMaxShare"] == "100" and macros["exLeastEver"] == macros["exLeastRows"] == "5"
+    table = build.least_robust_table(ens)
+    body = [line for line in table.splitlines() if line.endswith(r"\\") and "&" in line][1:]
+    assert len(body) == 5 and all(r"100\,\%" in line for line in body)
+
+
+def test_a_run_whose_uncertainty_and_sobol_factors_differ_is_refused(run_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    man = json.loads((copy / "manifest.json").read_text())
+    man["outputs"]["sensitivity"]["factors"] = man["outputs"]["sensitivity"]["factors"][:-1]
+    (copy / "manifest.json").write_text(json.dumps(man))
+    assert build.factor_numbers("ex", run_dir)["exFactorCount"] == str(len(man["outputs"]["uncertainty"]["factors"]))
+    with pytest.raises(ValueError, match="same factors"):
+        build.factor_numbers("ex", copy)
+
+
+def test_top_k_numbers_agree_with_the_uncertainty_columns(run_dir):
+    macros = build.top_k_numbers("ex", run_dir)
+    unc = pd.read_csv(run_dir / "uncertainty.csv")
+    cfg = yaml.safe_load((run_dir / "config.yaml").read_text())["analyses"]["uncertainty"]["top_k_robustness"]
+    k, share, within = cfg["k"], cfg["share"], cfg["within"]
+    top = unc[unc["nominal_rank"] <= k]
+    assert macros["exTopK"] == str(k) and macros["exTopKNominal"] == str(len(top))
+    assert macros["exTopKStay"] == str(int((top[f"p_top{k}"] >= share).sum()))
+    assert macros["exTopKStayWithin"] == str(int((top[f"p_within{within}"] >= share).sum()))
+
+
+def test_merger_published_numbers_read_the_published_tables():
+    macros = build.merger_published_numbers()
+    for key, slug in (("Case", "da_nang"), ("Unmerged", "ha_noi"), ("Leader", "ho_chi_minh")):
+        assert macros[f"mergerPub{key}Before"] == _ordinal(_published_rank("dti_provincial_2024_63.csv", slug))
+        assert macros[f"mergerPub{key}After"] == _ordinal(_published_rank("dti_provincial_2024_34.csv", slug))
+    # the published facts the issue quotes: Hà Nội 4th of 63 and 1st of 34 unmerged; HCM 1st and 4th
+    assert (macros["mergerPubUnmergedBefore"], macros["mergerPubUnmergedAfter"]) == ("4th", "1st")
+    assert (macros["mergerPubLeaderBefore"], macros["mergerPubLeaderAfter"]) == ("1st", "4th")
+    assert macros["mergerPubUnmergedPartners"] == "none"
+
+
 # -- formatting helpers -----------------------------------------------------------------------------------------
 
 def test_macro_name_and_ordinals_by_hand():
@@ -224,11 +307,6 @@ def test_main_tex_types_no_number():
 # published tables) with plain pandas, independently of build.py's functions, and compared with what build.py
 # writes. A macro in those sections without a recomputation below fails the test: a new quantitative sentence
 # needs its check.
-
-import json
-
-import numpy as np
-import yaml
 
 DATA = REPO / "dti_bench" / "datasets" / "dti_published"
 #: macros of main.tex's own preamble (no number in them)
