@@ -898,6 +898,14 @@ def distribution_numbers(prefix: str, run: Path, least: int = TABLE_ROWS) -> dic
         "BandWide": (lambda g: ((g[hi] - g[lo]) > VOLATILE_WIDTH).sum(), 0, True),
         "BandMedian": (lambda g: np.median(g[hi] - g[lo]), 0, True),
     }
+    # the JRC top-k statement per member, from uncertainty.csv's own columns: nominal top k that stay in the top k
+    # in at least `share` of the samples (the resolved config's top_k_robustness)
+    from dti_bench import io
+
+    tk = (io.read_yaml(run / "config.yaml")["analyses"]["uncertainty"].get("top_k_robustness") or {})
+    if tk:
+        k, share = int(tk["k"]), float(tk["share"])
+        stats["TopKStay"] = (lambda g: (g.loc[g["nominal_rank"] <= k, f"p_top{k}"] >= share - 1e-12).sum(), 0, True)
     values = {k: across_member_stats(unc, f) for k, (f, _, _) in stats.items()}
     for factor in sens["factor"].unique():
         key = macro_name("ST", factor)
@@ -905,8 +913,17 @@ def distribution_numbers(prefix: str, run: Path, least: int = TABLE_ROWS) -> dic
         values[key] = across_member_stats(sens[sens["factor"] == factor], lambda g: g["ST"].iloc[0])
     for key, (_, digits, integer) in stats.items():
         med, q05, q95 = spread(values[key], digits, integer)
+        # "Across" follows a number in running text, "Range" one inside parentheses; both empty for one draw
         out.update({key: med, f"{key}Lo": q05, f"{key}Hi": q95,
-                    f"{key}Across": f" (5--95\\,\\% across members {q05}--{q95})" if members > 1 else ""})
+                    f"{key}Across": f" (5--95\\,\\% across members {q05}--{q95})" if members > 1 else "",
+                    f"{key}Range": f"; 5--95\\,\\% across members {q05}--{q95}" if members > 1 else ""})
+    # the factor with the largest median total index, and in how many members it is the largest
+    st = {f: np.median(values[macro_name("ST", f)]) for f in sens["factor"].unique()}
+    top = max(st, key=st.get)
+    firsts = across_member_stats(sens, lambda g: float(g.loc[g["ST"].idxmax(), "factor"] == top))
+    out.update({"TopFactor": tex_escape(top), "TopFactorST": out[macro_name("ST", top)],
+                "TopFactorSTRange": out[macro_name("ST", top) + "Range"],
+                "TopFactorFirstShare": fmt_int(100 * firsts.mean())})
     # how often each province is among the `least` robust: a statement across members, never one draw's list
     counts: dict[str, int] = {}
     groups = unc.groupby("member", sort=True) if "member" in unc else [(0, unc)]
@@ -1152,8 +1169,9 @@ def latest(name: str) -> Path | None:
     return folders[-1] if folders else None
 
 
-def run_all(reuse: bool = False) -> dict[str, Path | None]:
-    """Run every config (fresh unless ``reuse``) and return name -> run folder, None for a skipped case study."""
+def run_all(reuse: bool = False, skip: tuple[str, ...] = ()) -> dict[str, Path | None]:
+    """Run every config (fresh unless ``reuse``) and return name -> run folder, None for a skipped case study or
+    an optional run named in ``skip`` (the text then prints the sentence it prints without its data)."""
     from dti_bench import io
     from dti_bench.errors import DataError, MethodologyWarning
     from dti_bench.experiment import run
@@ -1188,6 +1206,10 @@ def run_all(reuse: bool = False) -> dict[str, Path | None]:
     for name, (config, dataset) in OPTIONAL.items():
         needs = dataset or (io.read_yaml(ROOT / config).get("data", {}).get("dataset")
                             if (ROOT / config).is_file() else None)
+        if name in skip:
+            print(f"paper/build.py: skipping {name}: --skip {name}", file=sys.stderr)
+            folders[name] = None
+            continue
         if not (ROOT / config).is_file() or (needs and needs not in bundled):
             missing = config if not (ROOT / config).is_file() else f"the bundled dataset {needs!r}"
             print(f"paper/build.py: skipping {name}: {missing} is not in this checkout", file=sys.stderr)
@@ -1293,8 +1315,8 @@ def numbers_tex(numbers: Mapping[str, str], flags: Mapping[str, bool]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(reuse: bool = False) -> None:
-    folders = run_all(reuse)
+def build(reuse: bool = False, skip: tuple[str, ...] = ()) -> None:
+    folders = run_all(reuse, skip)
     extras = extra_tables(folders)
     if GENERATED.exists():
         shutil.rmtree(GENERATED)
@@ -1326,9 +1348,11 @@ def build(reuse: bool = False) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true", help="use the newest existing run folder of each config")
+    parser.add_argument("--skip", action="append", default=[], choices=sorted(OPTIONAL),
+                        help="leave out an optional run (repeatable), e.g. the ensemble while editing the text")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    build(reuse=args.reuse)
+    build(reuse=args.reuse, skip=tuple(args.skip))
 
 
 if __name__ == "__main__":

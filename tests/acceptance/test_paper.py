@@ -362,11 +362,13 @@ def _members_mean(table: pd.DataFrame, column: str) -> np.ndarray:
     return table.groupby("member")[column].mean().to_numpy()
 
 
-def _spread_phrase(values: np.ndarray) -> str:
+def _spread_phrase(values: np.ndarray, digits: int = 2, inside: bool = False) -> str:
+    """The range across members as the text prints it: after a number, or inside parentheses; none for one draw."""
     if len(values) == 1:
         return ""
-    lo, hi = (f"{np.percentile(values, q):.2f}" for q in (5, 95))
-    return f" (5--95\\,\\% across members {lo}--{hi})"
+    lo, hi = (f"{np.percentile(values, q):.{digits}f}" if digits else str(int(round(np.percentile(values, q))))
+              for q in (5, 95))
+    return f"; 5--95\\,\\% across members {lo}--{hi}" if inside else f" (5--95\\,\\% across members {lo}--{hi})"
 
 
 def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
@@ -422,10 +424,14 @@ def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
     out["dtiEnsRbarAcross"] = _spread_phrase(rbar)
     sens_file = dti / "sensitivity_members.csv"
     sens = pd.read_csv(sens_file if sens_file.exists() else dti / "sensitivity.csv")
-    agg = sens[(sens["quantity"] == "summary") & (sens["output"] == "mean_abs_shift") & (sens["factor"] == "aggregation")]
-    st = agg.groupby("member")["ST"].first().to_numpy() if "member" in agg else agg["ST"].to_numpy()
-    out["dtiEnsSTAggregation"] = f"{np.median(st):.2f}"
-    out["dtiEnsSTAggregationAcross"] = _spread_phrase(st)
+    sens = sens[(sens["quantity"] == "summary") & (sens["output"] == "mean_abs_shift")]
+    if "member" not in sens:
+        sens = sens.assign(member=0)
+    st = sens.pivot(index="member", columns="factor", values="ST")      # members x factors
+    top = st.median().idxmax()
+    out["dtiEnsTopFactor"] = top
+    out["dtiEnsTopFactorST"] = f"{st[top].median():.2f}"
+    out["dtiEnsTopFactorSTRange"] = _spread_phrase(st[top].to_numpy(), inside=True)
     man = json.loads((runs["dti2022"] / "manifest.json").read_text())["outputs"]
     assert man["uncertainty"]["factors"] == man["sensitivity"]["factors"], "UA and SA on different factors"
     out["dtiFactorCount"] = str(len(man["sensitivity"]["factors"]))
@@ -435,6 +441,11 @@ def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
     top = unc_one[unc_one["nominal_rank"] <= k]
     out.update({"dtiTopK": str(k), "dtiTopKShare": _pct(share),
                 "dtiTopKStay": str(int((top[f"p_top{k}"] >= share - 1e-12).sum()))})
+    members_unc = unc if "member" in unc else unc.assign(member=0)
+    stay = np.array([(g.loc[g["nominal_rank"] <= k, f"p_top{k}"] >= share - 1e-12).sum()
+                     for _, g in members_unc.groupby("member")])
+    out["dtiEnsTopKStay"] = str(int(round(np.median(stay))))
+    out["dtiEnsTopKStayAcross"] = _spread_phrase(stay, digits=0)
 
     for name in ("papi", "pci"):
         if runs.get(name) is not None:
