@@ -60,6 +60,11 @@ OPTIONAL = {
     "dti2022-ensemble": ("configs/dti2022-ensemble.yaml", "dti2022-synthetic-ensemble"),
     "dti-hai-phong": ("configs/dti-hai-phong.yaml", None),
 }
+#: optional config -> the analyses of it the paper quotes: the build runs only those (a copy of the config with the
+#: others left out, written beside the runs; the run folder's config.yaml records what ran), so that the ensemble's
+#: 50 members do not each spend most of their time on importance estimates the text never cites. The methods
+#: section says so through \optionalAnalysesNote.
+OPTIONAL_ANALYSES = {"dti2022-ensemble": ("uncertainty", "sensitivity")}
 #: config name -> Monte Carlo sample size passed to run(samples=...). Empty: every config finishes within about
 #: a minute at its own sizes, so none is cut (the methods section states this through \sampleOverrideNote).
 SAMPLE_OVERRIDES: dict[str, int] = {}
@@ -1216,10 +1221,24 @@ def run_all(reuse: bool = False, skip: tuple[str, ...] = ()) -> dict[str, Path |
             folders[name] = None
             continue
         previous = latest(name) if reuse else None
-        folders[name] = previous or run(ROOT / config, out=RUNS, samples=SAMPLE_OVERRIDES.get(name), quiet=True,
-                                        figures="none")
+        folders[name] = previous or run(_only_analyses(ROOT / config, OPTIONAL_ANALYSES.get(name)), out=RUNS,
+                                        samples=SAMPLE_OVERRIDES.get(name), quiet=True, figures="none")
         print(f"paper/build.py: {name} -> {folders[name]}", file=sys.stderr)
     return folders
+
+
+def _only_analyses(config: Path, keep: tuple[str, ...] | None) -> Path:
+    """``config``, or (with ``keep``) a copy of it under runs/ holding only the analyses ``keep``."""
+    from dti_bench import io
+
+    if keep is None:
+        return config
+    raw = io.read_yaml(config)
+    raw["analyses"] = {k: v for k, v in raw["analyses"].items() if k in keep}
+    RUNS.mkdir(parents=True, exist_ok=True)
+    copy = RUNS / f"{config.stem}.paper.yaml"
+    io.write_yaml(raw, copy)
+    return copy
 
 
 def extra_tables(folders: Mapping[str, Path | None]) -> dict[str, Path]:
@@ -1284,6 +1303,10 @@ def all_numbers(folders: Mapping[str, Path | None], extras: Mapping[str, Path]) 
             "To keep the build short, the Monte Carlo sample size was cut for "
             + ", ".join(f"\\texttt{{{tex_escape(k)}}} (to {fmt_int(v)})" for k, v in overrides.items()) + ".")
     parts.append({"sampleOverrideNote": note})
+    ran = {k: v for k, v in OPTIONAL_ANALYSES.items() if folders.get(k) is not None}
+    parts.append({"optionalAnalysesNote": " ".join(
+        f"Of \\texttt{{configs/{tex_escape(k)}.yaml}} the build ran only the analyses the text quotes "
+        f"({', '.join(tex_escape(a) for a in v)})." for k, v in ran.items())})
     parts.append(robustness_standing(compared_indices(folders), DTI_LABEL,
                                      members=folders.get("dti2022-ensemble")))
     parts.append(hai_phong_published_numbers())

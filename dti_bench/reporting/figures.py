@@ -783,9 +783,8 @@ def draw_grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str,
             _annotate(ax, values, "{:.0f}", lambda r: r <= top / 2, size=size)
     shrink = 1.0 if n <= 30 else 0.5
     if relative:
-        step = max(1, int(np.ceil(reach / 5)))   # 0, then whole steps out to both ends
-        ticks = sorted({0, reach, -reach, *(k * step for k in range(1, reach // step + 1)),
-                        *(-k * step for k in range(1, reach // step + 1))})
+        step = max(1, int(np.ceil(reach / 5)))   # 0, then at most five whole steps each way
+        ticks = [k * step for k in range(-(reach // step), reach // step + 1)]
         bar = fig.colorbar(image, ax=ax, aspect=30, pad=0.015, shrink=shrink, ticks=ticks)
         bar.set_label(f"Rank on {node} minus official rank\n(+ = lower, - = higher)")
     else:
