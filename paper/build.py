@@ -943,6 +943,27 @@ def distribution_numbers(prefix: str, run: Path, least: int = TABLE_ROWS) -> dic
     return {macro_name(prefix, k): v for k, v in out.items()}
 
 
+NULL_INDEX = 0.005   # a Sobol' total index below this is read as "no effect"
+
+
+def ensemble_zero_numbers(run: Path, factor: str = "aggregation") -> dict[str, str]:
+    """Members of the ensemble in which some unit has a zero (or negative) indicator value, where a geometric or
+    harmonic mean is zero or undefined for it (the variants are dropped), and what that does to the Sobol' index of
+    the aggregation: how many members have S_T below NULL_INDEX, and its median over the members without a zero."""
+    from dti_bench import io
+
+    ensemble = io.load_dataset(manifest(run)["ensemble"]["dataset"])
+    zero = {label for label, member in zip(ensemble.labels, ensemble.members) if (np.asarray(member.values) <= 0).any()}
+    sens = read(run, "sensitivity_members.csv")
+    st = sens[(sens["quantity"] == "summary") & (sens["output"] == "mean_abs_shift") & (sens["factor"] == factor)]
+    st = st.set_index("member")["ST"]
+    others = st[[m for m in st.index if m not in zero]]
+    return {"dtiEnsZeroMembers": fmt_int(len(zero)), "dtiEnsAggNullMembers": fmt_int((st < NULL_INDEX).sum()),
+            "dtiEnsAggNullInZero": fmt_int(sum(1 for m in st.index[st < NULL_INDEX] if m in zero)),
+            "dtiEnsNullIndex": fmt(NULL_INDEX, 3),
+            "dtiEnsAggNonZeroMedian": fmt(np.median(others.to_numpy(float))) if len(others) else "--"}
+
+
 def least_robust_table(run: Path, least: int = TABLE_ROWS, rows: int = 10) -> str:
     """The provinces most often among the ``least`` robust (largest mean absolute shift) across the members of an
     ensemble run (uncertainty_members.csv): share of members, and the median and 5-95 % range across members of
@@ -1094,10 +1115,11 @@ def robustness_standing(runs: Mapping[str, Path], first: str, members: Path | No
     ensemble run of the first index (``members``: uncertainty_members.csv), the share of its members in which its
     R̄s is the smallest of all ("100" on one draw when it is, "0" when not)."""
     rbar = {label: read(run, "uncertainty.csv")["mean_abs_shift"].mean() for label, run in runs.items()}
-    place = sorted(rbar, key=rbar.get).index(first) + 1
-    others = [v for k, v in rbar.items() if k != first]
     table = read(members, "uncertainty_members.csv") if members is not None else read(runs[first], "uncertainty.csv")
     own = across_member_stats(table, lambda g: g["mean_abs_shift"].mean())
+    rbar[first] = float(np.median(own))          # over an ensemble: the median across members, as the text quotes
+    place = sorted(rbar, key=rbar.get).index(first) + 1
+    others = [v for k, v in rbar.items() if k != first]
     smallest = float(np.mean(own < min(others))) if others else 1.0
     return {"robustIndices": fmt_int(len(rbar)), "dtiRbarStanding": "the " + standing(place, "smallest"),
             "dtiSmallestShare": fmt_int(100 * smallest)}
@@ -1110,6 +1132,9 @@ def robustness_table(runs: Mapping[str, Path]) -> str:
              rf"Index & Units & $\bar R_s$ & $\bar R_s$ range & band $>{VOLATILE_WIDTH}$ & median band & "
              r"largest $S_T$ (of $\bar R_s$) \\", r"\midrule"]
     for label, run in runs.items():
+        if reader(run).table("uncertainty_members.csv") is not None:   # an ensemble: medians across members
+            lines.append(_ensemble_row(label, run))
+            continue
         u = uncertainty_numbers("x", run)
         s = sobol_numbers("x", run)
         lines.append(f"{label} & {u['xUnits']} & {u['xRbar']} & {u['xRbarLo']}--{u['xRbarHi']} & "
@@ -1117,6 +1142,20 @@ def robustness_table(runs: Mapping[str, Path]) -> str:
                      f"{s['xTopFactor']} ({s['xTopFactorST']}) \\\\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
+
+
+def _ensemble_row(label: str, run: Path) -> str:
+    """The robustness-table row of a run over an ensemble: every cell the median across members of that member's
+    statistic (R̄s, the 5 % and 95 % quantiles of R̄s over its samples from stability_members.csv, the units with a
+    wide band and their share, the median band), and the factor with the largest median S_T."""
+    d = distribution_numbers("x", run)
+    stab = read(run, "stability_members.csv")
+    stab = stab[stab["metric"] == "mean_abs_shift"]
+    units = read(run, "uncertainty_members.csv").groupby("member").size().iloc[0]
+    lo, hi = (fmt(np.median(stab[q].to_numpy(float))) for q in ("q05", "q95"))
+    share = fmt_int(100 * float(d["xBandWide"]) / units)
+    return (f"{label}, median of {d['xMembers']} draws & {fmt_int(units)} & {d['xRbar']} & {lo}--{hi} & "
+            f"{d['xBandWide']} ({share}\\,\\%) & {d['xBandMedian']} & {d['xTopFactor']} ({d['xTopFactorST']}) \\\\")
 
 
 def pci_revision_table(path: Path) -> str:
@@ -1228,13 +1267,16 @@ def run_all(reuse: bool = False, skip: tuple[str, ...] = ()) -> dict[str, Path |
 
 
 def _only_analyses(config: Path, keep: tuple[str, ...] | None) -> Path:
-    """``config``, or (with ``keep``) a copy of it under runs/ holding only the analyses ``keep``."""
+    """``config``, or (with ``keep``) a copy of it under runs/ holding only the analyses ``keep`` (and no report)."""
     from dti_bench import io
 
     if keep is None:
         return config
     raw = io.read_yaml(config)
     raw["analyses"] = {k: v for k, v in raw["analyses"].items() if k in keep}
+    # the paper reads the CSVs only; the HTML report of a run over an ensemble is not needed (and, as merged from
+    # i14-ensemble, fails on the members' summarised failure reasons)
+    raw["output"] = {**(raw.get("output") or {}), "report": False}
     RUNS.mkdir(parents=True, exist_ok=True)
     copy = RUNS / f"{config.stem}.paper.yaml"
     io.write_yaml(raw, copy)
@@ -1310,6 +1352,8 @@ def all_numbers(folders: Mapping[str, Path | None], extras: Mapping[str, Path]) 
     parts.append(robustness_standing(compared_indices(folders), DTI_LABEL,
                                      members=folders.get("dti2022-ensemble")))
     parts.append(hai_phong_published_numbers())
+    if folders.get("dti2022-ensemble") is not None:
+        parts.append(ensemble_zero_numbers(folders["dti2022-ensemble"]))
     if folders.get("dti-hai-phong") is not None:
         parts.append(hai_phong_numbers(folders["dti-hai-phong"]))
     for name in ("ensemble", "haiphong"):

@@ -432,6 +432,7 @@ def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
     out["dtiEnsTopFactor"] = top
     out["dtiEnsTopFactorST"] = f"{st[top].median():.2f}"
     out["dtiEnsTopFactorSTRange"] = _spread_phrase(st[top].to_numpy(), inside=True)
+    out["dtiEnsTopFactorFirstShare"] = _pct((st.idxmax(axis=1) == top).mean())
     man = json.loads((runs["dti2022"] / "manifest.json").read_text())["outputs"]
     assert man["uncertainty"]["factors"] == man["sensitivity"]["factors"], "UA and SA on different factors"
     out["dtiFactorCount"] = str(len(man["sensitivity"]["factors"]))
@@ -446,6 +447,7 @@ def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
                      for _, g in members_unc.groupby("member")])
     out["dtiEnsTopKStay"] = str(int(round(np.median(stay))))
     out["dtiEnsTopKStayAcross"] = _spread_phrase(stay, digits=0)
+    out["dtiEnsTopKStayRange"] = _spread_phrase(stay, digits=0, inside=True)
 
     for name in ("papi", "pci"):
         if runs.get(name) is not None:
