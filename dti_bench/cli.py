@@ -54,10 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     syn = sub.add_parser("synthesise", help="draw a synthetic DTI dataset calibrated to the published figures")
     syn.add_argument("--year", type=int, choices=(2022, 2023), required=True, help="DTI edition to imitate")
     syn.add_argument("--seed", type=int, default=20220712,
-                     help="seed of the draw (default 20220712: the bundled dti2022-synthetic)")
+                     help="seed of the draw (default 20220712: the bundled dti2022-synthetic; for 2023 the seed "
+                          "draws the 2022 member and its 2023 year: the default gives the bundled pair)")
     syn.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
                      help="a free parameter of the draw, repeatable: loadings.<indicator>, noise_sd.<indicator>, "
-                          "gap_sigma (names and ranges in the README)")
+                          "gap_sigma (2022); for 2023 also persistence.<indicator>, growth_sd, "
+                          "change_loadings.<indicator>, change_noise_sd.<indicator> (names and ranges in the README)")
     syn.add_argument("--ensemble", type=int, default=None, metavar="K",
                      help="write an ensemble of K calibrated draws spanning the free parameters instead of one draw "
                           "(--seed and --parameter then do not apply; K = 50 makes the bundled "
@@ -125,7 +127,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _synthesise(args: argparse.Namespace) -> None:
     if args.year == 2023:
-        raise UserError("synthesise --year 2023: the 2023 calibration is not available yet (valid: 2022)")
+        if args.ensemble is not None:
+            raise UserError("synthesise --ensemble: only --year 2022 has an ensemble (valid: --year 2022)")
+        from dti_bench.synthesis import dti2022, dti2023
+
+        for_2022, for_2023 = dti2023.split_overrides(args.parameter)
+        result = dti2023.synthesise(args.out, seed=args.seed,
+                                    parameters_2022=dti2022.DEFAULT_PARAMETERS.with_overrides(for_2022),
+                                    parameters=dti2023.DEFAULT_PARAMETERS.with_overrides(for_2023))
+        ok = sum(1 for _, passed, _ in result["checks"] if passed)
+        print(f"synthesise: {result['out']} (seed {args.seed}, 2023 attempt {result['attempt']} drawn with the 2022 "
+              f"year of {result['source_2022']}; {ok}/{len(result['checks'])} 2023 checks hold; calibration.csv "
+              f"lists both years', panel.csv holds both years)")
+        return
     if args.ensemble is not None:
         _synthesise_ensemble(args)
         return

@@ -22,6 +22,7 @@ from dti_bench.io.files import read_table, read_yaml
 from dti_bench.model.dataset import Dataset
 from dti_bench.model.ensemble import Ensemble
 from dti_bench.model.framework import Framework
+from dti_bench.model.panel import Panel
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DATASETS_DIR = PACKAGE_DIR / "datasets"
@@ -287,12 +288,14 @@ def dataset_meta(name: str) -> dict[str, Any]:
     return known[name]
 
 
-def load_dataset(name: str | Path, framework: Framework | None = None) -> Dataset | Ensemble:
+def load_dataset(name: str | Path, framework: Framework | None = None) -> Dataset | Ensemble | Panel:
     """A bundled dataset by name, or an iData CSV file, validated against ``framework``.
 
     A bundled ensemble (a ``meta.yaml`` with an ``ensemble:`` block, e.g. ``dti2022-synthetic-ensemble``) is
     returned as an :class:`~dti_bench.model.ensemble.Ensemble` of its members, read from the one ``data.csv``
-    whose ``member`` column labels them.
+    whose ``member`` column labels them. A bundled panel (its metadata has ``panel: {TIME: DATASET, ...}``,
+    naming other bundled datasets, e.g. ``dti-synthetic-2022-2023``) is returned as a
+    :class:`~dti_bench.model.panel.Panel` of them.
 
     Parameters
     ----------
@@ -304,7 +307,7 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
 
     Returns
     -------
-    Dataset or Ensemble
+    Dataset, Ensemble or Panel
         ``synthetic`` is True for generated data (and the name says so).
 
     Examples
@@ -317,6 +320,8 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
     Ensemble('dti2022-synthetic-ensemble' (synthetic): 50 members of 63 units x 8 indicators)
     >>> bool((ens.members[0].values == ds.values).all())    # member 0 is the bundled draw
     True
+    >>> load_dataset("dti-synthetic-2022-2023").times
+    (2022, 2023)
     """
     if isinstance(name, Path) or str(name).endswith(".csv"):
         from dti_bench.io.coinr import load_idata
@@ -324,6 +329,13 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
         return load_idata(Path(name), framework)
     meta = dataset_meta(name)
     framework = framework or load_framework(meta["framework"])
+    if "panel" in meta:
+        parts = meta["panel"]
+        if not isinstance(parts, Mapping) or not all(isinstance(v, str) and "panel" not in dataset_meta(v)
+                                                      for v in parts.values()):
+            raise DataError(f"{meta['_dir'] / 'meta.yaml'}: panel: expected a mapping of time points to bundled "
+                            f"datasets (not panels)")
+        return Panel.from_datasets({t: load_dataset(v, framework) for t, v in parts.items()}, name=str(name))
     public = {k: v for k, v in meta.items() if not k.startswith("_")}
     if "ensemble" in meta:
         return _load_ensemble(name, meta, framework, public)

@@ -57,3 +57,19 @@ def test_the_published_dti_as_a_panel_keeps_every_gap():
     assert changes.loc["hai_phong"].tolist() == [14, 8, 6]
     with pytest.raises(ConfigError, match="no published table for 2019"):
         published_rank_changes(2019, 2020)
+
+
+def test_a_bundled_panel_is_its_bundled_years_and_a_nested_panel_is_refused(monkeypatch):
+    from dti_bench.errors import DataError
+    from dti_bench.io import bundled
+
+    panel = bundled.load_dataset("dti-synthetic-2022-2023")
+    assert panel.times == (2022, 2023)
+    for year, name in ((2022, "dti2022-synthetic"), (2023, "dti2023-synthetic")):
+        assert np.array_equal(panel[year].values, bundled.load_dataset(name).values)
+    known = dict(bundled.bundled_datasets())
+    known["nested"] = {**known["dti-synthetic-2022-2023"], "name": "nested",
+                       "panel": {2021: "dti-synthetic-2022-2023", 2024: "dti2023-synthetic"}}
+    monkeypatch.setattr(bundled, "bundled_datasets", lambda: known)
+    with pytest.raises(DataError, match="panel: expected a mapping of time points to bundled datasets"):
+        bundled.load_dataset("nested")

@@ -104,13 +104,6 @@ def test_cli_refuses_a_non_empty_out_and_leaves_it_alone(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
-def test_cli_2023_is_not_available_yet(tmp_path, capsys):
-    assert cli.main(["synthesise", "--year", "2023", "--out", str(tmp_path / "x")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "2023 calibration is not available yet" in err
-    assert not (tmp_path / "x").exists()
-
-
 def test_cli_names_the_unmet_constraint_and_exits_2(tmp_path, capsys, monkeypatch):
     # seed 2's own draw puts Trà Vinh second among the free provinces in econ activity, so it must beat HCM's
     # published 0.7611 (rank 4); its published DTI and pillars pin it at 0.609: with one attempt allowed (no
