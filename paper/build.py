@@ -33,8 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dti_bench.metrics.stability import spearman
-from dti_bench.reporting.verdicts import VOLATILE_WIDTH
+# this checkout's package, not whichever dti_bench the interpreter has installed (a shared venv's may be another
+# checkout's): the numbers must come from the code beside the paper
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dti_bench.metrics.stability import spearman  # noqa: E402
+from dti_bench.reporting.verdicts import VOLATILE_WIDTH  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = ROOT / "paper"
@@ -117,6 +121,12 @@ def fmt(value: float, digits: int = 2) -> str:
         return f"{n:,}".replace(",", "{,}") if abs(n) >= 10_000 else str(n)
     text = f"{float(value):.{digits}f}"
     return "0" + text[text.index("."):] if text.startswith("-0.") and float(text) == 0 else text
+
+
+def signed(value: float) -> str:
+    """A whole number with its sign, in math mode (a rank change: $+6$ is a rise of six places, $-10$ a fall)."""
+    n = int(round(float(value)))
+    return f"${n:+d}$" if n else "$0$"
 
 
 def fmt_int(value: float) -> str:
@@ -726,13 +736,29 @@ def top_k_numbers(prefix: str, run: Path) -> dict[str, str]:
     return {macro_name(prefix, k): v for k, v in out.items()}
 
 
+def rank_shares(run: Path) -> pd.DataFrame:
+    """rank_frequency.csv as a units x places table of shares (columns ``rank_1 ... rank_n``), from either of its
+    formats: wide (``unit, rank_1 ... rank_n``) or long (``unit, rank_lo, rank_hi, count, share``, one row per
+    unit and rank bin that occurred; only bins of one rank can be read as places)."""
+    freq = read(run, "rank_frequency.csv")
+    if "rank_lo" not in freq.columns:
+        return freq.set_index("unit")
+    if (freq["rank_lo"] != freq["rank_hi"]).any():
+        raise ValueError(f"{run}: rank_frequency.csv bins several ranks together; the places cannot be read")
+    wide = freq.pivot(index="unit", columns="rank_lo", values="share").fillna(0.0)
+    places = range(1, int(freq["rank_hi"].max()) + 1)
+    wide = wide.reindex(columns=list(places), fill_value=0.0)
+    wide.columns = [f"rank_{r}" for r in places]
+    return wide
+
+
 def simplex_numbers(run: Path) -> dict[str, str]:
     """The five published profiles under uniformly drawn weights on the simplex (dti2022-published uncertainty:
     uncertainty.csv, rank_frequency.csv): the leader's share of first places, and for every other place the share
     of draws in which its nominal holder keeps it and the largest share any province holds it."""
     run = Path(run)
     unc = read(run, "uncertainty.csv").set_index("unit")
-    freq = read(run, "rank_frequency.csv").set_index("unit")
+    freq = rank_shares(run)
     names = unit_names(run)
     by_place = unc["nominal_rank"].astype(int).sort_values(kind="stable")
     leader = by_place.index[0]
@@ -758,7 +784,7 @@ def simplex_table(run: Path) -> str:
     """The share of simplex weight draws in which each published profile takes each place (rank_frequency.csv)."""
     run = Path(run)
     unc = read(run, "uncertainty.csv").set_index("unit")
-    freq = read(run, "rank_frequency.csv").set_index("unit")
+    freq = rank_shares(run)
     names = unit_names(run)
     places = sorted(int(c.split("_")[1]) for c in freq.columns if re.fullmatch(r"rank_\d+", c))
     lines = [r"\begin{tabular}{l" + "r" * (len(places) + 1) + "}", r"\toprule",
@@ -847,8 +873,8 @@ def hai_phong_numbers(run: Path, unit: str = "hai_phong", place: int | None = No
         place = _published_rank(io.published_table(f"dti_provincial_{int(row['time_to'])}"), ascii_name)
     out = {"hpFrom": str(row["time_from"]), "hpTo": str(row["time_to"]),
            "hpRankFrom": ordinal(row["nominal_rank_from"]), "hpRankTo": ordinal(row["nominal_rank_to"]),
-           "hpChange": fmt_int(row["nominal_change"]), "hpMedianChange": fmt_int(row["median_change"]),
-           "hpChangeLo": fmt_int(row["q05_change"]), "hpChangeHi": fmt_int(row["q95_change"]),
+           "hpChange": signed(row["nominal_change"]), "hpMedianChange": signed(row["median_change"]),
+           "hpChangeLo": signed(row["q05_change"]), "hpChangeHi": signed(row["q95_change"]),
            "hpRise": fmt_int(100 * row["p_rise"]), "hpRobust": "robust" if bool(row["robust"]) else "not robust",
            "hpSamples": fmt_int(row["samples"]), "hpPlace": ordinal(place)}
     unc = reader(run).table("uncertainty.csv")
