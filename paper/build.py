@@ -37,8 +37,8 @@ import pandas as pd
 # checkout's): the numbers must come from the code beside the paper
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dti_bench.metrics.stability import spearman  # noqa: E402
-from dti_bench.reporting.verdicts import VOLATILE_WIDTH  # noqa: E402
+from dti_bench.metrics.stability import spearman
+from dti_bench.reporting.verdicts import VOLATILE_WIDTH
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = ROOT / "paper"
@@ -125,7 +125,7 @@ def fmt(value: float, digits: int = 2) -> str:
 
 def signed(value: float) -> str:
     """A whole number with its sign, in math mode (a rank change: $+6$ is a rise of six places, $-10$ a fall)."""
-    n = int(round(float(value)))
+    n = round(float(value))
     return f"${n:+d}$" if n else "$0$"
 
 
@@ -383,7 +383,6 @@ def config_numbers(prefix: str, run: Path) -> dict[str, str]:
     """Settings of the run's resolved config the text quotes: the weight-noise half-width (per cent) and the
     target half-width of the Sobol' total indices."""
     from dti_bench import io
-
     from dti_bench.analyses.factors import DEFAULT_DRAWS
 
     cfg = io.read_yaml(Path(run) / "config.yaml")
@@ -1004,8 +1003,8 @@ def least_robust_table(run: Path, least: int = TABLE_ROWS, rows: int = 10) -> st
     order = share.rename("share").to_frame().assign(nominal=nominal).sort_values(["share", "nominal"],
                                                                                ascending=[False, True]).head(rows)
     lines = [r"\begin{tabular}{lrrc}", r"\toprule",
-             rf"Province & official rank & members with it among the {least} least robust & "
-             r"$\bar R_{s,c}$ across members \\", r"\midrule"]
+             (rf"Province & official rank & members with it among the {least} least robust & "
+              r"$\bar R_{s,c}$ across members \\"), r"\midrule"]
     for unit, row in order.iterrows():
         shift = unc.loc[unc["unit"] == unit, "mean_abs_shift"].to_numpy(float)
         med, q05, q95 = (fmt(np.percentile(shift, q)) for q in (50, 5, 95))

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER = REPO / "paper"
@@ -315,8 +316,8 @@ TEXT_MACROS = {"synth", "Rs"}
 
 def section(tex: str, which: str) -> str:
     if which == "abstract":
-        return re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", tex, re.S).group(1)
-    return re.search(r"\\section\{Conclusions\}(.*?)\\bibliographystyle", tex, re.S).group(1)
+        return re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", tex, re.DOTALL).group(1)
+    return re.search(r"\\section\{Conclusions\}(.*?)\\bibliographystyle", tex, re.DOTALL).group(1)
 
 
 def used_macros(text: str) -> set[str]:
@@ -332,12 +333,12 @@ def _ordinal(n) -> str:
 
 
 def _count(n) -> str:
-    n = int(round(float(n)))
+    n = round(float(n))
     return f"{n:,}".replace(",", "{,}") if n >= 10_000 else str(n)
 
 
 def _pct(x) -> str:
-    return str(int(round(100 * float(x))))
+    return str(round(100 * float(x)))
 
 
 def _slugs() -> dict[str, str]:
@@ -366,7 +367,7 @@ def _spread_phrase(values: np.ndarray, digits: int = 2, inside: bool = False) ->
     """The range across members as the text prints it: after a number, or inside parentheses; none for one draw."""
     if len(values) == 1:
         return ""
-    lo, hi = (f"{np.percentile(values, q):.{digits}f}" if digits else str(int(round(np.percentile(values, q))))
+    lo, hi = (f"{np.percentile(values, q):.{digits}f}" if digits else str(round(np.percentile(values, q)))
               for q in (5, 95))
     return f"; 5--95\\,\\% across members {lo}--{hi}" if inside else f" (5--95\\,\\% across members {lo}--{hi})"
 
@@ -389,8 +390,8 @@ def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
     out["pubMaxDiff"] = f"{(scores - published[scores.index]).abs().max():.4f}"
     grid = pd.read_csv(pub / "grid.csv")
     grid = grid[grid["node"] == "DTI"].pivot(index="unit", columns="variant", values="rank")
-    nominal = grid[[c for c in grid if "weights=nominal" in c and "aggregate=arithmetic" in c][0]]
-    equal = grid[[c for c in grid if "weights=equal" in c and "aggregate=arithmetic" in c][0]]
+    nominal = grid[next(c for c in grid if "weights=nominal" in c and "aggregate=arithmetic" in c)]
+    equal = grid[next(c for c in grid if "weights=equal" in c and "aggregate=arithmetic" in c)]
     move = (equal - nominal).abs()
     assert (move == move.max()).sum() == 1, "the largest equal-weights move is shared: the sentence names one"
     mover = move.idxmax()
@@ -450,7 +451,7 @@ def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
     members_unc = unc if "member" in unc else unc.assign(member=0)
     stay = np.array([(g.loc[g["nominal_rank"] <= k, f"p_top{k}"] >= share - 1e-12).sum()
                      for _, g in members_unc.groupby("member")])
-    out["dtiEnsTopKStay"] = str(int(round(np.median(stay))))
+    out["dtiEnsTopKStay"] = str(round(np.median(stay)))
     out["dtiEnsTopKStayAcross"] = _spread_phrase(stay, digits=0)
     out["dtiEnsTopKStayRange"] = _spread_phrase(stay, digits=0, inside=True)
 
@@ -555,7 +556,7 @@ def test_the_built_paper_prints_what_its_runs_say():
     if not numbers_tex.exists() or _newest("dti2022") is None or _newest("dti2022-published") is None:
         pytest.skip("the paper is not built here (make -C paper)")
     printed = dict(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}\{(.*)\}$", numbers_tex.read_text(encoding="utf-8"),
-                              re.M))
+                              re.MULTILINE))
     runs = {name: _newest(name) for name in ("dti2022", "dti2022-published", "papi", "pci", "dti2022-ensemble",
                                               "dti-hai-phong")}
     expected = expected_numbers(runs)
