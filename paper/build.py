@@ -875,6 +875,9 @@ def hai_phong_numbers(run: Path, unit: str = "hai_phong", place: int | None = No
            "hpChange": signed(row["nominal_change"]), "hpMedianChange": signed(row["median_change"]),
            "hpChangeLo": signed(row["q05_change"]), "hpChangeHi": signed(row["q95_change"]),
            "hpRise": fmt_int(100 * row["p_rise"]), "hpRobust": "robust" if bool(row["robust"]) else "not robust",
+           "hpVerdict": ("survives the methodological uncertainty" if bool(row["robust"]) else
+                         "is not robust to the methodological uncertainty: it is as much a matter of method as of "
+                         "progress"),
            "hpSamples": fmt_int(row["samples"]), "hpPlace": ordinal(place)}
     unc = reader(run).table("uncertainty.csv")
     column = f"p_top{place}"

@@ -466,8 +466,14 @@ def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
             hp_unc = hp_unc[hp_unc["time"].astype(str) == str(row["time_to"])]
         hp_unc = hp_unc.set_index("unit")
         place = _published_rank("dti_provincial_2023.csv", "hai_phong")   # the question: its published place or better
+        change, lo, hi = row["nominal_change"], row["q05_change"], row["q95_change"]
+        robust = (change > 0 and lo > 0) or (change < 0 and hi < 0)    # README: the interval excludes 0 on its side
         out.update({"hpRankFrom": _ordinal(row["nominal_rank_from"]), "hpRankTo": _ordinal(row["nominal_rank_to"]),
                     "hpTo": str(row["time_to"]), "hpRise": _pct(row["p_rise"]), "hpPlace": _ordinal(place),
+                    # robust: a non-zero nominal change whose 5-95 % interval excludes 0 on its side (README)
+                    "hpVerdict": ("survives the methodological uncertainty" if robust
+                                  else "is not robust to the methodological uncertainty: it is as much a matter of "
+                                       "method as of progress"),
                     "hpTopPlace": _pct(hp_unc.loc["hai_phong", f"p_top{place}"])})
     return out
 
