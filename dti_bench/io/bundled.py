@@ -307,7 +307,7 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
 
     Returns
     -------
-    Dataset or Ensemble
+    Dataset, Ensemble or Panel
         ``synthetic`` is True for generated data (and the name says so).
 
     Examples
@@ -315,13 +315,13 @@ def load_dataset(name: str | Path, framework: Framework | None = None) -> Datase
     >>> ds = load_dataset("dti2022-synthetic")
     >>> ds
     Dataset('dti2022-synthetic' (synthetic): 63 units x 8 indicators)
-    >>> load_dataset("dti-synthetic-2022-2023").times
-    (2022, 2023)
     >>> ens = load_dataset("dti2022-synthetic-ensemble")
     >>> ens
     Ensemble('dti2022-synthetic-ensemble' (synthetic): 50 members of 63 units x 8 indicators)
     >>> bool((ens.members[0].values == ds.values).all())    # member 0 is the bundled draw
     True
+    >>> load_dataset("dti-synthetic-2022-2023").times
+    (2022, 2023)
     """
     if isinstance(name, Path) or str(name).endswith(".csv"):
         from dti_bench.io.coinr import load_idata

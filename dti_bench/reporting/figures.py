@@ -11,8 +11,9 @@ Conventions, chosen once for every figure:
 
 - paper typography: DejaVu Sans (it covers Vietnamese diacritics) at 8 pt, 7 pt ticks and legends; widths of
   3.5 in (one column) or 7 in (two columns); no titles: the caption carries them;
-- colour-blind-safe colours (Okabe & Ito 2008) for categories and cividis (Nuñez et al. 2018) for sequential
-  scales; every series also differs by marker, line style or hatch, so the figures survive greyscale printing;
+- colour-blind-safe colours (Okabe & Ito 2008) for categories, cividis (Nuñez et al. 2018) for sequential
+  scales and PuOr (ColorBrewer) for signed differences; every series also differs by marker, line style or
+  hatch, so the figures survive greyscale printing;
 - ranks run best first: rank 1 at the top or at the left;
 - units are labelled by their ``name`` column when there is one (else by code).
 
@@ -42,6 +43,9 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 2)), (0, (8, 2)))
 SEQUENTIAL = "cividis"
+#: Diverging scale for signed differences (rank differences from the official ranking): ColorBrewer's PuOr,
+#: colour-blind safe (Brewer 2003), white at the centre.
+DIVERGING = "PuOr_r"
 #: Grey for context (units not highlighted).
 CONTEXT_GREY = "#BBBBBB"
 #: S1 and ST bars differ in hatch as well as colour.
@@ -682,8 +686,10 @@ def _annotate(ax: Any, values: np.ndarray, fmt: str, dark: Callable[[float], boo
 
 @_paper_style
 def draw_grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str, float] | pd.Series | None = None, *,
-                 names: Mapping[str, str] | pd.Series | None = None, annotate: bool | None = None) -> FigureAndTable:
-    """Ranks of every unit under every variant of a methodology grid (normalisation x aggregation x ...).
+                 names: Mapping[str, str] | pd.Series | None = None, annotate: bool | None = None,
+                 relative: bool | None = None) -> FigureAndTable:
+    """Ranks of every unit under every variant of a methodology grid (normalisation x aggregation x ...), or, with
+    nominal ranks, each rank's difference from the nominal (official) one.
 
     Parameters
     ----------
@@ -696,15 +702,21 @@ def draw_grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str,
     names : Series or mapping, optional
         Unit -> display name.
     annotate : bool, optional
-        Print the rank in each cell; default when there are at most 400 cells.
+        Print the value of each cell; default when there are at most 400 cells.
+    relative : bool, optional
+        Colour by ``rank - nominal rank`` (positive: the variant ranks the unit lower) on a diverging map
+        (:data:`DIVERGING`, white at 0, symmetric about 0), so that what a variant changes stands out and the rows'
+        own order (nominal rank) is not drawn again. Default: True when ``nominal_ranks`` are given. Without them,
+        ranks on cividis (dark = rank 1).
 
     Returns
     -------
     fig : Figure
         Rows = units, columns = variants in the grid's order (labelled by their alternatives, one line per
-        varied path), colour = rank on cividis (dark = rank 1). Missing ranks (failed or unscored) stay blank.
+        varied path), colour = the rank difference (or the rank). Missing ranks (failed or unscored) stay blank.
     table : DataFrame
-        ``unit`` (``nominal_rank``, ``name``), then one column per variant label.
+        ``unit`` (``nominal_rank``, ``name``), then one column per variant label: the rank differences when
+        ``relative``, else the ranks.
 
     Examples
     --------
@@ -719,27 +731,66 @@ def draw_grid_heatmap(grid: pd.DataFrame, node: str, nominal_ranks: Mapping[str,
     2      quang_ninh              3.0            4.0
     3  thua_thien_hue              4.0            5.0
     4         can_tho              5.0            3.0
+
+    With the official ranks (``ranks.csv``), each cell is the move from them (equal weights lift Cần Thơ two
+    places):
+
+    >>> official = result.to_frame().query("variant == 'weights=nominal' and node == 'DTI'").set_index("unit")["rank"]
+    >>> fig, table = draw_grid_heatmap(result.to_frame(), "DTI", official)
+    >>> table
+                 unit  nominal_rank  weights=nominal  weights=equal
+    0         da_nang           1.0              0.0            0.0
+    1     ho_chi_minh           2.0              0.0            0.0
+    2      quang_ninh           3.0              0.0            1.0
+    3  thua_thien_hue           4.0              0.0            1.0
+    4         can_tho           5.0              0.0           -2.0
     """
     table = _rank_pivot(grid, node, nominal_ranks, names)
     variants = _variant_columns(table)
+    relative = nominal_ranks is not None if relative is None else relative
+    if relative:
+        if nominal_ranks is None:
+            raise ValueError("relative=True needs nominal_ranks (the ranks the differences are taken from)")
+        table[variants] = table[variants].sub(table["nominal_rank"], axis=0)
     values = table[variants].to_numpy(float)
     n, v = values.shape
     width = ONE_COLUMN if v <= 6 and n <= 30 else TWO_COLUMN
-    fig = _figure(width, max(2.2, 0.105 * n + _variant_header(variants, width) + 0.35))
+    # rows at least 7 pt apart (the labels at 5.5-7 pt stay legible at 63 units)
+    fig = _figure(width, max(2.2, max(0.105, _unit_tick_size(n) * 1.3 / 72) * n + _variant_header(variants, width)
+                             + 0.35))
     ax = fig.add_subplot()
-    top = _finite_max(values)
-    cmap = mpl.colormaps[SEQUENTIAL].resampled(max(int(top), 2))
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.5, vmax=top + 0.5, aspect="auto",
-                      interpolation="nearest")
+    if relative:
+        # symmetric about 0, one colour per whole place; white at 0 so that unchanged cells recede
+        reach = max(1, int(np.ceil(_finite_max(np.abs(values), default=1.0))))
+        cmap = mpl.colormaps[DIVERGING].resampled(2 * reach + 1)
+        image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=-reach - 0.5, vmax=reach + 0.5,
+                          aspect="auto", interpolation="nearest")
+    else:
+        top = _finite_max(values)
+        cmap = mpl.colormaps[SEQUENTIAL].resampled(max(int(top), 2))
+        image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.5, vmax=top + 0.5, aspect="auto",
+                          interpolation="nearest")
     ax.set_yticks(np.arange(n), _labels(table), fontsize=_unit_tick_size(n))
     _variant_ticks(ax, variants, width)
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
     if annotate if annotate is not None else n * v <= 400:
-        _annotate(ax, values, "{:.0f}", lambda r: r <= top / 2, size=6.0 if n * v > 60 else 7.0)
-    bar = fig.colorbar(image, ax=ax, aspect=30, pad=0.015, shrink=1.0 if n <= 30 else 0.5, ticks=_rank_ticks(top))
-    bar.ax.invert_yaxis()  # rank 1 at the top
-    bar.set_label(f"Rank on {node}")
+        size = 6.0 if n * v > 60 else 7.0
+        if relative:  # signed differences, the zeros left blank: only what changes is written
+            shown = np.where(values == 0, np.nan, values)
+            _annotate(ax, shown, "{:+.0f}", lambda d: abs(d) > 0.6 * reach, size=size)
+        else:
+            _annotate(ax, values, "{:.0f}", lambda r: r <= top / 2, size=size)
+    shrink = 1.0 if n <= 30 else 0.5
+    if relative:
+        step = max(1, int(np.ceil(reach / 5)))   # 0, then at most five whole steps each way
+        ticks = [k * step for k in range(-(reach // step), reach // step + 1)]
+        bar = fig.colorbar(image, ax=ax, aspect=30, pad=0.015, shrink=shrink, ticks=ticks)
+        bar.set_label(f"Rank on {node} minus official rank\n(+ = lower, - = higher)")
+    else:
+        bar = fig.colorbar(image, ax=ax, aspect=30, pad=0.015, shrink=shrink, ticks=_rank_ticks(top))
+        bar.ax.invert_yaxis()  # rank 1 at the top
+        bar.set_label(f"Rank on {node}")
     bar.outline.set_linewidth(0.5)
     return fig, table
 

@@ -10,12 +10,16 @@ package options: such numbers must come from generated/numbers.tex.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER = REPO / "paper"
@@ -158,6 +162,86 @@ def test_numbers_tex_defines_every_macro_once():
         build.numbers_tex({"dti2Rbar": "1"}, {})
 
 
+def _as_ensemble(run_dir: Path, folder: Path, factor: float = 3.0) -> Path:
+    """A copy of ``run_dir`` that looks like a run over a two-member ensemble: member 0 is the run itself, member 1
+    the same tables with every unit's mean absolute shift and every S_T multiplied by ``factor``."""
+    import shutil
+
+    copy = folder / "ensemble-run"
+    shutil.copytree(run_dir, copy)
+    unc = pd.read_csv(run_dir / "uncertainty.csv")
+    other = unc.assign(mean_abs_shift=factor * unc["mean_abs_shift"])
+    pd.concat([unc.assign(member=0), other.assign(member=1)]).to_csv(copy / "uncertainty_members.csv", index=False)
+    sens = pd.read_csv(run_dir / "sensitivity.csv")
+    pd.concat([sens.assign(member=0), sens.assign(member=1, ST=factor * sens["ST"])]).to_csv(
+        copy / "sensitivity_members.csv", index=False)
+    return copy
+
+
+def test_distribution_numbers_of_one_run_are_its_own_numbers(run_dir):
+    macros = build.distribution_numbers("ex", run_dir)
+    unc = pd.read_csv(run_dir / "uncertainty.csv")
+    assert macros["exMembers"] == "1" and macros["exMembersPhrase"] == "on one calibrated draw"
+    assert macros["exRbar"] == f"{unc['mean_abs_shift'].mean():.2f}" == macros["exRbarLo"] == macros["exRbarHi"]
+    assert macros["exRbarAcross"] == ""                      # no range to print for one draw
+
+
+def test_distribution_numbers_across_two_members_by_hand(run_dir, tmp_path):
+    ens = _as_ensemble(run_dir, tmp_path)
+    macros = build.distribution_numbers("ex", ens)
+    a = pd.read_csv(run_dir / "uncertainty.csv")["mean_abs_shift"].mean()
+    b = 3 * a
+    # two members: the median is their mean; numpy's linear 5 % and 95 % quantiles lie 5 % in from each end
+    assert macros["exMembers"] == "2" and macros["exMembersPhrase"] == "across 2 calibrated draws"
+    assert macros["exRbar"] == f"{(a + b) / 2:.2f}"
+    assert macros["exRbarLo"] == f"{a + 0.05 * (b - a):.2f}" and macros["exRbarHi"] == f"{a + 0.95 * (b - a):.2f}"
+    assert macros["exRbarAcross"] == f" (5--95\\,\\% across members {macros['exRbarLo']}--{macros['exRbarHi']})"
+    sens = pd.read_csv(run_dir / "sensitivity.csv")
+    st = sens[(sens["quantity"] == "summary") & (sens["output"] == "mean_abs_shift") &
+              (sens["factor"] == "aggregation")]["ST"].iloc[0]
+    assert macros["exSTAggregation"] == f"{2 * st:.2f}"       # median of st and 3 st
+    # every unit is among the 5 least robust in both members or in neither (member 1 scales every shift alike)
+    assert macros["exLeastMaxShare"] == "100" and macros["exLeastEver"] == macros["exLeastRows"] == "5"
+    table = build.least_robust_table(ens)
+    body = [line for line in table.splitlines() if line.endswith(r"\\") and "&" in line][1:]
+    assert len(body) == 5 and all(r"100\,\%" in line for line in body)
+
+
+def test_a_run_whose_uncertainty_and_sobol_factors_differ_is_refused(run_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    man = json.loads((copy / "manifest.json").read_text())
+    man["outputs"]["sensitivity"]["factors"] = man["outputs"]["sensitivity"]["factors"][:-1]
+    (copy / "manifest.json").write_text(json.dumps(man))
+    assert build.factor_numbers("ex", run_dir)["exFactorCount"] == str(len(man["outputs"]["uncertainty"]["factors"]))
+    with pytest.raises(ValueError, match="same factors"):
+        build.factor_numbers("ex", copy)
+
+
+def test_top_k_numbers_agree_with_the_uncertainty_columns(run_dir):
+    macros = build.top_k_numbers("ex", run_dir)
+    unc = pd.read_csv(run_dir / "uncertainty.csv")
+    cfg = yaml.safe_load((run_dir / "config.yaml").read_text())["analyses"]["uncertainty"]["top_k_robustness"]
+    k, share, within = cfg["k"], cfg["share"], cfg["within"]
+    top = unc[unc["nominal_rank"] <= k]
+    assert macros["exTopK"] == str(k) and macros["exTopKNominal"] == str(len(top))
+    assert macros["exTopKStay"] == str(int((top[f"p_top{k}"] >= share).sum()))
+    assert macros["exTopKStayWithin"] == str(int((top[f"p_within{within}"] >= share).sum()))
+
+
+def test_merger_published_numbers_read_the_published_tables():
+    macros = build.merger_published_numbers()
+    for key, slug in (("Case", "da_nang"), ("Unmerged", "ha_noi"), ("Leader", "ho_chi_minh")):
+        assert macros[f"mergerPub{key}Before"] == _ordinal(_published_rank("dti_provincial_2024_63.csv", slug))
+        assert macros[f"mergerPub{key}After"] == _ordinal(_published_rank("dti_provincial_2024_34.csv", slug))
+    # the published facts the issue quotes: Hà Nội 4th of 63 and 1st of 34 unmerged; HCM 1st and 4th
+    assert (macros["mergerPubUnmergedBefore"], macros["mergerPubUnmergedAfter"]) == ("4th", "1st")
+    assert (macros["mergerPubLeaderBefore"], macros["mergerPubLeaderAfter"]) == ("1st", "4th")
+    assert macros["mergerPubUnmergedPartners"] == "none"
+
+
 # -- formatting helpers -----------------------------------------------------------------------------------------
 
 def test_macro_name_and_ordinals_by_hand():
@@ -223,3 +307,277 @@ def test_the_scanner_flags_numbers_and_spares_keys():
 def test_main_tex_types_no_number():
     tex = (PAPER / "main.tex").read_text(encoding="utf-8")
     assert typed_numbers(tex) == [], "numbers typed into main.tex; generate a macro in build.py instead"
+
+
+# -- the abstract and the conclusions against the run CSVs --------------------------------------------------------
+#
+# Every macro the abstract and the conclusions print is recomputed here from the run folders (and the package's
+# published tables) with plain pandas, independently of build.py's functions, and compared with what build.py
+# writes. A macro in those sections without a recomputation below fails the test: a new quantitative sentence
+# needs its check.
+
+DATA = REPO / "dti_bench" / "datasets" / "dti_published"
+#: macros of main.tex's own preamble (no number in them)
+TEXT_MACROS = {"synth", "Rs"}
+
+
+def section(tex: str, which: str) -> str:
+    if which == "abstract":
+        return re.search(r"\\begin\{abstract\}(.*?)\\end\{abstract\}", tex, re.DOTALL).group(1)
+    return re.search(r"\\section\{Conclusions\}(.*?)\\bibliographystyle", tex, re.DOTALL).group(1)
+
+
+def used_macros(text: str) -> set[str]:
+    """Commands used in ``text`` that are not LaTeX's own (those with arguments or the \\if flags)."""
+    names = set(re.findall(r"\\([A-Za-z]+)", prose(text)))
+    latex = {"emph", "citep", "citet", "fi", "textsc", "ref", "eqref", "label", "cite"}
+    return {n for n in names if n not in latex and not n.startswith("if")} - TEXT_MACROS
+
+
+def _ordinal(n) -> str:
+    n = int(n)
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _count(n) -> str:
+    n = round(float(n))
+    return f"{n:,}".replace(",", "{,}") if n >= 10_000 else str(n)
+
+
+def _pct(x) -> str:
+    return str(round(100 * float(x)))
+
+
+def _slugs() -> dict[str, str]:
+    prov = pd.read_csv(DATA / "provinces.csv", dtype=str)
+    return dict(zip(prov["province_ascii"], prov["slug"]))
+
+
+def _names() -> dict[str, str]:
+    prov = pd.read_csv(DATA / "provinces.csv", dtype=str)
+    return dict(zip(prov["slug"], prov["province"]))
+
+
+def _published_rank(file: str, slug: str) -> int:
+    table = pd.read_csv(DATA / file, dtype=str)
+    table["slug"] = table["province_ascii"].map(_slugs())
+    return int(table.loc[table["slug"] == slug, "rank"].iloc[0])
+
+
+def _members_mean(table: pd.DataFrame, column: str) -> np.ndarray:
+    if "member" not in table:
+        return np.array([table[column].mean()])
+    return table.groupby("member")[column].mean().to_numpy()
+
+
+def _spread_phrase(values: np.ndarray, digits: int = 2, inside: bool = False) -> str:
+    """The range across members as the text prints it: after a number, or inside parentheses; none for one draw."""
+    if len(values) == 1:
+        return ""
+    lo, hi = (f"{np.percentile(values, q):.{digits}f}" if digits else str(round(np.percentile(values, q)))
+              for q in (5, 95))
+    return f"; 5--95\\,\\% across members {lo}--{hi}" if inside else f" (5--95\\,\\% across members {lo}--{hi})"
+
+
+def expected_numbers(runs: dict[str, Path]) -> dict[str, str]:
+    """What each macro of the abstract and the conclusions must say, from the CSVs, by hand."""
+    out: dict[str, str] = {}
+    dti = runs.get("dti2022-ensemble") or runs["dti2022"]
+    unc_one = pd.read_csv(runs["dti2022"] / "uncertainty.csv")
+    out["dtiUnits"] = str(len(unc_one))
+    title = yaml.safe_load((REPO / "dti_bench" / "frameworks" / "dti-provincial-2022.yaml").read_text())["title"]
+    out["decisionNew"] = re.search(r"Decision (\d+/\S+)", title).group(1)
+
+    # the five published profiles: official formula against the published values; equal weights; the simplex
+    pub = runs["dti2022-published"]
+    scores = pd.read_csv(pub / "scores.csv").set_index("unit")["DTI"]
+    table = pd.read_csv(DATA / "dti_provincial_2022.csv")
+    published = pd.Series(table["dti_score"].to_numpy(), index=table["province_ascii"].map(_slugs()))
+    out["pubProfiles"] = str(len(scores))
+    out["pubMaxDiff"] = f"{(scores - published[scores.index]).abs().max():.4f}"
+    grid = pd.read_csv(pub / "grid.csv")
+    grid = grid[grid["node"] == "DTI"].pivot(index="unit", columns="variant", values="rank")
+    nominal = grid[next(c for c in grid if "weights=nominal" in c and "aggregate=arithmetic" in c)]
+    equal = grid[next(c for c in grid if "weights=equal" in c and "aggregate=arithmetic" in c)]
+    move = (equal - nominal).abs()
+    assert (move == move.max()).sum() == 1, "the largest equal-weights move is shared: the sentence names one"
+    mover = move.idxmax()
+    out.update({"pubMover": _names()[mover], "pubMoverNominal": _ordinal(nominal[mover]),
+                "pubMoverEqual": _ordinal(equal[mover])})
+    simplex = pd.read_csv(pub / "uncertainty.csv").set_index("unit")
+    freq = pd.read_csv(pub / "rank_frequency.csv")
+    if "rank_lo" in freq:   # the long format: one row per unit and rank that occurred
+        freq = freq.assign(col="rank_" + freq["rank_lo"].astype(str)).pivot(index="unit", columns="col",
+                                                                            values="share").fillna(0.0)
+    else:
+        freq = freq.set_index("unit")
+    leader = simplex["nominal_rank"].idxmin()
+    out["pubSimplexLeader"] = simplex.loc[leader, "name"]
+    out["pubSimplexLeaderShare"] = _pct(simplex.loc[leader, "p_top1"])
+    out["pubSimplexDraws"] = _count(json.loads((pub / "manifest.json").read_text())["outputs"]["uncertainty"]["samples"])
+    keep = [freq.loc[u, f"rank_{int(r)}"] for u, r in simplex["nominal_rank"].items() if r > 1]
+    out["pubSimplexKeepMax"] = _pct(max(keep))
+
+    # the real DTI 2024 rankings before and after the 2025 merger (published tables, merger table)
+    mergers = yaml.safe_load((REPO / "dti_bench" / "frameworks" / "mergers-2025.yaml").read_text())["units"]
+    out.update({"mergerPubYear": "2024", "mergerPubUnits": str(len(mergers)),
+                "mergerPubFormer": str(sum(len(v) for v in mergers.values()))})
+    for key, slug in (("Case", "da_nang"), ("Unmerged", "ha_noi"), ("Leader", "ho_chi_minh")):
+        out[f"mergerPub{key}"] = _names()[slug]
+        out[f"mergerPub{key}Before"] = _ordinal(_published_rank("dti_provincial_2024_63.csv", slug))
+        out[f"mergerPub{key}After"] = _ordinal(_published_rank("dti_provincial_2024_34.csv", slug))
+    assert mergers["ha_noi"] == ["ha_noi"], "the text calls Hà Nội unmerged"
+
+    # the SYNTHETIC DTI: across members when the run is an ensemble (its *_members.csv), else the one draw
+    members = dti / "uncertainty_members.csv"
+    unc = pd.read_csv(members) if members.exists() else pd.read_csv(dti / "uncertainty.csv")
+    rbar = _members_mean(unc, "mean_abs_shift")
+    out["dtiEnsMembersPhrase"] = "on one calibrated draw" if len(rbar) == 1 else f"across {len(rbar)} calibrated draws"
+    out["dtiEnsRbar"] = f"{np.median(rbar):.2f}"
+    out["dtiEnsRbarAcross"] = _spread_phrase(rbar)
+    sens_file = dti / "sensitivity_members.csv"
+    sens = pd.read_csv(sens_file if sens_file.exists() else dti / "sensitivity.csv")
+    sens = sens[(sens["quantity"] == "summary") & (sens["output"] == "mean_abs_shift")]
+    if "member" not in sens:
+        sens = sens.assign(member=0)
+    st = sens.pivot(index="member", columns="factor", values="ST")      # members x factors
+    top = st.median().idxmax()
+    out["dtiEnsTopFactor"] = top
+    out["dtiEnsTopFactorST"] = f"{st[top].median():.2f}"
+    out["dtiEnsTopFactorSTRange"] = _spread_phrase(st[top].to_numpy(), inside=True)
+    out["dtiEnsTopFactorFirstShare"] = _pct((st.idxmax(axis=1) == top).mean())
+    man = json.loads((runs["dti2022"] / "manifest.json").read_text())["outputs"]
+    assert man["uncertainty"]["factors"] == man["sensitivity"]["factors"], "UA and SA on different factors"
+    out["dtiFactorCount"] = str(len(man["sensitivity"]["factors"]))
+    # the top-k statement from uncertainty.csv's own columns, not from the manifest's sentence
+    cfg = yaml.safe_load((runs["dti2022"] / "config.yaml").read_text())["analyses"]["uncertainty"]["top_k_robustness"]
+    k, share = int(cfg["k"]), float(cfg["share"])
+    top = unc_one[unc_one["nominal_rank"] <= k]
+    out.update({"dtiTopK": str(k), "dtiTopKShare": _pct(share),
+                "dtiTopKStay": str(int((top[f"p_top{k}"] >= share - 1e-12).sum()))})
+    members_unc = unc if "member" in unc else unc.assign(member=0)
+    stay = np.array([(g.loc[g["nominal_rank"] <= k, f"p_top{k}"] >= share - 1e-12).sum()
+                     for _, g in members_unc.groupby("member")])
+    out["dtiEnsTopKStay"] = str(round(np.median(stay)))
+    out["dtiEnsTopKStayAcross"] = _spread_phrase(stay, digits=0)
+    out["dtiEnsTopKStayRange"] = _spread_phrase(stay, digits=0, inside=True)
+
+    for name in ("papi", "pci"):
+        if runs.get(name) is not None:
+            out[f"{name}Rbar"] = f"{pd.read_csv(runs[name] / 'uncertainty.csv')['mean_abs_shift'].mean():.2f}"
+    if runs.get("dti-hai-phong") is not None:
+        rc = pd.read_csv(runs["dti-hai-phong"] / "rank_change.csv")
+        row = rc[rc["unit"] == "hai_phong"].iloc[0]
+        hp_unc = pd.read_csv(runs["dti-hai-phong"] / "uncertainty.csv")
+        if "time" in hp_unc:   # a panel run writes every year's bands: the question is about the later year
+            hp_unc = hp_unc[hp_unc["time"].astype(str) == str(row["time_to"])]
+        hp_unc = hp_unc.set_index("unit")
+        place = _published_rank("dti_provincial_2023.csv", "hai_phong")   # the question: its published place or better
+        change, lo, hi = row["nominal_change"], row["q05_change"], row["q95_change"]
+        robust = (change > 0 and lo > 0) or (change < 0 and hi < 0)    # README: the interval excludes 0 on its side
+        out.update({"hpRankFrom": _ordinal(row["nominal_rank_from"]), "hpRankTo": _ordinal(row["nominal_rank_to"]),
+                    "hpTo": str(row["time_to"]), "hpRise": _pct(row["p_rise"]), "hpPlace": _ordinal(place),
+                    # robust: a non-zero nominal change whose 5-95 % interval excludes 0 on its side (README)
+                    "hpVerdict": ("survives the methodological uncertainty" if robust
+                                  else "is not robust to the methodological uncertainty: it is as much a matter of "
+                                       "method as of progress"),
+                    "hpTopPlace": _pct(hp_unc.loc["hai_phong", f"p_top{place}"])})
+    return out
+
+
+def _numbers_of(runs: dict[str, Path]) -> dict[str, str]:
+    """What build.py writes for the same runs (only the functions these sections draw on)."""
+    dti = runs["dti2022"]
+    parts = [build.uncertainty_numbers("dti", dti), build.dti_framework_numbers(),
+             build.published_numbers(runs["dti2022-published"]), build.simplex_numbers(runs["dti2022-published"]),
+             build.merger_published_numbers(), build.distribution_numbers("dtiEns", runs.get("dti2022-ensemble") or dti),
+             build.factor_numbers("dti", dti), build.top_k_numbers("dti", dti)]
+    for name in ("papi", "pci"):
+        if runs.get(name) is not None:
+            parts.append(build.uncertainty_numbers(name, runs[name]))
+    if runs.get("dti-hai-phong") is not None:
+        parts.append(build.hai_phong_numbers(runs["dti-hai-phong"]))
+    numbers: dict[str, str] = {}
+    for part in parts:
+        numbers.update(part)
+    return numbers
+
+
+def _small_config(name: str, folder: Path, keep: tuple[str, ...], samples: int) -> Path:
+    """configs/<name>.yaml with only the analyses ``keep`` and small samples (a Sobol' design of 64 base rows,
+    no doubling): the same numbers in kind, computed in seconds."""
+    cfg = yaml.safe_load((REPO / "configs" / f"{name}.yaml").read_text())
+    cfg["analyses"] = {k: v for k, v in cfg["analyses"].items() if k in keep}
+    for key in ("uncertainty", "rank_change"):
+        if key in cfg["analyses"]:
+            cfg["analyses"][key]["samples"] = samples
+    if "sensitivity" in cfg["analyses"]:
+        cfg["analyses"]["sensitivity"].update({"samples": 64, "target": None})
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def paper_runs(tmp_path_factory):
+    import os
+
+    from dti_bench.experiment import run
+
+    folder = tmp_path_factory.mktemp("paper")
+    out = folder / "runs"
+    runs: dict[str, Path | None] = {
+        "dti2022": run(_small_config("dti2022", folder, ("uncertainty", "sensitivity"), 400), out=out, quiet=True,
+                       figures="none"),
+        "dti2022-published": run(_small_config("dti2022-published", folder, ("grid", "uncertainty"), 20_000),
+                                 out=out, quiet=True, figures="none"),
+    }
+    runs["dti-hai-phong"] = (run(_small_config("dti-hai-phong", folder, ("uncertainty", "rank_change"), 300),
+                                 out=out, quiet=True, figures="none")
+                             if (REPO / "configs" / "dti-hai-phong.yaml").exists() else None)
+    data = os.environ.get("DTI_BENCH_DATA")
+    for name in ("papi", "pci"):
+        runs[name] = (run(_small_config(name, folder, ("uncertainty",), 300), out=out, quiet=True, figures="none")
+                      if data and (Path(data) / f"vn_{name}").is_dir() else None)
+    return runs
+
+
+def test_every_macro_of_the_abstract_and_the_conclusions_is_recomputed(paper_runs):
+    tex = (PAPER / "main.tex").read_text(encoding="utf-8")
+    expected = expected_numbers(paper_runs)
+    numbers = _numbers_of(paper_runs)
+    for which in ("abstract", "conclusions"):
+        used = used_macros(section(tex, which))
+        # the PAPI/PCI and Hải Phòng sentences print only when their runs exist (\ifpapi, \ifhaiphong)
+        optional = {m for m in used if m.startswith(("papi", "pci", "hp"))}
+        unchecked = sorted(m for m in used - optional if m not in expected)
+        assert not unchecked, f"{which}: macros without a recomputation in this test: {unchecked}"
+        for macro in sorted(used):
+            if macro in expected:
+                assert numbers[macro] == expected[macro], f"{which}: \\{macro} = {numbers[macro]!r}, CSVs say {expected[macro]!r}"
+
+
+def _newest(name: str) -> Path | None:
+    folders = sorted(p for p in (PAPER / "runs" / name).glob("*") if p.is_dir() and not p.name.startswith("."))
+    return folders[-1] if folders else None
+
+
+def test_the_built_paper_prints_what_its_runs_say():
+    """After `make -C paper`: generated/numbers.tex against the newest run folders, for every macro of the abstract
+    and the conclusions (skipped when the paper has not been built in this checkout)."""
+    numbers_tex = PAPER / "generated" / "numbers.tex"
+    if not numbers_tex.exists() or _newest("dti2022") is None or _newest("dti2022-published") is None:
+        pytest.skip("the paper is not built here (make -C paper)")
+    printed = dict(re.findall(r"\\newcommand\{\\([A-Za-z]+)\}\{(.*)\}$", numbers_tex.read_text(encoding="utf-8"),
+                              re.MULTILINE))
+    runs = {name: _newest(name) for name in ("dti2022", "dti2022-published", "papi", "pci", "dti2022-ensemble",
+                                              "dti-hai-phong")}
+    expected = expected_numbers(runs)
+    tex = (PAPER / "main.tex").read_text(encoding="utf-8")
+    for which in ("abstract", "conclusions"):
+        for macro in sorted(used_macros(section(tex, which))):
+            if macro in expected:
+                assert printed[macro] == expected[macro], f"{which}: \\{macro} printed {printed[macro]!r}, runs say {expected[macro]!r}"
+            else:
+                assert macro.startswith(("papi", "pci", "hp")) and macro not in printed, \
+                    f"{which}: \\{macro} is printed but not checked"

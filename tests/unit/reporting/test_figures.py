@@ -154,7 +154,7 @@ def test_sobol_heatmap_image_is_the_table_in_nominal_order(tables):
 
 def test_grid_heatmap_rows_by_nominal_rank_columns_in_grid_order(tables):
     grid, ranks = tables["grid"], tables["ranks"].set_index("unit")
-    fig, table = plotting.draw_grid_heatmap(grid, "Econ", ranks["Econ"])
+    fig, table = plotting.draw_grid_heatmap(grid, "Econ", ranks["Econ"], relative=False)
     variants = list(pd.unique(grid["variant"]))
     assert list(table.columns) == ["unit", "nominal_rank", *variants]
     assert list(table["nominal_rank"]) == sorted(ranks["Econ"])
@@ -167,6 +167,29 @@ def test_grid_heatmap_rows_by_nominal_rank_columns_in_grid_order(tables):
     np.testing.assert_array_equal(np.asarray(image.get_array()), table[variants].to_numpy(float))
     assert image.get_cmap().name.startswith("cividis")
     assert len(ax.texts) == 8 * 4  # small: every cell annotated with its rank
+    _assert_paper_style(fig)
+
+
+def test_grid_heatmap_with_nominal_ranks_draws_signed_differences_on_a_diverging_map(tables):
+    grid, ranks = tables["grid"], tables["ranks"].set_index("unit")
+    fig, table = plotting.draw_grid_heatmap(grid, "Econ", ranks["Econ"])   # relative by default
+    variants = list(pd.unique(grid["variant"]))
+    econ = grid[grid["node"] == "Econ"].set_index(["unit", "variant"])["rank"]
+    for _, row in table.iterrows():   # each cell = the variant's rank minus the nominal rank, by hand
+        for v in variants:
+            assert row[v] == econ[(row["unit"], v)] - ranks.loc[row["unit"], "Econ"]
+    ax = fig.axes[0]
+    image = next(a for a in ax.get_children() if isinstance(a, AxesImage))
+    np.testing.assert_array_equal(np.asarray(image.get_array()), table[variants].to_numpy(float))
+    assert image.get_cmap().name.startswith(plotting.DIVERGING)
+    lo, hi = image.get_clim()
+    assert lo == -hi and hi >= np.abs(table[variants].to_numpy(float)).max()    # symmetric: white at 0
+    # only the non-zero differences are written, with their sign
+    changed = table[variants].to_numpy(float)
+    changed = changed[changed != 0]
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{d:+.0f}" for d in changed)
+    with pytest.raises(ValueError, match="needs nominal_ranks"):
+        plotting.draw_grid_heatmap(grid, "Econ", relative=True)
     _assert_paper_style(fig)
 
 
