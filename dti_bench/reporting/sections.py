@@ -553,7 +553,9 @@ def _monte_carlo(run: RunReader, unc: pd.DataFrame) -> dict[str, Any]:
         "seed": _n(out.get("seed")),
         "failed": _n(out.get("failed", 0)),
         "shift": _places(out.get("mean_abs_rank_shift")),
-        "reasons": [f"{r.get('reason')} ({_n(r.get('count'))})" for r in out.get("failure_reasons") or []],
+        # over an ensemble the reasons are summarised across members as plain text, not {reason, count} rows
+        "reasons": [f"{r.get('reason')} ({_n(r.get('count'))})" if isinstance(r, Mapping) else str(r)
+                    for r in out.get("failure_reasons") or []],
         "intervals": _figure(run, "rank_intervals", "Nominal rank, median rank and 5–95 % interval of each unit."),
         "over_time": _figure(run, "rank_bands_over_time", "Nominal ranks over time and their 5–95 % bands (the "
                                                           "analysis run at each time point); the best units of the "

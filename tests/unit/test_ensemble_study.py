@@ -178,3 +178,19 @@ def test_validate_accepts_the_ensemble_config(capsys):
 def test_ensemble_block_alone_is_checked_by_the_spec():
     with pytest.raises(ConfigError, match="ensemble.top: expected a positive whole number"):
         db.load_config({"name": "x", "data": {"dataset": "dti2022-synthetic-ensemble"}, "ensemble": {"top": 0}})
+
+
+def test_the_report_of_an_ensemble_run_with_failed_samples(tmp_path):
+    # members 5 and 19 hold a zero, so their geometric variants fail: the summary's failure reasons are then
+    # summarised across members as text, which the report's Monte Carlo section must show rather than crash on
+    cfg = {"name": "ens-report", "data": {"dataset": "dti2022-synthetic-ensemble"},
+           "ensemble": {"members": 6},
+           "analyses": {"uncertainty": {"samples": 100, "seed": 2,
+                                        "factors": [{"path": "aggregate.method", "choices": ["arithmetic",
+                                                                                             "geometric"]}]}},
+           "output": {"figures": "none", "report": True}}
+    folder = db.Study.from_config(cfg).save(tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["outputs"]["uncertainty"]["failure_reasons"]  # some member failed samples
+    html = (folder / "report.html").read_text()
+    assert "Monte Carlo" in html or "uncertainty" in html
