@@ -31,7 +31,7 @@ from typing import Any
 from dti_bench.analyses.factors import DATA_FACTOR_KEYS, FACTOR_KEYS
 from dti_bench.analyses.registry import ANALYSES
 from dti_bench.config.experiment import DATA_KEYS, MERGE_KEYS, TABLE_KEYS, TOP_LEVEL_KEYS
-from dti_bench.config.specs import OutputSpec, Spec
+from dti_bench.config.specs import EnsembleSpec, OutputSpec, Spec
 from dti_bench.methods.registry import FAMILIES, METHODS
 from dti_bench.model.methodology import DEFAULT_STEPS, METHODOLOGY_DEFAULTS, method_parameters
 from dti_bench.model.not_applicable import RULE_KEYS
@@ -47,6 +47,8 @@ TOP_LEVEL_DOCS: Mapping[str, tuple[Any, str, str]] = {
     "analyses": ({}, "a mapping of analysis keys to true or a block", "the analyses a run computes, in the registry's "
                                                                          "order"),
     "output": ({}, "a mapping of the output keys", "what a run writes besides its tables"),
+    "ensemble": (None, "a mapping of the ensemble keys", "how a run over an ensemble dataset states its results "
+                                                       "across members (only with ensemble data)"),
     "strict": (False, "true or false", "refuse, instead of flag, a methodology whose means the inputs' measurement "
                                        "scale does not support, and any other methodology warning"),
 }
@@ -201,6 +203,7 @@ def config_reference() -> dict[str, list[Key]]:
     for key, analysis in ANALYSES.items():
         sections[f"analyses.{key}"] = _spec_keys(analysis.spec, f"analyses.{key}")
     sections["output"] = _spec_keys(OutputSpec, "output")
+    sections["ensemble"] = _spec_keys(EnsembleSpec, "ensemble")
     factors = [Key(f"factor.{k}", None, *FACTOR_DOCS[k]) for k in FACTOR_KEYS]
     sections["factors"] = factors
     return sections

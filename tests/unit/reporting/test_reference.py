@@ -14,7 +14,7 @@ import dti_bench as db
 from dti_bench.analyses.factors import parse_factor
 from dti_bench.analyses.registry import ANALYSES, specs
 from dti_bench.config.experiment import Config
-from dti_bench.config.specs import GridSpec, OutputSpec
+from dti_bench.config.specs import EnsembleSpec, GridSpec, OutputSpec
 from dti_bench.errors import ConfigError
 from dti_bench.methods.registry import FAMILIES, METHODS
 from dti_bench.model.methodology import Methodology, parse_method, parse_methodology
@@ -124,6 +124,13 @@ def test_output_keys_are_the_documented_ones():
                                                                                                       "output")
     assert {k.path: k.default for k in REFERENCE["output"]} == {f"output.{k}": v
                                                                  for k, v in OutputSpec().to_dict().items()}
+
+
+def test_ensemble_keys_are_the_documented_ones():
+    data = {"dataset": "dti2022-synthetic-ensemble"}
+    assert accepted(lambda: parse({"data": data, "ensemble": {"nonsense": 1}})) == documented("ensemble", "ensemble")
+    assert {k.path: k.default for k in REFERENCE["ensemble"]} == {f"ensemble.{k}": v
+                                                                   for k, v in EnsembleSpec().to_dict().items()}
 
 
 def test_factor_keys_are_the_documented_ones():
