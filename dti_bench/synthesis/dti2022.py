@@ -155,6 +155,26 @@ COMP_UNIT = 1_000_000                  # 6 decimals
 MAX_ATTEMPTS = 12                      # draws tried (the seed's own, then derived seeds) before giving up
 
 
+def apply_assignments(values: dict, assignments, names) -> None:
+    """Apply ``NAME=VALUE`` assignments to ``values`` in place: ``field.<indicator>`` sets one entry of the list
+    ``values[field]`` (in :data:`INDICATORS` order), ``field`` a scalar; a name not in ``names`` or a value that is
+    not a number is a one-line ConfigError. Shared by the free parameters of every synthetic year."""
+    for text in assignments:
+        name, sep, raw = text.partition("=")
+        name = name.strip()
+        if not sep or name not in names:
+            raise ConfigError(f"--parameter {text!r}: expected NAME=VALUE with NAME one of {choices(names)}")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"parameter {name} = {raw.strip()!r}: expected a number") from None
+        field, _, indicator = name.partition(".")
+        if indicator:
+            values[field][INDICATORS.index(indicator)] = value
+        else:
+            values[field] = value
+
+
 @dataclass(frozen=True)
 class Dti2022Parameters:
     """The free parameters of the synthetic DTI 2022 draw (the published numbers are not free).
@@ -230,20 +250,7 @@ class Dti2022Parameters:
     def with_overrides(self, assignments):
         """A copy with ``NAME=VALUE`` assignments applied (names from :meth:`names`), checked."""
         values = {"loadings": list(self.loadings), "noise_sd": list(self.noise_sd), "gap_sigma": self.gap_sigma}
-        for text in assignments:
-            name, sep, raw = text.partition("=")
-            name = name.strip()
-            if not sep or name not in self.names():
-                raise ConfigError(f"--parameter {text!r}: expected NAME=VALUE with NAME one of {choices(self.names())}")
-            try:
-                value = float(raw)
-            except ValueError:
-                raise ConfigError(f"parameter {name} = {raw.strip()!r}: expected a number") from None
-            field, _, indicator = name.partition(".")
-            if indicator:
-                values[field][INDICATORS.index(indicator)] = value
-            else:
-                values[field] = value
+        apply_assignments(values, assignments, self.names())
         return Dti2022Parameters(tuple(values["loadings"]), tuple(values["noise_sd"]), values["gap_sigma"])
 
     def yaml_lines(self, indent=2):

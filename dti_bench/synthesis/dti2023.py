@@ -93,7 +93,7 @@ from dti_bench.errors import ConfigError, DataError, choices
 from dti_bench.synthesis import dti2022 as base
 from dti_bench.synthesis.dti2022 import (CHAIN_DELTA, CHAIN_K, COST_SEGMENTS, FOUNDATION, INDICATOR_MODEL,
                                          INDICATORS, MAX_POINTS, PILLAR_ACTIVITY, PILLAR_DENOM, PILLARS, UNIT,
-                                         CalibrationError, _Model, _csv_text, _int, _num, _sub,
+                                         CalibrationError, _Model, _csv_text, apply_assignments, _int, _num, _sub,
                                          _yaml_str, above_sets, pillar_numerators, rank_min, rounded_dti,
                                          rounded_pillars)
 
@@ -216,20 +216,7 @@ class Dti2023Parameters:
         """A copy with ``NAME=VALUE`` assignments applied (names from :meth:`names`), checked."""
         values: dict[str, Any] = {n: list(getattr(self, n)) for n in self.TUPLES}
         values["growth_sd"] = self.growth_sd
-        for text in assignments:
-            name, sep, raw = text.partition("=")
-            name = name.strip()
-            if not sep or name not in self.names():
-                raise ConfigError(f"--parameter {text!r}: expected NAME=VALUE with NAME one of {choices(self.names())}")
-            try:
-                value = float(raw)
-            except ValueError:
-                raise ConfigError(f"parameter {name} = {raw.strip()!r}: expected a number") from None
-            field, _, indicator = name.partition(".")
-            if indicator:
-                values[field][INDICATORS.index(indicator)] = value
-            else:
-                values[field] = value
+        apply_assignments(values, assignments, self.names())
         return Dti2023Parameters(**{n: (tuple(v) if isinstance(v, list) else v) for n, v in values.items()})
 
     def yaml_lines(self, indent=2):
