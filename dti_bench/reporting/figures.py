@@ -526,6 +526,22 @@ def rank_change_intervals(data: Any, time_from: Any = None, time_to: Any = None)
 # -- 2. Sobol' bars ------------------------------------------------------------------------------------------
 
 @_paper_style
+def _fit_tick_labels(fig: Figure, ax: Any, slots: int, smallest: float = 5.0) -> None:
+    """Shrink the x tick labels' font until the widest fits the width one of ``slots`` categories has (about
+    85 % of the figure's width shared by them), never below ``smallest`` points: long factor names side by side
+    would otherwise run into each other."""
+    labels = ax.get_xticklabels()
+    if not labels or slots < 1:
+        return
+    renderer = fig.canvas.get_renderer()
+    room = 0.85 * fig.get_figwidth() * fig.dpi / slots
+    widest = max(label.get_window_extent(renderer).width for label in labels)
+    if widest > room:
+        size = max(smallest, labels[0].get_fontsize() * room / widest)
+        for label in labels:
+            label.set_fontsize(size)
+
+
 def draw_sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *, quantity: str | None = None,
                node: str | None = None) -> FigureAndTable:
     """First-order and total Sobol' indices of one output, per factor, with confidence intervals.
@@ -586,7 +602,11 @@ def draw_sobol_bars(sensitivity: pd.DataFrame, output: str = "mean_abs_shift", *
         ax.bar(x + offset, table[key], width, yerr=yerr, color=style["color"], hatch=style["hatch"],
                edgecolor="black", linewidth=0.5, label=style["label"],
                error_kw={"elinewidth": 0.7, "capsize": 2, "capthick": 0.7, "ecolor": "black"})
-    ax.set_xticks(x, [str(f).replace(" ", "\n", 1) if len(str(f)) > 12 else str(f) for f in table["factor"]])
+    # labels wrapped at spaces to the width a bar pair has (one column shared by k factors), so that five or more
+    # factors' names do not run into each other; a long single word stays whole
+    chars = max(8, 60 // max(k, 1))
+    ax.set_xticks(x, [textwrap.fill(str(f), chars, break_long_words=False) for f in table["factor"]])
+    _fit_tick_labels(fig, ax, k)
     ax.tick_params(axis="x", length=0)
     ax.axhline(0, color="black", linewidth=0.6)
     low = -_finite_max(table[["S1_conf", "ST_conf"]].to_numpy(float) - table[["S1", "ST"]].to_numpy(float), 0.0)

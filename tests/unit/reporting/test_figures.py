@@ -520,3 +520,17 @@ def test_palette_is_okabe_ito_and_no_pyplot_figures_leak(tables):
     colours = {mcolors.to_hex(b.get_facecolor()).upper() for c in fig.axes[0].containers
                if isinstance(c, BarContainer) for b in c}
     assert colours <= {c.upper() for c in plotting.OKABE_ITO}
+
+
+def test_sobol_bar_labels_of_five_factors_do_not_overlap():
+    names = ["normalisation", "aggregation", "weight noise", "measurement error", "weighting"]
+    rows = [{"factor": f, "output": "mean_abs_shift", "S1": 0.1 * i, "S1_conf": 0.01, "ST": 0.1 * i + 0.05,
+             "ST_conf": 0.01} for i, f in enumerate(names, 1)]
+    fig, table = plotting.draw_sobol_bars(pd.DataFrame(rows))
+    assert table["factor"].tolist() == names
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    boxes = [label.get_window_extent() for label in ax.get_xticklabels()]
+    assert [label.get_text().replace("\n", " ") for label in ax.get_xticklabels()] == names
+    for left, right in zip(boxes, boxes[1:]):
+        assert left.x1 <= right.x0, (left, right)  # each label ends before the next begins
