@@ -417,6 +417,7 @@ def test_optimise_weights_edge_cases():
                                optimise_weights(x[1:], "equal", method="pearson").weights)
 
 
+@pytest.mark.slow  # ~12 s: two importance runs
 def test_progress_counts_one_step_per_child_and_estimator_and_changes_nothing(monkeypatch):
     import dti_bench.analyses.importance as module
 

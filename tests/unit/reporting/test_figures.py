@@ -444,9 +444,12 @@ def test_a_run_draws_the_headline_figures_as_png_by_default(run_dir):
     (["--figures", "all"], {}, ANALYSIS_FIGURES + [f"{kind}-{node}" for node in ("Econ", "Social", "Index")
                                                    for kind in ("grid_heatmap", "bump_chart")], False),
     (["--figures", "none"], {"figures": "all"}, [], False),  # the command line overrides the config
-    ([], {"figures": "all", "pdf": True}, ANALYSIS_FIGURES + [f"{kind}-{node}" for node in ("Econ", "Social", "Index")
-                                                           for kind in ("grid_heatmap", "bump_chart")], True),
-    (["--pdf"], {}, ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"], True),
+    pytest.param([], {"figures": "all", "pdf": True},
+                 ANALYSIS_FIGURES + [f"{kind}-{node}" for node in ("Econ", "Social", "Index")
+                                     for kind in ("grid_heatmap", "bump_chart")], True,
+                 marks=pytest.mark.slow),  # ~10 s: every figure as PDF too
+    pytest.param(["--pdf"], {}, ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"], True,
+                 marks=pytest.mark.slow),  # ~8 s of PDF font subsetting
     (["--no-pdf"], {"pdf": True}, ANALYSIS_FIGURES + ["grid_heatmap-Index", "bump_chart-Index"], False),
 ])
 def test_the_command_line_and_the_config_choose_the_figures(tmp_path, argv, config_output, expected, pdf):
@@ -492,6 +495,7 @@ class _Terminal(io.StringIO):
         return True
 
 
+@pytest.mark.slow  # ~7 s: two whole runs with their figures
 def test_every_long_phase_shows_progress_and_quiet_shows_none(tmp_path, monkeypatch):
     config = yaml.safe_load((REPO / "configs" / "coinr-example.yaml").read_text(encoding="utf-8"))
     config["data"] = {key: str(REPO / "configs" / value) for key, value in config["data"].items()}

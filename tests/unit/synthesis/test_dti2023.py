@@ -168,6 +168,7 @@ def test_cli_default_seed_reproduces_the_bundled_2023_dataset_and_writes_the_pai
     assert "2023 attempt" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # ~11 s: every attempt of a draw that cannot calibrate
 def test_a_draw_that_cannot_be_calibrated_names_the_unmet_ranks_and_exits_2(tmp_path, k22, capsys, monkeypatch):
     # the default seed's first draw orders the digital-government pillar (by its stage-1 solution) so that the
     # published ranks cannot all hold; with one attempt allowed the generator names them
