@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--ensemble", type=int, default=None, metavar="K",
                      help="write an ensemble of K calibrated draws spanning the free parameters instead of one draw "
                           "(--seed and --parameter then do not apply; K = 50 makes the bundled "
-                          "dti2022-synthetic-ensemble)")
+                          "dti2022-synthetic-ensemble, or with --year 2023 dti2023-synthetic-ensemble: two-year "
+                          "panels whose 2022 years are the 2022 ensemble's first K members)")
     syn.add_argument("--workers", type=int, default=1,
                      help="processes drawing ensemble members (the members do not depend on it)")
     syn.add_argument("--out", required=True, help="the new dataset folder (must not exist or be empty)")
@@ -131,10 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _synthesise(args: argparse.Namespace) -> None:
+    if args.ensemble is not None:
+        _synthesise_ensemble(args)
+        return
     if args.year == 2023:
-        if args.ensemble is not None:
-            raise UserError("synthesise --year 2023 --ensemble: there is no 2023 ensemble yet (valid: --year 2022 "
-                            "--ensemble K, or --year 2023 --seed N for one draw)")
         from dti_bench.synthesis import dti2022, dti2023
 
         for_2022, for_2023 = dti2023.split_overrides(args.parameter)
@@ -145,9 +146,6 @@ def _synthesise(args: argparse.Namespace) -> None:
         print(f"synthesise: {result['out']} (seed {args.seed}, 2023 attempt {result['attempt']} drawn with the 2022 "
               f"year of {result['source_2022']}; {ok}/{len(result['checks'])} 2023 checks hold; calibration.csv "
               f"lists both years', panel.csv holds both years)")
-        return
-    if args.ensemble is not None:
-        _synthesise_ensemble(args)
         return
     from dti_bench.synthesis import dti2022
 

@@ -490,13 +490,16 @@ class Study:
             table = statements({label: r.tables["uncertainty"]["uncertainty.csv"] for label, r in runs.items()},
                                top=spec.top, band=spec.band, pairs=spec.pairs, robust_share=spec.robust_share)
             tables["ensemble"] = {"ensemble_statements.csv": table}
+            # panel members: statements at each time point, named "<statement> in <time>"
+            table = table.assign(named=table.statement + (" in " + table.time.astype(str) if "time" in table
+                                                          else ""))
             per_unit, pairs = table[table.other == ""], table[table.other != ""]
             ensemble_summary["statements"] = {
                 statement: {"robust": sorted(group.loc[group.robust, "unit"].tolist()),
                             "in_some_member": int((group.holds_in > 0).sum())}
-                for statement, group in per_unit.groupby("statement", sort=False)}
-            ensemble_summary["pairs"] = {row.statement: {"holds_in": int(row.holds_in), "members": int(row.members),
-                                                         "robust": bool(row.robust)} for row in pairs.itertuples()}
+                for statement, group in per_unit.groupby("named", sort=False)}
+            ensemble_summary["pairs"] = {row.named: {"holds_in": int(row.holds_in), "members": int(row.members),
+                                                     "robust": bool(row.robust)} for row in pairs.itertuples()}
         summaries["ensemble"] = ensemble_summary
         timings["ensemble"] = time.perf_counter() - t0
         return StudyResults(self.nominal, own.results, summaries, tables, timings)  # type: ignore[arg-type]

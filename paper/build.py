@@ -59,10 +59,11 @@ CONFIGS = {
 }
 #: config name -> (config file, the bundled dataset it needs): runs the paper uses when the package has them (the
 #: ensemble of calibrated draws and the two-year panel come from other work); without them the build skips the run
-#: and the text prints a sentence in place of its numbers (\ifensemble, \ifhaiphong).
+#: and the text prints a sentence in place of its numbers (\ifensemble, \ifhaiphong, \ifhaiphongens).
 OPTIONAL = {
     "dti2022-ensemble": ("configs/dti2022-ensemble.yaml", "dti2022-synthetic-ensemble"),
     "dti-hai-phong": ("configs/dti-hai-phong.yaml", None),
+    "dti-hai-phong-ensemble": ("configs/dti-hai-phong-ensemble.yaml", "dti2023-synthetic-ensemble"),
 }
 #: optional config -> the analyses of it the paper quotes: the build runs only those (a copy of the config with the
 #: others left out, written beside the runs; the run folder's config.yaml records what ran), so that the ensemble's
@@ -891,6 +892,52 @@ def hai_phong_numbers(run: Path, unit: str = "hai_phong", place: int | None = No
     return out
 
 
+def hai_phong_ensemble_numbers(run: Path, unit: str = "hai_phong", place: int | None = None) -> dict[str, str]:
+    """The Hải Phòng question across the members of dti2023-synthetic-ensemble (configs/dti-hai-phong-ensemble.yaml):
+    the median and 5-95 % range across members of how often it rises 2022 -> 2023 (rank_change.csv ``p_rise``,
+    ``p_rise_member_q05``, ``p_rise_member_q95``) and of how often it is ``place``-th or better in the later year
+    (uncertainty.csv ``p_top<place>`` at that time; default its published rank), and the share of members in
+    which the rise is robust (``robust_share``: its 5-95 % interval excludes 0). Macros ``hpEns*``, percentages."""
+    from dti_bench import io
+    from dti_bench.analyses.ensemble import RANGE_QUANTILES
+
+    run = Path(run)
+    rc = read(run, "rank_change.csv")
+    row = rc[rc["unit"] == unit].iloc[0]
+    if place is None:
+        ascii_name = io.provinces().set_index("slug").loc[unit, "province_ascii"]
+        place = _published_rank(io.published_table(f"dti_provincial_{int(row['time_to'])}"), ascii_name)
+    unc = reader(run).table("uncertainty.csv", all_times=True)
+    if unc is None:
+        raise FileNotFoundError(f"{run / 'uncertainty.csv'}: not in the run folder (or empty)")
+    unc = unc[(unc["unit"] == unit) & (unc["time"].astype(str) == str(row["time_to"]))].iloc[0]
+
+    def share(table: pd.Series, column: str) -> tuple[str, str, str]:
+        # a share equal in every member is written once, without range columns
+        lo, hi = (table.get(f"{column}_member_q{round(100 * q):02d}", table[column]) for q in RANGE_QUANTILES)
+        return tuple(fmt_int(100 * float(v)) for v in (table[column], lo, hi))  # type: ignore[return-value]
+
+    rise, rise_lo, rise_hi = share(row, "p_rise")
+    top, top_lo, top_hi = share(unc, f"p_top{place}")
+    robust_share = float(row.get("robust_share", float(bool(row["robust"]))))
+    members = reader(run).table("rank_change_members.csv")
+    count = members["member"].nunique() if members is not None and "member" in members else 1
+    return {"hpEnsMembers": fmt_int(count), "hpEnsRankFrom": ordinal(row["nominal_rank_from"]),
+            "hpEnsRankTo": ordinal(row["nominal_rank_to"]), "hpEnsTo": str(row["time_to"]), "hpEnsPlace": ordinal(place),
+            # the across-member range's quantiles (dti_bench.analyses.ensemble.RANGE_QUANTILES), in percent
+            "hpEnsQLo": fmt_int(100 * RANGE_QUANTILES[0]), "hpEnsQHi": fmt_int(100 * RANGE_QUANTILES[1]),
+            "hpEnsRise": rise, "hpEnsRiseLo": rise_lo, "hpEnsRiseHi": rise_hi,
+            "hpEnsTopPlace": top, "hpEnsTopPlaceLo": top_lo, "hpEnsTopPlaceHi": top_hi,
+            "hpEnsRobustShare": fmt_int(100 * robust_share),
+            "hpEnsRobustMembers": fmt_int(round(robust_share * count)),
+            "hpEnsVerdict": ("survives the methodological uncertainty in every member" if robust_share >= 1 else
+                             "is robust in none of the members: on each of these datasets consistent with the "
+                             "published numbers it is as much a matter of method as of progress" if robust_share == 0 else
+                             "is robust in some members only: whether it survives the methodological uncertainty "
+                             "depends on the unpublished data"),
+            "hpEnsSamples": fmt_int(row["samples"])}
+
+
 def across_member_stats(members: pd.DataFrame, stat) -> np.ndarray:
     """``stat`` (a function of one member's table) for every member of a long ``*_members.csv`` table (one
     member when the table has no ``member`` column: a run on one dataset)."""
@@ -1228,6 +1275,9 @@ UNAVAILABLE = {
                 r"example of what the methodology does, not as a property of the real ranking.",
     "haiphong": r"The two-year synthetic panel and its configuration (\texttt{configs/dti-hai-phong.yaml}) are "
                 r"not in this checkout, so the question cannot be answered in this build.",
+    "haiphongens": r"The ensemble of two-year synthetic panels (\texttt{dti2023-synthetic-ensemble}, "
+                   r"\texttt{configs/dti-hai-phong-ensemble.yaml}) is not in this checkout, so the answer above rests "
+                   r"on one calibrated draw and carries no range across draws.",
 }
 
 
@@ -1384,7 +1434,9 @@ def all_numbers(folders: Mapping[str, Path | None], extras: Mapping[str, Path]) 
         parts.append(ensemble_zero_numbers(folders["dti2022-ensemble"]))
     if folders.get("dti-hai-phong") is not None:
         parts.append(hai_phong_numbers(folders["dti-hai-phong"]))
-    for name in ("ensemble", "haiphong"):
+    if folders.get("dti-hai-phong-ensemble") is not None:
+        parts.append(hai_phong_ensemble_numbers(folders["dti-hai-phong-ensemble"]))
+    for name in ("ensemble", "haiphong", "haiphongens"):
         parts.append({macro_name(name, "Unavailable"): UNAVAILABLE[name]})
     for name in ("papi", "pci", "bli"):
         if folders.get(name) is not None:
@@ -1421,6 +1473,7 @@ def build(reuse: bool = False, skip: tuple[str, ...] = ()) -> None:
     flags["anycase"] = any(flags.values())
     flags["ensemble"] = folders.get("dti2022-ensemble") is not None
     flags["haiphong"] = folders.get("dti-hai-phong") is not None
+    flags["haiphongens"] = folders.get("dti-hai-phong-ensemble") is not None
     (GENERATED / "numbers.tex").write_text(numbers_tex(numbers, flags), encoding="utf-8")
     dti = folders["dti2022"]
     tables = {"grid": grid_table(dti), "importance": importance_table(dti),

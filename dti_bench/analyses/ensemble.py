@@ -292,7 +292,9 @@ def statements(uncertainty_by_member: Mapping[Any, pd.DataFrame], *, top: int, b
     -------
     DataFrame
         ``statement, unit, other, holds_in, members, share, robust`` (``other`` is B of a pair, empty otherwise),
-        one row per unit and statement (units in the first member's order), then one per pair.
+        one row per unit and statement (units in the first member's order), then one per pair. Members that are
+        panels give uncertainty tables with a ``time`` column: the statements are then made at each time point
+        (in the first member's order), with ``time`` after ``unit``.
 
     Examples
     --------
@@ -302,8 +304,26 @@ def statements(uncertainty_by_member: Mapping[Any, pd.DataFrame], *, top: int, b
     ... # doctest: +NORMALIZE_WHITESPACE
     {'statement': ['top 2', 'top 2', 'band < 2', 'band < 2', 'a above b'], 'unit': ['a', 'b', 'a', 'b', 'a'],
      'holds_in': [3, 1, 3, 1, 2], 'robust': [True, False, True, False, False]}
+
+    Panel members: one set of statements per time point.
+
+    >>> p = {k: pd.concat([f.assign(time=2022), f.assign(time=2023, q95_rank=[2, 2])]) for k, f in m.items()}
+    >>> statements(p, top=2, band=2)[["statement", "unit", "time", "holds_in"]].to_dict("list")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'statement': ['top 2', 'top 2', 'band < 2', 'band < 2', 'top 2', 'top 2', 'band < 2', 'band < 2'],
+     'unit': ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b'], 'time': [2022, 2022, 2022, 2022, 2023, 2023, 2023, 2023],
+     'holds_in': [3, 1, 3, 1, 3, 3, 3, 3]}
     """
     frames = list(uncertainty_by_member.values())
+    if "time" in frames[0].columns:
+        # a unit appears once per time point: each time point's tables are one set of statements
+        parts = []
+        for t in pd.unique(frames[0]["time"]):
+            at = {label: f[f["time"] == t].drop(columns="time") for label, f in uncertainty_by_member.items()}
+            part = statements(at, top=top, band=band, pairs=pairs, robust_share=robust_share)
+            part.insert(list(part.columns).index("unit") + 1, "time", t)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
     n = len(frames)
     units = list(frames[0]["unit"])
     by_unit = [f.set_index("unit") for f in frames]

@@ -20,8 +20,16 @@ coordinate rounded to 4 decimals so that ``meta.yaml`` states it exactly. A Lati
 parameter's range into K - 1 equal slices with one member in each, for any K (a Sobol' design needs a power of 2).
 Reference: McKay, Beckman & Conover (1979) Technometrics 21:239; scipy.stats.qmc.LatinHypercube.
 
-Adding a 2023 ensemble is one more :data:`ENSEMBLES` entry: a design (member -> seed, parameters) and a draw
-(member -> the member's rows, e.g. a two-year panel drawn from the 2022 member) with its ``time`` column.
+The 2023 design (:func:`dti2023_design`, ``dti2023-synthetic-ensemble``): every member is a two-year panel
+(2022, 2023). Member ``k``'s 2022 year is member ``k`` of the shipped 2022 ensemble, read from its ``data.csv``
+(not redrawn); its 2023 year is :func:`dti_bench.synthesis.dti2023.build_2023` of that 2022 year with the member's
+seed (the 2022 member's: 20220712 for member 0, ``k`` otherwise; the 2023 draw streams are
+``default_rng([seed, 2023, ...])``, so they never repeat the 2022 ones) and the point ``k`` of a second scrambled
+Latin hypercube, over the 25 free parameters of
+:class:`~dti_bench.synthesis.dti2023.Dti2023Parameters` (persistence 8, change loadings 8, change noise sds 8,
+growth sd), seeded by :data:`DESIGN_SEED_2023` and rounded to 4 decimals. Member 0 is the bundled pair
+(``dti2022-synthetic``, ``dti2023-synthetic``) exactly. A 2023 ensemble of ``K`` members needs the first ``K``
+members of the shipped 2022 ensemble (``K`` at most its 50).
 """
 
 from __future__ import annotations
@@ -39,10 +47,12 @@ import numpy as np
 from scipy.stats import qmc
 
 from dti_bench.errors import ConfigError, choices
-from dti_bench.synthesis import dti2022
+from dti_bench.synthesis import dti2022, dti2023
 
 #: Seed of the 2022 Latin hypercube (the date the ensemble was designed); changing it changes every member >= 1.
 DESIGN_SEED = 20261203
+#: Seed of the 2023 Latin hypercube: its own, so that the 2023 design does not repeat the 2022 one's points.
+DESIGN_SEED_2023 = 20232023
 #: Members of a bundled ensemble unless ``--ensemble K`` says otherwise.
 DEFAULT_SIZE = 50
 #: Decimals of each design coordinate (meta.yaml prints them exactly, so a member is rebuilt from its meta).
@@ -214,11 +224,157 @@ def _dti2022_member_yaml(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
+# -- the 2023 ensemble: two-year panels ----------------------------------------------------------------------
+
+#: Where the 2023 ensemble's 2022 years come from (its member k is the 2023 member k's 2022 year).
+ENSEMBLE_2022_FOLDER = dti2022.HERE / "dti2022_synthetic_ensemble"
+
+
+def dti2023_design(size: int = DEFAULT_SIZE, design_seed: int = DESIGN_SEED_2023) -> list[MemberSpec]:
+    """The 2023 ensemble's members: seed and 2023 free parameters of each (the 2022 year is the 2022 member's).
+
+    Member 0 is the bundled pair (seed :data:`dti2023.SEED`, :data:`dti2023.DEFAULT_PARAMETERS`); member
+    ``k = 1 .. size-1`` is seed ``k`` (the 2022 member's seed) with parameters ``lo + (hi - lo) u_k`` for row
+    ``k - 1`` of a scrambled Latin hypercube ``u`` of shape (size - 1, 25) in the order persistence (8), change
+    loadings (8), change noise sds (8), growth sd, each rounded to 4 decimals.
+
+    Parameters
+    ----------
+    size : int
+        Number of members K: from 1 to the size of the shipped 2022 ensemble (50), whose first K members give
+        the 2022 years.
+    design_seed : int
+        Seed of the hypercube.
+
+    Returns
+    -------
+    list of MemberSpec
+
+    Examples
+    --------
+    >>> specs = dti2023_design(4)
+    >>> [s.seed for s in specs]
+    [20220712, 1, 2, 3]
+    >>> specs[0].parameters == dti2023.DEFAULT_PARAMETERS
+    True
+    >>> lo, hi = dti2023.Dti2023Parameters.RANGES["growth_sd"]
+    >>> all(lo <= s.parameters.growth_sd <= hi for s in specs)
+    True
+    """
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+        raise ConfigError(f"--ensemble {size}: expected a whole number of members, at least 1")
+    available = len(_ensemble_2022_members())
+    if size > available:
+        raise ConfigError(f"--ensemble {size}: the 2023 ensemble draws its 2022 years from the shipped "
+                          f"dti2022-synthetic-ensemble, which has {available} members (valid: 1 to {available})")
+    ranges = dti2023.Dti2023Parameters.RANGES
+    n_ind = len(dti2022.INDICATORS)
+    order = [*dti2023.Dti2023Parameters.TUPLES, "growth_sd"]
+    lo = np.array([ranges[n][0] for n in order[:-1] for _ in range(n_ind)] + [ranges["growth_sd"][0]])
+    hi = np.array([ranges[n][1] for n in order[:-1] for _ in range(n_ind)] + [ranges["growth_sd"][1]])
+    specs = [MemberSpec(0, dti2023.SEED, dti2023.DEFAULT_PARAMETERS)]
+    if size > 1:
+        unit = qmc.LatinHypercube(d=len(lo), rng=np.random.default_rng(design_seed)).random(size - 1)
+        # rounding inward keeps a point at a range's edge inside it
+        points = np.clip(np.round(lo + (hi - lo) * unit, PARAMETER_DECIMALS), lo, hi)
+        for k, x in enumerate(points, start=1):
+            tuples = {n: tuple(float(v) for v in x[i * n_ind:(i + 1) * n_ind]) for i, n in enumerate(order[:-1])}
+            specs.append(MemberSpec(k, k, dti2023.Dti2023Parameters(**tuples, growth_sd=float(x[-1]))))
+    return specs
+
+
+_MEMBERS_2022: dict[int, Any] = {}
+
+
+def _ensemble_2022_members() -> dict[int, Any]:
+    """The shipped 2022 ensemble's members as tables (``uCode`` and the 8 indicators), by member label; read once
+    per process (each worker reads it for itself)."""
+    if not _MEMBERS_2022:
+        import pandas as pd
+
+        table = pd.read_csv(ENSEMBLE_2022_FOLDER / "data.csv", dtype={"uCode": str})
+        for label, rows in table.groupby("member", sort=True):
+            _MEMBERS_2022[int(label)] = rows.drop(columns="member").reset_index(drop=True)
+    return _MEMBERS_2022
+
+
+def dti2023_draw(spec: MemberSpec) -> MemberDraw:
+    """Draw and calibrate one 2023 member (:func:`dti2023.build_2023` given the 2022 member ``spec.member``):
+    its rows, both years long (2022 then 2023, each in the published 2022 row order) as the panel CSV writes them."""
+    k22 = dti2023.as_k2022(_ensemble_2022_members()[spec.member], dti2022.load_published())
+    result = dti2023.build_2023(k22, spec.seed, spec.parameters)
+    panel = dti2023.panel_csv(result["rows"], result["k2022"], result["k"]).splitlines()[1:]
+    records = [[str(spec.member), *line.split(",")] for line in panel]
+    failed = [name for name, ok, _ in result["checks"] if not ok]
+    meta = {"member": spec.member, "seed": spec.seed, "draw_seed": list(result["draw_seed"]),
+            "attempt": result["attempt"],
+            "checks": f"{len(result['checks']) - len(failed)} of {len(result['checks'])} hold",
+            "failed_checks": failed, "parameters": spec.parameters}
+    return MemberDraw(spec.member, records, meta)
+
+
+def _dti2023_meta_head(size: int) -> list[str]:
+    ranges = dti2023.Dti2023Parameters.RANGES
+    return [
+        "name: dti2023-synthetic-ensemble",
+        "synthetic: true",
+        f'title: "Synthetic Vietnam provincial DTI 2022 and 2023, an ensemble of {size} calibrated two-year draws: '
+        '63 provinces x 8 main indicators x 2 years each"',
+        "description: >-",
+        "  SYNTHETIC DATA. Not the official DTI 2022 or 2023 main-indicator tables, which are not published in full.",
+        f"  {size} two-year panels (Time 2022, 2023). Member k's 2022 year is member k of dti2022-synthetic-ensemble",
+        "  (read from its data.csv); its 2023 year is drawn conditional on it by dti_bench.synthesis.dti2023",
+        "  (build_2023) and calibrated so that the official aggregation reproduces every published 2023 rank and",
+        "  value that dti2023-synthetic reproduces and every published 2022 -> 2023 rank change (Hải Phòng 14 -> 8,",
+        "  Hà Nội 24 -> 6, Bình Dương 19 -> 7, ...); the real numbers are identical in every member. Invented: every",
+        "  other value, differently in each member: member 0 is the bundled pair dti2022-synthetic and",
+        "  dti2023-synthetic itself, member k >= 1 is seed k at point k of a Latin hypercube over the 2023",
+        "  generator's free parameters (persistence, change loadings, change noise sds, growth sd; ranges below).",
+        "  A conclusion about a real province is supported only where it holds across the members; use it to",
+        "  exercise methods, never as evidence about a real province.",
+        "  Known deviation, in every member's 2022 year: HCM's published profile sums to 0.716355, which rounds to",
+        "  0.7164, not the published 0.7163; the profile is kept exactly and the rank is unaffected.",
+        "framework: dti-provincial-2022",
+        "unit_column: uCode",
+        "name_column: uName",
+        "group_columns: [region]",
+        "decimals: 4",
+        "generator: dti_bench.synthesis.ensemble (dti-bench synthesise --year 2023 --ensemble K)",
+        "ensemble:",
+        "  member_column: member",
+        "  time_column: Time",
+        f"  size: {size}",
+        "  members_2022: dti2022-synthetic-ensemble (member k's 2022 year is its member k)",
+        # the method quoted: its comma would otherwise split the flow mapping
+        "  design: {method: \"latin hypercube (scipy.stats.qmc.LatinHypercube, scrambled)\", "
+        f"seed: {DESIGN_SEED_2023}, decimals: {PARAMETER_DECIMALS}, member_0: dti2023-synthetic}}",
+        "  ranges: {" + ", ".join(f"{k}: [{lo:g}, {hi:g}]" for k, (lo, hi) in ranges.items()) + "}",
+        "source_list: dti_bench/datasets/dti_published/sources.md",
+        "calibration_targets: see dti2023_synthetic/meta.yaml and dti2022_synthetic/meta.yaml (the same targets, "
+        "met by every member's 2023 and 2022 year)",
+    ]
+
+
+def _dti2023_member_yaml(meta: dict[str, Any]) -> list[str]:
+    return [f"  - member: {meta['member']}",
+            f"    seed: {meta['seed']}",
+            f"    draw_seed: [{', '.join(map(str, meta['draw_seed']))}]",
+            f"    attempt: {meta['attempt']}",
+            f"    checks: {dti2022._yaml_str(meta['checks'])}",
+            f"    failed_checks: [{', '.join(dti2022._yaml_str(f) for f in meta['failed_checks'])}]",
+            "    parameters:",
+            *meta["parameters"].yaml_lines(6)]
+
+
 ENSEMBLES: dict[str, EnsembleRecipe] = {
     "dti2022-synthetic-ensemble": EnsembleRecipe(
         name="dti2022-synthetic-ensemble", folder="dti2022_synthetic_ensemble", year=2022,
         header=("uCode", "uName", "region", *dti2022.INDICATORS), design=dti2022_design, draw=dti2022_draw,
         meta_head=_dti2022_meta_head, extra={"member_yaml": _dti2022_member_yaml}),
+    "dti2023-synthetic-ensemble": EnsembleRecipe(
+        name="dti2023-synthetic-ensemble", folder="dti2023_synthetic_ensemble", year=2023,
+        header=("uCode", "uName", "region", "Time", *dti2022.INDICATORS), design=dti2023_design, draw=dti2023_draw,
+        meta_head=_dti2023_meta_head, extra={"member_yaml": _dti2023_member_yaml}),
 }
 
 
@@ -326,5 +482,6 @@ def write_ensemble(out: str | Path, name_or_year: str | int = 2022, size: int = 
     return out
 
 
-__all__ = ["DEFAULT_SIZE", "DESIGN_SEED", "ENSEMBLES", "EnsembleRecipe", "MemberDraw", "MemberSpec", "draw_members",
-           "dti2022_design", "dti2022_draw", "ensemble_texts", "recipe", "write_ensemble"]
+__all__ = ["DEFAULT_SIZE", "DESIGN_SEED", "DESIGN_SEED_2023", "ENSEMBLES", "EnsembleRecipe", "MemberDraw", "MemberSpec",
+           "draw_members", "dti2022_design", "dti2022_draw", "dti2023_design", "dti2023_draw", "ensemble_texts",
+           "recipe", "write_ensemble"]

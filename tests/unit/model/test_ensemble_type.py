@@ -83,3 +83,41 @@ def test_a_study_over_panel_members(bundled_panel_ensemble):
     assert summary.loc["y", "nominal_change_member_q05"] == pytest.approx(-0.95)
     assert summary.loc["z", "nominal_change_member_q95"] == pytest.approx(0.95)
     assert "nominal_change_member_q05" in summary and summary.loc["x", "nominal_change"] == 0
+
+
+def test_uncertainty_and_rank_change_over_panel_members(bundled_panel_ensemble):
+    # the Hải Phòng question's two analyses over two-year members: statements at each time point (a unit appears
+    # once per year in uncertainty.csv), and rank_change.csv's p_rise / robust as the members' median and share
+    factors = [{"path": "weights", "noise": 0.25}]
+    found = db.Study.from_config({
+        "name": "toy", "data": {"dataset": bundled_panel_ensemble}, "ensemble": {"top": 1, "pairs": [["y", "z"]]},
+        "analyses": {"uncertainty": {"samples": 40, "factors": factors},
+                     "rank_change": {"samples": 40, "factors": factors}}}).run()
+    own = found.tables["uncertainty"]["uncertainty_members.csv"]
+    table = found.tables["ensemble"]["ensemble_statements.csv"]
+    assert list(table.columns) == ["statement", "unit", "time", "other", "holds_in", "members", "share", "robust"]
+    for row in table.itertuples():
+        at = own[own.time == row.time].set_index(["member", "unit"])
+        if row.other:                                     # "y above z": median ranks compared in each member
+            holds = [at.loc[(m, "y"), "median_rank"] < at.loc[(m, "z"), "median_rank"] for m in (0, 1)]
+        elif row.statement == "top 1":
+            holds = [at.loc[(m, row.unit), "q95_rank"] <= 1 for m in (0, 1)]
+        else:
+            holds = [at.loc[(m, row.unit), "q95_rank"] - at.loc[(m, row.unit), "q05_rank"] < 10 for m in (0, 1)]
+        assert row.holds_in == sum(holds) and row.robust == all(holds), row
+    assert set(found.summaries["ensemble"]["statements"]) == {"top 1 in 2022", "band < 10 in 2022",
+                                                              "top 1 in 2023", "band < 10 in 2023"}
+    assert set(found.summaries["ensemble"]["pairs"]) == {"y above z in 2022", "y above z in 2023"}
+    members = found.tables["rank_change"]["rank_change_members.csv"]
+    summary = found.tables["rank_change"]["rank_change.csv"]
+    assert list(summary[["unit", "time_from", "time_to"]].itertuples(index=False, name=None)) == \
+        [(u, 2022, 2023) for u in ("x", "y", "z")]
+    for unit, rows in members.groupby("unit"):
+        mine = summary.set_index("unit").loc[unit]
+        p = rows.sort_values("member")["p_rise"].to_numpy()
+        assert mine["p_rise"] == pytest.approx((p[0] + p[1]) / 2)          # the median of two members
+        if p[0] != p[1]:
+            lo, hi = min(p), max(p)
+            assert mine["p_rise_member_q05"] == pytest.approx(lo + 0.05 * (hi - lo))
+            assert mine["p_rise_member_q95"] == pytest.approx(lo + 0.95 * (hi - lo))
+        assert mine["robust_share"] == rows["robust"].mean() and mine["robust"] == rows["robust"].all()
