@@ -155,6 +155,23 @@ COMP_UNIT = 1_000_000                  # 6 decimals
 MAX_ATTEMPTS = 12                      # draws tried (the seed's own, then derived seeds) before giving up
 
 
+def add_distance_to_draw(m, kvar, draw) -> np.ndarray:
+    """The projection's objective: for every free cell ``k``, ``k - up + dn = round(draw * UNIT)`` with ``up`` and
+    ``dn`` split over :data:`COST_SEGMENTS`, a convex piecewise-linear distance to the draw (shared by every
+    synthetic year's projection). Returns the draw in units of ``1 / UNIT``, rounded."""
+    d = np.rint(draw * UNIT)
+    for (i, j), v in kvar.items():
+        coefs = {v: 1.0}
+        for width, slope in COST_SEGMENTS:
+            ub = np.inf if width is None else width
+            up = m.var(0, ub, integer=False, cost=slope)
+            dn = m.var(0, ub, integer=False, cost=slope)
+            coefs[up] = -1.0
+            coefs[dn] = 1.0
+        m.add((0.0, coefs), d[i, j], d[i, j])            # k - up + dn = draw
+    return d
+
+
 def apply_assignments(values: dict, assignments, names) -> None:
     """Apply ``NAME=VALUE`` assignments to ``values`` in place: ``field.<indicator>`` sets one entry of the list
     ``values[field]`` (in :data:`INDICATORS` order), ``field`` a scalar; a name not in ``names`` or a value that is
@@ -583,16 +600,7 @@ def project(rows, draw, published_k, fixed_pillars, pub_ranks, order_k=None, lp_
         return (0.0, {kvar[i, j]: 1.0})
 
     # objective: convex piecewise-linear distance to the draw
-    d = np.rint(draw * UNIT)
-    for (i, j), v in kvar.items():
-        coefs = {v: 1.0}
-        for width, slope in COST_SEGMENTS:
-            ub = np.inf if width is None else width
-            up = m.var(0, ub, integer=False, cost=slope)
-            dn = m.var(0, ub, integer=False, cost=slope)
-            coefs[up] = -1.0
-            coefs[dn] = 1.0
-        m.add((0.0, coefs), d[i, j], d[i, j])            # k - up + dn = draw
+    d = add_distance_to_draw(m, kvar, draw)
 
     # rounded DTI (units 1e-4): one integer per province, |1e7*DTI - 1e3*r| <= 450 (no exact halves).
     # Pillars need no integers: their numerators N (pillar = N / (denom * 1e4)) are linear in k and the

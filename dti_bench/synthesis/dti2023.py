@@ -91,9 +91,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from dti_bench.errors import ConfigError, DataError, choices
 from dti_bench.synthesis import dti2022 as base
-from dti_bench.synthesis.dti2022 import (CHAIN_DELTA, CHAIN_K, COST_SEGMENTS, FOUNDATION, INDICATOR_MODEL,
+from dti_bench.synthesis.dti2022 import (CHAIN_DELTA, CHAIN_K, FOUNDATION, INDICATOR_MODEL,
                                          INDICATORS, MAX_POINTS, PILLAR_ACTIVITY, PILLAR_DENOM, PILLARS, UNIT,
-                                         CalibrationError, _Model, _csv_text, apply_assignments, _int, _num, _sub,
+                                         CalibrationError, _Model, _csv_text, add_distance_to_draw, apply_assignments, _int, _num, _sub,
                                          _yaml_str, above_sets, pillar_numerators, rank_min, rounded_dti,
                                          rounded_pillars)
 
@@ -446,16 +446,7 @@ def project_2023(draw, pub, places, order_k=None, stages=("indicators", "pillars
             return (float(fixed_cells[i, j]), {})
         return (0.0, {kvar[i, j]: 1.0})
 
-    d = np.rint(draw * UNIT)
-    for (i, j), v in kvar.items():
-        coefs = {v: 1.0}
-        for width, slope in COST_SEGMENTS:
-            ub = np.inf if width is None else width
-            up = m.var(0, ub, integer=False, cost=slope)
-            dn = m.var(0, ub, integer=False, cost=slope)
-            coefs[up] = -1.0
-            coefs[dn] = 1.0
-        m.add((0.0, coefs), d[i, j], d[i, j])
+    d = add_distance_to_draw(m, kvar, draw)
 
     def lin(i, coef_of):
         const, coefs = 0.0, {}
